@@ -1,0 +1,227 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	alierrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+)
+
+// CloudErrorDetails travels as the Details of every ApplicationError that a
+// failed cloud call produces, so a caller can read the code and RequestId
+// without parsing the message.
+type CloudErrorDetails struct {
+	Operation  string     `json:"Operation"`
+	Resource   string     `json:"Resource"`
+	Code       string     `json:"Code"`
+	HTTPStatus int        `json:"HTTPStatus,omitempty"`
+	RequestId  string     `json:"RequestId,omitempty"`
+	Message    string     `json:"Message,omitempty"`
+	Class      ErrorClass `json:"Class"`
+	Fix        string     `json:"Fix,omitempty"`
+}
+
+// NetworkErrorType is the ApplicationError type of a call that got no answer
+// (connection refused, reset, timed out): always retried.
+const NetworkErrorType = "NetworkError"
+
+// Retry pacing for the classes that Temporal's exponential backoff does not
+// fit. Throttling must back off harder than a blip, or every retry is
+// throttled again; a busy resource changes state on its own clock, so polling
+// it faster than every few seconds only burns quota.
+const (
+	throttledFirstDelay = 2 * time.Second
+	throttledMaxDelay   = time.Minute
+	busyStepDelay       = 5 * time.Second
+	busyMaxDelay        = 30 * time.Second
+)
+
+// cloudCallError describes an error answered by (or on the way to) a cloud API.
+type cloudCallError struct {
+	code       string
+	httpStatus int
+	requestID  string
+	message    string
+	retryAfter time.Duration // from x-acs-retry-after, when the cloud sends one
+	network    bool
+}
+
+// inspectCloudError reads what the two SDKs' error types say. ok is false for
+// errors that did not come from a cloud call (a cancelled context, a bug).
+func inspectCloudError(err error) (cloudCallError, bool) {
+	var aliServer *alierrors.ServerError
+	if errors.As(err, &aliServer) {
+		e := cloudCallError{
+			code:       aliServer.ErrorCode(),
+			httpStatus: aliServer.HttpStatus(),
+			requestID:  aliServer.RequestId(),
+			message:    aliServer.Message(),
+		}
+		// The SDK keeps the response headers as http.Header built them.
+		if v := http.Header(aliServer.RespHeaders).Get("x-acs-retry-after"); v != "" {
+			if ms, perr := strconv.Atoi(v); perr == nil && ms > 0 {
+				e.retryAfter = time.Duration(ms) * time.Millisecond
+			}
+		}
+		return e, true
+	}
+	var hwServer *sdkerr.ServiceResponseError
+	if errors.As(err, &hwServer) {
+		return cloudCallError{
+			code:       hwServer.ErrorCode,
+			httpStatus: hwServer.StatusCode,
+			requestID:  hwServer.RequestId,
+			message:    hwServer.ErrorMessage,
+		}, true
+	}
+	var aliClient *alierrors.ClientError
+	if errors.As(err, &aliClient) {
+		return cloudCallError{code: aliClient.ErrorCode(), message: aliClient.Message()}, true
+	}
+	var urlErr *url.Error
+	var netErr net.Error
+	if errors.As(err, &urlErr) || errors.As(err, &netErr) {
+		return cloudCallError{code: NetworkErrorType, message: err.Error(), network: true}, true
+	}
+	return cloudCallError{}, false
+}
+
+// classify finds the table row for an error. Codes without a row fall back on
+// the HTTP status: a 5xx or 429 is the cloud's trouble and is retried, any
+// other 4xx is the request's and is not.
+func (e cloudCallError) classify() ErrorCode {
+	if e.network {
+		return ErrorCode{Code: NetworkErrorType, Class: Transient}
+	}
+	if row, ok := LookupErrorCode(e.code); ok {
+		return row
+	}
+	switch {
+	case e.httpStatus == 429:
+		return ErrorCode{Code: e.code, Class: Throttled}
+	case e.httpStatus >= 500:
+		return ErrorCode{Code: e.code, Class: Transient}
+	default:
+		return ErrorCode{Code: e.code, Class: Permanent,
+			Fix: "the cloud answered an error code vpcflow does not know; read the message and quote the RequestId to support"}
+	}
+}
+
+// CloudError turns the error of a cloud call into the *temporal.ApplicationError
+// an activity returns: Type is the cloud's code, NonRetryable for permanent
+// codes, a slower NextRetryDelay for throttling and busy resources, and the
+// RequestId in both the message and the details. Errors that are not from a
+// cloud call (a cancelled context) are returned unchanged.
+//
+// Return its result as it is: wrapping it with fmt.Errorf turns it into a
+// retryable "wrapError" and loses NonRetryable.
+func CloudError(ctx context.Context, operation, resource string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	call, ok := inspectCloudError(err)
+	if !ok {
+		return err
+	}
+	row := call.classify()
+	code := call.code
+	if code == "" {
+		code = fmt.Sprintf("HTTP%d", call.httpStatus)
+	}
+	details := CloudErrorDetails{
+		Operation:  operation,
+		Resource:   resource,
+		Code:       code,
+		HTTPStatus: call.httpStatus,
+		RequestId:  call.requestID,
+		Message:    call.message,
+		Class:      row.Class,
+		Fix:        row.Fix,
+	}
+	opts := temporal.ApplicationErrorOptions{
+		NonRetryable: row.Class == Permanent || row.Class == DryRunPassed,
+		Details:      []any{details},
+	}
+	switch row.Class {
+	case Throttled:
+		opts.NextRetryDelay = throttledDelay(attemptOf(ctx), call.retryAfter)
+	case Busy:
+		opts.NextRetryDelay = busyDelay(attemptOf(ctx))
+	}
+	return temporal.NewApplicationErrorWithOptions(details.String(), code, opts)
+}
+
+// String is the one-line message users read in the Web UI and the CLI.
+func (d CloudErrorDetails) String() string {
+	msg := fmt.Sprintf("%s %s: %s", d.Operation, d.Resource, d.Code)
+	if d.HTTPStatus != 0 {
+		msg += fmt.Sprintf(" (HTTP %d)", d.HTTPStatus)
+	}
+	if d.Message != "" {
+		msg += ": " + d.Message
+	}
+	if d.Fix != "" {
+		msg += ". Fix: " + d.Fix
+	}
+	if d.RequestId != "" {
+		msg += ". RequestId: " + d.RequestId
+	}
+	return msg
+}
+
+// attemptOf is the current activity attempt (1 for the first), or 1 outside
+// an activity.
+func attemptOf(ctx context.Context) int32 {
+	if !activity.IsActivity(ctx) {
+		return 1
+	}
+	return activity.GetInfo(ctx).Attempt
+}
+
+// throttledDelay doubles from 2 s up to a minute, with ±20% jitter so many
+// workflows throttled together do not come back together; a Retry-After from
+// the cloud wins.
+func throttledDelay(attempt int32, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter
+	}
+	d := throttledFirstDelay
+	for i := int32(1); i < attempt && d < throttledMaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, throttledMaxDelay)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// busyDelay grows linearly from 5 s to 30 s.
+func busyDelay(attempt int32) time.Duration {
+	return min(time.Duration(max(attempt, 1))*busyStepDelay, busyMaxDelay)
+}
+
+// errorCode returns the cloud code of an SDK error, or "".
+func errorCode(err error) string {
+	call, ok := inspectCloudError(err)
+	if !ok {
+		return ""
+	}
+	return call.code
+}
+
+// requestIDOf returns the RequestId an SDK error carries, or "".
+func requestIDOf(err error) string {
+	call, _ := inspectCloudError(err)
+	return call.requestID
+}

@@ -1,0 +1,164 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"go.temporal.io/sdk/activity"
+)
+
+// Route entry types and the states DescribeVcoRouteEntries reports.
+const (
+	VcoRouteCustom = "custom"
+	VcoRouteBgp    = "bgp"
+
+	VcoStatePublished = "published" // a custom route advertised to the transit router
+	VcoStateActive    = "Active"    // a BGP route in use
+	VcoSourceCloud    = "CLOUD"     // a BGP route learned from the transit router
+)
+
+// ExpectedVpnRoute is a route that must be present on the VPN connection:
+// a custom route in State published, or a bgp route Active from Source CLOUD.
+type ExpectedVpnRoute struct {
+	DestinationCidrBlock string `json:"DestinationCidrBlock"`
+	RouteEntryType       string `json:"RouteEntryType"`
+}
+
+// WaitVpnRoutesInput asks to wait until every expected route is on the VPN
+// connection in its expected state.
+type WaitVpnRoutesInput struct {
+	RegionId        string             `json:"RegionId"`
+	VpnConnectionId string             `json:"VpnConnectionId"`
+	ExpectedRoutes  []ExpectedVpnRoute `json:"ExpectedRoutes"`
+	PageSize        int                `json:"PageSize"`
+	// ConsecutiveReads is how many reads in a row must show every route, so a
+	// route that flaps is not reported as settled. Zero means 2.
+	ConsecutiveReads int       `json:"ConsecutiveReads"`
+	Deadline         time.Time `json:"Deadline"`
+}
+
+// VpnRoute is one route DescribeVcoRouteEntries reported.
+type VpnRoute struct {
+	RouteDest      string `json:"RouteDest"`
+	RouteEntryType string `json:"RouteEntryType"`
+	State          string `json:"State"`
+	Source         string `json:"Source,omitempty"`
+	NextHop        string `json:"NextHop,omitempty"`
+}
+
+// WaitVpnRoutesResult lists the expected routes as last seen.
+type WaitVpnRoutesResult struct {
+	Routes []VpnRoute `json:"Routes"`
+	Reads  int        `json:"Reads"`
+	CallTrace
+}
+
+func (r VpnRoute) satisfies(want ExpectedVpnRoute) bool {
+	if r.RouteEntryType != want.RouteEntryType {
+		return false
+	}
+	if want.RouteEntryType == VcoRouteBgp {
+		return r.State == VcoStateActive && r.Source == VcoSourceCloud
+	}
+	return r.State == VcoStatePublished
+}
+
+// WaitVpnRoutes polls DescribeVcoRouteEntries, over all pages of each route
+// type it needs, until every expected route is present in its expected state
+// on ConsecutiveReads reads in a row.
+func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInput) (WaitVpnRoutesResult, error) {
+	need := in.ConsecutiveReads
+	if need <= 0 {
+		need = 2
+	}
+	what := fmt.Sprintf("%d routes to reach VPN connection %s", len(in.ExpectedRoutes), in.VpnConnectionId)
+	var seen []VpnRoute
+	p, err := a.Poll.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+		routes, requestID, err := a.vpnRoutes(ctx, in, p.Polls)
+		if err != nil {
+			return false, err
+		}
+		seen = routes
+		missing := missingRoutes(in.ExpectedRoutes, routes)
+		state := "all present"
+		if len(missing) > 0 {
+			state = "missing " + strings.Join(missing, ", ")
+			p.ConsecutiveMatches = 0
+		} else {
+			p.ConsecutiveMatches++
+		}
+		p.observe(state, requestID)
+		return p.ConsecutiveMatches >= need, nil
+	})
+	if err != nil {
+		return WaitVpnRoutesResult{}, err
+	}
+	return WaitVpnRoutesResult{
+		Routes:    seen,
+		Reads:     p.Polls,
+		CallTrace: CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState},
+	}, nil
+}
+
+// missingRoutes names the expected routes not (yet) in their expected state.
+func missingRoutes(want []ExpectedVpnRoute, have []VpnRoute) []string {
+	var missing []string
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(r VpnRoute) bool { return r.RouteDest == w.DestinationCidrBlock && r.satisfies(w) }) {
+			missing = append(missing, w.RouteEntryType+" "+w.DestinationCidrBlock)
+		}
+	}
+	return missing
+}
+
+// vpnRoutes reads every page of every route type the input expects and
+// returns the routes whose destination is expected (the rest is not kept).
+func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput, round int) ([]VpnRoute, string, error) {
+	wanted := make(map[string]bool)
+	var types []string
+	for _, w := range in.ExpectedRoutes {
+		wanted[w.DestinationCidrBlock] = true
+		if !slices.Contains(types, w.RouteEntryType) {
+			types = append(types, w.RouteEntryType)
+		}
+	}
+	pageSize := in.PageSize
+	if pageSize <= 0 {
+		pageSize = 50
+	}
+	var routes []VpnRoute
+	var lastRequestID string
+	for _, routeType := range types {
+		for page := 1; ; page++ {
+			req := vpc.CreateDescribeVcoRouteEntriesRequest()
+			req.RegionId = in.RegionId
+			req.VpnConnectionId = in.VpnConnectionId
+			req.RouteEntryType = routeType
+			req.PageNumber = requests.NewInteger(page)
+			req.PageSize = requests.NewInteger(pageSize)
+			// Same token on a retry of this very read; a new one for the
+			// next read, or the cloud would answer the first read again.
+			req.ClientToken = clientToken(ctx, in.VpnConnectionId, routeType, round, page)
+			resp, err := a.VPC.DescribeVcoRouteEntries(req)
+			if err != nil {
+				return nil, "", CloudError(ctx, "DescribeVcoRouteEntries", in.VpnConnectionId, err)
+			}
+			lastRequestID = resp.RequestId
+			for _, e := range resp.VcoRouteEntries {
+				if wanted[e.RouteDest] {
+					routes = append(routes, VpnRoute{RouteDest: e.RouteDest, RouteEntryType: e.RouteEntryType,
+						State: e.State, Source: e.Source, NextHop: e.NextHop})
+				}
+			}
+			if len(resp.VcoRouteEntries) == 0 || page*pageSize >= resp.TotalCount {
+				break
+			}
+		}
+	}
+	return routes, lastRequestID, nil
+}

@@ -1,0 +1,62 @@
+package activities
+
+import (
+	"context"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"go.temporal.io/sdk/activity"
+)
+
+// VpnConnectionRef names one IPsec-VPN connection.
+type VpnConnectionRef struct {
+	RegionId        string `json:"RegionId"`
+	VpnConnectionId string `json:"VpnConnectionId"`
+	PageSize        int    `json:"PageSize,omitempty"`
+}
+
+// CrossAccountAuthorization lets a VPN connection join a resource (a CEN
+// instance) of another account.
+type CrossAccountAuthorization struct {
+	BindInstance string `json:"BindInstance"`
+	BindUid      int64  `json:"BindUid"`
+	BindProduct  string `json:"BindProduct"`
+	AliUid       int64  `json:"AliUid"`
+}
+
+// CrossAccountAuthorizations is every authorization of a VPN connection.
+type CrossAccountAuthorizations struct {
+	Authorizations []CrossAccountAuthorization `json:"Authorizations"`
+	CallTrace
+}
+
+// DescribeVpnCrossAccountAuthorizations reads every page of a VPN
+// connection's cross-account authorizations.
+func (a *CloudActivities) DescribeVpnCrossAccountAuthorizations(ctx context.Context, in VpnConnectionRef) (CrossAccountAuthorizations, error) {
+	pageSize := in.PageSize
+	if pageSize <= 0 {
+		pageSize = 50
+	}
+	out := CrossAccountAuthorizations{CallTrace: CallTrace{Attempt: activity.GetInfo(ctx).Attempt}}
+	for page := 1; ; page++ {
+		req := vpc.CreateDescribeVpnCrossAccountAuthorizationsRequest()
+		req.RegionId = in.RegionId
+		req.VpnConnectionId = in.VpnConnectionId
+		req.PageNumber = requests.NewInteger(page)
+		req.PageSize = requests.NewInteger(pageSize)
+		req.ClientToken = clientToken(ctx, in.VpnConnectionId, page)
+		resp, err := a.VPC.DescribeVpnCrossAccountAuthorizations(req)
+		if err != nil {
+			return CrossAccountAuthorizations{}, CloudError(ctx, "DescribeVpnCrossAccountAuthorizations", in.VpnConnectionId, err)
+		}
+		out.RequestIds = append(out.RequestIds, resp.RequestId)
+		for _, auth := range resp.CrossAccountAuthorizations {
+			out.Authorizations = append(out.Authorizations, CrossAccountAuthorization{
+				BindInstance: auth.BindInstance, BindUid: auth.BindUid, BindProduct: auth.BindProduct, AliUid: auth.AliUid,
+			})
+		}
+		if len(resp.CrossAccountAuthorizations) == 0 || page*pageSize >= resp.TotalCount {
+			return out, nil
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package activities
+
+import (
+	"context"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+)
+
+// MaxRouteEntriesPerPublish is the documented limit of one
+// PublishVpcRouteEntries call.
+const MaxRouteEntriesPerPublish = 50
+
+// DryRunIgnoredType is the error type when a DryRun publish answers success:
+// the endpoint did not honour DryRun and may have published for real.
+const DryRunIgnoredType = "DryRunIgnored"
+
+// RouteEntry names a route of a VPC route table by its destination.
+type RouteEntry struct {
+	RouteTableId         string `json:"RouteTableId"`
+	DestinationCidrBlock string `json:"DestinationCidrBlock"`
+}
+
+// PublishRouteEntriesInput is one PublishVpcRouteEntries call: at most 50
+// entries, one target.
+type PublishRouteEntriesInput struct {
+	RegionId         string       `json:"RegionId"`
+	TargetType       string       `json:"TargetType"`
+	TargetInstanceId string       `json:"TargetInstanceId"`
+	RouteEntries     []RouteEntry `json:"RouteEntries"`
+}
+
+// PublishRouteEntriesResult reports a publish. Published is what this call
+// published; AlreadyPublished what an earlier attempt (or someone else) had.
+type PublishRouteEntriesResult struct {
+	RequestId        string       `json:"RequestId,omitempty"`
+	Published        []RouteEntry `json:"Published,omitempty"`
+	AlreadyPublished []RouteEntry `json:"AlreadyPublished,omitempty"`
+	CallTrace
+}
+
+func (in PublishRouteEntriesInput) request(entries []RouteEntry, dryRun bool) *vpc.PublishVpcRouteEntriesRequest {
+	req := vpc.CreatePublishVpcRouteEntriesRequest()
+	req.RegionId = in.RegionId
+	req.TargetType = in.TargetType
+	req.TargetInstanceId = in.TargetInstanceId
+	req.DryRun = requests.NewBoolean(dryRun)
+	list := make([]vpc.PublishVpcRouteEntriesRouteEntries, len(entries))
+	for i, e := range entries {
+		list[i] = vpc.PublishVpcRouteEntriesRouteEntries{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock}
+	}
+	req.RouteEntries = &list
+	return req
+}
+
+// DryRunPublishVpcRouteEntries asks the cloud to check a publish without
+// making it. A passed check is the error DryRunOperation; any other error
+// (permanent or retried until it is) keeps the real publish from starting.
+func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, error) {
+	attempt := activity.GetInfo(ctx).Attempt
+	_, err := a.VPC.PublishVpcRouteEntries(in.request(in.RouteEntries, true))
+	if err == nil {
+		return PublishRouteEntriesResult{}, temporal.NewNonRetryableApplicationError(
+			"PublishVpcRouteEntries DryRun to "+in.TargetInstanceId+" answered success instead of DryRunOperation: "+
+				"the endpoint ignored DryRun and may have published; check the route table before going on",
+			DryRunIgnoredType, nil)
+	}
+	if errorCode(err) == "DryRunOperation" {
+		id := requestIDOf(err)
+		return PublishRouteEntriesResult{RequestId: id, CallTrace: CallTrace{RequestIds: []string{id}, Attempt: attempt, CloudState: "DryRunOperation"}}, nil
+	}
+	return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries (DryRun)", in.TargetInstanceId, err)
+}
+
+// PublishVpcRouteEntries publishes the entries that are not yet published to
+// the target. It reads first (ListVpcPublishedRouteEntries), since the API
+// takes no ClientToken: a retry after a lost response finds its entries
+// Publishing or Published and does not publish them again.
+func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, error) {
+	attempt := activity.GetInfo(ctx).Attempt
+	status, listIDs, err := a.publishStatus(ctx, in)
+	if err != nil {
+		return PublishRouteEntriesResult{}, err
+	}
+	result := PublishRouteEntriesResult{CallTrace: CallTrace{RequestIds: listIDs, Attempt: attempt}}
+	var pending []RouteEntry
+	for _, e := range in.RouteEntries {
+		switch status[e] {
+		case PublishStatusPublished, PublishStatusPublishing:
+			result.AlreadyPublished = append(result.AlreadyPublished, e)
+		default:
+			pending = append(pending, e)
+		}
+	}
+	if len(pending) == 0 {
+		result.CloudState = "AlreadyPublished"
+		return result, nil
+	}
+	resp, err := a.VPC.PublishVpcRouteEntries(in.request(pending, false))
+	if err != nil {
+		return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries", in.TargetInstanceId, err)
+	}
+	result.RequestId = resp.RequestId
+	result.RequestIds = append(result.RequestIds, resp.RequestId)
+	result.Published = pending
+	result.CloudState = PublishStatusPublishing
+	return result, nil
+}
