@@ -34,13 +34,13 @@ type ErrorCode struct {
 // The documents the rows cite. The five API references are kept verbatim in
 // testdata/seeds so a test can check that every code they name has a row.
 const (
-	docConnect     = "Alibaba Cloud VPC API: ConnectRouterInterface, error codes (updated 2024-03-04)"
-	docPublish     = "Alibaba Cloud VPC API: PublishVpcRouteEntries, error codes (updated 2025-10-27)"
-	docVco         = "Alibaba Cloud VPN Gateway API: DescribeVcoRouteEntries, error codes (updated 2024-04-02)"
-	docCrossAcct   = "Alibaba Cloud VPN Gateway API: DescribeVpnCrossAccountAuthorizations (updated 2025-03-21), which defers to the common error codes"
-	docAliCommon   = "Alibaba Cloud common error codes (OpenAPI error center; VPC, ECS, CEN tables)"
-	docIdempotency = "Alibaba Cloud VPC: How to ensure idempotence (ClientToken)"
-	docAPIG        = "Huawei Cloud APIG API: Querying VPC Endpoint Connections (updated 2023-11-30)"
+	docConnect      = "Alibaba Cloud VPC API: ConnectRouterInterface, error codes (updated 2024-03-04)"
+	docPublish      = "Alibaba Cloud VPC API: PublishVpcRouteEntries, error codes (updated 2025-10-27)"
+	docVco          = "Alibaba Cloud VPN Gateway API: DescribeVcoRouteEntries, error codes (updated 2024-04-02)"
+	docCrossAcct    = "Alibaba Cloud VPN Gateway API: DescribeVpnCrossAccountAuthorizations (updated 2025-03-21), which defers to the common error codes"
+	docAliCommon    = "Alibaba Cloud common error codes (OpenAPI error center; VPC, ECS, CEN tables)"
+	docIdempotency  = "Alibaba Cloud VPC: How to ensure idempotence (ClientToken)"
+	docAPIG         = "Huawei Cloud APIG API: Querying VPC Endpoint Connections (updated 2023-11-30)"
 	docAPIGThrottle = "Huawei Cloud APIG error codes; terraform-provider-huaweicloud issue #1335 (APIGW.0308 over ratelimit)"
 )
 
