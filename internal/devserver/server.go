@@ -1,0 +1,645 @@
+// Package devserver runs a complete Temporal server inside the current
+// process, for development: the frontend, history, matching and worker
+// services on 127.0.0.1, persisted in an SQLite file so workflows survive a
+// restart, one namespace (default "default") with the project's custom search
+// attributes registered, and the Temporal Web UI served from the copy
+// embedded in github.com/temporalio/ui-server/v2. Nothing needs installing
+// but Go.
+//
+//	srv, err := devserver.Start(ctx, devserver.Options{
+//		DBFile:           ".vpcflow/dev.db",
+//		SearchAttributes: map[string]enums.IndexedValueType{"RouterState": enums.INDEXED_VALUE_TYPE_KEYWORD},
+//	})
+//	if err != nil { ... }
+//	defer srv.Stop()
+//	c, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort(), Namespace: srv.Namespace()})
+//
+// It is modelled on `temporal server start-dev` (temporalio/cli,
+// internal/devserver), which is not importable.
+package devserver
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// Defaults, matching `temporal server start-dev`.
+const (
+	DefaultIP           = "127.0.0.1"
+	DefaultFrontendPort = 7233
+	DefaultNamespace    = "default"
+	// The UI listens on the frontend port plus this offset (7233 -> 8233).
+	UIPortOffset = 1000
+	// NamespaceRetention is how long closed workflows are kept in a namespace
+	// the dev server creates. `temporal server start-dev` uses 24h; a week
+	// keeps Friday's runs around on Monday. An existing database keeps the
+	// retention it was created with.
+	NamespaceRetention = 7 * 24 * time.Hour
+)
+
+const (
+	clusterName    = "active"
+	startupTimeout = 2 * time.Minute
+)
+
+// Options configure Start. The zero value is a usable in-memory server on
+// the default ports with the UI.
+type Options struct {
+	// DBFile is the SQLite database file. It (and its directory) is created
+	// and given the schema if missing; an existing file is reused, so
+	// workflows survive a restart. "" keeps everything in memory (tests).
+	DBFile string
+	// IP to listen on; default "127.0.0.1". "localhost" means 127.0.0.1.
+	IP string
+	// FrontendPort is the gRPC port clients and workers dial; default 7233.
+	// When running under `go test`, 0 instead picks free ports for every
+	// listener, the UI included (unless UIPort says otherwise). The frontend
+	// HTTP, history, matching and worker ports are always picked free.
+	FrontendPort int
+	// UIPort serves the Web UI; default FrontendPort+1000 (8233). Negative
+	// runs headless, without the UI.
+	UIPort int
+	// Namespace to create (if missing) and serve; default "default".
+	Namespace string
+	// SearchAttributes are registered in Namespace at every start. Attributes
+	// already registered with the same type are fine; one registered with a
+	// different type makes Start fail.
+	SearchAttributes map[string]enums.IndexedValueType
+	// Logger receives the server's warnings and errors (the server's info
+	// and debug chatter is dropped). Default slog.Default().
+	Logger *slog.Logger
+	// DynamicConfig holds extra server dynamic config values, keyed like
+	// "frontend.namespaceRPS.visibility"; they override the dev defaults.
+	DynamicConfig map[string]any
+}
+
+// Server is a running dev server. Stop it to release its ports.
+type Server struct {
+	frontendHostPort string
+	uiURL            string
+	namespace        string
+
+	server    temporal.Server
+	ui        *uiserver.Server
+	uiDone    chan struct{}
+	logLevel  *slog.LevelVar
+	releaseDB func()
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// FrontendHostPort is the gRPC address for clients and workers, e.g.
+// "127.0.0.1:7233".
+func (s *Server) FrontendHostPort() string { return s.frontendHostPort }
+
+// UIURL is the Web UI address, e.g. "http://127.0.0.1:8233", or "" when
+// headless.
+func (s *Server) UIURL() string { return s.uiURL }
+
+// Namespace is the namespace the server was started with.
+func (s *Server) Namespace() string { return s.namespace }
+
+// Stop shuts the UI and the server down and releases their ports and the
+// database file, so Start may be called again on the same file. It is safe to
+// call more than once; later calls return the first call's result.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() {
+		// The server logs warnings routinely while it shuts down.
+		s.logLevel.Set(slog.LevelError)
+		if s.ui != nil {
+			s.ui.Stop()
+			<-s.uiDone
+		}
+		if err := s.server.Stop(); err != nil {
+			s.stopErr = fmt.Errorf("devserver: stopping temporal server: %w", err)
+		}
+		s.releaseDB()
+	})
+	return s.stopErr
+}
+
+// settings are Options resolved to concrete values.
+type settings struct {
+	ip           string // bind address
+	connectIP    string // address to dial ip with
+	frontendPort int
+	httpPort     int
+	historyPort  int
+	matchingPort int
+	workerPort   int
+	uiPort       int // 0: headless
+	namespace    string
+	dbPath       string // absolute; "" in memory
+	attrs        map[string]enums.IndexedValueType
+	logger       *slog.Logger
+	dynConfig    map[string]any
+}
+
+// Start starts a dev server and returns once it serves requests: the
+// namespace exists, the search attributes are registered and the UI answers.
+// ctx bounds only the startup; the server runs until Stop.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, startupTimeout)
+		defer cancel()
+	}
+
+	st, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+
+	// Ports the caller asked for get a clear error when taken; the rest are
+	// picked free.
+	if st.frontendPort != 0 {
+		if err := checkPortFree(st.ip, st.frontendPort, "frontend"); err != nil {
+			return nil, err
+		}
+	}
+	if st.uiPort > 0 {
+		if err := checkPortFree(st.ip, st.uiPort, "UI"); err != nil {
+			return nil, err
+		}
+	}
+	picker := newPortPicker(st.ip, st.frontendPort, st.uiPort)
+	for _, p := range []*int{&st.frontendPort, &st.httpPort, &st.historyPort, &st.matchingPort, &st.workerPort, &st.uiPort} {
+		if *p != 0 {
+			continue
+		}
+		if p == &st.uiPort && opts.UIPort < 0 {
+			continue
+		}
+		if *p, err = picker.pick(); err != nil {
+			return nil, err
+		}
+	}
+
+	releaseDB, err := claimDB(st.dbPath)
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			releaseDB()
+		}
+	}()
+
+	sqlConf, err := prepareDatabase(st)
+	if err != nil {
+		return nil, err
+	}
+
+	logLevel := new(slog.LevelVar)
+	logLevel.Set(slog.LevelWarn)
+	sl := slog.New(levelFilter{min: logLevel, next: st.logger.Handler()})
+	starting := new(atomic.Bool)
+	logger := serverLogger{sl: sl, starting: starting}
+
+	serverOpts, err := serverOptions(st, sqlConf, logger)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := startTemporal(starting, serverOpts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		frontendHostPort: net.JoinHostPort(st.connectIP, strconv.Itoa(st.frontendPort)),
+		namespace:        st.namespace,
+		server:           srv,
+		logLevel:         logLevel,
+		releaseDB:        releaseDB,
+	}
+	fail := func(err error) (*Server, error) {
+		_ = s.Stop()
+		return nil, err
+	}
+
+	if err := waitReadyAndRegister(ctx, s.frontendHostPort, st, sl); err != nil {
+		return fail(err)
+	}
+	if st.uiPort > 0 {
+		if err := s.startUI(ctx, st); err != nil {
+			return fail(err)
+		}
+	}
+	started = true
+	return s, nil
+}
+
+// resolve validates opts and fills in defaults. Ports left 0 are picked later.
+func resolve(opts Options) (settings, error) {
+	st := settings{
+		ip:           opts.IP,
+		frontendPort: opts.FrontendPort,
+		namespace:    opts.Namespace,
+		logger:       opts.Logger,
+		attrs:        opts.SearchAttributes,
+		dynConfig:    opts.DynamicConfig,
+	}
+	if st.ip == "" || st.ip == "localhost" {
+		st.ip = DefaultIP
+	}
+	if net.ParseIP(st.ip) == nil {
+		return st, fmt.Errorf("devserver: IP %q is not an IP address", opts.IP)
+	}
+	st.connectIP = dialIP(st.ip)
+	if st.namespace == "" {
+		st.namespace = DefaultNamespace
+	}
+	if strings.ContainsAny(st.namespace, " \t\r\n/") {
+		return st, fmt.Errorf("devserver: invalid namespace name %q", st.namespace)
+	}
+	if st.logger == nil {
+		st.logger = slog.Default()
+	}
+	if err := validateSearchAttributes(st.attrs); err != nil {
+		return st, err
+	}
+
+	switch {
+	case opts.FrontendPort == 0 && testing.Testing():
+		// leave 0: pick free ports for everything
+	case opts.FrontendPort == 0:
+		st.frontendPort = DefaultFrontendPort
+	case !validPort(opts.FrontendPort):
+		return st, fmt.Errorf("devserver: frontend port %d is out of range 1-65535", opts.FrontendPort)
+	}
+	switch {
+	case opts.UIPort < 0:
+		// headless
+	case opts.UIPort > 0 && !validPort(opts.UIPort):
+		return st, fmt.Errorf("devserver: UI port %d is out of range 1-65535", opts.UIPort)
+	case opts.UIPort > 0:
+		st.uiPort = opts.UIPort
+	case st.frontendPort != 0:
+		st.uiPort = st.frontendPort + UIPortOffset
+		if !validPort(st.uiPort) {
+			return st, fmt.Errorf("devserver: default UI port %d (frontend port %d + %d) is out of range; set UIPort",
+				st.uiPort, st.frontendPort, UIPortOffset)
+		}
+	}
+	if st.uiPort != 0 && st.uiPort == st.frontendPort {
+		return st, fmt.Errorf("devserver: UI port and frontend port are both %d", st.uiPort)
+	}
+
+	if opts.DBFile != "" {
+		var err error
+		if st.dbPath, err = checkDBPath(opts.DBFile); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// checkDBPath makes path absolute, creates its directory and checks that
+// SQLite will be able to write the file and its journal.
+func checkDBPath(path string) (string, error) {
+	// The path becomes part of an SQLite URI ("file:<path>?mode=rwc").
+	if strings.ContainsAny(path, "?#%") {
+		return "", fmt.Errorf("devserver: database file %q: the characters ? # %% are not supported in the path", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("devserver: database file %q: %w", path, err)
+	}
+	dir := filepath.Dir(abs)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("devserver: cannot create directory for database file %s: %w", abs, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("devserver: database file %s is not a regular file", abs)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("devserver: database file %s: %w", abs, err)
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("devserver: database file %s is not writable: %w", abs, err)
+	}
+	_ = f.Close()
+	// SQLite creates its rollback journal next to the database.
+	probe, err := os.CreateTemp(dir, ".devserver-probe-*")
+	if err != nil {
+		return "", fmt.Errorf("devserver: directory %s of the database file is not writable: %w", dir, err)
+	}
+	_ = probe.Close()
+	_ = os.Remove(probe.Name())
+	return abs, nil
+}
+
+var (
+	openDBsMu sync.Mutex
+	openDBs   = map[string]bool{}
+)
+
+// claimDB makes sure no other dev server in this process uses the database
+// file: two servers sharing one database would fight over its history shard.
+func claimDB(path string) (release func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	openDBsMu.Lock()
+	defer openDBsMu.Unlock()
+	if openDBs[path] {
+		return nil, fmt.Errorf("devserver: database file %s is already used by a running dev server in this process", path)
+	}
+	openDBs[path] = true
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			openDBsMu.Lock()
+			delete(openDBs, path)
+			openDBsMu.Unlock()
+		})
+	}, nil
+}
+
+// prepareDatabase creates the schema in a new database file and the
+// namespace (with the search attributes) if it is missing.
+func prepareDatabase(st settings) (*config.SQL, error) {
+	conf := &config.SQL{PluginName: sqliteplugin.PluginName}
+	if st.dbPath == "" {
+		// A shared-cache in-memory database is created with its schema when
+		// the server's SQLite plugin first connects to it.
+		conf.DatabaseName = "devserver-" + rand.Text()
+		conf.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
+	} else {
+		conf.DatabaseName = st.dbPath
+		conf.ConnectAttributes = map[string]string{"mode": "rwc"}
+		fi, err := os.Stat(st.dbPath)
+		if err != nil {
+			return nil, fmt.Errorf("devserver: database file %s: %w", st.dbPath, err)
+		}
+		if fi.Size() == 0 {
+			if err := sqliteschema.SetupSchema(conf); err != nil {
+				return nil, fmt.Errorf("devserver: creating the Temporal schema in %s: %w", st.dbPath, err)
+			}
+		}
+	}
+
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, st.namespace, false, st.attrs)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: namespace %q: %w", st.namespace, err)
+	}
+	ns.Detail.Config.Retention = durationpb.New(NamespaceRetention)
+	if err := sqliteschema.CreateNamespaces(conf, ns); err != nil {
+		where := "in-memory database"
+		if st.dbPath != "" {
+			where = st.dbPath + " (is it a Temporal dev server database?)"
+		}
+		return nil, fmt.Errorf("devserver: creating namespace %q in %s: %w", st.namespace, where, err)
+	}
+	return conf, nil
+}
+
+// serverOptions builds the Temporal server configuration.
+func serverOptions(st settings, sqlConf *config.SQL, logger serverLogger) ([]temporal.ServerOption, error) {
+	hostPort := func(port int) string { return net.JoinHostPort(st.connectIP, strconv.Itoa(port)) }
+	service := func(port, httpPort int) config.Service {
+		var svc config.Service
+		svc.RPC.GRPCPort = port
+		svc.RPC.HTTPPort = httpPort
+		svc.RPC.BindOnIP = st.ip
+		return svc
+	}
+
+	const store = "sqlite-default"
+	var conf config.Config
+	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
+	conf.Global.Membership.BroadcastAddress = st.connectIP
+	conf.Persistence.DefaultStore = store
+	conf.Persistence.VisibilityStore = store
+	conf.Persistence.NumHistoryShards = 1
+	conf.Persistence.DataStores = map[string]config.DataStore{store: {SQL: sqlConf}}
+	conf.ClusterMetadata = &cluster.Config{
+		EnableGlobalNamespace:    false,
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			clusterName: {
+				Enabled:                true,
+				InitialFailoverVersion: 1,
+				RPCAddress:             hostPort(st.frontendPort),
+				HTTPAddress:            hostPort(st.httpPort),
+				// ClusterID left empty: the server generates and persists one.
+			},
+		},
+	}
+	conf.DCRedirectionPolicy.Policy = "noop"
+	conf.Services = map[string]config.Service{
+		string(primitives.FrontendService): service(st.frontendPort, st.httpPort),
+		string(primitives.HistoryService):  service(st.historyPort, 0),
+		string(primitives.MatchingService): service(st.matchingPort, 0),
+		string(primitives.WorkerService):   service(st.workerPort, 0),
+	}
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	conf.PublicClient.HostPort = hostPort(st.frontendPort)
+
+	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: authorizer: %w", err)
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, logger)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: claim mapper: %w", err)
+	}
+
+	dc := dynamicconfig.StaticClient{}
+	for k, v := range devDynamicConfig {
+		dc[dynamicconfig.MakeKey(k)] = v
+	}
+	for k, v := range st.dynConfig {
+		dc[dynamicconfig.MakeKey(k)] = v
+	}
+
+	return []temporal.ServerOption{
+		temporal.WithConfig(&conf),
+		temporal.ForServices(temporal.DefaultServices),
+		// One process: no ringpop membership, hence no membership ports.
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: static.SingleLocalHost(hostPort(st.frontendPort)),
+			primitives.HistoryService:  static.SingleLocalHost(hostPort(st.historyPort)),
+			primitives.MatchingService: static.SingleLocalHost(hostPort(st.matchingPort)),
+			primitives.WorkerService:   static.SingleLocalHost(hostPort(st.workerPort)),
+		}),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dc),
+	}, nil
+}
+
+// devDynamicConfig are the dev server's dynamic config defaults.
+var devDynamicConfig = map[string]any{
+	// Newly registered search attributes are usable at once (no cache
+	// delay), so a workflow started right after Start can upsert them and
+	// visibility queries can filter on them.
+	"system.forceSearchAttributesCacheRefreshOnRead": true,
+	// Reading search attributes from the database on every use costs
+	// persistence calls; raise the per-host limits (same ratio as defaults).
+	"frontend.persistenceMaxQPS": 10000,
+	"history.persistenceMaxQPS":  45000,
+	// The Web UI polls list/count queries; the default of 10/s throttles it.
+	"frontend.namespaceRPS.visibility": 100,
+	// Fewer cached workflow executions: less memory on a laptop.
+	"history.hostLevelCacheMaxSize": 8192,
+}
+
+// startTemporal builds and starts the server, turning the server's Fatal
+// calls (for example "Failed to start gRPC listener") and panics into errors.
+func startTemporal(starting *atomic.Bool, opts []temporal.ServerOption) (srv temporal.Server, err error) {
+	starting.Store(true)
+	defer starting.Store(false)
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if fe, ok := r.(fatalError); ok {
+			err = fmt.Errorf("devserver: temporal server failed to start: %w", fe)
+		} else {
+			err = fmt.Errorf("devserver: temporal server panicked while starting: %v", r)
+		}
+		srv = nil
+	}()
+	srv, err = temporal.NewServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: creating temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("devserver: starting temporal server: %w", err)
+	}
+	return srv, nil
+}
+
+// waitReadyAndRegister waits until the frontend serves the namespace, then
+// registers the search attributes.
+func waitReadyAndRegister(ctx context.Context, hostPort string, st settings, sl *slog.Logger) error {
+	var c client.Client
+	var err error
+	for {
+		c, err = client.DialContext(ctx, client.Options{
+			HostPort:  hostPort,
+			Namespace: st.namespace,
+			Logger:    sdklog.NewStructuredLogger(sl),
+		})
+		if err == nil {
+			_, err = c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: st.namespace})
+			if err == nil {
+				break
+			}
+			c.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("devserver: server at %s not ready: %w (last error: %v)", hostPort, ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	defer c.Close()
+	return ensureSearchAttributes(ctx, c.OperatorService(), st.namespace, st.attrs)
+}
+
+// startUI serves the embedded Web UI and waits until it answers.
+func (s *Server) startUI(ctx context.Context, st settings) (err error) {
+	hostPort := net.JoinHostPort(st.ip, strconv.Itoa(st.uiPort))
+	conf := &uiconfig.Config{
+		Host:                st.ip,
+		Port:                st.uiPort,
+		TemporalGRPCAddress: s.frontendHostPort,
+		EnableUI:            true,
+		DefaultNamespace:    st.namespace,
+		// Plain HTTP on localhost: the CSRF cookie must not require HTTPS.
+		CORS:     uiconfig.CORS{CookieInsecure: true},
+		HideLogs: true,
+		// The UI would fetch news from temporal.io; it is meant to work offline.
+		DisableNewsFetch: true,
+	}
+	if err := conf.Validate(); err != nil {
+		return fmt.Errorf("devserver: UI config: %w", err)
+	}
+	var ui *uiserver.Server
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("devserver: creating UI server: %v", r)
+			}
+		}()
+		ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(conf))
+	}()
+	if err != nil {
+		return err
+	}
+	// ui-server's Start blocks, and exits the process if it cannot listen, so
+	// check the port right before.
+	if err := checkPortFree(st.ip, st.uiPort, "UI"); err != nil {
+		return err
+	}
+	s.ui, s.uiDone = ui, make(chan struct{})
+	go func() {
+		defer close(s.uiDone)
+		_ = ui.Start()
+	}()
+	s.uiURL = "http://" + net.JoinHostPort(st.connectIP, strconv.Itoa(st.uiPort))
+
+	hc := &http.Client{Timeout: 2 * time.Second}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.uiURL+"/healthz", nil)
+		resp, err := hc.Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("devserver: UI at %s not ready: %w", hostPort, ctx.Err())
+		case <-s.uiDone:
+			return fmt.Errorf("devserver: UI server on %s stopped unexpectedly", hostPort)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
