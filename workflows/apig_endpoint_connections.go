@@ -1,0 +1,72 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vpcflow/vpcflow/activities"
+)
+
+// ApigEndpointConnectionsWorkflow lists a Huawei Cloud APIG gateway's VPC
+// endpoint connections and, when asked, waits until the given ones are
+// accepted. A rejected or failed connection ends it with an error.
+func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnectionsInput) (ApigEndpointConnectionsResult, error) {
+	var a *activities.CloudActivities
+	log, err := newChangeLog(ctx)
+	if err != nil {
+		return ApigEndpointConnectionsResult{}, err
+	}
+	var res ApigEndpointConnectionsResult
+	finish := func(err error) (ApigEndpointConnectionsResult, error) {
+		res.Steps = log.progress.Steps
+		if err == nil {
+			res.Steps = log.done()
+		}
+		return res, err
+	}
+	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
+		return finish(err)
+	}
+
+	list := activities.ListEndpointConnectionsInput{InstanceId: in.InstanceId, Id: in.Id, MarkerId: in.MarkerId, Status: in.Status}
+	if in.Limit != nil {
+		list.Limit = *in.Limit
+	}
+	var listed activities.EndpointConnections
+	err = log.step(ctx, StageListEndpoints, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withCall(ctx, "List VPC endpoint connections of gateway "+in.InstanceId),
+			a.ListEndpointConnections, list).Get(ctx, &listed)
+		return listed.CallTrace, err
+	})
+	if err != nil {
+		return finish(err)
+	}
+	res.Connections, res.Total = listed.Connections, listed.Total
+
+	if len(in.WaitForAccepted) == 0 {
+		log.skip(ctx, StageWaitEndpoints, "no WaitForAccepted in the input")
+		return finish(nil)
+	}
+	timeout := in.WaitTimeout.orDefault()
+	wait := activities.WaitEndpointsAcceptedInput{InstanceId: in.InstanceId, EndpointIds: in.WaitForAccepted, Deadline: workflow.Now(ctx).Add(timeout)}
+	var accepted activities.EndpointConnections
+	err = log.step(ctx, StageWaitEndpoints, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d endpoint connections are accepted", len(in.WaitForAccepted))),
+			a.WaitEndpointsAccepted, wait).Get(ctx, &accepted)
+		return accepted.CallTrace, err
+	})
+	if err != nil {
+		return finish(err)
+	}
+	// The listing was taken before the wait; report the waited-for
+	// connections as last seen, accepted.
+	for i, c := range res.Connections {
+		for _, a := range accepted.Connections {
+			if a.Id == c.Id {
+				res.Connections[i] = a
+			}
+		}
+	}
+	return finish(nil)
+}

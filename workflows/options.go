@@ -1,0 +1,58 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+const (
+	// callTimeout bounds one attempt of one cloud call. The Alibaba SDK gives
+	// up after a 5 s connect and a 10 s read, so 30 s is never the limit
+	// unless the worker itself is stuck.
+	callTimeout = 30 * time.Second
+	// callRetryBudget bounds all attempts of one call: long enough to ride out
+	// throttling and a busy resource, short enough that a person hears of a
+	// cloud that stays broken.
+	callRetryBudget = 10 * time.Minute
+	// waitHeartbeat is how long a wait may go without a heartbeat before
+	// Temporal retries it on another worker. Waits heartbeat after every
+	// read, at most 10 s apart, plus one call's 15 s of SDK timeouts.
+	waitHeartbeat = 30 * time.Second
+	// waitSlack lets a wait's last read, and its retries, finish past the
+	// deadline the activity checks itself.
+	waitSlack = 2 * time.Minute
+)
+
+// retryPolicy is the policy of every activity. Permanent cloud errors are
+// non-retryable ApplicationErrors and stop it at once; throttled and busy
+// ones set their own NextRetryDelay.
+var retryPolicy = &temporal.RetryPolicy{
+	InitialInterval:    time.Second,
+	BackoffCoefficient: 2,
+	MaximumInterval:    30 * time.Second,
+}
+
+// withCall sets the options of a single cloud call. The summary is what the
+// Web UI shows for the activity.
+func withCall(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    callTimeout,
+		ScheduleToCloseTimeout: callRetryBudget,
+		RetryPolicy:            retryPolicy,
+		Summary:                summary,
+	})
+}
+
+// withWait sets the options of a heartbeating wait that ends by itself at
+// its deadline.
+func withWait(ctx workflow.Context, timeout time.Duration, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    timeout + waitSlack,
+		ScheduleToCloseTimeout: timeout + waitSlack,
+		HeartbeatTimeout:       waitHeartbeat,
+		RetryPolicy:            retryPolicy,
+		Summary:                summary,
+	})
+}

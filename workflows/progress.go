@@ -1,0 +1,114 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vpcflow/vpcflow/activities"
+)
+
+// Stages, as the progress query and the steps of a result name them.
+const (
+	StageValidate                = "validate"
+	StageCheckCrossAccount       = "check-cross-account-authorization"
+	StageDescribeRouterInterface = "describe-router-interface"
+	StageCheckRouterInterface    = "check-router-interface"
+	StageConnectRouterInterface  = "connect-router-interface"
+	StageWaitRouterInterface     = "wait-router-interface-active"
+	StageDryRunPublish           = "dry-run-publish"
+	StagePublishRoutes           = "publish-routes"
+	StageVerifyVpnRoutes         = "verify-vpn-routes"
+	StageListEndpoints           = "list-endpoint-connections"
+	StageWaitEndpoints           = "wait-endpoints-accepted"
+	StageCompleted               = "completed"
+	StageFailed                  = "failed"
+)
+
+// Step outcomes.
+const (
+	OutcomeDone    = "done"
+	OutcomeSkipped = "skipped"
+	OutcomeFailed  = "failed"
+)
+
+// changeLog records a workflow's steps as they run: the progress query reads
+// it, and the result is built from it.
+type changeLog struct {
+	progress         Progress
+	changeRequestIds []string
+}
+
+// newChangeLog starts the log and answers the progress query from it.
+func newChangeLog(ctx workflow.Context) (*changeLog, error) {
+	l := &changeLog{progress: Progress{Stage: StageValidate, StartedAt: workflow.Now(ctx), Steps: []Step{}}}
+	err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) {
+		p := l.progress
+		p.Steps = append([]Step(nil), p.Steps...)
+		p.RequestIds = append([]string(nil), p.RequestIds...)
+		return p, nil
+	})
+	return l, err
+}
+
+// step runs one step: the stage shows in the progress query while fn runs,
+// then the step is recorded with its timing, attempts, cloud state and
+// RequestIds, failed or done.
+func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activities.CallTrace, error)) error {
+	l.progress.Stage = name
+	s := Step{Name: name, StartedAt: workflow.Now(ctx)}
+	trace, err := fn()
+	s.CompletedAt = workflow.Now(ctx)
+	s.DurationMillis = s.CompletedAt.Sub(s.StartedAt).Milliseconds()
+	s.Attempts = trace.Attempt
+	s.CloudState = trace.CloudState
+	s.RequestIds = trace.RequestIds
+	s.Outcome = OutcomeDone
+	if err != nil {
+		s.Outcome = OutcomeFailed
+		s.Note = err.Error()
+		l.progress.Stage = StageFailed
+	}
+	l.record(s)
+	return err
+}
+
+// skip records a step that had nothing to do, and why.
+func (l *changeLog) skip(ctx workflow.Context, name, why string) {
+	now := workflow.Now(ctx)
+	l.record(Step{Name: name, Outcome: OutcomeSkipped, StartedAt: now, CompletedAt: now, Note: why})
+}
+
+// check records a check the workflow makes itself (no cloud call): done when
+// err is nil, else failed, and err stops the change.
+func (l *changeLog) check(ctx workflow.Context, name string, err error) error {
+	now := workflow.Now(ctx)
+	s := Step{Name: name, Outcome: OutcomeDone, StartedAt: now, CompletedAt: now}
+	if err != nil {
+		s.Outcome = OutcomeFailed
+		s.Note = err.Error()
+		l.progress.Stage = StageFailed
+	}
+	l.record(s)
+	return err
+}
+
+func (l *changeLog) record(s Step) {
+	l.progress.Steps = append(l.progress.Steps, s)
+	l.progress.Attempts += s.Attempts
+	if s.CloudState != "" {
+		l.progress.LastCloudState = s.CloudState
+	}
+	l.progress.RequestIds = append(l.progress.RequestIds, s.RequestIds...)
+}
+
+// changed notes the RequestId of a call that changed something.
+func (l *changeLog) changed(requestID string) {
+	if requestID != "" {
+		l.changeRequestIds = append(l.changeRequestIds, requestID)
+	}
+}
+
+// done marks the workflow completed and returns its steps.
+func (l *changeLog) done() []Step {
+	l.progress.Stage = StageCompleted
+	return l.progress.Steps
+}

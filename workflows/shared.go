@@ -1,0 +1,206 @@
+// Package workflows holds vpcflow's Temporal workflows and the types that
+// cross the wire: a service that starts a workflow imports this package for
+// the task queue, the workflow type names, the inputs and the results.
+//
+// JSON field names are stable and follow the cloud APIs' own parameter names
+// (RegionId, RouterInterfaceId, DestinationCidrBlock, ...), so an input reads
+// like the API call it leads to. Durations are strings such as "10m" or "90s".
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vpcflow/vpcflow/activities"
+)
+
+// TaskQueue is the task queue vpcflow's workers poll.
+const TaskQueue = "vpcflow"
+
+// Workflow type names, for services that start workflows by name.
+const (
+	ConnectRouterInterfaceWorkflowType  = "ConnectRouterInterface"
+	PublishVpcRoutesWorkflowType        = "PublishVpcRoutes"
+	VerifyVpnRoutesWorkflowType         = "VerifyVpnRoutes"
+	NetworkChangeWorkflowType           = "NetworkChange"
+	ApigEndpointConnectionsWorkflowType = "ApigEndpointConnections"
+)
+
+// ProgressQuery is the name of the query every workflow answers with its Progress.
+const ProgressQuery = "progress"
+
+// DefaultWaitTimeout bounds each wait (Active, routes, endpoints) when the
+// input sets none.
+const DefaultWaitTimeout = 10 * time.Minute
+
+// Types shared with the activities, named here so callers need one import.
+type (
+	RouteEntry                = activities.RouteEntry
+	ExpectedVpnRoute          = activities.ExpectedVpnRoute
+	VpnRoute                  = activities.VpnRoute
+	EndpointConnection        = activities.EndpointConnection
+	CrossAccountAuthorization = activities.CrossAccountAuthorization
+)
+
+// ConnectRouterInterfaceInput connects an InitiatingSide router interface and
+// waits until it is Active.
+type ConnectRouterInterfaceInput struct {
+	RegionId          string   `json:"RegionId"`
+	RouterInterfaceId string   `json:"RouterInterfaceId"`
+	WaitTimeout       Duration `json:"WaitTimeout,omitempty"`
+}
+
+// ConnectRouterInterfaceResult reports the connection. Connected is false when
+// the interface was already Connecting or Active: nothing was connected twice.
+type ConnectRouterInterfaceResult struct {
+	RouterInterfaceId   string `json:"RouterInterfaceId"`
+	Status              string `json:"Status"`
+	OppositeInterfaceId string `json:"OppositeInterfaceId"`
+	Connected           bool   `json:"Connected"`
+	ConnectRequestId    string `json:"ConnectRequestId,omitempty"`
+	Steps               []Step `json:"Steps"`
+}
+
+// PublishVpcRoutesInput publishes route entries of a VPC's system route table
+// to a target (an ECR), after a DryRun of the same call.
+type PublishVpcRoutesInput struct {
+	RegionId         string       `json:"RegionId"`
+	TargetType       string       `json:"TargetType"`
+	TargetInstanceId string       `json:"TargetInstanceId"`
+	RouteEntries     []RouteEntry `json:"RouteEntries"`
+}
+
+// PublishVpcRoutesResult reports the publish.
+type PublishVpcRoutesResult struct {
+	Published         []RouteEntry `json:"Published"`
+	AlreadyPublished  []RouteEntry `json:"AlreadyPublished,omitempty"`
+	DryRunRequestIds  []string     `json:"DryRunRequestIds"`
+	PublishRequestIds []string     `json:"PublishRequestIds,omitempty"`
+	Steps             []Step       `json:"Steps"`
+}
+
+// ExpectedCrossAccount is the cross-account authorization a VPN connection
+// must have to join another account's CEN instance.
+type ExpectedCrossAccount struct {
+	BindInstance string `json:"BindInstance"` // the CEN instance, cen-...
+	BindUid      int64  `json:"BindUid"`      // the account that owns it
+}
+
+// VerifyVpnRoutesInput checks that routes reach an IPsec-VPN connection and,
+// optionally, that the connection may join a cross-account CEN.
+type VerifyVpnRoutesInput struct {
+	RegionId        string                `json:"RegionId"`
+	VpnConnectionId string                `json:"VpnConnectionId"`
+	ExpectedRoutes  []ExpectedVpnRoute    `json:"ExpectedRoutes"`
+	PageSize        *int                  `json:"PageSize,omitempty"` // 1..50, default 50
+	CrossAccount    *ExpectedCrossAccount `json:"CrossAccount,omitempty"`
+	WaitTimeout     Duration              `json:"WaitTimeout,omitempty"`
+}
+
+// VerifyVpnRoutesResult lists the expected routes as the VPN connection
+// reports them.
+type VerifyVpnRoutesResult struct {
+	Routes []VpnRoute `json:"Routes"`
+	Steps  []Step     `json:"Steps"`
+}
+
+// NetworkChangeInput is the whole change: check the VPN connection's
+// cross-account authorization (optional), connect the router interface and
+// wait until it is Active, DryRun then publish the routes, and verify that
+// they reach the VPN connection.
+type NetworkChangeInput struct {
+	RegionId          string       `json:"RegionId"`
+	RouterInterfaceId string       `json:"RouterInterfaceId"`
+	TargetType        string       `json:"TargetType"`
+	TargetInstanceId  string       `json:"TargetInstanceId"`
+	RouteEntries      []RouteEntry `json:"RouteEntries"`
+	VpnConnectionId   string       `json:"VpnConnectionId"`
+	// ExpectedRoutes defaults to every published destination as a bgp route
+	// (Active, Source CLOUD) on the VPN connection.
+	ExpectedRoutes []ExpectedVpnRoute    `json:"ExpectedRoutes,omitempty"`
+	PageSize       *int                  `json:"PageSize,omitempty"`
+	CrossAccount   *ExpectedCrossAccount `json:"CrossAccount,omitempty"`
+	WaitTimeout    Duration              `json:"WaitTimeout,omitempty"`
+}
+
+// NetworkChangeResult summarises every step with its timings, and lists the
+// RequestIds of the calls that changed something.
+type NetworkChangeResult struct {
+	Connected        bool         `json:"Connected"`
+	Published        []RouteEntry `json:"Published"`
+	AlreadyPublished []RouteEntry `json:"AlreadyPublished,omitempty"`
+	Routes           []VpnRoute   `json:"Routes"`
+	ChangeRequestIds []string     `json:"ChangeRequestIds"`
+	StartedAt        time.Time    `json:"StartedAt"`
+	CompletedAt      time.Time    `json:"CompletedAt"`
+	DurationMillis   int64        `json:"DurationMillis"`
+	Steps            []Step       `json:"Steps"`
+}
+
+// ApigEndpointConnectionsInput lists a Huawei Cloud APIG gateway's VPC
+// endpoint connections and, when WaitForAccepted names some, waits until
+// they are accepted.
+type ApigEndpointConnectionsInput struct {
+	InstanceId      string   `json:"InstanceId"`
+	Id              string   `json:"Id,omitempty"`
+	MarkerId        *int32   `json:"MarkerId,omitempty"`
+	Status          string   `json:"Status,omitempty"`
+	Limit           *int32   `json:"Limit,omitempty"` // page size 1..500, default 500
+	WaitForAccepted []string `json:"WaitForAccepted,omitempty"`
+	WaitTimeout     Duration `json:"WaitTimeout,omitempty"`
+}
+
+// ApigEndpointConnectionsResult lists the connections.
+type ApigEndpointConnectionsResult struct {
+	Connections []EndpointConnection `json:"Connections"`
+	Total       int64                `json:"Total"`
+	Steps       []Step               `json:"Steps"`
+}
+
+// Step is one step of a workflow as it ran.
+type Step struct {
+	Name           string    `json:"Name"`
+	Outcome        string    `json:"Outcome"` // done, skipped or failed
+	StartedAt      time.Time `json:"StartedAt"`
+	CompletedAt    time.Time `json:"CompletedAt"`
+	DurationMillis int64     `json:"DurationMillis"`
+	Attempts       int32     `json:"Attempts,omitempty"`
+	CloudState     string    `json:"CloudState,omitempty"`
+	RequestIds     []string  `json:"RequestIds,omitempty"`
+	Note           string    `json:"Note,omitempty"`
+}
+
+// Progress is the answer to the progress query.
+type Progress struct {
+	Stage          string    `json:"Stage"`
+	Attempts       int32     `json:"Attempts"`
+	LastCloudState string    `json:"LastCloudState,omitempty"`
+	RequestIds     []string  `json:"RequestIds,omitempty"`
+	StartedAt      time.Time `json:"StartedAt"`
+	Steps          []Step    `json:"Steps"`
+}
+
+// Duration is a time.Duration written as text ("10m", "90s") in JSON and YAML.
+type Duration time.Duration
+
+// MarshalText writes the duration as Go writes durations ("10m0s").
+func (d Duration) MarshalText() ([]byte, error) {
+	return []byte(time.Duration(d).String()), nil
+}
+
+// UnmarshalText reads a duration such as "10m" or "1h30m".
+func (d *Duration) UnmarshalText(text []byte) error {
+	v, err := time.ParseDuration(string(text))
+	if err != nil {
+		return fmt.Errorf("not a duration (use a value such as \"10m\" or \"90s\"): %q", text)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) orDefault() time.Duration {
+	if d == 0 {
+		return DefaultWaitTimeout
+	}
+	return time.Duration(d)
+}

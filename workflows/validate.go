@@ -1,0 +1,295 @@
+package workflows
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/activities"
+)
+
+// InvalidInputType is the ApplicationError type of a workflow that refused
+// its input before any cloud call.
+const InvalidInputType = "InvalidInput"
+
+// MaxWaitTimeout bounds a wait's timeout: a change that has not settled in a
+// day needs a person, not a longer poll.
+const MaxWaitTimeout = 24 * time.Hour
+
+// ValidationError lists every problem of an input, so one round trip fixes
+// them all.
+type ValidationError struct {
+	Input    string   `json:"Input"`
+	Problems []string `json:"Problems"`
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("invalid %s: %s", e.Input, strings.Join(e.Problems, "; "))
+}
+
+// asWorkflowError makes a validation failure a non-retryable workflow error,
+// with the problems as details.
+func asWorkflowError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if v, ok := err.(*ValidationError); ok {
+		return temporal.NewNonRetryableApplicationError(v.Error(), InvalidInputType, nil, v.Problems)
+	}
+	return temporal.NewNonRetryableApplicationError(err.Error(), InvalidInputType, nil)
+}
+
+// Valid values from the API documents.
+var (
+	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+){1,3}$`)
+	// Resource IDs are a prefix and lowercase letters and digits.
+	idBody = `[a-z0-9]{1,60}`
+	// Huawei IDs (gateways, endpoint connections) are hex strings or UUIDs.
+	huaweiIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+
+	targetTypes     = []string{"ECR"}
+	routeEntryTypes = []string{activities.VcoRouteCustom, activities.VcoRouteBgp}
+	endpointStatus  = []string{activities.EndpointPendingAcceptance, activities.EndpointAccepted,
+		activities.EndpointRejected, activities.EndpointFailed}
+)
+
+// idPatterns holds, per ID prefix, the pattern of a whole ID. Built once:
+// workflows validate concurrently.
+var idPatterns = func() map[string]*regexp.Regexp {
+	patterns := make(map[string]*regexp.Regexp)
+	for _, prefix := range []string{"ri-", "vtb-", "vco-", "cen-", "ecr-"} {
+		patterns[prefix] = regexp.MustCompile("^" + regexp.QuoteMeta(prefix) + idBody + "$")
+	}
+	return patterns
+}()
+
+// problems collects what is wrong with an input.
+type problems []string
+
+func (p *problems) addf(format string, args ...any) {
+	*p = append(*p, fmt.Sprintf(format, args...))
+}
+
+// shown quotes a value for a message, cut short so a huge input does not make
+// a huge error.
+func shown(v string) string {
+	const max = 80
+	if len(v) > max {
+		return fmt.Sprintf("%q... (%d bytes)", v[:max], len(v))
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+func (p *problems) region(field, v string) {
+	switch {
+	case v == "":
+		p.addf("%s is required (a region ID such as cn-hangzhou)", field)
+	case !regionPattern.MatchString(v):
+		p.addf("%s %s is not a region ID (such as cn-hangzhou)", field, shown(v))
+	}
+}
+
+func (p *problems) id(field, v, prefix string) {
+	switch {
+	case v == "":
+		p.addf("%s is required (an ID starting %s)", field, prefix)
+	case !idPatterns[prefix].MatchString(v):
+		p.addf("%s %s is not an ID of the form %s<lowercase letters and digits>", field, shown(v), prefix)
+	}
+}
+
+func (p *problems) optionalID(field, v, prefix string) {
+	if v != "" {
+		p.id(field, v, prefix)
+	}
+}
+
+func (p *problems) huaweiID(field, v string, required bool) {
+	switch {
+	case v == "" && required:
+		p.addf("%s is required", field)
+	case v != "" && !huaweiIDPattern.MatchString(v):
+		p.addf("%s %s is not an ID (letters, digits and dashes, at most 64)", field, shown(v))
+	}
+}
+
+func (p *problems) oneOf(field, v string, allowed []string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	if v == "" {
+		p.addf("%s is required (one of %s)", field, strings.Join(allowed, ", "))
+		return
+	}
+	p.addf("%s %s is not one of %s", field, shown(v), strings.Join(allowed, ", "))
+}
+
+// cidr accepts an IPv4 or IPv6 prefix with no host bits set, as the route
+// table stores it: 10.0.0.1/24 would not match the entry 10.0.0.0/24.
+func (p *problems) cidr(field, v string) {
+	if v == "" {
+		p.addf("%s is required (a CIDR block such as 10.0.0.0/24)", field)
+		return
+	}
+	prefix, err := netip.ParsePrefix(v)
+	if err != nil {
+		p.addf("%s %s is not a CIDR block (such as 10.0.0.0/24)", field, shown(v))
+		return
+	}
+	if prefix.Masked() != prefix {
+		p.addf("%s %s has host bits set; the route's destination is %s", field, shown(v), prefix.Masked())
+	}
+}
+
+func (p *problems) timeout(field string, d Duration) {
+	switch {
+	case d < 0:
+		p.addf("%s %s is negative; give a positive duration such as 10m, or omit it for %s", field, time.Duration(d), DefaultWaitTimeout)
+	case time.Duration(d) > MaxWaitTimeout:
+		p.addf("%s %s is longer than %s", field, time.Duration(d), MaxWaitTimeout)
+	}
+}
+
+func (p *problems) pageSize(field string, v *int) {
+	if v != nil && (*v < 1 || *v > 50) {
+		p.addf("%s %d is out of range 1..50 (omit it for 50)", field, *v)
+	}
+}
+
+func (p *problems) routeEntries(field string, entries []RouteEntry) {
+	switch {
+	case len(entries) == 0:
+		p.addf("%s is empty; give 1 to %d route entries", field, activities.MaxRouteEntriesPerPublish)
+		return
+	case len(entries) > activities.MaxRouteEntriesPerPublish:
+		p.addf("%s has %d entries; PublishVpcRouteEntries takes at most %d, so split the change",
+			field, len(entries), activities.MaxRouteEntriesPerPublish)
+	}
+	seen := make(map[RouteEntry]int, len(entries))
+	for i, e := range entries {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		p.id(at+".RouteTableId", e.RouteTableId, "vtb-")
+		p.cidr(at+".DestinationCidrBlock", e.DestinationCidrBlock)
+		if first, dup := seen[e]; dup {
+			p.addf("%s repeats %s (%s %s)", at, fmt.Sprintf("%s[%d]", field, first), e.RouteTableId, e.DestinationCidrBlock)
+		} else {
+			seen[e] = i
+		}
+	}
+}
+
+func (p *problems) expectedRoutes(field string, routes []ExpectedVpnRoute, required bool) {
+	if len(routes) == 0 && required {
+		p.addf("%s is empty; give the routes that must reach the VPN connection", field)
+	}
+	seen := make(map[ExpectedVpnRoute]int, len(routes))
+	for i, r := range routes {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		p.cidr(at+".DestinationCidrBlock", r.DestinationCidrBlock)
+		p.oneOf(at+".RouteEntryType", r.RouteEntryType, routeEntryTypes)
+		if first, dup := seen[r]; dup {
+			p.addf("%s repeats %s[%d]", at, field, first)
+		} else {
+			seen[r] = i
+		}
+	}
+}
+
+func (p *problems) crossAccount(field string, c *ExpectedCrossAccount) {
+	if c == nil {
+		return
+	}
+	p.id(field+".BindInstance", c.BindInstance, "cen-")
+	if c.BindUid <= 0 {
+		p.addf("%s.BindUid is required (the Alibaba Cloud account ID that owns the CEN instance)", field)
+	}
+}
+
+func (p problems) err(input string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{Input: input, Problems: p}
+}
+
+// Validate lists every problem of the input, or returns nil.
+func (in ConnectRouterInterfaceInput) Validate() error {
+	var p problems
+	p.region("RegionId", in.RegionId)
+	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
+	p.timeout("WaitTimeout", in.WaitTimeout)
+	return p.err(ConnectRouterInterfaceWorkflowType + " input")
+}
+
+// Validate lists every problem of the input, or returns nil.
+func (in PublishVpcRoutesInput) Validate() error {
+	var p problems
+	p.region("RegionId", in.RegionId)
+	p.oneOf("TargetType", in.TargetType, targetTypes)
+	p.id("TargetInstanceId", in.TargetInstanceId, "ecr-")
+	p.routeEntries("RouteEntries", in.RouteEntries)
+	return p.err(PublishVpcRoutesWorkflowType + " input")
+}
+
+// Validate lists every problem of the input, or returns nil.
+func (in VerifyVpnRoutesInput) Validate() error {
+	var p problems
+	p.region("RegionId", in.RegionId)
+	p.id("VpnConnectionId", in.VpnConnectionId, "vco-")
+	p.expectedRoutes("ExpectedRoutes", in.ExpectedRoutes, true)
+	p.pageSize("PageSize", in.PageSize)
+	p.crossAccount("CrossAccount", in.CrossAccount)
+	p.timeout("WaitTimeout", in.WaitTimeout)
+	return p.err(VerifyVpnRoutesWorkflowType + " input")
+}
+
+// Validate lists every problem of the input, or returns nil.
+func (in NetworkChangeInput) Validate() error {
+	var p problems
+	p.region("RegionId", in.RegionId)
+	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
+	p.oneOf("TargetType", in.TargetType, targetTypes)
+	p.id("TargetInstanceId", in.TargetInstanceId, "ecr-")
+	p.routeEntries("RouteEntries", in.RouteEntries)
+	p.id("VpnConnectionId", in.VpnConnectionId, "vco-")
+	p.expectedRoutes("ExpectedRoutes", in.ExpectedRoutes, false)
+	p.pageSize("PageSize", in.PageSize)
+	p.crossAccount("CrossAccount", in.CrossAccount)
+	p.timeout("WaitTimeout", in.WaitTimeout)
+	return p.err(NetworkChangeWorkflowType + " input")
+}
+
+// Validate lists every problem of the input, or returns nil.
+func (in ApigEndpointConnectionsInput) Validate() error {
+	var p problems
+	p.huaweiID("InstanceId", in.InstanceId, true)
+	p.huaweiID("Id", in.Id, false)
+	if in.MarkerId != nil && *in.MarkerId < 0 {
+		p.addf("MarkerId %d is negative", *in.MarkerId)
+	}
+	if in.Status != "" {
+		p.oneOf("Status", in.Status, endpointStatus)
+	}
+	if in.Limit != nil && (*in.Limit < 1 || *in.Limit > activities.MaxEndpointConnectionsPage) {
+		p.addf("Limit %d is out of range 1..%d (omit it for %d)", *in.Limit,
+			activities.MaxEndpointConnectionsPage, activities.MaxEndpointConnectionsPage)
+	}
+	seen := make(map[string]int, len(in.WaitForAccepted))
+	for i, id := range in.WaitForAccepted {
+		at := fmt.Sprintf("WaitForAccepted[%d]", i)
+		p.huaweiID(at, id, true)
+		if first, dup := seen[id]; dup {
+			p.addf("%s repeats WaitForAccepted[%d]", at, first)
+		} else {
+			seen[id] = i
+		}
+	}
+	p.timeout("WaitTimeout", in.WaitTimeout)
+	return p.err(ApigEndpointConnectionsWorkflowType + " input")
+}

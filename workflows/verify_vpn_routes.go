@@ -1,0 +1,89 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vpcflow/vpcflow/activities"
+)
+
+// CrossAccountMissingType is the error type when the VPN connection is not
+// authorized for the expected CEN instance.
+const CrossAccountMissingType = "CrossAccountAuthorizationMissing"
+
+// VerifyVpnRoutesWorkflow checks the VPN connection's cross-account
+// authorization (when asked) and waits until the expected routes reach it.
+func VerifyVpnRoutesWorkflow(ctx workflow.Context, in VerifyVpnRoutesInput) (VerifyVpnRoutesResult, error) {
+	log, err := newChangeLog(ctx)
+	if err != nil {
+		return VerifyVpnRoutesResult{}, err
+	}
+	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
+		return VerifyVpnRoutesResult{}, err
+	}
+	var res VerifyVpnRoutesResult
+	if in.CrossAccount != nil {
+		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
+			res.Steps = log.progress.Steps
+			return res, err
+		}
+	}
+	res.Routes, err = verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, in.WaitTimeout.orDefault())
+	res.Steps = log.progress.Steps
+	if err != nil {
+		return res, err
+	}
+	res.Steps = log.done()
+	return res, nil
+}
+
+// checkCrossAccount reads the VPN connection's cross-account authorizations
+// and fails unless one lets it join the expected account's CEN instance.
+func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, want ExpectedCrossAccount) error {
+	var a *activities.CloudActivities
+	var auths activities.CrossAccountAuthorizations
+	err := log.step(ctx, StageCheckCrossAccount, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withCall(ctx, "Read cross-account authorizations of "+vpnConnectionID),
+			a.DescribeVpnCrossAccountAuthorizations, activities.VpnConnectionRef{RegionId: regionID, VpnConnectionId: vpnConnectionID},
+		).Get(ctx, &auths)
+		return auths.CallTrace, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, auth := range auths.Authorizations {
+		if auth.BindInstance == want.BindInstance && auth.BindUid == want.BindUid && auth.BindProduct == "CEN" {
+			return nil
+		}
+	}
+	return log.check(ctx, StageCheckCrossAccount, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+		"VPN connection %s is not authorized to join CEN %s of account %d (it has %d authorizations: %v); "+
+			"authorize it for that CEN instance from the VPN connection's account first",
+		vpnConnectionID, want.BindInstance, want.BindUid, len(auths.Authorizations), auths.Authorizations),
+		CrossAccountMissingType, nil, auths.Authorizations))
+}
+
+// verifyVpnRoutes waits until every expected route is on the VPN connection
+// in its expected state, on two reads in a row.
+func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, expected []ExpectedVpnRoute, pageSize *int, timeout time.Duration) ([]VpnRoute, error) {
+	var a *activities.CloudActivities
+	in := activities.WaitVpnRoutesInput{
+		RegionId:        regionID,
+		VpnConnectionId: vpnConnectionID,
+		ExpectedRoutes:  expected,
+		Deadline:        workflow.Now(ctx).Add(timeout),
+	}
+	if pageSize != nil {
+		in.PageSize = *pageSize
+	}
+	var seen activities.WaitVpnRoutesResult
+	err := log.step(ctx, StageVerifyVpnRoutes, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d routes reach %s", len(expected), vpnConnectionID)),
+			a.WaitVpnRoutes, in).Get(ctx, &seen)
+		return seen.CallTrace, err
+	})
+	return seen.Routes, err
+}
