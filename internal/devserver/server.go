@@ -72,6 +72,7 @@ const (
 const (
 	clusterName    = "active"
 	startupTimeout = 2 * time.Minute
+	logOff         = slog.Level(100) // above every level the server uses
 )
 
 // Options configure Start. The zero value is a usable in-memory server on
@@ -137,8 +138,10 @@ func (s *Server) Namespace() string { return s.namespace }
 // call more than once; later calls return the first call's result.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		// The server logs warnings routinely while it shuts down.
-		s.logLevel.Set(slog.LevelError)
+		// While shutting down the server logs warnings and "context
+		// canceled" errors routinely; drop them. A failure to stop is
+		// returned instead.
+		s.logLevel.Set(logOff)
 		if s.ui != nil {
 			s.ui.Stop()
 			<-s.uiDone
