@@ -74,7 +74,8 @@ func (a *CloudActivities) listEndpointConnections(ctx context.Context, in ListEn
 	}
 	var out EndpointConnections
 	for offset := int64(0); ; {
-		req := &model.ListEndpointConnectionsRequest{InstanceId: in.InstanceId, Offset: &offset, Limit: &limit, MarkerId: in.MarkerId}
+		pageOffset := offset // the request keeps a pointer: give each its own
+		req := &model.ListEndpointConnectionsRequest{InstanceId: in.InstanceId, Offset: &pageOffset, Limit: &limit, MarkerId: in.MarkerId}
 		if in.Id != "" {
 			req.Id = &in.Id
 		}

@@ -1,0 +1,195 @@
+package activities
+
+import (
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+)
+
+var ref = RouterInterfaceRef{RegionId: "cn-hangzhou", RouterInterfaceId: "ri-init1"}
+
+func TestConnectSendsRegionAndInterface(t *testing.T) {
+	fake := &fakeVPC{connectRouterInterface: func(r *vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+		assert.Equal(t, "cn-hangzhou", r.RegionId)
+		assert.Equal(t, "ri-init1", r.RouterInterfaceId)
+		return &vpc.ConnectRouterInterfaceResponse{RequestId: "RID-C"}, nil
+	}}
+	acts := &CloudActivities{VPC: fake}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	val, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+	require.NoError(t, err)
+	var res ConnectRouterInterfaceResult
+	require.NoError(t, val.Get(&res))
+	assert.Equal(t, "RID-C", res.RequestId)
+	assert.False(t, res.AlreadyConnecting)
+	assert.Equal(t, []string{"RID-C"}, res.RequestIds)
+	assert.Equal(t, 1, fake.calls("ConnectRouterInterface"))
+	assert.Zero(t, fake.calls("DescribeRouterInterfaces"), "a successful connect needs no read")
+}
+
+// A retry after a lost response gets IncorrectRIStatus: the read shows the
+// first attempt's connect, so the activity succeeds without a second one.
+func TestConnectSettlesIncorrectRIStatusByReading(t *testing.T) {
+	for _, status := range []string{RouterInterfaceConnecting, RouterInterfaceActive} {
+		fake := &fakeVPC{
+			connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+				return nil, aliError(400, "IncorrectRIStatus", "RID-C2")
+			},
+			describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+				return routerInterfaces("RID-D", initiator(status)), nil
+			},
+		}
+		acts := &CloudActivities{VPC: fake}
+		env := newQuietEnv()
+		env.RegisterActivity(acts)
+		val, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+		require.NoError(t, err, status)
+		var res ConnectRouterInterfaceResult
+		require.NoError(t, val.Get(&res))
+		assert.True(t, res.AlreadyConnecting, status)
+		assert.Equal(t, status, res.CloudState)
+		assert.Equal(t, []string{"RID-C2", "RID-D"}, res.RequestIds)
+	}
+}
+
+func TestConnectRefusedForAStateThatCannotConnect(t *testing.T) {
+	fake := &fakeVPC{
+		connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+			return nil, aliError(400, "IncorrectRIStatus", "RID-C3")
+		},
+		describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+			return routerInterfaces("RID-D", initiator(RouterInterfaceInactive)), nil
+		},
+	}
+	acts := &CloudActivities{VPC: fake}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	_, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.True(t, appErr.NonRetryable())
+	assert.Equal(t, "IncorrectRIStatus", appErr.Type())
+	assert.Contains(t, appErr.Error(), "Inactive")
+	assert.Contains(t, appErr.Error(), "RID-C3")
+}
+
+func TestDescribeFindsNoInterface(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: func(r *vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		require.NotNil(t, r.Filter)
+		f := (*r.Filter)[0]
+		assert.Equal(t, "RouterInterfaceId", f.Key)
+		assert.Equal(t, []string{"ri-init1"}, *f.Value)
+		return &vpc.DescribeRouterInterfacesResponse{RequestId: "RID-E"}, nil
+	}}
+	acts := &CloudActivities{VPC: fake}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	_, err := env.ExecuteActivity(acts.DescribeRouterInterface, ref)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, RouterInterfaceNotFoundType, appErr.Type())
+	assert.True(t, appErr.NonRetryable())
+	assert.Contains(t, appErr.Error(), "RID-E")
+}
+
+var fastPoll = PollSchedule{First: 5 * time.Millisecond, Max: 20 * time.Millisecond, Factor: 2}
+
+// statuses answers DescribeRouterInterfaces with each status in turn, then
+// the last one for ever.
+func statuses(list ...string) func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+	n := 0
+	return func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		s := list[min(n, len(list)-1)]
+		n++
+		return routerInterfaces("RID-"+s, initiator(s)), nil
+	}
+}
+
+func TestWaitActiveGoesOnThroughConnecting(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting", "Connecting", "Active")}
+	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	var ri RouterInterface
+	require.NoError(t, val.Get(&ri))
+	assert.Equal(t, RouterInterfaceActive, ri.Status)
+	assert.Equal(t, 3, fake.calls("DescribeRouterInterfaces"))
+	assert.Equal(t, []string{"RID-Connecting", "RID-Connecting", "RID-Active"}, ri.RequestIds)
+}
+
+func TestWaitActiveEndsAtOnceOnAStateThatCannotLeadThere(t *testing.T) {
+	for _, state := range []string{"Inactive", "Deactivating", "Deleting", "Deleted", "Idle"} {
+		fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting", state)}
+		acts := &CloudActivities{VPC: fake, Poll: fastPoll}
+		env := newQuietEnv()
+		env.RegisterActivity(acts)
+		_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+			WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, err, &appErr, state)
+		assert.Equal(t, UnreachableStateType, appErr.Type())
+		assert.True(t, appErr.NonRetryable())
+		assert.Contains(t, appErr.Error(), "state "+state)
+		assert.Equal(t, 2, fake.calls("DescribeRouterInterfaces"), "no read after %s", state)
+	}
+}
+
+func TestWaitActiveStopsAtTheDeadline(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting")}
+	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	start := time.Now()
+	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: start.Add(200 * time.Millisecond)})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, WaitTimeoutType, appErr.Type())
+	assert.True(t, appErr.NonRetryable())
+	assert.Contains(t, appErr.Error(), `last state "Connecting"`)
+	assert.Contains(t, appErr.Error(), "RID-Connecting")
+	// Backing off from 5 ms to a 20 ms cap: about 12 reads in 200 ms, never hundreds.
+	assert.Less(t, fake.calls("DescribeRouterInterfaces"), 20)
+	assert.Greater(t, fake.calls("DescribeRouterInterfaces"), 3)
+}
+
+// A retried attempt resumes from the heartbeat: its poll count and pause go
+// on from the last attempt's.
+func TestWaitActiveResumesFromHeartbeat(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: statuses("Active")}
+	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	env.SetHeartbeatDetails(PollProgress{Polls: 7, Pause: 20 * time.Millisecond, LastState: "Connecting",
+		LastRequestId: "RID-old", RequestIds: []string{"RID-old"}})
+	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	var ri RouterInterface
+	require.NoError(t, val.Get(&ri))
+	assert.Equal(t, []string{"RID-old", "RID-Active"}, ri.RequestIds)
+}
+
+func TestPollScheduleBacksOffToItsCap(t *testing.T) {
+	s := DefaultPollSchedule
+	var pauses []time.Duration
+	for p := time.Duration(0); len(pauses) < 8; {
+		p = s.after(p)
+		pauses = append(pauses, p)
+	}
+	assert.Equal(t, time.Second, pauses[0])
+	assert.Equal(t, 1500*time.Millisecond, pauses[1])
+	assert.Equal(t, 10*time.Second, pauses[7])
+	for i := 1; i < len(pauses); i++ {
+		assert.GreaterOrEqual(t, pauses[i], pauses[i-1])
+	}
+	assert.Equal(t, DefaultPollSchedule, PollSchedule{}.orDefault())
+}

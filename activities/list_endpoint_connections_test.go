@@ -1,0 +1,113 @@
+package activities
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+)
+
+// apigConnections serves connections page by page (offset/limit) from the
+// list that reads(n) gives for the n-th full read.
+func apigConnections(reads func(n int) map[string]string) func(*model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error) {
+	read := 0
+	return func(r *model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error) {
+		if *r.Offset == 0 {
+			read++
+		}
+		status := reads(read)
+		var all []model.EndpointConnection
+		for i := 0; i < len(status); i++ {
+			id := fmt.Sprintf("ep-%d", i)
+			var c model.EndpointConnection
+			// The status type's value is unexported: build it as the SDK does, from JSON.
+			data, _ := json.Marshal(map[string]any{"id": id, "marker_id": i, "status": status[id]})
+			if err := json.Unmarshal(data, &c); err != nil {
+				return nil, err
+			}
+			all = append(all, c)
+		}
+		from, to := min(int(*r.Offset), len(all)), min(int(*r.Offset)+int(*r.Limit), len(all))
+		page := all[from:to]
+		id := fmt.Sprintf("RID-%d-%d", read, *r.Offset)
+		return &model.ListEndpointConnectionsResponse{Total: int64(len(all)), Size: int32(len(page)), Connections: &page, XRequestId: &id}, nil
+	}
+}
+
+func TestListEndpointConnectionsPagesByOffset(t *testing.T) {
+	apig := &fakeAPIG{list: apigConnections(func(int) map[string]string {
+		return map[string]string{"ep-0": "accepted", "ep-1": "pendingAcceptance", "ep-2": "rejected"}
+	})}
+	acts := &CloudActivities{APIG: apig}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	val, err := env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{InstanceId: "gw1", Limit: 2, Status: "accepted"})
+	require.NoError(t, err)
+	var res EndpointConnections
+	require.NoError(t, val.Get(&res))
+	assert.Len(t, res.Connections, 3)
+	assert.Equal(t, int64(3), res.Total)
+	assert.Equal(t, "pendingAcceptance", res.Connections[1].Status)
+	require.Len(t, apig.requests, 2, "3 connections at 2 a page, and no extra call for an empty page")
+	assert.Equal(t, "accepted", apig.requests[0].Status.Value())
+	assert.Equal(t, "gw1", apig.requests[1].InstanceId)
+	assert.Equal(t, int64(2), *apig.requests[1].Offset)
+}
+
+func TestWaitEndpointsAccepted(t *testing.T) {
+	apig := &fakeAPIG{list: apigConnections(func(n int) map[string]string {
+		if n < 3 {
+			return map[string]string{"ep-0": "accepted", "ep-1": "pendingAcceptance"}
+		}
+		return map[string]string{"ep-0": "accepted", "ep-1": "accepted"}
+	})}
+	acts := &CloudActivities{APIG: apig, Poll: fastPoll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	val, err := env.ExecuteActivity(acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
+		EndpointIds: []string{"ep-0", "ep-1"}, Deadline: time.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	var res EndpointConnections
+	require.NoError(t, val.Get(&res))
+	assert.Len(t, apig.requests, 3)
+	assert.Equal(t, "accepted", res.Connections[1].Status)
+}
+
+func TestWaitEndpointsEndsAtOnceOnRejected(t *testing.T) {
+	for _, status := range []string{"rejected", "failed", "deleting"} {
+		apig := &fakeAPIG{list: apigConnections(func(int) map[string]string {
+			return map[string]string{"ep-0": "accepted", "ep-1": status}
+		})}
+		acts := &CloudActivities{APIG: apig, Poll: fastPoll}
+		env := newQuietEnv()
+		env.RegisterActivity(acts)
+		_, err := env.ExecuteActivity(acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
+			EndpointIds: []string{"ep-1"}, Deadline: time.Now().Add(time.Minute)})
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, err, &appErr, status)
+		assert.Equal(t, UnreachableStateType, appErr.Type())
+		assert.True(t, appErr.NonRetryable())
+		assert.Contains(t, appErr.Error(), "ep-1 is "+status)
+		assert.Len(t, apig.requests, 1)
+	}
+}
+
+func TestWaitEndpointsKeepsWaitingForAnUnknownStatusUntilTheDeadline(t *testing.T) {
+	apig := &fakeAPIG{list: apigConnections(func(int) map[string]string {
+		return map[string]string{"ep-0": "pending"} // not a documented status
+	})}
+	acts := &CloudActivities{APIG: apig, Poll: fastPoll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	_, err := env.ExecuteActivity(acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
+		EndpointIds: []string{"ep-0", "ep-9"}, Deadline: time.Now().Add(100 * time.Millisecond)})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, WaitTimeoutType, appErr.Type())
+	assert.Contains(t, appErr.Error(), "ep-0 pending, ep-9 not listed")
+}
