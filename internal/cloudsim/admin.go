@@ -1,0 +1,135 @@
+package cloudsim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Admin API under /_cloudsim/ (no SDK uses this path). It is not
+// authenticated: cloudsim is a local test double. Bodies are JSON; errors
+// are {"error": "..."} with status 400, 404, 405 or 409.
+//
+//	GET    /_cloudsim/state          State snapshot
+//	GET    /_cloudsim/faults         faults in force
+//	PUT    /_cloudsim/faults         replace faults (Faults JSON)
+//	POST   /_cloudsim/faults         merge faults (Faults JSON), see AddFaults
+//	DELETE /_cloudsim/faults         clear faults
+//	POST   /_cloudsim/reset          back to the fixture; clears faults and calls
+//	GET    /_cloudsim/calls          {"counts": {action: n}, "calls": [Call...]}; ?action=X filters
+//	GET    /_cloudsim/clock          {"now": time}
+//	POST   /_cloudsim/clock/advance  {"by": "30s"} (ManualClock only, else 409)
+
+type adminError struct {
+	Error string `json:"error"`
+}
+
+type callsAnswer struct {
+	Counts map[string]int `json:"counts"`
+	Calls  []Call         `json:"calls"`
+}
+
+type clockAnswer struct {
+	Now time.Time `json:"now"`
+}
+
+type advanceRequest struct {
+	By Duration `json:"by"`
+}
+
+// maxAdminBody bounds admin request bodies.
+const maxAdminBody = 1 << 20
+
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path[len(adminPrefix):]
+	fail := func(status int, msg string) { writeJSON(w, status, adminError{Error: msg}, nil) }
+	methodNotAllowed := func() { fail(http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path) }
+
+	switch path {
+	case "state":
+		if r.Method != http.MethodGet {
+			methodNotAllowed()
+			return
+		}
+		writeJSON(w, http.StatusOK, s.State(), nil)
+	case "faults":
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, s.Faults(), nil)
+		case http.MethodPut, http.MethodPost:
+			var f Faults
+			if err := decodeAdminJSON(r, &f); err != nil {
+				fail(http.StatusBadRequest, "faults: "+err.Error())
+				return
+			}
+			apply := s.SetFaults
+			if r.Method == http.MethodPost {
+				apply = s.AddFaults
+			}
+			if err := apply(f); err != nil {
+				fail(http.StatusBadRequest, err.Error())
+				return
+			}
+			writeJSON(w, http.StatusOK, s.Faults(), nil)
+		case http.MethodDelete:
+			_ = s.SetFaults(Faults{})
+			writeJSON(w, http.StatusOK, s.Faults(), nil)
+		default:
+			methodNotAllowed()
+		}
+	case "reset":
+		if r.Method != http.MethodPost {
+			methodNotAllowed()
+			return
+		}
+		s.Reset()
+		writeJSON(w, http.StatusOK, s.State(), nil)
+	case "calls":
+		if r.Method != http.MethodGet {
+			methodNotAllowed()
+			return
+		}
+		action := r.URL.Query().Get("action")
+		s.mu.Lock()
+		ans := callsAnswer{Counts: map[string]int{}, Calls: s.calls.list(action)}
+		for k, v := range s.calls.counts {
+			if action == "" || k == action {
+				ans.Counts[k] = v
+			}
+		}
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, ans, nil)
+	case "clock":
+		if r.Method != http.MethodGet {
+			methodNotAllowed()
+			return
+		}
+		writeJSON(w, http.StatusOK, clockAnswer{Now: s.Now()}, nil)
+	case "clock/advance":
+		if r.Method != http.MethodPost {
+			methodNotAllowed()
+			return
+		}
+		var req advanceRequest
+		if err := decodeAdminJSON(r, &req); err != nil {
+			fail(http.StatusBadRequest, "advance: "+err.Error())
+			return
+		}
+		if err := s.AdvanceClock(req.By.Std()); err != nil {
+			fail(http.StatusConflict, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, clockAnswer{Now: s.Now()}, nil)
+	default:
+		fail(http.StatusNotFound, "no admin endpoint "+r.URL.Path)
+	}
+}
+
+// decodeAdminJSON reads one JSON value, rejecting unknown fields so a typo
+// in a fault does not silently do nothing.
+func decodeAdminJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxAdminBody))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

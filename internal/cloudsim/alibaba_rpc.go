@@ -1,0 +1,272 @@
+package cloudsim
+
+import (
+	"crypto/hmac"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Alibaba Cloud VPC RPC front end: decode, authenticate, authorize, inject
+// faults, dispatch to the operation, render.
+
+const (
+	alibabaAPIVersion = "2016-04-28"
+	alibabaHostID     = "vpc.aliyuncs.com"
+	// maxAlibabaBody bounds what is read from a form body.
+	maxAlibabaBody = 1 << 20
+)
+
+// rpcRequest is an authenticated call handed to an operation handler. The
+// handler runs with Server.mu held and the world settled to now.
+type rpcRequest struct {
+	params    rpcParams
+	key       *accessKey
+	account   *account
+	regionID  string
+	now       time.Time
+	requestID string
+}
+
+// alibabaHandler performs one Action and returns the success body (which
+// must carry RequestId) or an error.
+type alibabaHandler func(w *world, req *rpcRequest) (any, *apiError)
+
+// alibabaActions lists the supported Actions of version 2016-04-28.
+var alibabaActions = map[string]alibabaHandler{
+	"ConnectRouterInterface":                connectRouterInterface,
+	"ActivateRouterInterface":               activateRouterInterface,
+	"DeactivateRouterInterface":             deactivateRouterInterface,
+	"DescribeRouterInterfaces":              describeRouterInterfaces,
+	"PublishVpcRouteEntries":                publishVpcRouteEntries,
+	"WithdrawVpcPublishedRouteEntries":      withdrawVpcPublishedRouteEntries,
+	"ListVpcPublishedRouteEntries":          listVpcPublishedRouteEntries,
+	"DescribeVcoRouteEntries":               describeVcoRouteEntries,
+	"DescribeVpnCrossAccountAuthorizations": describeVpnCrossAccountAuthorizations,
+}
+
+// alibabaErrorBody is the error shape the SDK parses (sdk/errors/server_error.go).
+type alibabaErrorBody struct {
+	RequestId string
+	HostId    string
+	Code      string
+	Message   string
+	Recommend string
+}
+
+func (s *Server) serveAlibaba(w http.ResponseWriter, r *http.Request) {
+	requestID := newAlibabaRequestID()
+	call := Call{Time: time.Now(), Cloud: "alibaba", RequestID: requestID}
+
+	body, status, apiErr := s.handleAlibaba(r, requestID, &call)
+	if apiErr != nil {
+		status = apiErr.status
+		call.Code = apiErr.code
+		body = alibabaErrorBody{
+			RequestId: requestID,
+			HostId:    alibabaHostID,
+			Code:      apiErr.code,
+			Message:   apiErr.message,
+			Recommend: "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(apiErr.code) +
+				"&product=Vpc&requestId=" + requestID,
+		}
+	}
+	call.Status = status
+	s.record(call)
+	s.logger.Debug("alibaba call", "action", call.Action, "status", status, "code", call.Code, "requestId", requestID)
+
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.Header().Set("x-acs-request-id", requestID)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// handleAlibaba returns the body and status of a success, or an apiError.
+// It fills call as far as the request could be understood.
+func (s *Server) handleAlibaba(r *http.Request, requestID string, call *Call) (any, int, *apiError) {
+	params, apiErr := decodeAlibabaParams(r)
+	if apiErr != nil {
+		return nil, 0, apiErr
+	}
+	call.Action = params["Action"]
+	call.AccessKeyID = params["AccessKeyId"]
+	call.Params = recordableAlibabaParams(params)
+
+	key, apiErr := s.authenticateAlibaba(r.Method, params)
+	if apiErr != nil {
+		return nil, 0, apiErr
+	}
+	handler := alibabaActions[params["Action"]]
+	if key.deniedActions[call.Action] {
+		if key.ramUser {
+			return nil, 0, newAPIError(http.StatusForbidden, "Forbbiden.SubUser",
+				"User not authorized to operate on the specified resource as your account is created by another user.")
+		}
+		return nil, 0, newAPIError(http.StatusForbidden, "Forbidden", "User not authorized to operate on the specified resource.")
+	}
+
+	// Faults come after authentication (a throttled call was still a
+	// well-signed call) and outside the state lock (latency must not block
+	// other clients).
+	s.mu.Lock()
+	decision := s.faults.decide(call.Action)
+	s.mu.Unlock()
+	sleepLatency(r.Context().Done(), decision.latency)
+	if err := alibabaFaultError(decision); err != nil {
+		call.Injected = true
+		return nil, 0, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	acc := s.world.accounts[key.accountUID]
+	regionID, apiErr := params.required("RegionId")
+	if apiErr != nil {
+		return nil, 0, apiErr
+	}
+	if !s.world.regionKnown(regionID) {
+		return nil, 0, newAPIError(http.StatusNotFound, "InvalidRegionId.NotFound",
+			"The RegionId provided does not exist in our records.")
+	}
+	now := s.clock.Now()
+	s.world.settle(now)
+	resp, apiErr := handler(s.world, &rpcRequest{
+		params: params, key: key, account: acc, regionID: regionID, now: now, requestID: requestID,
+	})
+	if apiErr != nil {
+		return nil, 0, apiErr
+	}
+	return resp, http.StatusOK, nil
+}
+
+func alibabaFaultError(d faultDecision) *apiError {
+	switch d.kind {
+	case faultThrottle:
+		return newAPIError(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
+	case faultUnavailable:
+		return newAPIError(http.StatusServiceUnavailable, "ServiceUnavailable",
+			"The request has failed due to a temporary failure of the server.")
+	case faultScripted:
+		msg := d.scripted.Message
+		if msg == "" {
+			msg = "Injected by cloudsim."
+		}
+		return newAPIError(d.scripted.Status, d.scripted.Code, "%s", msg)
+	}
+	return nil
+}
+
+// decodeAlibabaParams merges query and form parameters. A name given twice
+// is rejected: the signature is defined over single values, so the server
+// could not tell which one the client signed.
+func decodeAlibabaParams(r *http.Request) (rpcParams, *apiError) {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		return nil, newAPIError(http.StatusBadRequest, "UnsupportedHTTPMethod",
+			"Specified HTTP method %q is not supported; use POST or GET.", r.Method)
+	}
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The query string is malformed: %v.", err)
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, maxAlibabaBody)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The request body exceeds %d bytes.", maxAlibabaBody)
+		}
+		return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The request body is malformed: %v.", err)
+	}
+	params := rpcParams{}
+	add := func(values url.Values) *apiError {
+		for k, vs := range values {
+			if _, dup := params[k]; dup || len(vs) > 1 {
+				return newAPIError(http.StatusBadRequest, "InvalidParameter", "The parameter %q is given more than once.", k)
+			}
+			params[k] = vs[0]
+		}
+		return nil
+	}
+	if apiErr := add(query); apiErr != nil {
+		return nil, apiErr
+	}
+	if apiErr := add(r.PostForm); apiErr != nil {
+		return nil, apiErr
+	}
+	return params, nil
+}
+
+// recordableAlibabaParams drops what must never be recorded.
+func recordableAlibabaParams(p rpcParams) map[string]string {
+	out := make(map[string]string, len(p))
+	for k, v := range p {
+		switch k {
+		case "Signature", "SecurityToken", "BearerToken":
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// authenticateAlibaba checks the common parameters, the API, the
+// timestamp, the AccessKey, the signature and the nonce, in that order.
+func (s *Server) authenticateAlibaba(method string, p rpcParams) (*accessKey, *apiError) {
+	for _, name := range []string{"Action", "Version", "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp"} {
+		if _, err := p.required(name); err != nil {
+			return nil, err
+		}
+	}
+	if p["Version"] != alibabaAPIVersion {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
+	}
+	if _, ok := alibabaActions[p["Action"]]; !ok {
+		return nil, newAPIError(http.StatusNotFound, "InvalidAction.NotFound",
+			"Specified api is not found, please check your url and method.")
+	}
+	if f := p["Format"]; f != "" && f != "JSON" && f != "json" {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The specified Format %q is not supported by cloudsim; use JSON.", f)
+	}
+	if p["SignatureMethod"] != "HMAC-SHA1" {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidSignatureMethod", "Specified signature method is not supported.")
+	}
+	if p["SignatureVersion"] != "1.0" {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidSignatureVersion", "Specified signature version is not supported.")
+	}
+	if p["SignatureType"] != "" {
+		// BEARERTOKEN: bearer tokens are not part of any fixture.
+		return nil, newAPIError(http.StatusBadRequest, "InvalidSignatureType", "Specified signature type is not supported.")
+	}
+	ts, err := time.Parse("2006-01-02T15:04:05Z", p["Timestamp"])
+	if err != nil {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.")
+	}
+	// Signatures are checked against wall time, not the simulated clock:
+	// the SDK stamps requests with the client's real time, and a scaled or
+	// manual clock must not make honest requests stale.
+	wall := time.Now()
+	if ts.Before(wall.Add(-alibabaTimestampWindow)) || ts.After(wall.Add(alibabaTimestampWindow)) {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidTimeStamp.Expired",
+			"Specified time stamp or date value is expired.")
+	}
+
+	s.mu.Lock()
+	key := s.world.accessKeys[p["AccessKeyId"]]
+	s.mu.Unlock()
+	if key == nil {
+		return nil, newAPIError(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+	}
+	sts := alibabaStringToSign(method, p)
+	if !hmacEqual(alibabaSign(sts, key.secret), p["Signature"]) {
+		return nil, newAPIError(http.StatusBadRequest, "SignatureDoesNotMatch",
+			"Specified signature is not matched with our calculation. server string to sign is:%s", sts)
+	}
+	if !s.nonces.use(key.id+"\x00"+p["SignatureNonce"], wall, ts.Add(alibabaTimestampWindow+time.Second)) {
+		return nil, newAPIError(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.")
+	}
+	return key, nil
+}
+
+// hmacEqual compares signatures in constant time.
+func hmacEqual(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }

@@ -1,0 +1,102 @@
+// Command cloudsim runs the cloudsim emulator of the Alibaba Cloud VPC and
+// Huawei Cloud APIG APIs on its own, for demos and manual testing:
+//
+//	go run ./internal/cloudsim/cmd/cloudsim --listen 127.0.0.1:8380 --speed 10
+//
+// Point the Alibaba SDK at it with client.Domain = "127.0.0.1:8380" and the
+// Huawei SDK with WithEndpoints([]string{"http://127.0.0.1:8380"}); the
+// credentials of the default fixture are printed at start. See the package
+// documentation of internal/cloudsim for the admin API under /_cloudsim/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "cloudsim:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	listen := flag.String("listen", "127.0.0.1:8380", "address to listen on")
+	fixturePath := flag.String("fixture", "", "YAML or JSON fixture file (default: the built-in demo fixture)")
+	speed := flag.Float64("speed", 1, "simulated time runs this many times faster than wall time")
+	manual := flag.Bool("manual-clock", false, "freeze simulated time; move it with POST /_cloudsim/clock/advance")
+	seed := flag.Int64("seed", 1, "seed of the random faults")
+	generate := flag.Int("generate", 0, "add this many load-test router interface pairs and routes to the built-in fixture")
+	printFixture := flag.Bool("print-fixture", false, "print the fixture as YAML and exit")
+	verbose := flag.Bool("verbose", false, "log every call")
+	flag.Parse()
+
+	fixture := cloudsim.GenerateFixture(*generate)
+	if *fixturePath != "" {
+		f, err := cloudsim.LoadFixture(*fixturePath)
+		if err != nil {
+			return err
+		}
+		fixture = f
+	}
+	if *printFixture {
+		out, err := fixture.YAML()
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(out)
+		return err
+	}
+
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	var clock cloudsim.Clock = cloudsim.NewScaledClock(*speed)
+	if *manual {
+		clock = cloudsim.NewManualClock(time.Now())
+	}
+	srv, err := cloudsim.New(cloudsim.Options{Fixture: fixture, Clock: clock, Seed: *seed, Logger: logger})
+	if err != nil {
+		return err
+	}
+
+	httpServer := &http.Server{Addr: *listen, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.ListenAndServe() }()
+
+	logger.Info("cloudsim listening", "addr", *listen, "speed", *speed, "manualClock", *manual)
+	if *fixturePath == "" {
+		logger.Info("default credentials",
+			"alibabaAccessKeyId", cloudsim.DefaultAccessKeyID, "alibabaAccessKeySecret", cloudsim.DefaultAccessKeySecret,
+			"region", cloudsim.DefaultRegionID,
+			"huaweiAK", cloudsim.DefaultHuaweiAK, "huaweiSK", cloudsim.DefaultHuaweiSK, "huaweiProjectId", cloudsim.DefaultHuaweiProjectID)
+	}
+
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return httpServer.Shutdown(shutdownCtx)
+	}
+}

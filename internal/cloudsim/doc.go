@@ -1,0 +1,223 @@
+// Package cloudsim is a local emulator of the cloud APIs vpcflow drives:
+// the Alibaba Cloud VPC RPC API (version 2016-04-28) and the Huawei Cloud
+// APIG "Querying VPC Endpoint Connections" API. The real SDK clients talk
+// to it unchanged but for their endpoint: signatures are verified, bodies
+// have the SDKs' exact JSON shapes, and every documented error code is
+// produced by a state or an input that really causes it.
+//
+// # Go API
+//
+//	srv, err := cloudsim.New(cloudsim.Options{
+//		Fixture: cloudsim.DefaultFixture(),         // or LoadFixture(path), GenerateFixture(n); nil = default
+//		Clock:   cloudsim.NewManualClock(time.Now()), // or RealClock{}, NewScaledClock(10); nil = real
+//		Seed:    1,                                    // random faults
+//	})
+//	hs := httptest.NewServer(srv) // *Server is an http.Handler
+//
+//	srv.CallCount("ConnectRouterInterface") // calls since start/Reset, any outcome
+//	srv.Calls("ConnectRouterInterface")     // []Call with params, code, status (no secrets)
+//	srv.SetFaults(cloudsim.Faults{...})     // AddFaults merges; Faults() reads
+//	srv.AdvanceClock(30 * time.Second)      // ManualClock only
+//	srv.State()                             // statuses of interfaces, routes, connections
+//	srv.Reset()                             // back to the fixture
+//
+// # Pointing the SDKs at cloudsim
+//
+// Alibaba (plain http; create a fresh request object per call, because the
+// SDK stores the resolved endpoint on the request; leave AutoRetry off;
+// make sure HTTP_PROXY is unset or NO_PROXY covers 127.0.0.1):
+//
+//	c, _ := vpc.NewClientWithOptions("cn-hangzhou", sdk.NewConfig(),
+//		credentials.NewAccessKeyCredential(cloudsim.DefaultAccessKeyID, cloudsim.DefaultAccessKeySecret))
+//	c.Domain = "127.0.0.1:PORT"
+//
+// Huawei (always set the project ID, or the SDK tries to look it up in IAM):
+//
+//	c := apig.NewApigClient(apig.ApigClientBuilder().
+//		WithEndpoints([]string{"http://127.0.0.1:PORT"}).
+//		WithCredential(basic.NewCredentialsBuilder().WithAk(cloudsim.DefaultHuaweiAK).
+//			WithSk(cloudsim.DefaultHuaweiSK).WithProjectId(cloudsim.DefaultHuaweiProjectID).Build()).
+//		Build())
+//
+// # Simulated time
+//
+// Transitions are evaluated lazily against Options.Clock whenever a request
+// or an inspection arrives; there are no background goroutines. Delays
+// (Fixture.Delays, defaults in DefaultDelays): ConnectRouterInterface moves
+// the initiator Idle -> Connecting and the acceptor Idle ->
+// AcceptingConnecting, both Active after routerInterfaceConnect (5 s);
+// Activate Inactive -> Activating -> Active (3 s); Deactivate Active ->
+// Deactivating -> Inactive (3 s); Publish NonPublished -> Publishing ->
+// Published (5 s); Withdraw Published -> Withdrawing -> NonPublished (5 s);
+// APIG connections move from status to becomes after their own delay.
+// A route Published to an ECR shows up, from the moment it is Published,
+// among the bgp routes (State Active, Source CLOUD, NextHop the transit
+// router, AsPath "[ASN of the ECR]") of every VPN connection attached to
+// the ECR's transit router, and disappears once withdrawn.
+//
+// Request signatures and timestamps are checked against wall time, not the
+// simulated clock, because the SDKs stamp requests with real time.
+//
+// # Supported operations
+//
+// Alibaba (POST or GET /?Action=..., parameters in the query and/or a form
+// body): ConnectRouterInterface, ActivateRouterInterface,
+// DeactivateRouterInterface, DescribeRouterInterfaces (Filter.N.Key /
+// Filter.N.Value.M, at most 5 filters, values OR-ed, keys AND-ed; Tags.N;
+// PageNumber, PageSize 1..50 default 10), PublishVpcRouteEntries,
+// WithdrawVpcPublishedRouteEntries (RouteEntries.N.RouteTableId /
+// .DestinationCidrBlock, at most 50, TargetType, TargetInstanceId, DryRun),
+// ListVpcPublishedRouteEntries (TargetType required; TargetInstanceId,
+// RouteTableId, DestinationCidrBlock, NextToken, MaxResults 1..100 default
+// 20), DescribeVcoRouteEntries (RouteEntryType custom|bgp), and
+// DescribeVpnCrossAccountAuthorizations (PageNumber, PageSize 1..50).
+//
+// Huawei: GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-endpoint/connections
+// with offset (< 0 becomes 0), limit (<= 0 becomes 20, > 500 becomes 500),
+// id, marker_id and status (pendingAcceptance|accepted|rejected|failed),
+// authenticated by SDK-HMAC-SHA256 or X-Auth-Token.
+//
+// # Error codes and what produces them
+//
+// Alibaba, every action (checked in this order):
+//
+//	UnsupportedHTTPMethod 400              method other than POST/GET
+//	InvalidParameter 400                   malformed query/body, a parameter given twice, body > 1 MiB,
+//	                                       Format other than JSON, malformed N in X.N.Field, a bad
+//	                                       integer/boolean/page size, an unknown filter key, NextToken
+//	MissingParameter 400                   Action, Version, AccessKeyId, Signature, SignatureMethod,
+//	                                       SignatureVersion, SignatureNonce, Timestamp, RegionId or an
+//	                                       operation's required parameter absent or empty
+//	InvalidVersion 400                     Version other than 2016-04-28
+//	InvalidAction.NotFound 404             unknown Action (or a path other than "/")
+//	InvalidSignatureMethod 400             SignatureMethod other than HMAC-SHA1
+//	InvalidSignatureVersion 400            SignatureVersion other than 1.0
+//	InvalidSignatureType 400               SignatureType set (BEARERTOKEN)
+//	InvalidTimeStamp.Format 400            Timestamp not 2006-01-02T15:04:05Z
+//	InvalidTimeStamp.Expired 400           Timestamp more than 15 minutes from now
+//	InvalidAccessKeyId.NotFound 404        AccessKeyId not in the fixture
+//	SignatureDoesNotMatch 400              wrong secret or altered parameters; the message ends in
+//	                                       "server string to sign is:<sts>" so the SDK can diagnose it
+//	SignatureNonceUsed 400                 a SignatureNonce seen within the timestamp window (per key;
+//	                                       the newest 131072 nonces are remembered)
+//	Forbbiden.SubUser 403 (sic)            a RAM-user key (accessKeys[].ramUser) calling one of its
+//	                                       deniedActions (DefaultReadOnlyAccessKeyID: every mutation)
+//	Forbidden 403                          a main-account key calling one of its deniedActions; a VPN
+//	                                       connection owned by another account
+//	Throttling.User 400, ServiceUnavailable 503, or any code   faults only (see Faults)
+//	InvalidRegionId.NotFound 404           RegionId not in alibaba.regions
+//
+// ConnectRouterInterface (in this order):
+//
+//	InvalidRouterInterfaceId.NotFound 404  no such interface in the region for the caller's account
+//	Forbidden.BillsOutstanding 400         the caller's account has billsOutstanding
+//	IllegalParam.InstanceOwner 400         the interface's router belongs to another account
+//	IncorrectRole.NotInitiatingSide 400    the interface is AcceptingSide (DefaultSecondAcceptingInterfaceID)
+//	IncorrectRIStatus 400                  the interface is not Idle (e.g. a second connect)
+//	IncorrectOppositeInterfaceInfo.NotSet 400  one of OppositeInterfaceId/RouterId/RouterType/InterfaceOwnerId empty
+//	ErrCode.Invalid 400                    OppositeInterfaceOwnerId is not numeric
+//	InvalidAccount.NotFound 400            OppositeInterfaceOwnerId is no account of the fixture
+//	IncorrectOppositeInterfaceInfo 400     "Cannot connect on the same router": OppositeRouterId == RouterId
+//	InvalidRegionId.NotFound 404           OppositeRegionId not in alibaba.regions
+//	IncorrectOppositeInterfaceInfo 400     the opposite interface or router does not exist, or the
+//	                                       opposite interface is InitiatingSide
+//	AttrMismatching.AcceptingSideRole      the opposite interface has no role
+//	AttrMismatching.AcceptingSideInstanceId     oppositeVpcInstanceId differs from the acceptor's VPC
+//	AttrMismatching.AcceptingSideRegionNo       OppositeRegionId differs from the acceptor's region
+//	AttrMismatching.AcceptingSideRouterId       OppositeRouterId differs from the acceptor's router
+//	AttrMismatching.AcceptingSideRouterType     OppositeRouterType differs from the acceptor's router type
+//	AttrMismatching.AcceptingSideAliUid         OppositeInterfaceOwnerId differs from the acceptor's owner
+//	AttrMismatching.AcceptingSideOpposite{InterfaceOwnerId,RegionNo,InterfaceId,RouterId,RouterType}
+//	                                       the acceptor's own opposite field is set and disagrees with
+//	                                       the initiator (all 400)
+//	CROSS_BID.FORBIDDEN 404                the two owners' accounts have different bid
+//	Forbidden.OnlyOneConnection 400        "have a connection already": an interface between the two
+//	                                       routers (or the acceptor) is Active/Inactive/Activating/
+//	                                       Deactivating/Modifying; "Cannot connect concurrently": one
+//	                                       is Connecting/AcceptingConnecting
+//
+// ActivateRouterInterface: InvalidRouterInterfaceId.NotFound 404;
+// Forbidden.FinancialLocked 400 (account financialLocked); IncorrectRIStatus
+// 400 (not Inactive); OperationFailed.PconnTrafficNotEnable 400 (router
+// pconnTrafficDisabled). DeactivateRouterInterface:
+// InvalidRouterInterfaceId.NotFound 404; IncorrectRIStatus 400 (not Active).
+//
+// PublishVpcRouteEntries and WithdrawVpcPublishedRouteEntries (in this
+// order; all 400; every entry is checked before anything changes):
+//
+//	MissingParameter                       TargetType, TargetInstanceId, RouteEntries.N.RouteTableId or
+//	                                       RouteEntries.N.DestinationCidrBlock missing
+//	InvalidParameter                       more than 50 entries (N > 50), DryRun not a boolean
+//	OperationDenied.UnsupportedTargetType  TargetType other than ECR
+//	ResourceNotAssociated.TargetInstance   the ECR does not exist, or is not associated with the
+//	                                       entry's VPC
+//	ResourceNotFound.RouteEntry            no such route table for the caller in the region, or no
+//	                                       route with that destination in it
+//	IncorrectStatus.Vpc                    the VPC is not Available (vpcs[].status)
+//	IncorrectStatus.RouteTable             the route table is not Available (routeTables[].status)
+//	Forbidden.OperateCustomRouteTable      the route table is Custom (DefaultCustomRouteTableID)
+//	OperationUnsupported.PublishPrefixListRouteEntry  destination is a prefix list (pl-...)
+//	OperationUnsupported.PublishSystemRouteEntry      the route is System (DefaultSystemRouteCIDR)
+//	OperationUnsupported.UnsupportedNextHop           next hop not Instance/NetworkInterface/HaVip/
+//	                                                  RouterInterface/Ipv6Gateway (DefaultVpnNextHopRouteCIDR)
+//	IncorrectStatus.RouteEntry             the route is not Available (entries[].status)
+//	IncorrectStatus.RouteEntryPublishStatus  the route is Publishing or Withdrawing for that target
+//	DryRunOperation                        DryRun=true and every check above passed
+//
+// Publishing a route already Published to the target, or withdrawing one
+// not published, succeeds without change.
+//
+// DescribeVcoRouteEntries: IllegalParam.RouteEntryType 400 (not custom or
+// bgp); InvalidParameter 400 (PageSize outside 1..50, PageNumber < 1);
+// MissingParameter 400 (VpnConnectionId); InvalidVpnConnectionInstanceId.NotFound
+// 404 (no such connection in the region); Forbidden 403 (another
+// account's connection); Vco.StatusNotSupport 400 (connection state other
+// than active/attached). DescribeVpnCrossAccountAuthorizations: the same
+// minus the route type and state checks. ListVpcPublishedRouteEntries:
+// MissingParameter, OperationDenied.UnsupportedTargetType, InvalidParameter.
+//
+// Huawei APIG (body {"error_code","error_msg"}, header X-Request-Id):
+//
+//	401 APIC.7102   no Authorization and no X-Auth-Token; unknown token; malformed Authorization;
+//	                X-Sdk-Date missing, unsigned or more than 15 minutes off; unknown AK; bad signature
+//	403 APIC.7106   the credential is denied, or scoped to another project than the path's
+//	400 APIG.2012   offset, limit or marker_id not an integer; status not one of the four
+//	404 APIG.3030   no such instance in the project
+//	404 APIC.7314   the gateway has noEndpointService (DefaultAPIGNoEndpointServiceInstanceID)
+//	500 APIC.9007   the gateway has vpcepFailure (DefaultAPIGVpcepFailureInstanceID)
+//	404 APIG.0101   any other path or method under /v1/, /v2/, /v3/
+//	429 APIGW.0308, 503 APIG.9999, or any code   faults only
+//
+// # Default fixture
+//
+// DefaultFixture (region cn-hangzhou, account DefaultAccountUID) holds:
+// DefaultAccessKeyID/DefaultAccessKeySecret (all actions) and
+// DefaultReadOnlyAccessKeyID/Secret (RAM user, mutations denied); three
+// VRouters; DefaultInitiatingInterfaceID (Idle InitiatingSide, opposite
+// fields set) and its AcceptingSide peer DefaultAcceptingInterfaceID;
+// DefaultSecondAcceptingInterfaceID (AcceptingSide, for
+// IncorrectRole.NotInitiatingSide); DefaultVpcID with
+// DefaultSystemRouteTableID (routes DefaultRouteCIDR1..3 publishable,
+// DefaultSystemRouteCIDR, DefaultVpnNextHopRouteCIDR,
+// DefaultPrefixListRouteDest) and DefaultCustomRouteTableID
+// (DefaultCustomTableRouteCIDR); DefaultECRID associated with the VPC and
+// attached to DefaultTransitRouterID; DefaultVpnConnectionID attached to
+// that transit router (CEN DefaultCenID) with custom routes
+// DefaultVpnCustomRoute1/2 (State published) and the learned bgp route
+// DefaultVpnLearnedRoute; one cross-account authorization of it to
+// DefaultCenID of DefaultPeerAccountUID (BindProduct CEN). Huawei:
+// DefaultHuaweiAK/SK scoped to DefaultHuaweiProjectID, the token
+// DefaultHuaweiToken, gateway DefaultAPIGInstanceID with four connections
+// (accepted; pendingAcceptance -> accepted after 10 s; pendingAcceptance ->
+// accepted after 30 s; rejected) and two gateways that fail
+// (DefaultAPIGNoEndpointServiceInstanceID, DefaultAPIGVpcepFailureInstanceID).
+// GenerateFixture(n) adds n independent interface pairs
+// (LoadRouterInterfaceIDs) and n publishable routes (LoadRouteCIDR) for
+// load tests. `go run ./internal/cloudsim/cmd/cloudsim --print-fixture`
+// prints the default fixture in the YAML schema LoadFixture reads.
+//
+// # Faults and the admin API
+//
+// See Faults for the JSON schema and admin.go for the endpoints under
+// /_cloudsim/ (state, faults, reset, calls, clock, clock/advance).
+package cloudsim

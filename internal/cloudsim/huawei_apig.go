@@ -1,0 +1,287 @@
+package cloudsim
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Huawei Cloud APIG: GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-endpoint/connections
+// (ListEndpointConnections), authenticated by SDK-HMAC-SHA256 AK/SK or by
+// an X-Auth-Token. Every answer carries X-Request-Id; errors are
+// {"error_code","error_msg"}.
+
+const (
+	huaweiActionListEndpointConnections = "ListEndpointConnections"
+	huaweiDateFormat                    = "20060102T150405Z"
+	huaweiTimeFormat                    = "2006-01-02T15:04:05Z"
+	huaweiDefaultLimit                  = 20
+	huaweiMaxLimit                      = 500
+	maxHuaweiBody                       = 1 << 20
+)
+
+type huaweiErrorBody struct {
+	ErrorCode string `json:"error_code"`
+	ErrorMsg  string `json:"error_msg"`
+}
+
+type listEndpointConnectionsBody struct {
+	Size        int                      `json:"size"`
+	Total       int                      `json:"total"`
+	Connections []endpointConnectionView `json:"connections"`
+}
+
+type endpointConnectionView struct {
+	ID        string `json:"id"`
+	MarkerID  int32  `json:"marker_id"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+	DomainID  string `json:"domain_id"`
+	Status    string `json:"status"`
+}
+
+func errHuaweiUnauthorized(msg string) *apiError {
+	return newAPIError(http.StatusUnauthorized, "APIC.7102", "%s", msg)
+}
+
+func errHuaweiInvalidParam(name string) *apiError {
+	return newAPIError(http.StatusBadRequest, "APIG.2012", "Invalid parameter value,parameterName:%s. Please refer to the support documentation", name)
+}
+
+func (s *Server) serveHuawei(w http.ResponseWriter, r *http.Request) {
+	requestID := newHuaweiRequestID()
+	call := Call{Time: time.Now(), Cloud: "huawei", Action: huaweiActionListEndpointConnections, RequestID: requestID}
+	body, apiErr := s.handleHuawei(r, &call)
+	status := http.StatusOK
+	if apiErr != nil {
+		status = apiErr.status
+		call.Code = apiErr.code
+		body = huaweiErrorBody{ErrorCode: apiErr.code, ErrorMsg: apiErr.message}
+	}
+	call.Status = status
+	s.record(call)
+	s.logger.Debug("huawei call", "action", call.Action, "status", status, "code", call.Code, "requestId", requestID)
+	writeJSON(w, status, body, map[string]string{"X-Request-Id": requestID, "Content-Type": "application/json"})
+}
+
+// matchEndpointConnectionsPath splits the path into project and instance.
+func matchEndpointConnectionsPath(path string) (projectID, instanceID string, ok bool) {
+	parts := strings.Split(path, "/")
+	// "", v2, {project}, apigw, instances, {instance}, vpc-endpoint, connections
+	if len(parts) != 8 || parts[0] != "" || parts[1] != "v2" || parts[3] != "apigw" || parts[4] != "instances" ||
+		parts[6] != "vpc-endpoint" || parts[7] != "connections" || parts[2] == "" || parts[5] == "" {
+		return "", "", false
+	}
+	return parts[2], parts[5], true
+}
+
+func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
+	projectID, instanceID, ok := matchEndpointConnectionsPath(r.URL.Path)
+	if !ok || r.Method != http.MethodGet {
+		call.Action = ""
+		call.Params = map[string]string{"path": r.URL.Path, "method": r.Method}
+		return nil, newAPIError(http.StatusNotFound, "APIG.0101", "The API does not exist or has not been published in the environment.")
+	}
+	query := r.URL.Query()
+	call.Params = map[string]string{"project_id": projectID, "instance_id": instanceID}
+	for k, v := range query {
+		call.Params[k] = strings.Join(v, ",")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxHuaweiBody))
+	if err != nil {
+		return nil, newAPIError(http.StatusBadRequest, "APIG.0201", "Request entity too large or unreadable.")
+	}
+
+	cred, apiErr := s.authenticateHuawei(r, body, call)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if cred.denied || cred.projectID != projectID {
+		return nil, newAPIError(http.StatusForbidden, "APIC.7106", "No permissions to request for the method")
+	}
+
+	s.mu.Lock()
+	decision := s.faults.decide(call.Action)
+	s.mu.Unlock()
+	sleepLatency(r.Context().Done(), decision.latency)
+	if err := huaweiFaultError(decision); err != nil {
+		call.Injected = true
+		return nil, err
+	}
+
+	q, apiErr := parseEndpointConnectionQuery(query)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.world.settle(s.clock.Now())
+	g := s.world.gateways[instanceID]
+	if g == nil || g.ProjectID != projectID {
+		return nil, newAPIError(http.StatusNotFound, "APIG.3030", "The instance does not exist;id:%s", instanceID)
+	}
+	if g.NoEndpointService {
+		return nil, newAPIError(http.StatusNotFound, "APIC.7314", "Endpoint service not found")
+	}
+	if g.VpcepFailure {
+		return nil, newAPIError(http.StatusInternalServerError, "APIC.9007", "Failed to execute VCPEP request")
+	}
+	return listEndpointConnections(g, q), nil
+}
+
+func huaweiFaultError(d faultDecision) *apiError {
+	switch d.kind {
+	case faultThrottle:
+		return newAPIError(http.StatusTooManyRequests, "APIGW.0308",
+			"The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute")
+	case faultUnavailable:
+		return newAPIError(http.StatusServiceUnavailable, "APIG.9999", "System error. The service is temporarily unavailable.")
+	case faultScripted:
+		msg := d.scripted.Message
+		if msg == "" {
+			msg = "Injected by cloudsim."
+		}
+		return newAPIError(d.scripted.Status, d.scripted.Code, "%s", msg)
+	}
+	return nil
+}
+
+// authenticateHuawei accepts an AK/SK signature or an IAM token.
+func (s *Server) authenticateHuawei(r *http.Request, body []byte, call *Call) (*huaweiCredential, *apiError) {
+	authz := r.Header.Get("Authorization")
+	if authz == "" {
+		token := r.Header.Get("X-Auth-Token")
+		if token == "" {
+			return nil, errHuaweiUnauthorized("Incorrect token or token resolution failed")
+		}
+		call.AccessKeyID = "token"
+		s.mu.Lock()
+		cred := s.world.huaweiTokens[token]
+		s.mu.Unlock()
+		if cred == nil {
+			return nil, errHuaweiUnauthorized("Incorrect token or token resolution failed")
+		}
+		return cred, nil
+	}
+	a, err := parseHuaweiAuthorization(authz)
+	if err != nil {
+		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: " + err.Error())
+	}
+	call.AccessKeyID = a.access
+	sdkDate := r.Header.Get("X-Sdk-Date")
+	ts, err := time.Parse(huaweiDateFormat, sdkDate)
+	if err != nil || !slices.Contains(a.signedHeaders, "x-sdk-date") {
+		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: x-sdk-date is missing, malformed or not signed")
+	}
+	// Wall time, like the Alibaba timestamp check: the SDK stamps requests
+	// with the client's real clock.
+	if d := time.Since(ts); d > 15*time.Minute || d < -15*time.Minute {
+		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: request expired")
+	}
+	s.mu.Lock()
+	cred := s.world.huaweiAKs[a.access]
+	s.mu.Unlock()
+	if cred == nil {
+		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: ak " + a.access + " not found")
+	}
+	sts := huaweiStringToSign(r, body, a.signedHeaders, sdkDate)
+	if !hmacEqual(huaweiSign(sts, cred.secret), a.signature) {
+		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: verify aksk signature fail")
+	}
+	return cred, nil
+}
+
+type endpointConnectionQuery struct {
+	offset   int64
+	limit    int
+	id       string
+	markerID *int32
+	status   string
+}
+
+// parseEndpointConnectionQuery applies the documented coercions: offset <
+// 0 becomes 0, limit <= 0 becomes 20, limit > 500 becomes 500. Values that
+// are not numbers, and unknown statuses, are invalid.
+func parseEndpointConnectionQuery(q map[string][]string) (endpointConnectionQuery, *apiError) {
+	out := endpointConnectionQuery{limit: huaweiDefaultLimit}
+	first := func(k string) (string, bool) {
+		v, ok := q[k]
+		if !ok || len(v) == 0 {
+			return "", false
+		}
+		return v[0], true
+	}
+	if v, ok := first("offset"); ok && v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return out, errHuaweiInvalidParam("offset")
+		}
+		out.offset = max(n, 0)
+	}
+	if v, ok := first("limit"); ok && v != "" {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			return out, errHuaweiInvalidParam("limit")
+		}
+		switch {
+		case n <= 0:
+			out.limit = huaweiDefaultLimit
+		case n > huaweiMaxLimit:
+			out.limit = huaweiMaxLimit
+		default:
+			out.limit = int(n)
+		}
+	}
+	if v, ok := first("id"); ok {
+		out.id = v
+	}
+	if v, ok := first("marker_id"); ok && v != "" {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			return out, errHuaweiInvalidParam("marker_id")
+		}
+		m := int32(n)
+		out.markerID = &m
+	}
+	if v, ok := first("status"); ok && v != "" {
+		switch v {
+		case EndpointPendingAcceptance, EndpointAccepted, EndpointRejected, EndpointFailed:
+			out.status = v
+		default:
+			return out, errHuaweiInvalidParam("status")
+		}
+	}
+	return out, nil
+}
+
+func listEndpointConnections(g *gateway, q endpointConnectionQuery) listEndpointConnectionsBody {
+	var matched []*endpointConnection
+	for _, c := range g.connections {
+		if q.id != "" && c.id != q.id {
+			continue
+		}
+		if q.markerID != nil && c.markerID != *q.markerID {
+			continue
+		}
+		if q.status != "" && c.status != q.status {
+			continue
+		}
+		matched = append(matched, c)
+	}
+	body := listEndpointConnectionsBody{Total: len(matched), Connections: []endpointConnectionView{}}
+	if q.offset < int64(len(matched)) {
+		end := min(int(q.offset)+q.limit, len(matched))
+		for _, c := range matched[q.offset:end] {
+			body.Connections = append(body.Connections, endpointConnectionView{
+				ID: c.id, MarkerID: c.markerID, DomainID: c.domainID, Status: c.status,
+				CreatedAt: c.created.UTC().Format(huaweiTimeFormat), UpdatedAt: c.updated.UTC().Format(huaweiTimeFormat),
+			})
+		}
+	}
+	body.Size = len(body.Connections)
+	return body
+}
