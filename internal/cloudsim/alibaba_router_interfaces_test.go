@@ -178,7 +178,9 @@ func TestConnectRouterInterfaceErrorCodes(t *testing.T) {
 		{name: "malformed owner", code: "ErrCode.Invalid", status: 400, message: "got error",
 			mutate: func(f *Fixture) { riFixture(f, DefaultInitiatingInterfaceID).OppositeInterfaceOwnerID = "owner-x" }},
 		{name: "unknown opposite account", code: "InvalidAccount.NotFound", status: 400,
-			mutate: func(f *Fixture) { riFixture(f, DefaultInitiatingInterfaceID).OppositeInterfaceOwnerID = "1999999999999999" }},
+			mutate: func(f *Fixture) {
+				riFixture(f, DefaultInitiatingInterfaceID).OppositeInterfaceOwnerID = "1999999999999999"
+			}},
 		{name: "same router", code: "IncorrectOppositeInterfaceInfo", status: 400, message: "Cannot connect on the same router",
 			mutate: func(f *Fixture) { riFixture(f, DefaultInitiatingInterfaceID).OppositeRouterID = DefaultRouterID }},
 		{name: "unknown opposite region", code: "InvalidRegionId.NotFound", status: 404,
