@@ -1,0 +1,161 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func validNetworkChange() NetworkChangeInput {
+	return NetworkChangeInput{
+		RegionId: "cn-hangzhou", RouterInterfaceId: "ri-2zeo3xzyf38r4urzd", TargetType: "ECR", TargetInstanceId: "ecr-dhw2xsds5",
+		RouteEntries:    []RouteEntry{{RouteTableId: "vtb-2ze3jgygk9bmsj23s", DestinationCidrBlock: "121.41.165.123/32"}},
+		VpnConnectionId: "vco-p0w2jpkhi2eeop6q6",
+	}
+}
+
+func routes(n int) []RouteEntry {
+	out := make([]RouteEntry, n)
+	for i := range out {
+		out[i] = RouteEntry{RouteTableId: "vtb-1", DestinationCidrBlock: fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)}
+	}
+	return out
+}
+
+func intp(v int) *int { return &v }
+
+func TestValidInputsPass(t *testing.T) {
+	assert.NoError(t, validNetworkChange().Validate())
+	in := validNetworkChange()
+	in.RouteEntries = routes(50)
+	in.PageSize = intp(50)
+	in.WaitTimeout = Duration(30 * time.Minute)
+	in.CrossAccount = &ExpectedCrossAccount{BindInstance: "cen-vv8h0t3klfpaae", BindUid: 1210123456123456}
+	in.ExpectedRoutes = []ExpectedVpnRoute{{DestinationCidrBlock: "2001:db8::/32", RouteEntryType: "custom"}}
+	assert.NoError(t, in.Validate())
+	assert.NoError(t, ConnectRouterInterfaceInput{RegionId: "ap-southeast-1", RouterInterfaceId: "ri-1"}.Validate())
+	assert.NoError(t, ApigEndpointConnectionsInput{InstanceId: "eddc4d25480b4cd6b512f270a1b8b341",
+		WaitForAccepted: []string{"76ad893c-6a1e-4055-8019-fe9c9bd3204d"}}.Validate())
+}
+
+func TestEachProblemIsNamed(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(*NetworkChangeInput)
+		want   string
+	}{
+		{"no region", func(in *NetworkChangeInput) { in.RegionId = "" }, "RegionId is required"},
+		{"bad region", func(in *NetworkChangeInput) { in.RegionId = "Hangzhou" }, `RegionId "Hangzhou" is not a region ID`},
+		{"no interface", func(in *NetworkChangeInput) { in.RouterInterfaceId = "" }, "RouterInterfaceId is required"},
+		{"interface with the wrong prefix", func(in *NetworkChangeInput) { in.RouterInterfaceId = "vco-1" }, "RouterInterfaceId \"vco-1\" is not an ID of the form ri-"},
+		{"interface with upper case", func(in *NetworkChangeInput) { in.RouterInterfaceId = "ri-ABC" }, "not an ID of the form ri-"},
+		{"huge interface ID", func(in *NetworkChangeInput) { in.RouterInterfaceId = "ri-" + strings.Repeat("a", 100000) }, "(100003 bytes)"},
+		{"unknown target type", func(in *NetworkChangeInput) { in.TargetType = "VBR" }, `TargetType "VBR" is not one of ECR`},
+		{"no target type", func(in *NetworkChangeInput) { in.TargetType = "" }, "TargetType is required"},
+		{"bad target", func(in *NetworkChangeInput) { in.TargetInstanceId = "tr-1" }, "TargetInstanceId \"tr-1\" is not an ID of the form ecr-"},
+		{"no routes", func(in *NetworkChangeInput) { in.RouteEntries = nil }, "RouteEntries is empty"},
+		{"51 routes", func(in *NetworkChangeInput) { in.RouteEntries = routes(51) }, "RouteEntries has 51 entries; PublishVpcRouteEntries takes at most 50"},
+		{"duplicate route", func(in *NetworkChangeInput) { in.RouteEntries = append(routes(2), routes(1)...) }, "RouteEntries[2] repeats RouteEntries[0]"},
+		{"bad CIDR", func(in *NetworkChangeInput) { in.RouteEntries[0].DestinationCidrBlock = "10.0.0.0/33" }, "RouteEntries[0].DestinationCidrBlock \"10.0.0.0/33\" is not a CIDR block"},
+		{"CIDR without length", func(in *NetworkChangeInput) { in.RouteEntries[0].DestinationCidrBlock = "10.0.0.0" }, "is not a CIDR block"},
+		{"CIDR with host bits", func(in *NetworkChangeInput) { in.RouteEntries[0].DestinationCidrBlock = "10.0.0.1/24" }, "has host bits set; the route's destination is 10.0.0.0/24"},
+		{"no route table", func(in *NetworkChangeInput) { in.RouteEntries[0].RouteTableId = "" }, "RouteEntries[0].RouteTableId is required"},
+		{"bad route table", func(in *NetworkChangeInput) { in.RouteEntries[0].RouteTableId = "rtb-1" }, "not an ID of the form vtb-"},
+		{"no VPN connection", func(in *NetworkChangeInput) { in.VpnConnectionId = "" }, "VpnConnectionId is required"},
+		{"bad VPN connection", func(in *NetworkChangeInput) { in.VpnConnectionId = "vpn-1" }, "not an ID of the form vco-"},
+		{"page size 0", func(in *NetworkChangeInput) { in.PageSize = intp(0) }, "PageSize 0 is out of range 1..50"},
+		{"page size 51", func(in *NetworkChangeInput) { in.PageSize = intp(51) }, "PageSize 51 is out of range 1..50"},
+		{"negative timeout", func(in *NetworkChangeInput) { in.WaitTimeout = Duration(-time.Second) }, "WaitTimeout -1s is negative"},
+		{"timeout over a day", func(in *NetworkChangeInput) { in.WaitTimeout = Duration(25 * time.Hour) }, "longer than 24h0m0s"},
+		{"bad CEN", func(in *NetworkChangeInput) { in.CrossAccount = &ExpectedCrossAccount{BindInstance: "cbn-1", BindUid: 1} }, "CrossAccount.BindInstance \"cbn-1\" is not an ID of the form cen-"},
+		{"no CEN owner", func(in *NetworkChangeInput) { in.CrossAccount = &ExpectedCrossAccount{BindInstance: "cen-1"} }, "CrossAccount.BindUid is required"},
+		{"bad route type", func(in *NetworkChangeInput) {
+			in.ExpectedRoutes = []ExpectedVpnRoute{{DestinationCidrBlock: "10.0.0.0/8", RouteEntryType: "static"}}
+		}, `ExpectedRoutes[0].RouteEntryType "static" is not one of custom, bgp`},
+		{"duplicate expected route", func(in *NetworkChangeInput) {
+			r := ExpectedVpnRoute{DestinationCidrBlock: "10.0.0.0/8", RouteEntryType: "bgp"}
+			in.ExpectedRoutes = []ExpectedVpnRoute{r, r}
+		}, "ExpectedRoutes[1] repeats ExpectedRoutes[0]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := validNetworkChange()
+			c.change(&in)
+			err := in.Validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Less(t, len(err.Error()), 2000, "a huge input does not make a huge error")
+		})
+	}
+}
+
+func TestEveryProblemIsListedAtOnce(t *testing.T) {
+	err := NetworkChangeInput{}.Validate()
+	var v *ValidationError
+	require.ErrorAs(t, err, &v)
+	assert.Len(t, v.Problems, 6, "%v", v.Problems)
+	assert.True(t, strings.HasPrefix(err.Error(), "invalid NetworkChange input: "))
+}
+
+func TestOtherInputsAreValidated(t *testing.T) {
+	limit := int32(501)
+	marker := int32(-1)
+	err := ApigEndpointConnectionsInput{InstanceId: "gw 1", Status: "pending", Limit: &limit, MarkerId: &marker,
+		WaitForAccepted: []string{"ep-1", "ep-1", ""}}.Validate()
+	require.Error(t, err)
+	for _, want := range []string{`InstanceId "gw 1" is not an ID`, `Status "pending" is not one of`, "Limit 501 is out of range 1..500",
+		"MarkerId -1 is negative", "WaitForAccepted[1] repeats WaitForAccepted[0]", "WaitForAccepted[2] is required"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	err = VerifyVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1"}.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ExpectedRoutes is empty")
+	err = PublishVpcRoutesInput{RegionId: "cn-hangzhou", TargetType: "ECR", TargetInstanceId: "ecr-1"}.Validate()
+	assert.ErrorContains(t, err, "RouteEntries is empty")
+	err = ConnectRouterInterfaceInput{RegionId: "cn-hangzhou", RouterInterfaceId: "ri-1", WaitTimeout: Duration(-1)}.Validate()
+	assert.ErrorContains(t, err, "WaitTimeout -1ns is negative")
+}
+
+func TestDurationsAreText(t *testing.T) {
+	var in ConnectRouterInterfaceInput
+	require.NoError(t, json.Unmarshal([]byte(`{"RegionId":"cn-hangzhou","RouterInterfaceId":"ri-1","WaitTimeout":"90s"}`), &in))
+	assert.Equal(t, Duration(90*time.Second), in.WaitTimeout)
+	out, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"WaitTimeout":"1m30s"`)
+	err = json.Unmarshal([]byte(`{"WaitTimeout":"ten minutes"}`), &in)
+	assert.ErrorContains(t, err, `use a value such as "10m"`)
+	err = json.Unmarshal([]byte(`{"WaitTimeout":600}`), &in)
+	assert.Error(t, err, "a bare number is ambiguous (seconds? nanoseconds?) and refused")
+}
+
+// FuzzNetworkChangeInput feeds arbitrary JSON through decoding and
+// validation: never a panic, and a valid input survives a round trip.
+func FuzzNetworkChangeInput(f *testing.F) {
+	good, _ := json.Marshal(validNetworkChange())
+	f.Add(good)
+	f.Add([]byte(`{"RegionId":"cn-hangzhou","RouteEntries":[{"DestinationCidrBlock":"::/0"}],"PageSize":-3,"WaitTimeout":"-5m"}`))
+	f.Add([]byte(`{"RouteEntries":null,"CrossAccount":{},"ExpectedRoutes":[{}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var in NetworkChangeInput
+		if json.Unmarshal(data, &in) != nil {
+			return
+		}
+		if err := in.Validate(); err != nil {
+			var v *ValidationError
+			require.ErrorAs(t, err, &v)
+			require.NotEmpty(t, v.Problems)
+			return
+		}
+		again, err := json.Marshal(in)
+		require.NoError(t, err)
+		var back NetworkChangeInput
+		require.NoError(t, json.Unmarshal(again, &back))
+		require.NoError(t, back.Validate())
+	})
+}

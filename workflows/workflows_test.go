@@ -1,0 +1,365 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	alierrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/vpcflow/vpcflow/activities"
+)
+
+type workflowSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env  *testsuite.TestWorkflowEnvironment
+	acts *activities.CloudActivities
+}
+
+func TestWorkflows(t *testing.T) {
+	suite.Run(t, new(workflowSuite))
+}
+
+func (s *workflowSuite) SetupTest() {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.acts = &activities.CloudActivities{}
+	Register(s.env, s.acts)
+}
+
+func (s *workflowSuite) AfterTest(_, _ string) {
+	s.env.AssertExpectations(s.T())
+}
+
+const (
+	region = "cn-hangzhou"
+	riID   = "ri-init1"
+	peerID = "ri-acc1"
+	vcoID  = "vco-1"
+	ecrID  = "ecr-1"
+	cenID  = "cen-1"
+)
+
+func initiator(status string) activities.RouterInterface {
+	return activities.RouterInterface{
+		RouterInterfaceId: riID, Status: status, Role: activities.RoleInitiatingSide, RouterId: "vrt-a", RouterType: "VRouter",
+		OppositeInterfaceId: peerID, OppositeRouterId: "vrt-b", OppositeRouterType: "VRouter", OppositeInterfaceOwnerId: "1250123456123456",
+		CallTrace: activities.CallTrace{RequestIds: []string{"RID-DESCRIBE"}, Attempt: 1, CloudState: status},
+	}
+}
+
+func active() activities.RouterInterface {
+	ri := initiator(activities.RouterInterfaceActive)
+	ri.RequestIds = []string{"RID-WAIT-1", "RID-WAIT-2"}
+	return ri
+}
+
+// cloudError is the error an activity returns for a cloud's answer.
+func cloudError(status int, code string) error {
+	body := `{"RequestId":"RID-` + code + `","Code":"` + code + `","Message":"m"}`
+	return activities.CloudError(context.Background(), "Op", "res", alierrors.NewServerError(status, body, ""))
+}
+
+func (s *workflowSuite) connectInput() ConnectRouterInterfaceInput {
+	return ConnectRouterInterfaceInput{RegionId: region, RouterInterfaceId: riID}
+}
+
+func (s *workflowSuite) progress() Progress {
+	val, err := s.env.QueryWorkflow(ProgressQuery)
+	s.Require().NoError(err)
+	var p Progress
+	s.Require().NoError(val.Get(&p))
+	return p
+}
+
+func stepNames(steps []Step) []string {
+	var names []string
+	for _, st := range steps {
+		names = append(names, st.Name+":"+st.Outcome)
+	}
+	return names
+}
+
+func (s *workflowSuite) TestConnectIdleInterface() {
+	ref := activities.RouterInterfaceRef{RegionId: region, RouterInterfaceId: riID}
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, ref).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, ref).Return(activities.ConnectRouterInterfaceResult{
+		RequestId: "RID-CONNECT", CallTrace: activities.CallTrace{RequestIds: []string{"RID-CONNECT"}, Attempt: 1}}, nil).Once()
+	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.MatchedBy(func(in activities.WaitRouterInterfaceActiveInput) bool {
+		// The deadline is the workflow's start plus the default timeout.
+		return in.RouterInterfaceRef == ref && in.Deadline.Sub(s.env.Now()) > 9*time.Minute
+	})).Return(active(), nil).Once()
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res ConnectRouterInterfaceResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.True(res.Connected)
+	s.Equal("RID-CONNECT", res.ConnectRequestId)
+	s.Equal("Active", res.Status)
+	s.Equal(peerID, res.OppositeInterfaceId)
+	s.Equal([]string{"validate:done", "describe-router-interface:done", "check-router-interface:done",
+		"connect-router-interface:done", "wait-router-interface-active:done"}, stepNames(res.Steps))
+
+	p := s.progress()
+	s.Equal(StageCompleted, p.Stage)
+	s.Equal("Active", p.LastCloudState)
+	s.Equal([]string{"RID-DESCRIBE", "RID-CONNECT", "RID-WAIT-1", "RID-WAIT-2"}, p.RequestIds)
+	s.EqualValues(3, p.Attempts)
+}
+
+func (s *workflowSuite) TestAnInterfaceAlreadyActiveIsNotConnectedAgain() {
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Active"), nil).Once()
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res ConnectRouterInterfaceResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.False(res.Connected)
+	s.Equal("Active", res.Status)
+	s.env.AssertActivityNotCalled(s.T(), "ConnectRouterInterface", mock.Anything, mock.Anything)
+	s.env.AssertActivityNotCalled(s.T(), "WaitRouterInterfaceActive", mock.Anything, mock.Anything)
+	s.Equal([]string{"validate:done", "describe-router-interface:done", "check-router-interface:done",
+		"connect-router-interface:skipped", "wait-router-interface-active:skipped"}, stepNames(res.Steps))
+}
+
+func (s *workflowSuite) TestAnInterfaceAlreadyConnectingIsWaitedFor() {
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Connecting"), nil).Once()
+	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.Anything).Return(active(), nil).Once()
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	s.env.AssertActivityNotCalled(s.T(), "ConnectRouterInterface", mock.Anything, mock.Anything)
+}
+
+func (s *workflowSuite) TestConnectingTheAcceptingSideFailsBeforeAnyChange() {
+	ri := initiator("Idle")
+	ri.Role = activities.RoleAcceptingSide
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(ri, nil).Once()
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal("IncorrectRole.NotInitiatingSide", appErr.Type())
+	s.Contains(appErr.Error(), "connect from its peer "+peerID)
+	s.env.AssertActivityNotCalled(s.T(), "ConnectRouterInterface", mock.Anything, mock.Anything)
+	s.Equal(StageFailed, s.progress().Stage)
+}
+
+func (s *workflowSuite) TestMissingOppositeFieldsFailBeforeAnyChange() {
+	ri := initiator("Idle")
+	ri.OppositeRouterType = ""
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(ri, nil).Once()
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal("IncorrectOppositeInterfaceInfo.NotSet", appErr.Type())
+}
+
+func (s *workflowSuite) TestAPermanentErrorFailsOnItsFirstAttempt() {
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.ConnectRouterInterfaceResult{}, cloudError(400, "Forbidden.BillsOutstanding"))
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal("Forbidden.BillsOutstanding", appErr.Type())
+	s.Contains(appErr.Error(), "RID-Forbidden.BillsOutstanding")
+	s.Contains(appErr.Error(), "settle them")
+	s.env.AssertActivityNumberOfCalls(s.T(), "ConnectRouterInterface", 1)
+	s.env.AssertActivityNotCalled(s.T(), "WaitRouterInterfaceActive", mock.Anything, mock.Anything)
+}
+
+func (s *workflowSuite) TestThrottlingIsRetriedThenSucceeds() {
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.ConnectRouterInterfaceResult{}, cloudError(400, "Throttling.User")).Twice()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.ConnectRouterInterfaceResult{RequestId: "RID-CONNECT"}, nil).Once()
+	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.Anything).Return(active(), nil).Once()
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res ConnectRouterInterfaceResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.Equal("RID-CONNECT", res.ConnectRequestId)
+	s.env.AssertActivityNumberOfCalls(s.T(), "ConnectRouterInterface", 3)
+}
+
+func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
+	// The real wait activity, against a router interface stuck Connecting.
+	stuck := &stuckVPC{status: "Connecting"}
+	env := s.NewTestWorkflowEnvironment()
+	Register(env, &activities.CloudActivities{VPC: stuck, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}})
+	in := s.connectInput()
+	in.WaitTimeout = Duration(time.Second)
+
+	env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, in)
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(env.GetWorkflowError(), &appErr)
+	s.Equal(activities.WaitTimeoutType, appErr.Type())
+	s.Contains(appErr.Error(), `last state "Connecting"`)
+	s.Equal(1, stuck.connects, "connected once, then waited")
+}
+
+func (s *workflowSuite) publishInput() PublishVpcRoutesInput {
+	return PublishVpcRoutesInput{RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID,
+		RouteEntries: []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"}}}
+}
+
+func (s *workflowSuite) TestPublishAfterAPassedDryRun() {
+	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
+	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, activities.PublishRouteEntriesInput{
+		RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID, RouteEntries: s.publishInput().RouteEntries,
+	}).Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.publishInput().RouteEntries}, nil).Once()
+
+	s.env.ExecuteWorkflow(PublishVpcRoutesWorkflow, s.publishInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res PublishVpcRoutesResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.Equal([]string{"RID-DRY"}, res.DryRunRequestIds)
+	s.Equal([]string{"RID-PUB"}, res.PublishRequestIds)
+	s.Equal(s.publishInput().RouteEntries, res.Published)
+}
+
+func (s *workflowSuite) TestAFailedDryRunStopsBeforeTheRealPublish() {
+	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{}, cloudError(400, "Forbidden.OperateCustomRouteTable")).Once()
+
+	s.env.ExecuteWorkflow(PublishVpcRoutesWorkflow, s.publishInput())
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal("Forbidden.OperateCustomRouteTable", appErr.Type())
+	s.env.AssertActivityNotCalled(s.T(), "PublishVpcRouteEntries", mock.Anything, mock.Anything)
+}
+
+func (s *workflowSuite) networkChangeInput() NetworkChangeInput {
+	return NetworkChangeInput{
+		RegionId: region, RouterInterfaceId: riID, TargetType: "ECR", TargetInstanceId: ecrID,
+		RouteEntries: []RouteEntry{
+			{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"},
+			{RouteTableId: "vtb-1", DestinationCidrBlock: "10.2.0.0/16"},
+		},
+		VpnConnectionId: vcoID,
+		CrossAccount:    &ExpectedCrossAccount{BindInstance: cenID, BindUid: 1210123456123456},
+	}
+}
+
+func (s *workflowSuite) TestNetworkChangeRunsEveryStepInOrder() {
+	s.env.OnActivity(s.acts.DescribeVpnCrossAccountAuthorizations, mock.Anything, activities.VpnConnectionRef{RegionId: region, VpnConnectionId: vcoID}).
+		Return(activities.CrossAccountAuthorizations{Authorizations: []CrossAccountAuthorization{
+			{BindInstance: "cen-other", BindUid: 1, BindProduct: "CEN"},
+			{BindInstance: cenID, BindUid: 1210123456123456, BindProduct: "CEN"},
+		}}, nil).Once()
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.ConnectRouterInterfaceResult{RequestId: "RID-CONNECT"}, nil).Once()
+	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.Anything).Return(active(), nil).Once()
+	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
+	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.networkChangeInput().RouteEntries}, nil).Once()
+	routes := []VpnRoute{{RouteDest: "10.1.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"},
+		{RouteDest: "10.2.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"}}
+	s.env.OnActivity(s.acts.WaitVpnRoutes, mock.Anything, mock.MatchedBy(func(in activities.WaitVpnRoutesInput) bool {
+		return in.VpnConnectionId == vcoID && len(in.ExpectedRoutes) == 2 &&
+			in.ExpectedRoutes[1] == ExpectedVpnRoute{DestinationCidrBlock: "10.2.0.0/16", RouteEntryType: "bgp"}
+	})).Return(activities.WaitVpnRoutesResult{Routes: routes}, nil).Once()
+
+	s.env.ExecuteWorkflow(NetworkChangeWorkflow, s.networkChangeInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res NetworkChangeResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.True(res.Connected)
+	s.Equal([]string{"RID-CONNECT", "RID-PUB"}, res.ChangeRequestIds, "only the calls that changed something")
+	s.Equal(routes, res.Routes)
+	s.Equal([]string{"validate:done", "check-cross-account-authorization:done", "describe-router-interface:done",
+		"check-router-interface:done", "connect-router-interface:done", "wait-router-interface-active:done",
+		"dry-run-publish:done", "publish-routes:done", "verify-vpn-routes:done"}, stepNames(res.Steps))
+	s.False(res.StartedAt.IsZero())
+	s.GreaterOrEqual(res.DurationMillis, int64(0))
+}
+
+func (s *workflowSuite) TestNetworkChangeStopsWhenTheCrossAccountAuthorizationIsMissing() {
+	s.env.OnActivity(s.acts.DescribeVpnCrossAccountAuthorizations, mock.Anything, mock.Anything).
+		Return(activities.CrossAccountAuthorizations{Authorizations: []CrossAccountAuthorization{
+			{BindInstance: cenID, BindUid: 42, BindProduct: "CEN"}, // the right CEN, another account
+		}}, nil).Once()
+
+	s.env.ExecuteWorkflow(NetworkChangeWorkflow, s.networkChangeInput())
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal(CrossAccountMissingType, appErr.Type())
+	s.Contains(appErr.Error(), cenID)
+	s.env.AssertActivityNotCalled(s.T(), "DescribeRouterInterface", mock.Anything, mock.Anything)
+}
+
+func (s *workflowSuite) TestBadInputFailsBeforeAnyCloudCall() {
+	in := s.networkChangeInput()
+	in.RegionId = "Hangzhou"
+	in.RouteEntries = append(in.RouteEntries, in.RouteEntries[0])
+	in.TargetType = "VBR"
+
+	s.env.ExecuteWorkflow(NetworkChangeWorkflow, in)
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal(InvalidInputType, appErr.Type())
+	s.True(appErr.NonRetryable())
+	var problems []string
+	s.Require().NoError(appErr.Details(&problems))
+	s.Len(problems, 3, "every problem at once: %v", problems)
+	s.Equal(StageFailed, s.progress().Stage)
+}
+
+func (s *workflowSuite) TestProgressShowsTheStageWhileWaiting() {
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.ConnectRouterInterfaceResult{RequestId: "RID-CONNECT", CallTrace: activities.CallTrace{
+			RequestIds: []string{"RID-CONNECT"}, Attempt: 1, CloudState: "Connecting"}}, nil).Once()
+	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.Anything).After(time.Minute).Return(active(), nil).Once()
+	var during Progress
+	s.env.RegisterDelayedCallback(func() { during = s.progress() }, 30*time.Second)
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	s.Equal(StageWaitRouterInterface, during.Stage)
+	s.Equal("Connecting", during.LastCloudState)
+	s.Equal([]string{"RID-DESCRIBE", "RID-CONNECT"}, during.RequestIds)
+}
+
+func (s *workflowSuite) TestARejectedEndpointEndsTheWorkflow() {
+	apig := &rejectingAPIG{}
+	env := s.NewTestWorkflowEnvironment()
+	Register(env, &activities.CloudActivities{APIG: apig, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 1}})
+
+	env.ExecuteWorkflow(ApigEndpointConnectionsWorkflow, ApigEndpointConnectionsInput{
+		InstanceId: "eddc4d25480b4cd6b512f270a1b8b341", WaitForAccepted: []string{"ep-ok", "ep-bad"}})
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(env.GetWorkflowError(), &appErr)
+	s.Equal(activities.UnreachableStateType, appErr.Type())
+	s.Contains(appErr.Error(), "ep-bad is rejected")
+}
+
+func (s *workflowSuite) TestApigListsWithoutWaiting() {
+	s.env.OnActivity(s.acts.ListEndpointConnections, mock.Anything, activities.ListEndpointConnectionsInput{
+		InstanceId: "gw-1", Status: "accepted", Limit: 100,
+	}).Return(activities.EndpointConnections{Total: 1, Connections: []EndpointConnection{{Id: "ep-1", Status: "accepted"}}}, nil).Once()
+	limit := int32(100)
+	s.env.ExecuteWorkflow(ApigEndpointConnectionsWorkflow, ApigEndpointConnectionsInput{InstanceId: "gw-1", Status: "accepted", Limit: &limit})
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res ApigEndpointConnectionsResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(int64(1), res.Total)
+	s.env.AssertActivityNotCalled(s.T(), "WaitEndpointsAccepted", mock.Anything, mock.Anything)
+}
+
+var errNotServed = errors.New("not served by this stub")
