@@ -72,7 +72,9 @@ func TestEachProblemIsNamed(t *testing.T) {
 		{"page size 51", func(in *NetworkChangeInput) { in.PageSize = intp(51) }, "PageSize 51 is out of range 1..50"},
 		{"negative timeout", func(in *NetworkChangeInput) { in.WaitTimeout = Duration(-time.Second) }, "WaitTimeout -1s is negative"},
 		{"timeout over a day", func(in *NetworkChangeInput) { in.WaitTimeout = Duration(25 * time.Hour) }, "longer than 24h0m0s"},
-		{"bad CEN", func(in *NetworkChangeInput) { in.CrossAccount = &ExpectedCrossAccount{BindInstance: "cbn-1", BindUid: 1} }, "CrossAccount.BindInstance \"cbn-1\" is not an ID of the form cen-"},
+		{"bad CEN", func(in *NetworkChangeInput) {
+			in.CrossAccount = &ExpectedCrossAccount{BindInstance: "cbn-1", BindUid: 1}
+		}, "CrossAccount.BindInstance \"cbn-1\" is not an ID of the form cen-"},
 		{"no CEN owner", func(in *NetworkChangeInput) { in.CrossAccount = &ExpectedCrossAccount{BindInstance: "cen-1"} }, "CrossAccount.BindUid is required"},
 		{"bad route type", func(in *NetworkChangeInput) {
 			in.ExpectedRoutes = []ExpectedVpnRoute{{DestinationCidrBlock: "10.0.0.0/8", RouteEntryType: "static"}}
