@@ -1,0 +1,160 @@
+// Package cloudclients builds the Alibaba Cloud VPC and Huawei Cloud APIG
+// clients the worker's activities use, from the environment.
+//
+// Credentials come from each cloud's standard chain and never pass through
+// vpcflow's configuration, workflow inputs, histories or logs:
+//   - Alibaba Cloud: github.com/aliyun/credentials-go's default chain
+//     (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET, the
+//     ~/.alibabacloud/credentials profile, OIDC/RRSA, the ECS RAM role, a
+//     credentials URI).
+//   - Huawei Cloud: the SDK's environment provider (HUAWEICLOUD_SDK_AK,
+//     HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID; the project ID is
+//     required so the SDK never calls IAM to look it up).
+package cloudclients
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	alicreds "github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/aliyun/credentials-go/credentials"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/provider"
+	apig "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2"
+	apigregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/region"
+)
+
+// Environment variables that say where the clouds are.
+const (
+	EnvAlibabaRegion      = "ALIBABA_CLOUD_REGION_ID"
+	EnvAlibabaVPCEndpoint = "VPCFLOW_ALIBABA_VPC_ENDPOINT"
+	EnvHuaweiRegion       = "HUAWEICLOUD_SDK_REGION"
+	EnvHuaweiAPIGEndpoint = "VPCFLOW_HUAWEI_APIG_ENDPOINT"
+)
+
+// Config says where the clouds are; it holds no secret.
+type Config struct {
+	// AlibabaRegionId is the VPC client's default region. Every request
+	// names its own region, so one client serves them all.
+	AlibabaRegionId string
+	// AlibabaVPCEndpoint overrides the VPC endpoint: "http://127.0.0.1:8380"
+	// for cloudsim, or a private endpoint. A value without http:// is
+	// reached over HTTPS. Empty: the SDK's public endpoint of each region.
+	AlibabaVPCEndpoint string
+	// HuaweiRegion picks the APIG endpoint (apig.<region>.myhuaweicloud.com).
+	HuaweiRegion string
+	// HuaweiAPIGEndpoint overrides it, like AlibabaVPCEndpoint.
+	HuaweiAPIGEndpoint string
+}
+
+// ConfigFromEnv reads Config from the environment.
+func ConfigFromEnv(getenv func(string) string) Config {
+	cfg := Config{
+		AlibabaRegionId:    getenv(EnvAlibabaRegion),
+		AlibabaVPCEndpoint: getenv(EnvAlibabaVPCEndpoint),
+		HuaweiRegion:       getenv(EnvHuaweiRegion),
+		HuaweiAPIGEndpoint: getenv(EnvHuaweiAPIGEndpoint),
+	}
+	if cfg.AlibabaRegionId == "" {
+		cfg.AlibabaRegionId = "cn-hangzhou"
+	}
+	return cfg
+}
+
+// AlibabaCredentials is the credentials-go default chain, resolved lazily:
+// a key that rotates (STS, RAM role) is fetched again when it expires.
+func AlibabaCredentials() (credentials.Credential, error) {
+	return credentials.NewCredential(nil)
+}
+
+// NewVPCClient builds the VPC client. The SDK's own retries stay off:
+// Temporal retries, with backoff keyed on the error code.
+func NewVPCClient(cfg Config, cred credentials.Credential) (*vpc.Client, error) {
+	if cred == nil {
+		return nil, errors.New("cloudclients: no Alibaba Cloud credentials")
+	}
+	config := sdk.NewConfig().WithAutoRetry(false).WithScheme("HTTPS")
+	domain := cfg.AlibabaVPCEndpoint
+	switch {
+	case strings.HasPrefix(domain, "http://"):
+		config.WithScheme("HTTP")
+		domain = strings.TrimPrefix(domain, "http://")
+	case strings.HasPrefix(domain, "https://"):
+		domain = strings.TrimPrefix(domain, "https://")
+	}
+	client, err := vpc.NewClientWithOptions(cfg.AlibabaRegionId, config, credentialsChain{cred})
+	if err != nil {
+		return nil, fmt.Errorf("cloudclients: Alibaba Cloud VPC client: %w", err)
+	}
+	client.Domain = strings.TrimSuffix(domain, "/")
+	return client, nil
+}
+
+// credentialsChain lets the Alibaba SDK read credentials-go's chain.
+type credentialsChain struct{ cred credentials.Credential }
+
+func (c credentialsChain) GetCredentials() (*alicreds.Credentials, error) {
+	m, err := c.cred.GetCredential()
+	if err != nil {
+		return nil, fmt.Errorf("Alibaba Cloud credentials: %w", err)
+	}
+	return &alicreds.Credentials{
+		AccessKeyId:     deref(m.AccessKeyId),
+		AccessKeySecret: deref(m.AccessKeySecret),
+		SecurityToken:   deref(m.SecurityToken),
+		BearerToken:     deref(m.BearerToken),
+		ProviderName:    "credentials-go/" + deref(m.Type),
+	}, nil
+}
+
+func (c credentialsChain) GetProviderName() string { return "credentials-go" }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// HuaweiCredentials reads HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and
+// HUAWEICLOUD_SDK_PROJECT_ID.
+func HuaweiCredentials() (auth.ICredential, error) {
+	cred, err := provider.BasicCredentialEnvProvider().GetCredentials()
+	if err != nil {
+		return nil, fmt.Errorf("Huawei Cloud credentials (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK): %w", err)
+	}
+	if basic, ok := cred.(*auth.BasicCredentials); ok && basic.ProjectId == "" {
+		return nil, errors.New("Huawei Cloud credentials: HUAWEICLOUD_SDK_PROJECT_ID is not set; " +
+			"without it the SDK would call IAM to look the project up")
+	}
+	return cred, nil
+}
+
+// NewAPIGClient builds the APIG client.
+func NewAPIGClient(cfg Config, cred auth.ICredential) (*apig.ApigClient, error) {
+	builder := apig.ApigClientBuilder().WithCredential(cred)
+	switch {
+	case cfg.HuaweiAPIGEndpoint != "":
+		endpoint := cfg.HuaweiAPIGEndpoint
+		if !strings.HasPrefix(endpoint, "http://") && !strings.HasPrefix(endpoint, "https://") {
+			endpoint = "https://" + endpoint
+		}
+		builder.WithEndpoints([]string{endpoint})
+	case cfg.HuaweiRegion != "":
+		r, err := apigregion.SafeValueOf(cfg.HuaweiRegion)
+		if err != nil {
+			return nil, fmt.Errorf("cloudclients: Huawei Cloud region %q: %w", cfg.HuaweiRegion, err)
+		}
+		builder.WithRegion(r)
+	default:
+		return nil, fmt.Errorf("cloudclients: set %s (for example cn-north-4) or %s", EnvHuaweiRegion, EnvHuaweiAPIGEndpoint)
+	}
+	hc, err := builder.SafeBuild()
+	if err != nil {
+		return nil, fmt.Errorf("cloudclients: Huawei Cloud APIG client: %w", err)
+	}
+	return apig.NewApigClient(hc), nil
+}

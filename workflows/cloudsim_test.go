@@ -1,0 +1,176 @@
+package workflows_test
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aliyun/credentials-go/credentials"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/internal/cloudclients"
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+// These tests run the workflows with their real activities, which call
+// cloudsim over HTTP through the real Alibaba Cloud and Huawei Cloud SDKs.
+// cloudsim's clock runs 100 times faster than the wall, so a 5 s transition
+// takes 50 ms.
+
+func newCloud(t *testing.T) (*cloudsim.Server, *activities.CloudActivities) {
+	t.Helper()
+	t.Setenv("HTTP_PROXY", "")
+	t.Setenv("http_proxy", "")
+	sim, err := cloudsim.New(cloudsim.Options{Fixture: cloudsim.DefaultFixture(), Clock: cloudsim.NewScaledClock(100), Seed: 1})
+	require.NoError(t, err)
+	hs := httptest.NewServer(sim)
+	t.Cleanup(hs.Close)
+
+	cfg := cloudclients.Config{AlibabaRegionId: cloudsim.DefaultRegionID, AlibabaVPCEndpoint: hs.URL, HuaweiAPIGEndpoint: hs.URL}
+	kind, ak, sk := "access_key", cloudsim.DefaultAccessKeyID, cloudsim.DefaultAccessKeySecret
+	aliCred, err := credentials.NewCredential(&credentials.Config{Type: &kind, AccessKeyId: &ak, AccessKeySecret: &sk})
+	require.NoError(t, err)
+	vpcClient, err := cloudclients.NewVPCClient(cfg, aliCred)
+	require.NoError(t, err)
+	hwCred, err := basic.NewCredentialsBuilder().WithAk(cloudsim.DefaultHuaweiAK).WithSk(cloudsim.DefaultHuaweiSK).
+		WithProjectId(cloudsim.DefaultHuaweiProjectID).SafeBuild()
+	require.NoError(t, err)
+	apigClient, err := cloudclients.NewAPIGClient(cfg, hwCred)
+	require.NoError(t, err)
+	return sim, &activities.CloudActivities{VPC: vpcClient, APIG: apigClient,
+		Poll: activities.PollSchedule{First: 20 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 1.5}}
+}
+
+func newEnv(t *testing.T, acts *activities.CloudActivities) *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	workflows.Register(env, acts)
+	return env
+}
+
+func defaultChange() workflows.NetworkChangeInput {
+	return workflows.NetworkChangeInput{
+		RegionId:          cloudsim.DefaultRegionID,
+		RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID,
+		TargetType:        "ECR",
+		TargetInstanceId:  cloudsim.DefaultECRID,
+		RouteEntries: []workflows.RouteEntry{
+			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1},
+			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR2},
+		},
+		VpnConnectionId: cloudsim.DefaultVpnConnectionID,
+		CrossAccount:    &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
+		WaitTimeout:     workflows.Duration(time.Minute),
+	}
+}
+
+func TestNetworkChangeAgainstCloudsim(t *testing.T) {
+	sim, acts := newCloud(t)
+	env := newEnv(t, acts)
+	env.ExecuteWorkflow(workflows.NetworkChangeWorkflow, defaultChange())
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.NetworkChangeResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+
+	assert.True(t, res.Connected)
+	assert.Len(t, res.Published, 2)
+	assert.Len(t, res.ChangeRequestIds, 2, "the connect and the publish")
+	require.Len(t, res.Routes, 2)
+	for _, r := range res.Routes {
+		assert.Equal(t, "bgp", r.RouteEntryType)
+		assert.Equal(t, "Active", r.State)
+		assert.Equal(t, "CLOUD", r.Source)
+	}
+	assert.Equal(t, 1, sim.CallCount("ConnectRouterInterface"), "connected exactly once")
+	assert.Equal(t, 2, sim.CallCount("PublishVpcRouteEntries"), "one DryRun, one publish")
+	for _, step := range res.Steps {
+		assert.Equal(t, workflows.OutcomeDone, step.Outcome, step.Name)
+	}
+
+	// Running the same change again changes nothing: the interface is Active
+	// and the routes are published.
+	env = newEnv(t, acts)
+	env.ExecuteWorkflow(workflows.NetworkChangeWorkflow, defaultChange())
+	require.NoError(t, env.GetWorkflowError())
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.False(t, res.Connected)
+	assert.Empty(t, res.Published)
+	assert.Len(t, res.AlreadyPublished, 2)
+	assert.Empty(t, res.ChangeRequestIds)
+	assert.Equal(t, 1, sim.CallCount("ConnectRouterInterface"))
+	assert.Equal(t, 3, sim.CallCount("PublishVpcRouteEntries"), "only the second DryRun")
+}
+
+func TestConnectingTheAcceptingSideAgainstCloudsim(t *testing.T) {
+	sim, acts := newCloud(t)
+	env := newEnv(t, acts)
+	env.ExecuteWorkflow(workflows.ConnectRouterInterfaceWorkflow, workflows.ConnectRouterInterfaceInput{
+		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultSecondAcceptingInterfaceID})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
+	assert.Equal(t, "IncorrectRole.NotInitiatingSide", appErr.Type())
+	assert.Zero(t, sim.CallCount("ConnectRouterInterface"))
+}
+
+func TestThrottlingAgainstCloudsimIsRidden(t *testing.T) {
+	sim, acts := newCloud(t)
+	require.NoError(t, sim.SetFaults(cloudsim.Faults{Scripted: []cloudsim.ScriptedFault{
+		{Action: "ConnectRouterInterface", Count: 2, Code: "Throttling.User", Status: 400},
+	}}))
+	env := newEnv(t, acts)
+	env.ExecuteWorkflow(workflows.ConnectRouterInterfaceWorkflow, workflows.ConnectRouterInterfaceInput{
+		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: workflows.Duration(time.Minute)})
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.ConnectRouterInterfaceResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.True(t, res.Connected)
+	assert.Equal(t, "Active", res.Status)
+	assert.Equal(t, 3, sim.CallCount("ConnectRouterInterface"), "two throttled, one accepted")
+}
+
+func TestAPermanentPublishErrorAgainstCloudsim(t *testing.T) {
+	sim, acts := newCloud(t)
+	env := newEnv(t, acts)
+	env.ExecuteWorkflow(workflows.PublishVpcRoutesWorkflow, workflows.PublishVpcRoutesInput{
+		RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: cloudsim.DefaultECRID,
+		RouteEntries: []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultCustomRouteTableID, DestinationCidrBlock: cloudsim.DefaultCustomTableRouteCIDR}},
+	})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
+	assert.Equal(t, "Forbidden.OperateCustomRouteTable", appErr.Type())
+	assert.Contains(t, appErr.Error(), "RequestId: ")
+	assert.Equal(t, 1, sim.CallCount("PublishVpcRouteEntries"), "the DryRun only, once")
+}
+
+func TestApigEndpointsAgainstCloudsim(t *testing.T) {
+	_, acts := newCloud(t)
+	env := newEnv(t, acts)
+	env.ExecuteWorkflow(workflows.ApigEndpointConnectionsWorkflow, workflows.ApigEndpointConnectionsInput{
+		InstanceId:      cloudsim.DefaultAPIGInstanceID,
+		WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionPendingID, cloudsim.DefaultEndpointConnectionSlowID},
+		WaitTimeout:     workflows.Duration(time.Minute),
+	})
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.ApigEndpointConnectionsResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.EqualValues(t, 4, res.Total)
+	status := map[string]string{}
+	for _, c := range res.Connections {
+		status[c.Id] = c.Status
+	}
+	assert.Equal(t, "accepted", status[cloudsim.DefaultEndpointConnectionSlowID])
+	assert.Equal(t, "rejected", status[cloudsim.DefaultEndpointConnectionRejectedID])
+
+	env = newEnv(t, acts)
+	env.ExecuteWorkflow(workflows.ApigEndpointConnectionsWorkflow, workflows.ApigEndpointConnectionsInput{
+		InstanceId: cloudsim.DefaultAPIGInstanceID, WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionRejectedID}})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
+	assert.Equal(t, activities.UnreachableStateType, appErr.Type())
+}
