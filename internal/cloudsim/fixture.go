@@ -66,14 +66,14 @@ func (d Delays) withDefaults() Delays {
 
 // AlibabaFixture seeds the Alibaba Cloud VPC side.
 type AlibabaFixture struct {
-	Regions          []string                 `json:"regions" yaml:"regions"`
-	Accounts         []AccountFixture         `json:"accounts" yaml:"accounts"`
-	AccessKeys       []AccessKeyFixture       `json:"accessKeys" yaml:"accessKeys"`
-	Routers          []RouterFixture          `json:"routers" yaml:"routers"`
-	RouterInterfaces []RouterInterfaceFixture `json:"routerInterfaces" yaml:"routerInterfaces"`
-	VPCs             []VPCFixture             `json:"vpcs" yaml:"vpcs"`
-	ECRs             []ECRFixture             `json:"ecrs" yaml:"ecrs"`
-	VpnConnections   []VpnConnectionFixture   `json:"vpnConnections" yaml:"vpnConnections"`
+	Regions          []string                 `json:"regions,omitempty" yaml:"regions,omitempty"`
+	Accounts         []AccountFixture         `json:"accounts,omitempty" yaml:"accounts,omitempty"`
+	AccessKeys       []AccessKeyFixture       `json:"accessKeys,omitempty" yaml:"accessKeys,omitempty"`
+	Routers          []RouterFixture          `json:"routers,omitempty" yaml:"routers,omitempty"`
+	RouterInterfaces []RouterInterfaceFixture `json:"routerInterfaces,omitempty" yaml:"routerInterfaces,omitempty"`
+	VPCs             []VPCFixture             `json:"vpcs,omitempty" yaml:"vpcs,omitempty"`
+	ECRs             []ECRFixture             `json:"ecrs,omitempty" yaml:"ecrs,omitempty"`
+	VpnConnections   []VpnConnectionFixture   `json:"vpnConnections,omitempty" yaml:"vpnConnections,omitempty"`
 }
 
 // AccountFixture is an Alibaba Cloud account (AliUid).
@@ -155,7 +155,7 @@ type VPCFixture struct {
 	// Status defaults to Available; anything else answers IncorrectStatus.Vpc
 	// to PublishVpcRouteEntries.
 	Status      string              `json:"status,omitempty" yaml:"status,omitempty"`
-	RouteTables []RouteTableFixture `json:"routeTables" yaml:"routeTables"`
+	RouteTables []RouteTableFixture `json:"routeTables,omitempty" yaml:"routeTables,omitempty"`
 }
 
 // RouteTableFixture is a route table of a VPC.
@@ -166,7 +166,7 @@ type RouteTableFixture struct {
 	Type string `json:"type" yaml:"type"`
 	// Status defaults to Available.
 	Status  string              `json:"status,omitempty" yaml:"status,omitempty"`
-	Entries []RouteEntryFixture `json:"entries" yaml:"entries"`
+	Entries []RouteEntryFixture `json:"entries,omitempty" yaml:"entries,omitempty"`
 }
 
 // RouteEntryFixture is one route of a route table.
@@ -199,7 +199,7 @@ type ECRFixture struct {
 	TransitRouterID string `json:"transitRouterId" yaml:"transitRouterId"`
 	// ASN is shown in the AsPath of learned bgp routes. Default 45104.
 	ASN            int64    `json:"asn,omitempty" yaml:"asn,omitempty"`
-	AssociatedVPCs []string `json:"associatedVpcs" yaml:"associatedVpcs"`
+	AssociatedVPCs []string `json:"associatedVpcs,omitempty" yaml:"associatedVpcs,omitempty"`
 }
 
 // VpnConnectionFixture is an IPsec-VPN connection.
@@ -243,9 +243,9 @@ type CrossAccountAuthorizationSeed struct {
 
 // HuaweiFixture seeds the Huawei Cloud APIG side.
 type HuaweiFixture struct {
-	Credentials []HuaweiCredentialFixture `json:"credentials" yaml:"credentials"`
+	Credentials []HuaweiCredentialFixture `json:"credentials,omitempty" yaml:"credentials,omitempty"`
 	Tokens      []HuaweiTokenFixture      `json:"tokens,omitempty" yaml:"tokens,omitempty"`
-	Gateways    []GatewayFixture          `json:"gateways" yaml:"gateways"`
+	Gateways    []GatewayFixture          `json:"gateways,omitempty" yaml:"gateways,omitempty"`
 }
 
 // HuaweiCredentialFixture is an AK/SK pair scoped to one project.
@@ -272,7 +272,7 @@ type GatewayFixture struct {
 	NoEndpointService bool `json:"noEndpointService,omitempty" yaml:"noEndpointService,omitempty"`
 	// VpcepFailure answers 500 APIC.9007 (the VPCEP backend fails).
 	VpcepFailure bool                        `json:"vpcepFailure,omitempty" yaml:"vpcepFailure,omitempty"`
-	Connections  []EndpointConnectionFixture `json:"connections" yaml:"connections"`
+	Connections  []EndpointConnectionFixture `json:"connections,omitempty" yaml:"connections,omitempty"`
 }
 
 // EndpointConnectionFixture is a VPC endpoint connection of a gateway.
