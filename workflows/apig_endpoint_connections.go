@@ -21,7 +21,7 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnec
 	finish := func(err error) (ApigEndpointConnectionsResult, error) {
 		res.Steps = log.progress.Steps
 		if err == nil {
-			res.Steps = log.done()
+			res.Steps = log.done(ctx)
 		}
 		return res, err
 	}

@@ -26,7 +26,7 @@ func ConnectRouterInterfaceWorkflow(ctx workflow.Context, in ConnectRouterInterf
 	if err != nil {
 		return res, err
 	}
-	res.Steps = log.done()
+	res.Steps = log.done(ctx)
 	return res, nil
 }
 

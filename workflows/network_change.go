@@ -19,7 +19,7 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 	finish := func(err error) (NetworkChangeResult, error) {
 		res.Steps = log.progress.Steps
 		if err == nil {
-			res.Steps = log.done()
+			res.Steps = log.done(ctx)
 		}
 		res.ChangeRequestIds = append([]string{}, log.changeRequestIds...)
 		res.CompletedAt = workflow.Now(ctx)

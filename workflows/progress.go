@@ -1,6 +1,9 @@
 package workflows
 
 import (
+	"fmt"
+	"strings"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
@@ -35,11 +38,15 @@ const (
 type changeLog struct {
 	progress         Progress
 	changeRequestIds []string
+	// upsertStage is set when the workflow was started with VpcFlowStage,
+	// which proves the namespace has vpcflow's search attributes.
+	upsertStage bool
 }
 
 // newChangeLog starts the log and answers the progress query from it.
 func newChangeLog(ctx workflow.Context) (*changeLog, error) {
-	l := &changeLog{progress: Progress{Stage: StageValidate, StartedAt: workflow.Now(ctx), Steps: []Step{}}}
+	_, started := workflow.GetTypedSearchAttributes(ctx).GetKeyword(VpcFlowStageKey)
+	l := &changeLog{progress: Progress{Stage: StageValidate, StartedAt: workflow.Now(ctx), Steps: []Step{}}, upsertStage: started}
 	err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) {
 		p := l.progress
 		p.Steps = append([]Step(nil), p.Steps...)
@@ -53,7 +60,7 @@ func newChangeLog(ctx workflow.Context) (*changeLog, error) {
 // then the step is recorded with its timing, attempts, cloud state and
 // RequestIds, failed or done.
 func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activities.CallTrace, error)) error {
-	l.progress.Stage = name
+	l.setStage(ctx, name)
 	s := Step{Name: name, StartedAt: workflow.Now(ctx)}
 	trace, err := fn()
 	s.CompletedAt = workflow.Now(ctx)
@@ -65,9 +72,11 @@ func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activitie
 	if err != nil {
 		s.Outcome = OutcomeFailed
 		s.Note = err.Error()
-		l.progress.Stage = StageFailed
 	}
 	l.record(s)
+	if err != nil {
+		l.setStage(ctx, StageFailed)
+	}
 	return err
 }
 
@@ -85,9 +94,11 @@ func (l *changeLog) check(ctx workflow.Context, name string, err error) error {
 	if err != nil {
 		s.Outcome = OutcomeFailed
 		s.Note = err.Error()
-		l.progress.Stage = StageFailed
 	}
 	l.record(s)
+	if err != nil {
+		l.setStage(ctx, StageFailed)
+	}
 	return err
 }
 
@@ -108,7 +119,30 @@ func (l *changeLog) changed(requestID string) {
 }
 
 // done marks the workflow completed and returns its steps.
-func (l *changeLog) done() []Step {
-	l.progress.Stage = StageCompleted
+func (l *changeLog) done(ctx workflow.Context) []Step {
+	l.setStage(ctx, StageCompleted)
 	return l.progress.Steps
+}
+
+// setStage moves the workflow to a stage: the progress query, the Web UI's
+// current details and (when the namespace has it) the VpcFlowStage search
+// attribute all show it.
+func (l *changeLog) setStage(ctx workflow.Context, stage string) {
+	l.progress.Stage = stage
+	if l.upsertStage {
+		// The attribute exists (it was set at start), so this cannot fail
+		// but for a cancelled context, which ends the workflow anyway.
+		_ = workflow.UpsertTypedSearchAttributes(ctx, VpcFlowStageKey.ValueSet(stage))
+	}
+	workflow.SetCurrentDetails(ctx, l.details())
+}
+
+// details renders the steps so far as Markdown for the Web UI.
+func (l *changeLog) details() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Stage:** %s\n\n| step | outcome | ms | cloud state | RequestIds |\n|---|---|---|---|---|\n", l.progress.Stage)
+	for _, s := range l.progress.Steps {
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState, strings.Join(s.RequestIds, " "))
+	}
+	return b.String()
 }

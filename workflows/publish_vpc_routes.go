@@ -23,7 +23,7 @@ func PublishVpcRoutesWorkflow(ctx workflow.Context, in PublishVpcRoutesInput) (P
 	if err != nil {
 		return res, err
 	}
-	res.Steps = log.done()
+	res.Steps = log.done(ctx)
 	return res, nil
 }
 

@@ -36,7 +36,7 @@ func VerifyVpnRoutesWorkflow(ctx workflow.Context, in VerifyVpnRoutesInput) (Ver
 	if err != nil {
 		return res, err
 	}
-	res.Steps = log.done()
+	res.Steps = log.done(ctx)
 	return res, nil
 }
 

@@ -363,3 +363,27 @@ func (s *workflowSuite) TestApigListsWithoutWaiting() {
 }
 
 var errNotServed = errors.New("not served by this stub")
+
+func (s *workflowSuite) TestTheStageIsUpsertedWhenStartedWithSearchAttributes() {
+	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes(region, riID, "")))
+	var stages []string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		stage, _ := sa.GetKeyword(VpcFlowStageKey)
+		stages = append(stages, stage)
+	}).Return(nil)
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Active"), nil).Once()
+
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	s.Equal([]string{StageDescribeRouterInterface, StageCompleted}, stages)
+}
+
+func (s *workflowSuite) TestNoUpsertWithoutSearchAttributesAtStart() {
+	upserts := 0
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(mock.Arguments) { upserts++ }).Return(nil).Maybe()
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Active"), nil).Once()
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	s.Zero(upserts)
+}
