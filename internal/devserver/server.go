@@ -406,7 +406,16 @@ func prepareDatabase(st settings) (*config.SQL, error) {
 		conf.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
 	} else {
 		conf.DatabaseName = st.dbPath
-		conf.ConnectAttributes = map[string]string{"mode": "rwc"}
+		conf.ConnectAttributes = map[string]string{
+			"mode": "rwc",
+			// Write-ahead log with fsync only at checkpoints: commits survive
+			// a crash of the process, not necessarily of the OS. Measured on
+			// 2 cores: ~30 workflows/s (6 activities each) against ~7 with
+			// SQLite's default rollback journal, which fsyncs every commit.
+			// The database then comes with -wal and -shm files beside it.
+			"journal_mode": "wal",
+			"synchronous":  "normal",
+		}
 		fi, err := os.Stat(st.dbPath)
 		if err != nil {
 			return nil, fmt.Errorf("devserver: database file %s: %w", st.dbPath, err)
