@@ -5,16 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aliyun/credentials-go/credentials"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/vpcflow/vpcflow/activities"
-	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -32,19 +30,10 @@ func newCloud(t *testing.T) (*cloudsim.Server, *activities.CloudActivities) {
 	hs := httptest.NewServer(sim)
 	t.Cleanup(hs.Close)
 
-	cfg := cloudclients.Config{AlibabaRegionId: cloudsim.DefaultRegionID, AlibabaVPCEndpoint: hs.URL, HuaweiAPIGEndpoint: hs.URL}
-	kind, ak, sk := "access_key", cloudsim.DefaultAccessKeyID, cloudsim.DefaultAccessKeySecret
-	aliCred, err := credentials.NewCredential(&credentials.Config{Type: &kind, AccessKeyId: &ak, AccessKeySecret: &sk})
+	acts, err := simclients.Activities(hs.URL)
 	require.NoError(t, err)
-	vpcClient, err := cloudclients.NewVPCClient(cfg, aliCred)
-	require.NoError(t, err)
-	hwCred, err := basic.NewCredentialsBuilder().WithAk(cloudsim.DefaultHuaweiAK).WithSk(cloudsim.DefaultHuaweiSK).
-		WithProjectId(cloudsim.DefaultHuaweiProjectID).SafeBuild()
-	require.NoError(t, err)
-	apigClient, err := cloudclients.NewAPIGClient(cfg, hwCred)
-	require.NoError(t, err)
-	return sim, &activities.CloudActivities{VPC: vpcClient, APIG: apigClient,
-		Poll: activities.PollSchedule{First: 20 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 1.5}}
+	acts.Poll = activities.PollSchedule{First: 20 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 1.5}
+	return sim, acts
 }
 
 func newEnv(t *testing.T, acts *activities.CloudActivities) *testsuite.TestWorkflowEnvironment {

@@ -1,0 +1,121 @@
+// Package devstack runs the newcomer's whole world in one process: the
+// embedded Temporal server with its Web UI (internal/devserver), cloudsim
+// with its default fixture, and cloud clients pointed at cloudsim. The
+// worker's --dev flag and the starter's demo use it; nothing needs
+// installing but Go.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/devserver"
+	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+// Options configure Start. The zero value serves the defaults: Temporal on
+// 127.0.0.1:7233, the Web UI on :8233, cloudsim on :8380, state in .vpcflow/.
+type Options struct {
+	// Dir holds the SQLite file of the Temporal server; "" means ".vpcflow".
+	Dir string
+	// InMemory keeps Temporal's state in memory (tests).
+	InMemory bool
+	// FrontendPort and UIPort as in devserver.Options (0 in tests: free ports;
+	// UIPort < 0: no UI).
+	FrontendPort int
+	UIPort       int
+	// CloudsimAddr is where cloudsim listens; "" means 127.0.0.1:8380.
+	CloudsimAddr string
+	// CloudsimSpeed makes cloudsim's transitions run faster than the wall
+	// clock (10 turns a 5 s connect into 0.5 s); 0 means 1.
+	CloudsimSpeed float64
+	// Fixture seeds cloudsim; nil means its default fixture.
+	Fixture *cloudsim.Fixture
+	Logger  *slog.Logger
+}
+
+// Stack is a running dev stack.
+type Stack struct {
+	Temporal    *devserver.Server
+	Cloudsim    *cloudsim.Server
+	CloudsimURL string
+	cloudsimSrv *http.Server
+}
+
+// Start starts cloudsim, then the Temporal server with vpcflow's search
+// attributes registered.
+func Start(ctx context.Context, opts Options) (*Stack, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	sim, err := cloudsim.New(cloudsim.Options{Fixture: opts.Fixture, Clock: cloudsim.NewScaledClock(opts.CloudsimSpeed), Seed: time.Now().UnixNano()})
+	if err != nil {
+		return nil, fmt.Errorf("devstack: cloudsim: %w", err)
+	}
+	addr := opts.CloudsimAddr
+	if addr == "" {
+		addr = "127.0.0.1:8380"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: cloudsim cannot listen on %s (is another vpcflow dev stack running?): %w", addr, err)
+	}
+	s := &Stack{Cloudsim: sim, CloudsimURL: "http://" + ln.Addr().String(),
+		cloudsimSrv: &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}}
+	go func() {
+		if err := s.cloudsimSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("cloudsim stopped", "error", err)
+		}
+	}()
+
+	dsOpts := devserver.Options{
+		FrontendPort:     opts.FrontendPort,
+		UIPort:           opts.UIPort,
+		SearchAttributes: workflows.SearchAttributeTypes(),
+		Logger:           logger,
+	}
+	if !opts.InMemory {
+		dir := opts.Dir
+		if dir == "" {
+			dir = ".vpcflow"
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("devstack: state directory: %w", err)
+		}
+		dsOpts.DBFile = filepath.Join(dir, "temporal.db")
+	}
+	s.Temporal, err = devserver.Start(ctx, dsOpts)
+	if err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	return s, nil
+}
+
+// Activities builds the activities with clients that call this stack's
+// cloudsim with its default fixture's keys.
+func (s *Stack) Activities() (*activities.CloudActivities, error) {
+	return simclients.Activities(s.CloudsimURL)
+}
+
+// Stop stops the Temporal server and cloudsim.
+func (s *Stack) Stop() {
+	if s.Temporal != nil {
+		_ = s.Temporal.Stop()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.cloudsimSrv.Shutdown(ctx)
+}
