@@ -137,6 +137,9 @@ func (s *Server) Namespace() string { return s.namespace }
 // database file, so Start may be called again on the same file. It is safe to
 // call more than once; later calls return the first call's result.
 func (s *Server) Stop() error {
+	if s == nil {
+		return nil
+	}
 	s.stopOnce.Do(func() {
 		// While shutting down the server logs warnings and "context
 		// canceled" errors routinely; drop them. A failure to stop is
@@ -163,7 +166,8 @@ type settings struct {
 	historyPort  int
 	matchingPort int
 	workerPort   int
-	uiPort       int // 0: headless
+	uiPort       int // 0: pick a free one, unless headless
+	headless     bool
 	namespace    string
 	dbPath       string // absolute; "" in memory
 	attrs        map[string]enums.IndexedValueType
@@ -188,6 +192,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("devserver: not started: %w", err)
+	}
 
 	// Ports the caller asked for get a clear error when taken; the rest are
 	// picked free.
@@ -202,15 +209,15 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	picker := newPortPicker(st.ip, st.frontendPort, st.uiPort)
-	for _, p := range []*int{&st.frontendPort, &st.httpPort, &st.historyPort, &st.matchingPort, &st.workerPort, &st.uiPort} {
-		if *p != 0 {
-			continue
-		}
-		if p == &st.uiPort && opts.UIPort < 0 {
-			continue
-		}
-		if *p, err = picker.pick(); err != nil {
-			return nil, err
+	toPick := []*int{&st.frontendPort, &st.httpPort, &st.historyPort, &st.matchingPort, &st.workerPort}
+	if !st.headless {
+		toPick = append(toPick, &st.uiPort)
+	}
+	for _, p := range toPick {
+		if *p == 0 {
+			if *p, err = picker.pick(); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -259,7 +266,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := waitReadyAndRegister(ctx, s.frontendHostPort, st, sl); err != nil {
 		return fail(err)
 	}
-	if st.uiPort > 0 {
+	if !st.headless {
 		if err := s.startUI(ctx, st); err != nil {
 			return fail(err)
 		}
@@ -308,7 +315,7 @@ func resolve(opts Options) (settings, error) {
 	}
 	switch {
 	case opts.UIPort < 0:
-		// headless
+		st.headless = true
 	case opts.UIPort > 0 && !validPort(opts.UIPort):
 		return st, fmt.Errorf("devserver: UI port %d is out of range 1-65535", opts.UIPort)
 	case opts.UIPort > 0:
