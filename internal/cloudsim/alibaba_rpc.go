@@ -2,7 +2,6 @@ package cloudsim
 
 import (
 	"crypto/hmac"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -77,10 +76,7 @@ func (s *Server) serveAlibaba(w http.ResponseWriter, r *http.Request) {
 	s.record(call)
 	s.logger.Debug("alibaba call", "action", call.Action, "status", status, "code", call.Code, "requestId", requestID)
 
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.Header().Set("x-acs-request-id", requestID)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	writeJSON(w, status, body, map[string]string{"x-acs-request-id": requestID})
 }
 
 // handleAlibaba returns the body and status of a success, or an apiError.

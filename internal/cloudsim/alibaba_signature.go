@@ -17,7 +17,9 @@ import (
 
 // alibabaPercentEncode is RFC 3986 encoding with uppercase hex: only
 // A-Za-z0-9-_.~ stay as they are. It is url.QueryEscape with the three
-// substitutions the SDK applies.
+// substitutions the SDK applies. With Go's QueryEscape only the "+" one
+// changes anything ("*" is already %2A and "~" is kept), but all three
+// stay so the code reads like the SDK it must agree with.
 func alibabaPercentEncode(s string) string {
 	e := url.QueryEscape(s)
 	e = strings.ReplaceAll(e, "+", "%20")

@@ -147,21 +147,24 @@
 //
 //	MissingParameter                       TargetType, TargetInstanceId, RouteEntries.N.RouteTableId or
 //	                                       RouteEntries.N.DestinationCidrBlock missing
-//	InvalidParameter                       more than 50 entries (N > 50), DryRun not a boolean
+//	InvalidParameter                       DryRun not a boolean; N outside 1..50 (more than 50 entries);
+//	                                       an unknown RouteEntries.N field
 //	OperationDenied.UnsupportedTargetType  TargetType other than ECR
-//	ResourceNotAssociated.TargetInstance   the ECR does not exist, or is not associated with the
-//	                                       entry's VPC
-//	ResourceNotFound.RouteEntry            no such route table for the caller in the region, or no
-//	                                       route with that destination in it
+//	ResourceNotAssociated.TargetInstance   no such ECR
+//	then for each entry in order:
+//	ResourceNotFound.RouteEntry            no such route table for the caller in the region
 //	IncorrectStatus.Vpc                    the VPC is not Available (vpcs[].status)
 //	IncorrectStatus.RouteTable             the route table is not Available (routeTables[].status)
 //	Forbidden.OperateCustomRouteTable      the route table is Custom (DefaultCustomRouteTableID)
-//	OperationUnsupported.PublishPrefixListRouteEntry  destination is a prefix list (pl-...)
+//	ResourceNotAssociated.TargetInstance   the ECR is not associated with the table's VPC
+//	ResourceNotFound.RouteEntry            no route with that destination in the table
+//	OperationUnsupported.PublishPrefixListRouteEntry  destination is a prefix list (DefaultPrefixListRouteDest)
 //	OperationUnsupported.PublishSystemRouteEntry      the route is System (DefaultSystemRouteCIDR)
 //	OperationUnsupported.UnsupportedNextHop           next hop not Instance/NetworkInterface/HaVip/
 //	                                                  RouterInterface/Ipv6Gateway (DefaultVpnNextHopRouteCIDR)
 //	IncorrectStatus.RouteEntry             the route is not Available (entries[].status)
 //	IncorrectStatus.RouteEntryPublishStatus  the route is Publishing or Withdrawing for that target
+//	finally:
 //	DryRunOperation                        DryRun=true and every check above passed
 //
 // Publishing a route already Published to the target, or withdrawing one

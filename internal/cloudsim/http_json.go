@@ -14,5 +14,8 @@ func writeJSON(w http.ResponseWriter, status int, v any, headers map[string]stri
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	// Keep "&" in Recommend URLs literal, as the real services do.
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
