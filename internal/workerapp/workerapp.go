@@ -34,6 +34,9 @@ type Config struct {
 	// TEMPORAL_API_KEY, TLS, profiles) and the clouds from cloudclients.
 	Dev      bool
 	DevStack devstack.Options
+	// Stack, when set, is an already running dev stack to work against
+	// (the starter's demo runs one in-process); Dev is then implied.
+	Stack *devstack.Stack
 
 	// HealthAddr serves GET /healthz; "" serves none.
 	HealthAddr string
@@ -68,12 +71,14 @@ func Run(ctx context.Context, cfg Config) error {
 		uiURL      string
 		err        error
 	)
-	if cfg.Dev {
-		stack, err := devstack.Start(ctx, cfg.DevStack)
-		if err != nil {
-			return err
+	if cfg.Dev || cfg.Stack != nil {
+		stack := cfg.Stack
+		if stack == nil {
+			if stack, err = devstack.Start(ctx, cfg.DevStack); err != nil {
+				return err
+			}
+			defer stack.Stop()
 		}
-		defer stack.Stop()
 		clientOpts = client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace()}
 		if acts, err = stack.Activities(); err != nil {
 			return err

@@ -1,0 +1,105 @@
+package startercli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/devstack"
+	"github.com/vpcflow/vpcflow/internal/workerapp"
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+// DemoNetworkChange is the change the demo makes on cloudsim's default
+// fixture: connect its router interface, publish two routes to its ECR, and
+// verify them on its VPN connection, which is authorized for its CEN.
+func DemoNetworkChange() workflows.NetworkChangeInput {
+	return workflows.NetworkChangeInput{
+		RegionId:          cloudsim.DefaultRegionID,
+		RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID,
+		TargetType:        "ECR",
+		TargetInstanceId:  cloudsim.DefaultECRID,
+		RouteEntries: []workflows.RouteEntry{
+			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1},
+			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR2},
+		},
+		VpnConnectionId: cloudsim.DefaultVpnConnectionID,
+		CrossAccount:    &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
+	}
+}
+
+// runDemo starts the dev stack and a worker in this process, runs
+// NetworkChange on the default fixture and follows it, then keeps the Web UI
+// up until Ctrl-C (or exits at once with --exit).
+func (a *App) runDemo(ctx context.Context, args []string) int {
+	fs := a.newFlagSet("demo", "demo [flags]   (embedded Temporal + Web UI + cloudsim, then NetworkChange end to end)")
+	var opts devstack.Options
+	var exit bool
+	fs.StringVar(&opts.Dir, "dir", ".vpcflow", "directory of the Temporal server's SQLite file")
+	fs.IntVar(&opts.FrontendPort, "port", 7233, "Temporal frontend port")
+	fs.IntVar(&opts.UIPort, "ui-port", 8233, "Web UI port")
+	fs.StringVar(&opts.CloudsimAddr, "cloudsim", "127.0.0.1:8380", "cloudsim listen address")
+	fs.Float64Var(&opts.CloudsimSpeed, "speed", 5, "how much faster than the wall clock cloudsim's transitions run")
+	fs.BoolVar(&exit, "exit", false, "exit when the change is done instead of keeping the Web UI up")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitBadUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(a.Stderr, "starter demo: unexpected arguments %q\n", fs.Args())
+		return exitBadUsage
+	}
+	quiet := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	opts.Logger = quiet
+
+	fmt.Fprintln(a.Stdout, "Starting the embedded Temporal server, its Web UI and cloudsim...")
+	stack, err := devstack.Start(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter demo: %v\n", err)
+		return exitFailed
+	}
+	defer stack.Stop()
+	fmt.Fprintf(a.Stdout, "Temporal: %s   Web UI: %s   cloudsim: %s\n", stack.Temporal.FrontendHostPort(), stack.Temporal.UIURL(), stack.CloudsimURL)
+
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		workerDone <- workerapp.Run(workerCtx, workerapp.Config{Stack: stack, Logger: quiet, StopTimeout: 5 * time.Second,
+			Ready: func(string, string) { close(ready) }})
+	}()
+	defer func() { stopWorker(); <-workerDone }()
+	select {
+	case <-ready:
+	case err := <-workerDone:
+		fmt.Fprintf(a.Stderr, "starter demo: worker: %v\n", err)
+		return exitFailed
+	}
+
+	c, err := client.DialContext(ctx, client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace()})
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter demo: %v\n", err)
+		return exitFailed
+	}
+	defer c.Close()
+	a.Namespace, a.UIBase = stack.Temporal.Namespace(), stack.Temporal.UIURL()
+
+	in := DemoNetworkChange()
+	fmt.Fprintf(a.Stdout, "\nNetworkChange: connect %s, publish %s and %s to %s, verify them on %s\n\n",
+		in.RouterInterfaceId, in.RouteEntries[0].DestinationCidrBlock, in.RouteEntries[1].DestinationCidrBlock, in.TargetInstanceId, in.VpnConnectionId)
+	code := a.startWith(ctx, c, workflows.NetworkChangeWorkflowType, networkChangeRequest(in), followFlags{wait: true})
+	if exit || ctx.Err() != nil {
+		return code
+	}
+	fmt.Fprintf(a.Stdout, "\nThe Web UI stays up at %s. Press Ctrl-C to stop.\n", stack.Temporal.UIURL())
+	<-ctx.Done()
+	return code
+}

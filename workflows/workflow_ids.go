@@ -1,0 +1,50 @@
+package workflows
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+)
+
+// Workflow IDs are derived from the resource a workflow changes, so starting
+// the same change twice (a retried deploy, a second click) attaches to the
+// running workflow instead of making the change twice: start with
+// WorkflowIDConflictPolicy USE_EXISTING. Temporal allows one running
+// workflow per ID, so the ID is also a lock on the resource.
+
+// ConnectRouterInterfaceWorkflowID is "connect-router-interface/<RouterInterfaceId>".
+func ConnectRouterInterfaceWorkflowID(in ConnectRouterInterfaceInput) string {
+	return "connect-router-interface/" + in.RouterInterfaceId
+}
+
+// NetworkChangeWorkflowID is "network-change/<RouterInterfaceId>": one change
+// at a time per router interface.
+func NetworkChangeWorkflowID(in NetworkChangeInput) string {
+	return "network-change/" + in.RouterInterfaceId
+}
+
+// PublishVpcRoutesWorkflowID is "publish-vpc-routes/<TargetInstanceId>/<digest
+// of the entries>".
+func PublishVpcRoutesWorkflowID(in PublishVpcRoutesInput) string {
+	return "publish-vpc-routes/" + in.TargetInstanceId + "/" + digest(in.RouteEntries)
+}
+
+// VerifyVpnRoutesWorkflowID is "verify-vpn-routes/<VpnConnectionId>/<digest
+// of the expectations>".
+func VerifyVpnRoutesWorkflowID(in VerifyVpnRoutesInput) string {
+	return "verify-vpn-routes/" + in.VpnConnectionId + "/" + digest([]any{in.ExpectedRoutes, in.CrossAccount})
+}
+
+// ApigEndpointConnectionsWorkflowID is "apig-endpoint-connections/<InstanceId>/<digest
+// of the filters and endpoints>".
+func ApigEndpointConnectionsWorkflowID(in ApigEndpointConnectionsInput) string {
+	return "apig-endpoint-connections/" + in.InstanceId + "/" + digest([]any{in.Id, in.MarkerId, in.Status, in.WaitForAccepted})
+}
+
+// digest is 12 hex digits of the SHA-256 of v's JSON: short enough to read,
+// long enough that two different changes to one resource do not collide.
+func digest(v any) string {
+	data, _ := json.Marshal(v) // plain data: cannot fail
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:6])
+}
