@@ -86,8 +86,8 @@
 //	                                       Format other than JSON, malformed N in X.N.Field, a bad
 //	                                       integer/boolean/page size, an unknown filter key, NextToken
 //	MissingParameter 400                   Action, Version, AccessKeyId, Signature, SignatureMethod,
-//	                                       SignatureVersion, SignatureNonce, Timestamp, RegionId or an
-//	                                       operation's required parameter absent or empty
+//	                                       SignatureVersion, SignatureNonce or Timestamp absent or empty
+//	                                       (RegionId and operation parameters: see below)
 //	InvalidVersion 400                     Version other than 2016-04-28
 //	InvalidAction.NotFound 404             unknown Action (or a path other than "/")
 //	InvalidSignatureMethod 400             SignatureMethod other than HMAC-SHA1
@@ -105,7 +105,10 @@
 //	Forbidden 403                          a main-account key calling one of its deniedActions; a VPN
 //	                                       connection owned by another account
 //	Throttling.User 400, ServiceUnavailable 503, or any code   faults only (see Faults)
+//	MissingParameter 400                   RegionId absent (the SDK always sends it)
 //	InvalidRegionId.NotFound 404           RegionId not in alibaba.regions
+//	then the operation's own checks; a missing required parameter of the
+//	operation answers MissingParameter 400 first.
 //
 // ConnectRouterInterface (in this order):
 //
