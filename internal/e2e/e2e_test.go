@@ -1,0 +1,130 @@
+// Package e2e runs vpcflow end to end: a real Temporal server (embedded,
+// in memory), the real worker, cloudsim over HTTP and the real cloud SDKs.
+package e2e
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/internal/devstack"
+	"github.com/vpcflow/vpcflow/internal/workerapp"
+)
+
+var updateReplay = flag.Bool("update-replay", false, "write the histories of these runs to workflows/testdata/replay")
+
+// The stack every test shares: starting a Temporal server takes seconds.
+var (
+	stack *devstack.Stack
+	tc    client.Client
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var err error
+	stack, err = devstack.Start(ctx, devstack.Options{InMemory: true, FrontendPort: 0, UIPort: -1,
+		CloudsimAddr: "127.0.0.1:0", CloudsimSpeed: 20, Logger: quiet})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: dev stack:", err)
+		return 1
+	}
+	defer stack.Stop()
+
+	ready := make(chan struct{})
+	workerDone := make(chan error, 1)
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	go func() {
+		workerDone <- workerapp.Run(workerCtx, workerapp.Config{Stack: stack, Logger: quiet, StopTimeout: time.Second,
+			Ready: func(string, string) { close(ready) }})
+	}()
+	select {
+	case <-ready:
+	case err := <-workerDone:
+		fmt.Fprintln(os.Stderr, "e2e: worker:", err)
+		return 1
+	}
+	defer func() { stopWorker(); <-workerDone }() // before the stack stops
+
+	tc, err = client.Dial(client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace(),
+		Logger: nilLogger{}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: client:", err)
+		return 1
+	}
+	defer tc.Close()
+	return m.Run()
+}
+
+// resetCloud puts cloudsim back to its default fixture between tests.
+func resetCloud(t *testing.T) {
+	t.Helper()
+	stack.Cloudsim.Reset()
+	t.Cleanup(stack.Cloudsim.Reset)
+}
+
+// uniqueID keeps workflow IDs of different tests apart: the fixture's
+// resources are the same in every test.
+func uniqueID(t *testing.T, id string) string {
+	return id + "#" + strings.ReplaceAll(t.Name(), "/", "-")
+}
+
+func startOptions(t *testing.T, id string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{ID: uniqueID(t, id), TaskQueue: "vpcflow",
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// failureType is the type of the ApplicationError a workflow failed with:
+// the cloud's code, or vpcflow's.
+func failureType(err error) string {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return ""
+	}
+	return appErr.Type()
+}
+
+// waitVisible waits until a visibility query finds n workflows.
+func waitVisible(ctx context.Context, t *testing.T, query string, n int) []string {
+	t.Helper()
+	for {
+		resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		if err == nil && len(resp.GetExecutions()) >= n {
+			var ids []string
+			for _, e := range resp.GetExecutions() {
+				ids = append(ids, e.GetExecution().GetWorkflowId())
+			}
+			return ids
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("visibility query %q: found fewer than %d workflows (last error %v)", query, n, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

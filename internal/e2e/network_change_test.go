@@ -1,0 +1,183 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/startercli"
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
+	resetCloud(t)
+	var out, errOut bytes.Buffer
+	app := &startercli.App{Stdout: &out, Stderr: &errOut, Namespace: stack.Temporal.Namespace(), PollInterval: 100 * time.Millisecond,
+		Dial: func(ctxDial context.Context) (client.Client, error) {
+			return client.NewClientFromExisting(tc, client.Options{})
+		}}
+	spec := writeSpec(t, "change.json", startercli.DemoNetworkChange())
+	code := app.Run(ctxFor(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait", "--json"})
+	require.Equal(t, 0, code, "stderr: %s", errOut.String())
+
+	var report struct {
+		WorkflowId string
+		WebUI      string
+		Result     workflows.NetworkChangeResult
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &report), out.String())
+	assert.Equal(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID, report.WorkflowId)
+	assert.Contains(t, report.WebUI, "/namespaces/default/workflows/network-change%2F")
+	assert.True(t, report.Result.Connected)
+	assert.Len(t, report.Result.Published, 2)
+	assert.Len(t, report.Result.Routes, 2)
+	assert.Len(t, report.Result.ChangeRequestIds, 2)
+
+	assert.Equal(t, 1, stack.Cloudsim.CallCount("ConnectRouterInterface"), "connected exactly once")
+	assert.Equal(t, 2, stack.Cloudsim.CallCount("PublishVpcRouteEntries"), "one DryRun and one publish")
+	assert.Equal(t, 1, stack.Cloudsim.CallCount("DescribeVpnCrossAccountAuthorizations"))
+
+	// The Web UI and `temporal workflow list` find it by what it touched.
+	ids := waitVisible(ctxFor(t, 30*time.Second), t, "RouterInterfaceId = '"+cloudsim.DefaultInitiatingInterfaceID+
+		"' AND VpcFlowStage = 'completed' AND VpnConnectionId = '"+cloudsim.DefaultVpnConnectionID+"'", 1)
+	assert.Contains(t, ids, report.WorkflowId)
+	recordHistory(t, "network_change_happy", report.WorkflowId)
+}
+
+// A service in another language starts NetworkChange by its type name with
+// plain JSON, knowing nothing of vpcflow's Go types.
+func TestNetworkChangeStartedByNameWithPlainJSON(t *testing.T) {
+	resetCloud(t)
+	input := map[string]any{
+		"RegionId":          "cn-hangzhou",
+		"RouterInterfaceId": cloudsim.DefaultInitiatingInterfaceID,
+		"TargetType":        "ECR",
+		"TargetInstanceId":  cloudsim.DefaultECRID,
+		"RouteEntries": []map[string]string{
+			{"RouteTableId": cloudsim.DefaultSystemRouteTableID, "DestinationCidrBlock": cloudsim.DefaultRouteCIDR3},
+		},
+		"VpnConnectionId": cloudsim.DefaultVpnConnectionID,
+		"WaitTimeout":     "2m",
+	}
+	ctx := ctxFor(t, 2*time.Minute)
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID), "NetworkChange", input)
+	require.NoError(t, err)
+	var result map[string]any
+	require.NoError(t, run.Get(ctx, &result))
+	assert.Equal(t, true, result["Connected"])
+	routes := result["Routes"].([]any)
+	require.Len(t, routes, 1)
+	assert.Equal(t, cloudsim.DefaultRouteCIDR3, routes[0].(map[string]any)["RouteDest"])
+	assert.Equal(t, "CLOUD", routes[0].(map[string]any)["Source"])
+}
+
+func TestConnectingTheAcceptingSideFailsOnTheFirstAttempt(t *testing.T) {
+	resetCloud(t)
+	ctx := ctxFor(t, time.Minute)
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "connect-router-interface/"+cloudsim.DefaultSecondAcceptingInterfaceID),
+		workflows.ConnectRouterInterfaceWorkflowType,
+		workflows.ConnectRouterInterfaceInput{RegionId: "cn-hangzhou", RouterInterfaceId: cloudsim.DefaultSecondAcceptingInterfaceID})
+	require.NoError(t, err)
+	err = run.Get(ctx, nil)
+	require.Error(t, err)
+	assert.Equal(t, "IncorrectRole.NotInitiatingSide", failureType(err))
+	assert.Contains(t, err.Error(), "only the InitiatingSide interface of a pair can connect")
+	assert.Equal(t, 1, stack.Cloudsim.CallCount("DescribeRouterInterfaces"), "one read, no retry")
+	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"), "refused before any change")
+	recordHistory(t, "connect_accepting_side", run.GetID())
+}
+
+func TestAPermanentCloudErrorFailsOnTheFirstAttemptWithItsRequestId(t *testing.T) {
+	resetCloud(t)
+	ctx := ctxFor(t, time.Minute)
+	in := startercli.DemoNetworkChange()
+	in.RouteEntries = []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultSystemRouteCIDR}}
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish"), workflows.PublishVpcRoutesWorkflowType, workflows.PublishVpcRoutesInput{
+		RegionId: in.RegionId, TargetType: in.TargetType, TargetInstanceId: in.TargetInstanceId, RouteEntries: in.RouteEntries})
+	require.NoError(t, err)
+	err = run.Get(ctx, nil)
+	require.Error(t, err)
+	assert.Equal(t, "OperationUnsupported.PublishSystemRouteEntry", failureType(err))
+	assert.Contains(t, err.Error(), "RequestId: ")
+	assert.Contains(t, err.Error(), "publish custom route entries only")
+	assert.Equal(t, 1, stack.Cloudsim.CallCount("PublishVpcRouteEntries"), "the DryRun, once: no retry storm, no real publish")
+	recordHistory(t, "publish_dry_run_refused", run.GetID())
+}
+
+func TestInjectedThrottlingIsSurvived(t *testing.T) {
+	resetCloud(t)
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Scripted: []cloudsim.ScriptedFault{
+		{Action: "ConnectRouterInterface", Count: 2, Code: "Throttling.User", Status: 400},
+		{Action: "PublishVpcRouteEntries", Count: 1, Code: "ServiceUnavailable", Status: 503},
+		{Action: "DescribeVcoRouteEntries", Count: 1, Code: "Throttling", Status: 400},
+	}}))
+	ctx := ctxFor(t, 3*time.Minute)
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change"), workflows.NetworkChangeWorkflowType, startercli.DemoNetworkChange())
+	require.NoError(t, err)
+	var res workflows.NetworkChangeResult
+	require.NoError(t, run.Get(ctx, &res))
+	assert.True(t, res.Connected)
+	assert.Equal(t, 3, stack.Cloudsim.CallCount("ConnectRouterInterface"), "two throttled, one accepted")
+	connects := 0
+	for _, c := range stack.Cloudsim.Calls("ConnectRouterInterface") {
+		if c.Code == "" {
+			connects++
+		}
+	}
+	assert.Equal(t, 1, connects, "applied once")
+	recordHistory(t, "network_change_throttled", run.GetID())
+}
+
+func TestADuplicateStartAttachesToTheRunningWorkflow(t *testing.T) {
+	resetCloud(t)
+	// Hold the interface in Connecting so the first run is still waiting.
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{cloudsim.DefaultInitiatingInterfaceID}}))
+	ctx := ctxFor(t, 2*time.Minute)
+	opts := startOptions(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID)
+	first, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, startercli.DemoNetworkChange())
+	require.NoError(t, err)
+	waitStage(t, first.GetID(), workflows.StageWaitRouterInterface)
+
+	second, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, startercli.DemoNetworkChange())
+	require.NoError(t, err)
+	assert.Equal(t, first.GetRunID(), second.GetRunID(), "the second start attached to the first run")
+
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{}))
+	var res workflows.NetworkChangeResult
+	require.NoError(t, second.Get(ctx, &res))
+	assert.True(t, res.Connected)
+	assert.Equal(t, 1, stack.Cloudsim.CallCount("ConnectRouterInterface"))
+}
+
+func waitStage(t *testing.T, id, stage string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		val, err := tc.QueryWorkflow(ctxFor(t, 5*time.Second), id, "", workflows.ProgressQuery)
+		if err == nil {
+			var p workflows.Progress
+			if val.Get(&p) == nil && p.Stage == stage {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("workflow %s never reached stage %s", id, stage)
+}
+
+func writeSpec(t *testing.T, name string, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	require.NoError(t, err)
+	path := t.TempDir() + "/" + name
+	require.NoError(t, writeFile(path, data))
+	return strings.TrimSpace(path)
+}
