@@ -48,6 +48,9 @@ type ConnectRouterInterfaceInput struct {
 	RegionId          string   `json:"RegionId"`
 	RouterInterfaceId string   `json:"RouterInterfaceId"`
 	WaitTimeout       Duration `json:"WaitTimeout,omitempty"`
+
+	// decodeProblems are what strict decoding refused (decode.go).
+	decodeProblems []string
 }
 
 // ConnectRouterInterfaceResult reports the connection. Connected is false when
@@ -68,6 +71,9 @@ type PublishVpcRoutesInput struct {
 	TargetType       string       `json:"TargetType"`
 	TargetInstanceId string       `json:"TargetInstanceId"`
 	RouteEntries     []RouteEntry `json:"RouteEntries"`
+
+	// decodeProblems are what strict decoding refused (decode.go).
+	decodeProblems []string
 }
 
 // PublishVpcRoutesResult reports the publish.
@@ -95,6 +101,9 @@ type VerifyVpnRoutesInput struct {
 	PageSize        *int                  `json:"PageSize,omitempty"` // 1..50, default 50
 	CrossAccount    *ExpectedCrossAccount `json:"CrossAccount,omitempty"`
 	WaitTimeout     Duration              `json:"WaitTimeout,omitempty"`
+
+	// decodeProblems are what strict decoding refused (decode.go).
+	decodeProblems []string
 }
 
 // VerifyVpnRoutesResult lists the expected routes as the VPN connection
@@ -121,6 +130,9 @@ type NetworkChangeInput struct {
 	PageSize       *int                  `json:"PageSize,omitempty"`
 	CrossAccount   *ExpectedCrossAccount `json:"CrossAccount,omitempty"`
 	WaitTimeout    Duration              `json:"WaitTimeout,omitempty"`
+
+	// decodeProblems are what strict decoding refused (decode.go).
+	decodeProblems []string
 }
 
 // NetworkChangeResult summarises every step with its timings, and lists the
@@ -148,6 +160,9 @@ type ApigEndpointConnectionsInput struct {
 	Limit           *int32   `json:"Limit,omitempty"` // page size 1..500, default 500
 	WaitForAccepted []string `json:"WaitForAccepted,omitempty"`
 	WaitTimeout     Duration `json:"WaitTimeout,omitempty"`
+
+	// decodeProblems are what strict decoding refused (decode.go).
+	decodeProblems []string
 }
 
 // ApigEndpointConnectionsResult lists the connections.

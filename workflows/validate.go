@@ -220,7 +220,7 @@ func (p problems) err(input string) error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in ConnectRouterInterfaceInput) Validate() error {
-	var p problems
+	p := problems(in.decodeProblems)
 	p.region("RegionId", in.RegionId)
 	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
 	p.timeout("WaitTimeout", in.WaitTimeout)
@@ -229,7 +229,7 @@ func (in ConnectRouterInterfaceInput) Validate() error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in PublishVpcRoutesInput) Validate() error {
-	var p problems
+	p := problems(in.decodeProblems)
 	p.region("RegionId", in.RegionId)
 	p.oneOf("TargetType", in.TargetType, targetTypes)
 	p.id("TargetInstanceId", in.TargetInstanceId, "ecr-")
@@ -239,7 +239,7 @@ func (in PublishVpcRoutesInput) Validate() error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in VerifyVpnRoutesInput) Validate() error {
-	var p problems
+	p := problems(in.decodeProblems)
 	p.region("RegionId", in.RegionId)
 	p.id("VpnConnectionId", in.VpnConnectionId, "vco-")
 	p.expectedRoutes("ExpectedRoutes", in.ExpectedRoutes, true)
@@ -251,7 +251,7 @@ func (in VerifyVpnRoutesInput) Validate() error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in NetworkChangeInput) Validate() error {
-	var p problems
+	p := problems(in.decodeProblems)
 	p.region("RegionId", in.RegionId)
 	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
 	p.oneOf("TargetType", in.TargetType, targetTypes)
@@ -267,7 +267,7 @@ func (in NetworkChangeInput) Validate() error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in ApigEndpointConnectionsInput) Validate() error {
-	var p problems
+	p := problems(in.decodeProblems)
 	p.huaweiID("InstanceId", in.InstanceId, true)
 	p.huaweiID("Id", in.Id, false)
 	if in.MarkerId != nil && *in.MarkerId < 0 {

@@ -130,10 +130,31 @@ func TestDurationsAreText(t *testing.T) {
 	out, err := json.Marshal(in)
 	require.NoError(t, err)
 	assert.Contains(t, string(out), `"WaitTimeout":"1m30s"`)
-	err = json.Unmarshal([]byte(`{"WaitTimeout":"ten minutes"}`), &in)
-	assert.ErrorContains(t, err, `use a value such as "10m"`)
-	err = json.Unmarshal([]byte(`{"WaitTimeout":600}`), &in)
-	assert.Error(t, err, "a bare number is ambiguous (seconds? nanoseconds?) and refused")
+	require.NoError(t, json.Unmarshal([]byte(`{"RegionId":"cn-hangzhou","RouterInterfaceId":"ri-1","WaitTimeout":"ten minutes"}`), &in))
+	assert.ErrorContains(t, in.Validate(), `use a value such as "10m"`)
+	require.NoError(t, json.Unmarshal([]byte(`{"RegionId":"cn-hangzhou","RouterInterfaceId":"ri-1","WaitTimeout":600}`), &in))
+	assert.Error(t, in.Validate(), "a bare number is ambiguous (seconds? nanoseconds?) and refused")
+}
+
+// What another service sends is decoded strictly, and what does not fit is
+// reported by Validate with the rest, instead of being dropped.
+func TestDecodeProblemsAreValidationProblems(t *testing.T) {
+	cases := map[string]string{
+		`{"RegionId":"cn-hangzhou","RouteEntrys":[]}`:     `unknown field "RouteEntrys"`,
+		`{"RegionId":"cn-hangzhou","RouteEntries":"all"}`: "cannot unmarshal string into Go struct field",
+		`{"RegionId":"cn-hangzhou","PageSize":"50"}`:      "cannot unmarshal string",
+		`"network-change"`: "cannot unmarshal string",
+	}
+	for data, want := range cases {
+		var in NetworkChangeInput
+		require.NoError(t, json.Unmarshal([]byte(data), &in), data)
+		err := in.Validate()
+		require.Error(t, err, data)
+		assert.Contains(t, err.Error(), want, data)
+		if strings.HasPrefix(data, "{") {
+			assert.Equal(t, "cn-hangzhou", in.RegionId, "what decodes is kept, so other problems are reported too")
+		}
+	}
 }
 
 // FuzzNetworkChangeInput feeds arbitrary JSON through decoding and

@@ -387,3 +387,18 @@ func (s *workflowSuite) TestNoUpsertWithoutSearchAttributesAtStart() {
 	s.Require().NoError(s.env.GetWorkflowError())
 	s.Zero(upserts)
 }
+
+// A service that sends a field vpcflow does not know gets InvalidInput at
+// once, not a workflow task that fails for ever.
+func (s *workflowSuite) TestUnknownFieldsFromAnotherServiceFailTheWorkflow() {
+	s.env.ExecuteWorkflow(NetworkChangeWorkflowType, map[string]any{
+		"RegionId": region, "RouterInterfaceId": riID, "TargetType": "ECR", "TargetInstanceId": ecrID,
+		"RouteEntries":    []map[string]string{{"RouteTableId": "vtb-1", "DestinationCidrBlock": "10.1.0.0/16"}},
+		"VpnConnectionId": vcoID, "DryRun": false,
+	})
+	s.Require().True(s.env.IsWorkflowCompleted())
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal(InvalidInputType, appErr.Type())
+	s.Contains(appErr.Error(), `unknown field "DryRun"`)
+}
