@@ -43,9 +43,9 @@ func main() {
 
 	cfg.DevStack = dev
 	cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
-	cfg.Ready = func(frontend, ui string) {
-		if ui != "" {
-			fmt.Fprintf(os.Stderr, "vpcflow worker ready: Temporal at %s, Web UI at %s\n", frontend, ui)
+	cfg.Ready = func(r workerapp.Ready) {
+		if r.UI != "" {
+			fmt.Fprintf(os.Stderr, "vpcflow worker ready: Temporal at %s, Web UI at %s\n", r.Frontend, r.UI)
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -27,8 +27,9 @@ var updateReplay = flag.Bool("update-replay", false, "write the histories of the
 
 // The stack every test shares: starting a Temporal server takes seconds.
 var (
-	stack *devstack.Stack
-	tc    client.Client
+	stack     *devstack.Stack
+	tc        client.Client
+	healthURL string
 )
 
 func TestMain(m *testing.M) {
@@ -55,7 +56,7 @@ func run(m *testing.M) int {
 	defer stopWorker()
 	go func() {
 		workerDone <- workerapp.Run(workerCtx, workerapp.Config{Stack: stack, Logger: quiet, StopTimeout: time.Second,
-			Ready: func(string, string) { close(ready) }})
+			HealthAddr: "127.0.0.1:0", Ready: func(r workerapp.Ready) { healthURL = r.Health; close(ready) }})
 	}()
 	select {
 	case <-ready:

@@ -74,7 +74,7 @@ func (a *App) runDemo(ctx context.Context, args []string) int {
 	ready := make(chan struct{})
 	go func() {
 		workerDone <- workerapp.Run(workerCtx, workerapp.Config{Stack: stack, Logger: quiet, StopTimeout: 5 * time.Second,
-			Ready: func(string, string) { close(ready) }})
+			Ready: func(workerapp.Ready) { close(ready) }})
 	}()
 	defer func() { stopWorker(); <-workerDone }()
 	select {

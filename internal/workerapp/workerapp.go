@@ -49,9 +49,15 @@ type Config struct {
 	Logger      *slog.Logger
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
-	// Ready, when set, is called once the worker polls, with the Temporal
-	// frontend address and the Web UI URL ("" without the dev stack).
-	Ready func(frontend, ui string)
+	// Ready, when set, is called once the worker polls.
+	Ready func(Ready)
+}
+
+// Ready tells where a running worker's neighbours are.
+type Ready struct {
+	Frontend string // the Temporal frontend, host:port
+	UI       string // the Web UI URL; "" without the dev stack
+	Health   string // the health endpoint URL; "" without one
 }
 
 // Run runs the worker until ctx is cancelled.
@@ -112,15 +118,17 @@ func Run(ctx context.Context, cfg Config) error {
 	defer w.Stop()
 	logger.Info("worker polling", "taskQueue", workflows.TaskQueue, "namespace", clientOpts.Namespace, "temporal", clientOpts.HostPort)
 
+	ready := Ready{Frontend: clientOpts.HostPort, UI: uiURL}
 	if cfg.HealthAddr != "" {
-		stopHealth, err := serveHealth(cfg.HealthAddr, c, logger)
+		url, stopHealth, err := serveHealth(cfg.HealthAddr, c, logger)
 		if err != nil {
 			return err
 		}
 		defer stopHealth()
+		ready.Health = url
 	}
 	if cfg.Ready != nil {
-		cfg.Ready(clientOpts.HostPort, uiURL)
+		cfg.Ready(ready)
 	}
 	<-ctx.Done()
 	logger.Info("stopping worker", "stopTimeout", cfg.StopTimeout)
@@ -151,10 +159,10 @@ func cloudActivities(cfg cloudclients.Config) (*activities.CloudActivities, erro
 
 // serveHealth answers GET /healthz with 200 while Temporal answers its
 // health check, 503 otherwise.
-func serveHealth(addr string, c client.Client, logger *slog.Logger) (stop func(), err error) {
+func serveHealth(addr string, c client.Client, logger *slog.Logger) (url string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("health endpoint %s: %w", addr, err)
+		return "", nil, fmt.Errorf("health endpoint %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -176,6 +184,7 @@ func serveHealth(addr string, c client.Client, logger *slog.Logger) (stop func()
 			logger.Error("health endpoint stopped", "error", err)
 		}
 	}()
-	logger.Info("health endpoint", "url", "http://"+ln.Addr().String()+"/healthz")
-	return func() { _ = srv.Close() }, nil
+	url = "http://" + ln.Addr().String() + "/healthz"
+	logger.Info("health endpoint", "url", url)
+	return url, func() { _ = srv.Close() }, nil
 }
