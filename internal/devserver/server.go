@@ -46,7 +46,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -89,7 +88,7 @@ const (
 )
 
 // Options configure Start. The zero value is a usable in-memory server on
-// the default ports with the UI.
+// free ports with the UI.
 type Options struct {
 	// DBFile is the SQLite database file. It (and its directory) is created
 	// and given the schema if missing; an existing file is reused, so
@@ -98,10 +97,11 @@ type Options struct {
 	DBFile string
 	// IP to listen on; default "127.0.0.1". "localhost" means 127.0.0.1.
 	IP string
-	// FrontendPort is the gRPC port clients and workers dial; default 7233.
-	// When running under `go test`, 0 instead picks free ports for every
-	// listener, the UI included (unless UIPort says otherwise). The frontend
-	// HTTP, history, matching and worker ports are always picked free.
+	// FrontendPort is the gRPC port clients and workers dial. 0 picks free
+	// ports for every listener, the UI included (unless UIPort says
+	// otherwise): tests and benchmarks want that; the commands pass
+	// DefaultFrontendPort. The frontend HTTP, history, matching and worker
+	// ports are always picked free.
 	FrontendPort int
 	// UIPort serves the Web UI; default FrontendPort+1000 (8233). Negative
 	// runs headless, without the UI.
@@ -320,10 +320,8 @@ func resolve(opts Options) (settings, error) {
 	}
 
 	switch {
-	case opts.FrontendPort == 0 && testing.Testing():
-		// leave 0: pick free ports for everything
 	case opts.FrontendPort == 0:
-		st.frontendPort = DefaultFrontendPort
+		// leave 0: pick free ports for everything
 	case !validPort(opts.FrontendPort):
 		return st, fmt.Errorf("devserver: frontend port %d is out of range 1-65535", opts.FrontendPort)
 	}

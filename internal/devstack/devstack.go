@@ -23,18 +23,18 @@ import (
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
-// Options configure Start. The zero value serves the defaults: Temporal on
-// 127.0.0.1:7233, the Web UI on :8233, cloudsim on :8380, state in .vpcflow/.
+// Options configure Start. The commands set the ports they document
+// (Temporal 7233, Web UI 8233, cloudsim 8380); zero ports are picked free.
 type Options struct {
 	// Dir holds the SQLite file of the Temporal server; "" means ".vpcflow".
 	Dir string
 	// InMemory keeps Temporal's state in memory (tests).
 	InMemory bool
-	// FrontendPort and UIPort as in devserver.Options (0 in tests: free ports;
+	// FrontendPort and UIPort as in devserver.Options (0: free ports;
 	// UIPort < 0: no UI).
 	FrontendPort int
 	UIPort       int
-	// CloudsimAddr is where cloudsim listens; "" means 127.0.0.1:8380.
+	// CloudsimAddr is where cloudsim listens; "" means a free port on 127.0.0.1.
 	CloudsimAddr string
 	// CloudsimSpeed makes cloudsim's transitions run faster than the wall
 	// clock (10 turns a 5 s connect into 0.5 s); 0 means 1.
@@ -65,7 +65,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	addr := opts.CloudsimAddr
 	if addr == "" {
-		addr = "127.0.0.1:8380"
+		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
