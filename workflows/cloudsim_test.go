@@ -44,19 +44,9 @@ func newEnv(t *testing.T, acts *activities.CloudActivities) *testsuite.TestWorkf
 }
 
 func defaultChange() workflows.NetworkChangeInput {
-	return workflows.NetworkChangeInput{
-		RegionId:          cloudsim.DefaultRegionID,
-		RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID,
-		TargetType:        "ECR",
-		TargetInstanceId:  cloudsim.DefaultECRID,
-		RouteEntries: []workflows.RouteEntry{
-			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1},
-			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR2},
-		},
-		VpnConnectionId: cloudsim.DefaultVpnConnectionID,
-		CrossAccount:    &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
-		WaitTimeout:     workflows.Duration(time.Minute),
-	}
+	in := simclients.DefaultNetworkChange()
+	in.WaitTimeout = workflows.Duration(time.Minute)
+	return in
 }
 
 func TestNetworkChangeAgainstCloudsim(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/internal/startercli"
 	"github.com/vpcflow/vpcflow/workflows"
 )
@@ -24,7 +25,7 @@ func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 		Dial: func(ctxDial context.Context) (client.Client, error) {
 			return client.NewClientFromExisting(tc, client.Options{})
 		}}
-	spec := writeSpec(t, "change.json", startercli.DemoNetworkChange())
+	spec := writeSpec(t, "change.json", simclients.DefaultNetworkChange())
 	code := app.Run(ctxFor(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait", "--json"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
 
@@ -98,7 +99,7 @@ func TestConnectingTheAcceptingSideFailsOnTheFirstAttempt(t *testing.T) {
 func TestAPermanentCloudErrorFailsOnTheFirstAttemptWithItsRequestId(t *testing.T) {
 	resetCloud(t)
 	ctx := ctxFor(t, time.Minute)
-	in := startercli.DemoNetworkChange()
+	in := simclients.DefaultNetworkChange()
 	in.RouteEntries = []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultSystemRouteCIDR}}
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish"), workflows.PublishVpcRoutesWorkflowType, workflows.PublishVpcRoutesInput{
 		RegionId: in.RegionId, TargetType: in.TargetType, TargetInstanceId: in.TargetInstanceId, RouteEntries: in.RouteEntries})
@@ -120,7 +121,7 @@ func TestInjectedThrottlingIsSurvived(t *testing.T) {
 		{Action: "DescribeVcoRouteEntries", Count: 1, Code: "Throttling", Status: 400},
 	}}))
 	ctx := ctxFor(t, 3*time.Minute)
-	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change"), workflows.NetworkChangeWorkflowType, startercli.DemoNetworkChange())
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change"), workflows.NetworkChangeWorkflowType, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	var res workflows.NetworkChangeResult
 	require.NoError(t, run.Get(ctx, &res))
@@ -142,11 +143,11 @@ func TestADuplicateStartAttachesToTheRunningWorkflow(t *testing.T) {
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{cloudsim.DefaultInitiatingInterfaceID}}))
 	ctx := ctxFor(t, 2*time.Minute)
 	opts := startOptions(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID)
-	first, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, startercli.DemoNetworkChange())
+	first, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	waitStage(t, first.GetID(), workflows.StageWaitRouterInterface)
 
-	second, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, startercli.DemoNetworkChange())
+	second, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	assert.Equal(t, first.GetRunID(), second.GetRunID(), "the second start attached to the first run")
 

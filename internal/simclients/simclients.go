@@ -1,15 +1,19 @@
 // Package simclients builds vpcflow's activities with real SDK clients that
-// call a cloudsim at a URL, signed with cloudsim's default fixture's keys:
-// what the dev stack, the integration tests and the benchmarks run on.
+// call a cloudsim at a URL, signed with cloudsim's default fixture's keys,
+// and the change the default fixture is made for: what the dev stack, the
+// demo, the integration tests and the benchmarks run on.
 package simclients
 
 import (
+	"strconv"
+
 	"github.com/aliyun/credentials-go/credentials"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 
 	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // Config points both clouds at the cloudsim at url ("http://127.0.0.1:8380").
@@ -38,4 +42,26 @@ func Activities(url string) (*activities.CloudActivities, error) {
 		return nil, err
 	}
 	return &activities.CloudActivities{VPC: vpcClient, APIG: apigClient}, nil
+}
+
+// DefaultNetworkChange is the change cloudsim's default fixture is made for:
+// connect its router interface, publish two routes to its ECR, and verify
+// them on its VPN connection, which is authorized for its CEN.
+func DefaultNetworkChange() workflows.NetworkChangeInput {
+	peer, err := strconv.ParseInt(cloudsim.DefaultPeerAccountUID, 10, 64)
+	if err != nil {
+		panic("cloudsim.DefaultPeerAccountUID is not a number: " + err.Error()) // a constant: caught by any test
+	}
+	return workflows.NetworkChangeInput{
+		RegionId:          cloudsim.DefaultRegionID,
+		RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID,
+		TargetType:        "ECR",
+		TargetInstanceId:  cloudsim.DefaultECRID,
+		RouteEntries: []workflows.RouteEntry{
+			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1},
+			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR2},
+		},
+		VpnConnectionId: cloudsim.DefaultVpnConnectionID,
+		CrossAccount:    &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: peer},
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/vpcflow/vpcflow/internal/simclients"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,8 +118,8 @@ WaitTimeout: 5m
 }
 
 func TestWorkflowIDsAreDeterministic(t *testing.T) {
-	a := DemoNetworkChange()
-	b := DemoNetworkChange()
+	a := simclients.DefaultNetworkChange()
+	b := simclients.DefaultNetworkChange()
 	assert.Equal(t, networkChangeRequest(a).id, networkChangeRequest(b).id)
 	assert.Equal(t, "network-change/"+a.RouterInterfaceId, networkChangeRequest(a).id)
 }

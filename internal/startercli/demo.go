@@ -10,29 +10,11 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devstack"
+	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 	"github.com/vpcflow/vpcflow/workflows"
 )
-
-// DemoNetworkChange is the change the demo makes on cloudsim's default
-// fixture: connect its router interface, publish two routes to its ECR, and
-// verify them on its VPN connection, which is authorized for its CEN.
-func DemoNetworkChange() workflows.NetworkChangeInput {
-	return workflows.NetworkChangeInput{
-		RegionId:          cloudsim.DefaultRegionID,
-		RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID,
-		TargetType:        "ECR",
-		TargetInstanceId:  cloudsim.DefaultECRID,
-		RouteEntries: []workflows.RouteEntry{
-			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1},
-			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR2},
-		},
-		VpnConnectionId: cloudsim.DefaultVpnConnectionID,
-		CrossAccount:    &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
-	}
-}
 
 // runDemo starts the dev stack and a worker in this process, runs
 // NetworkChange on the default fixture and follows it, then keeps the Web UI
@@ -92,7 +74,7 @@ func (a *App) runDemo(ctx context.Context, args []string) int {
 	defer c.Close()
 	a.Namespace, a.UIBase = stack.Temporal.Namespace(), stack.Temporal.UIURL()
 
-	in := DemoNetworkChange()
+	in := simclients.DefaultNetworkChange()
 	fmt.Fprintf(a.Stdout, "\nNetworkChange: connect %s, publish %s and %s to %s, verify them on %s\n\n",
 		in.RouterInterfaceId, in.RouteEntries[0].DestinationCidrBlock, in.RouteEntries[1].DestinationCidrBlock, in.TargetInstanceId, in.VpnConnectionId)
 	code := a.startWith(ctx, c, workflows.NetworkChangeWorkflowType, networkChangeRequest(in), followFlags{wait: true})
