@@ -51,6 +51,18 @@ func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 		"' AND VpcFlowStage = 'completed' AND VpnConnectionId = '"+cloudsim.DefaultVpnConnectionID+"'", 1)
 	assert.Contains(t, ids, report.WorkflowId)
 	recordHistory(t, "network_change_happy", report.WorkflowId)
+
+	out.Reset()
+	require.Equal(t, 0, app.Run(ctxFor(t, time.Minute), []string{"status", report.WorkflowId}), errOut.String())
+	assert.Contains(t, out.String(), "NetworkChange "+report.WorkflowId+": Completed")
+	assert.Contains(t, out.String(), "stage: completed")
+	assert.Contains(t, out.String(), "wait-router-interface-active")
+
+	out.Reset()
+	require.Equal(t, 0, app.Run(ctxFor(t, time.Minute), []string{"result", "--json", report.WorkflowId}), errOut.String())
+	var again struct{ Result workflows.NetworkChangeResult }
+	require.NoError(t, json.Unmarshal(out.Bytes(), &again), out.String())
+	assert.Equal(t, report.Result.ChangeRequestIds, again.Result.ChangeRequestIds)
 }
 
 // A service in another language starts NetworkChange by its type name with

@@ -338,18 +338,40 @@ func queryProgress(ctx context.Context, c client.Client, id, runID string) (work
 }
 
 func (a *App) runStatus(ctx context.Context, args []string) int {
-	fs := a.newFlagSet("status", "status [--json] WORKFLOW_ID")
+	return a.runOnWorkflow(ctx, "status", args, a.status)
+}
+
+func (a *App) runResult(ctx context.Context, args []string) int {
+	return a.runOnWorkflow(ctx, "result", args, a.result)
+}
+
+// runOnWorkflow parses "COMMAND [--json] WORKFLOW_ID", dials Temporal and
+// runs do on the workflow.
+func (a *App) runOnWorkflow(ctx context.Context, name string, args []string,
+	do func(ctx context.Context, c client.Client, id string, asJSON bool) int) int {
+	fs := a.newFlagSet(name, name+" [--json] WORKFLOW_ID")
 	asJSON := fs.Bool("json", false, "print machine-readable JSON")
-	if code, ok := parseOneID(fs, args); !ok {
-		return code
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitBadUsage
 	}
-	id := fs.Arg(0)
+	if fs.NArg() != 1 {
+		fmt.Fprintf(a.Stderr, "starter %s: want exactly one workflow ID, got %d arguments\n", name, fs.NArg())
+		fs.Usage()
+		return exitBadUsage
+	}
 	c, err := a.dial(ctx)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "starter: %v\n", err)
 		return exitFailed
 	}
 	defer c.Close()
+	return do(ctx, c, fs.Arg(0), *asJSON)
+}
+
+func (a *App) status(ctx context.Context, c client.Client, id string, asJSON bool) int {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "starter status: %s: %v\n", id, err)
@@ -359,7 +381,7 @@ func (a *App) runStatus(ctx context.Context, args []string) int {
 	status := strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")
 	p, perr := queryProgress(ctx, c, id, info.GetExecution().GetRunId())
 	link := a.uiLink(a.namespace(), id, info.GetExecution().GetRunId())
-	if *asJSON {
+	if asJSON {
 		out := map[string]any{"WorkflowId": id, "RunId": info.GetExecution().GetRunId(), "Type": info.GetType().GetName(),
 			"Status": status, "StartTime": info.GetStartTime().AsTime(), "WebUI": link}
 		if perr == nil {
@@ -383,38 +405,11 @@ func (a *App) runStatus(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-func (a *App) runResult(ctx context.Context, args []string) int {
-	fs := a.newFlagSet("result", "result [--json] WORKFLOW_ID")
-	asJSON := fs.Bool("json", false, "print machine-readable JSON")
-	if code, ok := parseOneID(fs, args); !ok {
-		return code
-	}
-	id := fs.Arg(0)
-	c, err := a.dial(ctx)
-	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter: %v\n", err)
-		return exitFailed
-	}
-	defer c.Close()
+func (a *App) result(ctx context.Context, c client.Client, id string, asJSON bool) int {
 	run := c.GetWorkflow(ctx, id, "")
 	var result json.RawMessage
-	err = run.Get(ctx, &result)
-	return a.report(run, result, err, *asJSON, a.uiLink(a.namespace(), id, run.GetRunID()))
-}
-
-func parseOneID(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitBadUsage, false
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(fs.Output(), "starter %s: want exactly one workflow ID, got %d arguments\n", fs.Name(), fs.NArg())
-		fs.Usage()
-		return exitBadUsage, false
-	}
-	return 0, true
+	err := run.Get(ctx, &result)
+	return a.report(run, result, err, asJSON, a.uiLink(a.namespace(), id, run.GetRunID()))
 }
 
 // uiLink is the Web UI page of a workflow run.
