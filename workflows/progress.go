@@ -61,23 +61,16 @@ func newChangeLog(ctx workflow.Context) (*changeLog, error) {
 // RequestIds, failed or done.
 func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activities.CallTrace, error)) error {
 	l.setStage(ctx, name)
-	s := Step{Name: name, StartedAt: workflow.Now(ctx)}
+	started := workflow.Now(ctx)
 	trace, err := fn()
-	s.CompletedAt = workflow.Now(ctx)
-	s.DurationMillis = s.CompletedAt.Sub(s.StartedAt).Milliseconds()
-	s.Attempts = trace.Attempt
-	s.CloudState = trace.CloudState
-	s.RequestIds = trace.RequestIds
-	s.Outcome = OutcomeDone
-	if err != nil {
-		s.Outcome = OutcomeFailed
-		s.Note = err.Error()
-	}
-	l.record(s)
-	if err != nil {
-		l.setStage(ctx, StageFailed)
-	}
-	return err
+	return l.finish(ctx, Step{Name: name, StartedAt: started, Attempts: trace.Attempt,
+		CloudState: trace.CloudState, RequestIds: trace.RequestIds}, err)
+}
+
+// check records a check the workflow makes itself (no cloud call): done when
+// err is nil, else failed, and err stops the change.
+func (l *changeLog) check(ctx workflow.Context, name string, err error) error {
+	return l.finish(ctx, Step{Name: name, StartedAt: workflow.Now(ctx)}, err)
 }
 
 // skip records a step that had nothing to do, and why.
@@ -86,14 +79,14 @@ func (l *changeLog) skip(ctx workflow.Context, name, why string) {
 	l.record(Step{Name: name, Outcome: OutcomeSkipped, StartedAt: now, CompletedAt: now, Note: why})
 }
 
-// check records a check the workflow makes itself (no cloud call): done when
-// err is nil, else failed, and err stops the change.
-func (l *changeLog) check(ctx workflow.Context, name string, err error) error {
-	now := workflow.Now(ctx)
-	s := Step{Name: name, Outcome: OutcomeDone, StartedAt: now, CompletedAt: now}
+// finish completes a step's record with its end, outcome and error, and
+// moves the workflow to the failed stage when err stops it.
+func (l *changeLog) finish(ctx workflow.Context, s Step, err error) error {
+	s.CompletedAt = workflow.Now(ctx)
+	s.DurationMillis = s.CompletedAt.Sub(s.StartedAt).Milliseconds()
+	s.Outcome = OutcomeDone
 	if err != nil {
-		s.Outcome = OutcomeFailed
-		s.Note = err.Error()
+		s.Outcome, s.Note = OutcomeFailed, err.Error()
 	}
 	l.record(s)
 	if err != nil {
