@@ -23,6 +23,20 @@ func errRouterInterfaceNotFound() *apiError {
 		"The specified RouterInterfaceId does not exist in our record.")
 }
 
+// requestedInterface is the caller's router interface named by the
+// RouterInterfaceId parameter, in the request's region.
+func requestedInterface(w *world, req *rpcRequest) (*routerInterface, *apiError) {
+	id, apiErr := req.params.required("RouterInterfaceId")
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	ri := w.interfaceOf(req.regionID, req.key.accountUID, id)
+	if ri == nil {
+		return nil, errRouterInterfaceNotFound()
+	}
+	return ri, nil
+}
+
 func errIncorrectOppositeInfo() *apiError {
 	return newAPIError(http.StatusBadRequest, "IncorrectOppositeInterfaceInfo",
 		"The opposite RouterInterface information specified by OppositeInterfaceId/OppositeRouterId/OppositeRouterType/OppositeInterfaceOwnerId is wrong. Maybe the RouterInterface or Router does not exist, or the parameters mismatched, or that RouterInterface is not a AcceptingSide.")
@@ -37,13 +51,9 @@ func attrMismatch(attr, want, got string) *apiError {
 // interface to its AcceptingSide peer. The checks run in the order below;
 // the first failing one answers.
 func connectRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
-	id, apiErr := req.params.required("RouterInterfaceId")
+	ri, apiErr := requestedInterface(w, req)
 	if apiErr != nil {
 		return nil, apiErr
-	}
-	ri := w.interfaceOf(req.regionID, req.key.accountUID, id)
-	if ri == nil {
-		return nil, errRouterInterfaceNotFound()
 	}
 	if req.account != nil && req.account.billsOutstanding {
 		return nil, newAPIError(http.StatusBadRequest, "Forbidden.BillsOutstanding",
@@ -175,13 +185,9 @@ func (w *world) checkOnlyOneConnection(ri, opp *routerInterface) *apiError {
 
 // activateRouterInterface re-activates an Inactive interface.
 func activateRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
-	id, apiErr := req.params.required("RouterInterfaceId")
+	ri, apiErr := requestedInterface(w, req)
 	if apiErr != nil {
 		return nil, apiErr
-	}
-	ri := w.interfaceOf(req.regionID, req.key.accountUID, id)
-	if ri == nil {
-		return nil, errRouterInterfaceNotFound()
 	}
 	if req.account != nil && req.account.financialLocked {
 		return nil, newAPIError(http.StatusBadRequest, "Forbidden.FinancialLocked",
@@ -202,13 +208,9 @@ func activateRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 
 // deactivateRouterInterface takes an Active interface down.
 func deactivateRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
-	id, apiErr := req.params.required("RouterInterfaceId")
+	ri, apiErr := requestedInterface(w, req)
 	if apiErr != nil {
 		return nil, apiErr
-	}
-	ri := w.interfaceOf(req.regionID, req.key.accountUID, id)
-	if ri == nil {
-		return nil, errRouterInterfaceNotFound()
 	}
 	if ri.Status != RouterInterfaceActive {
 		return nil, newAPIError(http.StatusBadRequest, "IncorrectRIStatus",
