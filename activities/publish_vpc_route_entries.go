@@ -55,23 +55,31 @@ func (in PublishRouteEntriesInput) request(entries []RouteEntry, dryRun bool) *v
 	return req
 }
 
-// DryRunPublishVpcRouteEntries asks the cloud to check a publish without
-// making it. A passed check is the error DryRunOperation; any other error
-// (permanent or retried until it is) keeps the real publish from starting.
+// DryRunPublishVpcRouteEntries asks the cloud to check the publish of the
+// entries not yet published, without making it. A passed check is the error
+// DryRunOperation; any other error (permanent, or retried until it is) keeps
+// the real publish from starting. When every entry is already published
+// there is nothing to check: a re-run of a finished change makes no call
+// that could refuse it.
 func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, error) {
-	attempt := activity.GetInfo(ctx).Attempt
-	_, err := a.VPC.PublishVpcRouteEntries(in.request(in.RouteEntries, true))
+	result, pending, err := a.pendingEntries(ctx, in)
+	if err != nil || len(pending) == 0 {
+		return result, err
+	}
+	_, err = a.VPC.PublishVpcRouteEntries(in.request(pending, true))
 	if err == nil {
 		return PublishRouteEntriesResult{}, temporal.NewNonRetryableApplicationError(
 			"PublishVpcRouteEntries DryRun to "+in.TargetInstanceId+" answered success instead of DryRunOperation: "+
 				"the endpoint ignored DryRun and may have published; check the route table before going on",
 			DryRunIgnoredType, nil)
 	}
-	if errorCode(err) == "DryRunOperation" {
-		id := requestIDOf(err)
-		return PublishRouteEntriesResult{RequestId: id, CallTrace: CallTrace{RequestIds: []string{id}, Attempt: attempt, CloudState: "DryRunOperation"}}, nil
+	if errorCode(err) != "DryRunOperation" {
+		return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries (DryRun)", in.TargetInstanceId, err)
 	}
-	return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries (DryRun)", in.TargetInstanceId, err)
+	result.RequestId = requestIDOf(err)
+	result.RequestIds = append(result.RequestIds, result.RequestId)
+	result.CloudState = "DryRunOperation"
+	return result, nil
 }
 
 // PublishVpcRouteEntries publishes the entries that are not yet published to
@@ -79,12 +87,30 @@ func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in P
 // takes no ClientToken: a retry after a lost response finds its entries
 // Publishing or Published and does not publish them again.
 func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, error) {
-	attempt := activity.GetInfo(ctx).Attempt
+	result, pending, err := a.pendingEntries(ctx, in)
+	if err != nil || len(pending) == 0 {
+		return result, err
+	}
+	resp, err := a.VPC.PublishVpcRouteEntries(in.request(pending, false))
+	if err != nil {
+		return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries", in.TargetInstanceId, err)
+	}
+	result.RequestId = resp.RequestId
+	result.RequestIds = append(result.RequestIds, resp.RequestId)
+	result.Published = pending
+	result.CloudState = PublishStatusPublishing
+	return result, nil
+}
+
+// pendingEntries reads the publish status of the input's entries and splits
+// them: the result lists those already Published or Publishing to the
+// target, pending the rest.
+func (a *CloudActivities) pendingEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, []RouteEntry, error) {
 	status, listIDs, err := a.publishStatus(ctx, in)
 	if err != nil {
-		return PublishRouteEntriesResult{}, err
+		return PublishRouteEntriesResult{}, nil, err
 	}
-	result := PublishRouteEntriesResult{CallTrace: CallTrace{RequestIds: listIDs, Attempt: attempt}}
+	result := PublishRouteEntriesResult{CallTrace: CallTrace{RequestIds: listIDs, Attempt: activity.GetInfo(ctx).Attempt}}
 	var pending []RouteEntry
 	for _, e := range in.RouteEntries {
 		switch status[e] {
@@ -96,15 +122,6 @@ func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in Publish
 	}
 	if len(pending) == 0 {
 		result.CloudState = "AlreadyPublished"
-		return result, nil
 	}
-	resp, err := a.VPC.PublishVpcRouteEntries(in.request(pending, false))
-	if err != nil {
-		return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries", in.TargetInstanceId, err)
-	}
-	result.RequestId = resp.RequestId
-	result.RequestIds = append(result.RequestIds, resp.RequestId)
-	result.Published = pending
-	result.CloudState = PublishStatusPublishing
-	return result, nil
+	return result, pending, nil
 }

@@ -27,13 +27,15 @@ func sentEntries(r *vpc.PublishVpcRouteEntriesRequest) []RouteEntry {
 }
 
 func TestDryRunPassesOnDryRunOperation(t *testing.T) {
-	fake := &fakeVPC{publishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
-		assert.Equal(t, "true", string(r.DryRun))
-		assert.Equal(t, "ECR", r.TargetType)
-		assert.Equal(t, "ecr-1", r.TargetInstanceId)
-		assert.Equal(t, publishInput.RouteEntries, sentEntries(r))
-		return nil, aliError(400, "DryRunOperation", "RID-DRY")
-	}}
+	fake := &fakeVPC{
+		listPublished: published(nil),
+		publishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
+			assert.Equal(t, "true", string(r.DryRun))
+			assert.Equal(t, "ECR", r.TargetType)
+			assert.Equal(t, "ecr-1", r.TargetInstanceId)
+			assert.Equal(t, publishInput.RouteEntries, sentEntries(r))
+			return nil, aliError(400, "DryRunOperation", "RID-DRY")
+		}}
 	acts := &CloudActivities{VPC: fake}
 	env := newQuietEnv()
 	env.RegisterActivity(acts)
@@ -56,12 +58,14 @@ func TestDryRunFailures(t *testing.T) {
 		{nil, DryRunIgnoredType, true}, // success on a DryRun: the endpoint ignored it
 	}
 	for _, c := range cases {
-		fake := &fakeVPC{publishVpcRouteEntries: func(*vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
-			if c.answer == nil {
-				return &vpc.PublishVpcRouteEntriesResponse{RequestId: "R"}, nil
-			}
-			return nil, c.answer
-		}}
+		fake := &fakeVPC{
+			listPublished: published(nil),
+			publishVpcRouteEntries: func(*vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
+				if c.answer == nil {
+					return &vpc.PublishVpcRouteEntriesResponse{RequestId: "R"}, nil
+				}
+				return nil, c.answer
+			}}
 		acts := &CloudActivities{VPC: fake}
 		env := newQuietEnv()
 		env.RegisterActivity(acts)
@@ -71,6 +75,33 @@ func TestDryRunFailures(t *testing.T) {
 		assert.Equal(t, c.typ, appErr.Type())
 		assert.Equal(t, c.nonRetryable, appErr.NonRetryable(), c.typ)
 	}
+}
+
+// A re-run of a finished change checks only what is left, and nothing at
+// all when everything is published.
+func TestDryRunChecksOnlyWhatIsNotPublished(t *testing.T) {
+	fake := &fakeVPC{
+		listPublished: published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "Publishing"}),
+		publishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
+			assert.Equal(t, publishInput.RouteEntries[2:], sentEntries(r))
+			return nil, aliError(400, "DryRunOperation", "RID-DRY")
+		}}
+	acts := &CloudActivities{VPC: fake}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	val, err := env.ExecuteActivity(acts.DryRunPublishVpcRouteEntries, publishInput)
+	require.NoError(t, err)
+	var res PublishRouteEntriesResult
+	require.NoError(t, val.Get(&res))
+	assert.Len(t, res.AlreadyPublished, 2)
+	assert.Equal(t, 1, fake.calls("PublishVpcRouteEntries"))
+
+	fake.listPublished = published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "Published", "10.3.0.0/16": "Published"})
+	val, err = env.ExecuteActivity(acts.DryRunPublishVpcRouteEntries, publishInput)
+	require.NoError(t, err)
+	require.NoError(t, val.Get(&res))
+	assert.Equal(t, "AlreadyPublished", res.CloudState)
+	assert.Equal(t, 1, fake.calls("PublishVpcRouteEntries"), "no DryRun when nothing is left to publish")
 }
 
 // published answers ListVpcPublishedRouteEntries with the given status per

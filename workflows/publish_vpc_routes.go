@@ -50,7 +50,9 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInpu
 	if err != nil {
 		return res, err
 	}
-	res.DryRunRequestIds = []string{dry.RequestId}
+	if dry.RequestId != "" {
+		res.DryRunRequestIds = []string{dry.RequestId}
+	}
 
 	var pub activities.PublishRouteEntriesResult
 	err = log.step(ctx, StagePublishRoutes, func() (activities.CallTrace, error) {
