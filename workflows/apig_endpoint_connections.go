@@ -17,16 +17,8 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnec
 	if err != nil {
 		return ApigEndpointConnectionsResult{}, err
 	}
-	var res ApigEndpointConnectionsResult
-	finish := func(err error) (ApigEndpointConnectionsResult, error) {
-		res.Steps = log.progress.Steps
-		if err == nil {
-			res.Steps = log.done(ctx)
-		}
-		return res, err
-	}
 	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
-		return finish(err)
+		return ApigEndpointConnectionsResult{}, err
 	}
 
 	list := activities.ListEndpointConnectionsInput{InstanceId: in.InstanceId, Id: in.Id, MarkerId: in.MarkerId, Status: in.Status}
@@ -40,13 +32,14 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnec
 		return listed.CallTrace, err
 	})
 	if err != nil {
-		return finish(err)
+		return ApigEndpointConnectionsResult{}, err
 	}
-	res.Connections, res.Total = listed.Connections, listed.Total
+	res := ApigEndpointConnectionsResult{Connections: listed.Connections, Total: listed.Total}
 
 	if len(in.WaitForAccepted) == 0 {
 		log.skip(ctx, StageWaitEndpoints, "no WaitForAccepted in the input")
-		return finish(nil)
+		res.Steps = log.completed(ctx)
+		return res, nil
 	}
 	timeout := in.WaitTimeout.orDefault()
 	wait := activities.WaitEndpointsAcceptedInput{InstanceId: in.InstanceId, EndpointIds: in.WaitForAccepted, Deadline: workflow.Now(ctx).Add(timeout)}
@@ -57,16 +50,17 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnec
 		return accepted.CallTrace, err
 	})
 	if err != nil {
-		return finish(err)
+		return ApigEndpointConnectionsResult{}, err
 	}
 	// The listing was taken before the wait; report the waited-for
 	// connections as last seen, accepted.
 	for i, c := range res.Connections {
-		for _, a := range accepted.Connections {
-			if a.Id == c.Id {
-				res.Connections[i] = a
+		for _, seen := range accepted.Connections {
+			if seen.Id == c.Id {
+				res.Connections[i] = seen
 			}
 		}
 	}
-	return finish(nil)
+	res.Steps = log.completed(ctx)
+	return res, nil
 }

@@ -22,11 +22,10 @@ func ConnectRouterInterfaceWorkflow(ctx workflow.Context, in ConnectRouterInterf
 	}
 	ref := activities.RouterInterfaceRef{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}
 	res, err := connectRouterInterface(ctx, log, ref, in.WaitTimeout.orDefault())
-	res.Steps = log.progress.Steps
 	if err != nil {
-		return res, err
+		return ConnectRouterInterfaceResult{}, err
 	}
-	res.Steps = log.done(ctx)
+	res.Steps = log.completed(ctx)
 	return res, nil
 }
 

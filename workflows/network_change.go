@@ -15,25 +15,14 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 	if err != nil {
 		return NetworkChangeResult{}, err
 	}
-	res := NetworkChangeResult{StartedAt: workflow.Now(ctx)}
-	finish := func(err error) (NetworkChangeResult, error) {
-		res.Steps = log.progress.Steps
-		if err == nil {
-			res.Steps = log.done(ctx)
-		}
-		res.ChangeRequestIds = append([]string{}, log.changeRequestIds...)
-		res.CompletedAt = workflow.Now(ctx)
-		res.DurationMillis = res.CompletedAt.Sub(res.StartedAt).Milliseconds()
-		return res, err
-	}
 	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
-		return finish(err)
+		return NetworkChangeResult{}, err
 	}
 	timeout := in.WaitTimeout.orDefault()
 
 	if in.CrossAccount != nil {
 		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
-			return finish(err)
+			return NetworkChangeResult{}, err
 		}
 	} else {
 		log.skip(ctx, StageCheckCrossAccount, "no CrossAccount in the input")
@@ -41,9 +30,8 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 
 	connected, err := connectRouterInterface(ctx, log,
 		activities.RouterInterfaceRef{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}, timeout)
-	res.Connected = connected.Connected
 	if err != nil {
-		return finish(err)
+		return NetworkChangeResult{}, err
 	}
 
 	published, err := publishRoutes(ctx, log, PublishVpcRoutesInput{
@@ -52,13 +40,27 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 		TargetInstanceId: in.TargetInstanceId,
 		RouteEntries:     in.RouteEntries,
 	})
-	res.Published, res.AlreadyPublished = published.Published, published.AlreadyPublished
 	if err != nil {
-		return finish(err)
+		return NetworkChangeResult{}, err
 	}
 
-	res.Routes, err = verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.expectedRoutes(), in.PageSize, timeout)
-	return finish(err)
+	routes, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.expectedRoutes(), in.PageSize, timeout)
+	if err != nil {
+		return NetworkChangeResult{}, err
+	}
+
+	res := NetworkChangeResult{
+		Connected:        connected.Connected,
+		Published:        published.Published,
+		AlreadyPublished: published.AlreadyPublished,
+		Routes:           routes,
+		ChangeRequestIds: append([]string{}, log.progress.ChangeRequestIds...),
+		StartedAt:        log.progress.StartedAt,
+		CompletedAt:      workflow.Now(ctx),
+		Steps:            log.completed(ctx),
+	}
+	res.DurationMillis = res.CompletedAt.Sub(res.StartedAt).Milliseconds()
+	return res, nil
 }
 
 // expectedRoutes are the input's, or else every published destination as a

@@ -36,8 +36,7 @@ const (
 // changeLog records a workflow's steps as they run: the progress query reads
 // it, and the result is built from it.
 type changeLog struct {
-	progress         Progress
-	changeRequestIds []string
+	progress Progress
 	// upsertStage is set when the workflow was started with VpcFlowStage,
 	// which proves the namespace has vpcflow's search attributes.
 	upsertStage bool
@@ -51,6 +50,7 @@ func newChangeLog(ctx workflow.Context) (*changeLog, error) {
 		p := l.progress
 		p.Steps = append([]Step(nil), p.Steps...)
 		p.RequestIds = append([]string(nil), p.RequestIds...)
+		p.ChangeRequestIds = append([]string(nil), p.ChangeRequestIds...)
 		return p, nil
 	})
 	return l, err
@@ -107,12 +107,14 @@ func (l *changeLog) record(s Step) {
 // changed notes the RequestId of a call that changed something.
 func (l *changeLog) changed(requestID string) {
 	if requestID != "" {
-		l.changeRequestIds = append(l.changeRequestIds, requestID)
+		l.progress.ChangeRequestIds = append(l.progress.ChangeRequestIds, requestID)
 	}
 }
 
-// done marks the workflow completed and returns its steps.
-func (l *changeLog) done(ctx workflow.Context) []Step {
+// completed marks the workflow completed and returns its steps for the
+// result. A failed workflow returns no result (Temporal keeps only the
+// error); its steps and changes stay readable through the progress query.
+func (l *changeLog) completed(ctx workflow.Context) []Step {
 	l.setStage(ctx, StageCompleted)
 	return l.progress.Steps
 }

@@ -19,11 +19,10 @@ func PublishVpcRoutesWorkflow(ctx workflow.Context, in PublishVpcRoutesInput) (P
 		return PublishVpcRoutesResult{}, err
 	}
 	res, err := publishRoutes(ctx, log, in)
-	res.Steps = log.progress.Steps
 	if err != nil {
-		return res, err
+		return PublishVpcRoutesResult{}, err
 	}
-	res.Steps = log.done(ctx)
+	res.Steps = log.completed(ctx)
 	return res, nil
 }
 

@@ -187,12 +187,15 @@ type Step struct {
 
 // Progress is the answer to the progress query.
 type Progress struct {
-	Stage          string    `json:"Stage"`
-	Attempts       int32     `json:"Attempts"`
-	LastCloudState string    `json:"LastCloudState,omitempty"`
-	RequestIds     []string  `json:"RequestIds,omitempty"`
-	StartedAt      time.Time `json:"StartedAt"`
-	Steps          []Step    `json:"Steps"`
+	Stage          string   `json:"Stage"`
+	Attempts       int32    `json:"Attempts"`
+	LastCloudState string   `json:"LastCloudState,omitempty"`
+	RequestIds     []string `json:"RequestIds,omitempty"`
+	// ChangeRequestIds are the RequestIds of the calls that changed
+	// something: after a failure, what was done before it.
+	ChangeRequestIds []string  `json:"ChangeRequestIds,omitempty"`
+	StartedAt        time.Time `json:"StartedAt"`
+	Steps            []Step    `json:"Steps"`
 }
 
 // Duration is a time.Duration written as text ("10m", "90s") in JSON and YAML.

@@ -24,20 +24,16 @@ func VerifyVpnRoutesWorkflow(ctx workflow.Context, in VerifyVpnRoutesInput) (Ver
 	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
 		return VerifyVpnRoutesResult{}, err
 	}
-	var res VerifyVpnRoutesResult
 	if in.CrossAccount != nil {
 		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
-			res.Steps = log.progress.Steps
-			return res, err
+			return VerifyVpnRoutesResult{}, err
 		}
 	}
-	res.Routes, err = verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, in.WaitTimeout.orDefault())
-	res.Steps = log.progress.Steps
+	routes, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, in.WaitTimeout.orDefault())
 	if err != nil {
-		return res, err
+		return VerifyVpnRoutesResult{}, err
 	}
-	res.Steps = log.done(ctx)
-	return res, nil
+	return VerifyVpnRoutesResult{Routes: routes, Steps: log.completed(ctx)}, nil
 }
 
 // checkCrossAccount reads the VPN connection's cross-account authorizations

@@ -402,3 +402,26 @@ func (s *workflowSuite) TestUnknownFieldsFromAnotherServiceFailTheWorkflow() {
 	s.Equal(InvalidInputType, appErr.Type())
 	s.Contains(appErr.Error(), `unknown field "DryRun"`)
 }
+
+// A change that fails half-way says what it had already changed.
+func (s *workflowSuite) TestAFailedChangeTellsWhatItChanged() {
+	in := s.networkChangeInput()
+	in.CrossAccount = nil
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.ConnectRouterInterfaceResult{RequestId: "RID-CONNECT"}, nil).Once()
+	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.Anything).Return(active(), nil).Once()
+	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{}, cloudError(400, "ResourceNotAssociated.TargetInstance")).Once()
+
+	s.env.ExecuteWorkflow(NetworkChangeWorkflow, in)
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal("ResourceNotAssociated.TargetInstance", appErr.Type())
+	p := s.progress()
+	s.Equal(StageFailed, p.Stage)
+	s.Equal([]string{"RID-CONNECT"}, p.ChangeRequestIds)
+	last := p.Steps[len(p.Steps)-1]
+	s.Equal(StageDryRunPublish+":"+OutcomeFailed, last.Name+":"+last.Outcome)
+	s.Contains(last.Note, "ResourceNotAssociated.TargetInstance")
+}
