@@ -247,6 +247,9 @@ func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRu
 		select {
 		case err := <-done:
 			show()
+			if err != nil && !asJSON {
+				a.printChanges(ctx, c, run.GetID(), run.GetRunID())
+			}
 			return a.report(run, result, err, asJSON, link)
 		case <-tick.C:
 			show()
@@ -275,6 +278,19 @@ func (a *App) report(run client.WorkflowRun, result any, err error, asJSON bool,
 		return exitFailed
 	}
 	return exitOK
+}
+
+// printChanges tells, after a failure, what the workflow had changed before it.
+func (a *App) printChanges(ctx context.Context, c client.Client, id, runID string) {
+	p, err := queryProgress(ctx, c, id, runID)
+	if err != nil {
+		return
+	}
+	if len(p.ChangeRequestIds) == 0 {
+		fmt.Fprintln(a.Stderr, "Nothing was changed before the failure.")
+		return
+	}
+	fmt.Fprintf(a.Stderr, "Changed before the failure (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
 }
 
 // failureOf is the JSON shape of a workflow failure: the innermost
@@ -397,6 +413,9 @@ func (a *App) status(ctx context.Context, c client.Client, id string, asJSON boo
 			fmt.Fprintf(a.Stdout, ", cloud state: %s", p.LastCloudState)
 		}
 		fmt.Fprintf(a.Stdout, ", %d steps, %d attempts\n", len(p.Steps), p.Attempts)
+		if len(p.ChangeRequestIds) > 0 {
+			fmt.Fprintf(a.Stdout, "changed (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
+		}
 		for _, s := range p.Steps {
 			fmt.Fprintf(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
 		}
