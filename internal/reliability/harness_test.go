@@ -1,0 +1,501 @@
+package reliability
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+// ---------------------------------------------------------------------------
+// Captured output of every child process and starter run. TestSecrets reads
+// all of it.
+
+// capture is a goroutine-safe buffer of one process's (or one starter run's)
+// output.
+type capture struct {
+	name string
+	mu   sync.Mutex
+	buf  bytes.Buffer
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.Write(p)
+}
+
+func (c *capture) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+// tail is the end of the output, for a failing test's log.
+func (c *capture) tail(n int) string {
+	s := c.String()
+	if len(s) > n {
+		return "...\n" + s[len(s)-n:]
+	}
+	return s
+}
+
+var captures struct {
+	mu   sync.Mutex
+	list []*capture
+}
+
+// newCapture makes and registers a capture.
+func newCapture(name string) *capture {
+	c := &capture{name: name}
+	captures.mu.Lock()
+	captures.list = append(captures.list, c)
+	captures.mu.Unlock()
+	return c
+}
+
+// allCaptures returns every capture made so far in this test binary.
+func allCaptures() []*capture {
+	captures.mu.Lock()
+	defer captures.mu.Unlock()
+	return slices.Clone(captures.list)
+}
+
+// ---------------------------------------------------------------------------
+// cloudsim over HTTP.
+
+// simCloud is a cloudsim server listening on 127.0.0.1.
+type simCloud struct {
+	*cloudsim.Server
+	URL string
+}
+
+// startCloud serves fixture (nil: the default) with transitions speed times
+// faster than the wall clock. Faults draw from a fixed seed.
+func startCloud(t *testing.T, fixture *cloudsim.Fixture, speed float64) *simCloud {
+	t.Helper()
+	sim, err := cloudsim.New(cloudsim.Options{Fixture: fixture, Clock: cloudsim.NewScaledClock(speed), Seed: 5})
+	if err != nil {
+		t.Fatalf("cloudsim: %v", err)
+	}
+	hs := httptest.NewServer(sim)
+	t.Cleanup(hs.Close)
+	return &simCloud{Server: sim, URL: hs.URL}
+}
+
+// callsOf returns the recorded calls of action (all actions if "") for
+// which keep is true (all if nil).
+func (c *simCloud) callsOf(action string, keep func(cloudsim.Call) bool) []cloudsim.Call {
+	var out []cloudsim.Call
+	for _, call := range c.Calls(action) {
+		if keep == nil || keep(call) {
+			out = append(out, call)
+		}
+	}
+	return out
+}
+
+// param returns a predicate on a call parameter.
+func param(name, value string) func(cloudsim.Call) bool {
+	return func(c cloudsim.Call) bool { return c.Params[name] == value }
+}
+
+// succeeded is true for calls answered without an error code.
+func succeeded(c cloudsim.Call) bool { return c.Code == "" }
+
+// ---------------------------------------------------------------------------
+// Worker processes.
+
+// workerConfig says what a worker process talks to.
+type workerConfig struct {
+	// frontend is the Temporal frontend; "" means the shared server.
+	frontend string
+	// cloud is where both clouds are.
+	cloud *simCloud
+	// env adds or replaces environment variables; an empty value removes one.
+	env map[string]string
+	// args are extra flags.
+	args []string
+}
+
+// workerProc is a running worker command.
+type workerProc struct {
+	name    string
+	cmd     *exec.Cmd
+	out     *capture
+	done    chan struct{}
+	waitErr error
+}
+
+// childEnv is the whole environment of a worker: nothing is inherited but
+// PATH, so no proxy, profile or key of the machine reaches it.
+func childEnv(cfg workerConfig) []string {
+	frontend := cfg.frontend
+	if frontend == "" {
+		frontend = temporalSrv.FrontendHostPort()
+	}
+	env := map[string]string{
+		"PATH":            os.Getenv("PATH"),
+		"HOME":            childHome,
+		"XDG_CONFIG_HOME": filepath.Join(childHome, ".config"),
+		"TMPDIR":          os.TempDir(),
+		"NO_PROXY":        "127.0.0.1,localhost",
+		"no_proxy":        "127.0.0.1,localhost",
+
+		"TEMPORAL_ADDRESS":   frontend,
+		"TEMPORAL_NAMESPACE": "default",
+
+		"ALIBABA_CLOUD_ACCESS_KEY_ID":         cloudsim.DefaultAccessKeyID,
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     cloudsim.DefaultAccessKeySecret,
+		"ALIBABA_CLOUD_REGION_ID":             cloudsim.DefaultRegionID,
+		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", // never ask 100.100.100.200
+		"HUAWEICLOUD_SDK_AK":                  cloudsim.DefaultHuaweiAK,
+		"HUAWEICLOUD_SDK_SK":                  cloudsim.DefaultHuaweiSK,
+		"HUAWEICLOUD_SDK_PROJECT_ID":          cloudsim.DefaultHuaweiProjectID,
+	}
+	if cfg.cloud != nil {
+		env["VPCFLOW_ALIBABA_VPC_ENDPOINT"] = cfg.cloud.URL
+		env["VPCFLOW_HUAWEI_APIG_ENDPOINT"] = cfg.cloud.URL
+	}
+	for k, v := range cfg.env {
+		if v == "" {
+			delete(env, k)
+		} else {
+			env[k] = v
+		}
+	}
+	var list []string
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		list = append(list, k+"="+env[k])
+	}
+	return list
+}
+
+// startWorker runs the worker binary in its non-dev mode, configured only by
+// the environment, and returns once it polls the task queue. The process is
+// killed when the test ends; its output is logged if the test failed.
+func startWorker(t *testing.T, name string, cfg workerConfig) *workerProc {
+	t.Helper()
+	w := &workerProc{name: name, out: newCapture(t.Name() + "/" + name), done: make(chan struct{})}
+	args := append([]string{"-health=", "-stop-timeout=2s"}, cfg.args...)
+	w.cmd = exec.Command(workerBin, args...)
+	w.cmd.Env = childEnv(cfg)
+	w.cmd.Stdout = w.out
+	w.cmd.Stderr = w.out
+	ownProcessGroup(w.cmd)
+	if err := w.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		w.waitErr = w.cmd.Wait()
+		close(w.done)
+	}()
+	t.Cleanup(func() {
+		w.kill()
+		if t.Failed() {
+			t.Logf("%s (pid %d) output:\n%s", name, w.pid(), w.out.tail(8000))
+		}
+	})
+	deadline := time.After(time.Minute)
+	for !strings.Contains(w.out.String(), `"msg":"worker polling"`) {
+		select {
+		case <-w.done:
+			t.Fatalf("%s exited before polling (%v):\n%s", name, w.waitErr, w.out.tail(4000))
+		case <-deadline:
+			t.Fatalf("%s did not poll within a minute:\n%s", name, w.out.tail(4000))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return w
+}
+
+func (w *workerProc) pid() int {
+	if w.cmd.Process == nil {
+		return 0
+	}
+	return w.cmd.Process.Pid
+}
+
+// identityPrefix starts the worker identity Temporal records for this
+// process ("<pid>@<host>@...").
+func (w *workerProc) identityPrefix() string { return fmt.Sprintf("%d@", w.pid()) }
+
+func (w *workerProc) alive() bool {
+	select {
+	case <-w.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (w *workerProc) kill() {
+	killGroup(w.cmd)
+	select {
+	case <-w.done:
+	case <-time.After(30 * time.Second):
+	}
+}
+
+// stop asks for a graceful stop (SIGTERM), then kills after 20 s.
+func (w *workerProc) stop() {
+	terminate(w.cmd)
+	select {
+	case <-w.done:
+	case <-time.After(20 * time.Second):
+		w.kill()
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Workflows.
+
+// testCtx bounds a test: it stops by itself.
+func testCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// testID keeps the workflow IDs of different tests apart.
+func testID(t *testing.T, id string) string { return t.Name() + "/" + id }
+
+// startWorkflow starts a workflow as the starter does (USE_EXISTING, the
+// search attributes) and terminates it when the test ends if it still runs,
+// so that no test leaves work behind for the next test's worker.
+func startWorkflow(ctx context.Context, t *testing.T, c client.Client, id, workflowType string, sa temporal.SearchAttributes, args ...any) client.WorkflowRun {
+	t.Helper()
+	opts := client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    sa,
+	}
+	run, err := c.ExecuteWorkflow(ctx, opts, workflowType, args...)
+	if err != nil {
+		t.Fatalf("start %s %s: %v", workflowType, id, err)
+	}
+	t.Cleanup(func() { terminateIfRunning(c, run.GetID(), run.GetRunID()) })
+	return run
+}
+
+func terminateIfRunning(c client.Client, id, runID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	desc, err := c.DescribeWorkflowExecution(ctx, id, runID)
+	if err == nil && desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		_ = c.TerminateWorkflow(ctx, id, runID, "the test that started it has ended")
+	}
+}
+
+// startChange starts NetworkChange with the starter's workflow ID scheme.
+func startChange(ctx context.Context, t *testing.T, c client.Client, in workflows.NetworkChangeInput) client.WorkflowRun {
+	t.Helper()
+	return startWorkflow(ctx, t, c, testID(t, workflows.NetworkChangeWorkflowID(in)), workflows.NetworkChangeWorkflowType,
+		workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId), in)
+}
+
+// loadChange is the NetworkChange of the i-th pair of a generated fixture:
+// connect it, publish its route to the default ECR, verify the route on the
+// default VPN connection, after checking its cross-account authorization.
+func loadChange(i int, wait time.Duration) workflows.NetworkChangeInput {
+	ini, _ := cloudsim.LoadRouterInterfaceIDs(i)
+	return workflows.NetworkChangeInput{
+		RegionId:          cloudsim.DefaultRegionID,
+		RouterInterfaceId: ini,
+		TargetType:        "ECR",
+		TargetInstanceId:  cloudsim.DefaultECRID,
+		RouteEntries:      []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.LoadRouteCIDR(i)}},
+		VpnConnectionId:   cloudsim.DefaultVpnConnectionID,
+		CrossAccount:      &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
+		WaitTimeout:       workflows.Duration(wait),
+	}
+}
+
+// outcome is how one workflow ended.
+type outcome struct {
+	id     string
+	result workflows.NetworkChangeResult
+	err    error
+}
+
+// awaitAll waits for every run's result, in parallel.
+func awaitAll(ctx context.Context, runs []client.WorkflowRun) []outcome {
+	out := make([]outcome, len(runs))
+	var wg sync.WaitGroup
+	for i, run := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].id = run.GetID()
+			out[i].err = run.Get(ctx, &out[i].result)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// requireAllCompleted fails the test for every workflow that did not
+// complete, and returns how many did.
+func requireAllCompleted(t *testing.T, outs []outcome) int {
+	t.Helper()
+	ok := 0
+	for _, o := range outs {
+		if o.err != nil {
+			t.Errorf("workflow %s did not complete: %v", o.id, o.err)
+			continue
+		}
+		ok++
+	}
+	return ok
+}
+
+// queryProgress asks a workflow for its progress.
+func queryProgress(ctx context.Context, c client.Client, id string) (workflows.Progress, error) {
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	val, err := c.QueryWorkflow(qctx, id, "", workflows.ProgressQuery)
+	if err != nil {
+		return workflows.Progress{}, err
+	}
+	var p workflows.Progress
+	err = val.Get(&p)
+	return p, err
+}
+
+// waitFor polls cond until it holds or ctx ends; then the test fails with
+// cond's last description of what it saw.
+func waitFor(ctx context.Context, t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	for {
+		ok, seen := cond()
+		if ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: not reached before the deadline; last seen: %s", what, seen)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// waitStage waits until every workflow reports stage in its progress.
+func waitStage(ctx context.Context, t *testing.T, c client.Client, ids []string, stage string) {
+	t.Helper()
+	waitFor(ctx, t, fmt.Sprintf("%d workflows in stage %s", len(ids), stage), func() (bool, string) {
+		in := 0
+		var other []string
+		for _, id := range ids {
+			p, err := queryProgress(ctx, c, id)
+			switch {
+			case err != nil:
+				other = append(other, id+": "+err.Error())
+			case p.Stage == stage:
+				in++
+			default:
+				other = append(other, id+": "+p.Stage)
+			}
+		}
+		if len(other) > 3 {
+			other = other[:3]
+		}
+		return in == len(ids), fmt.Sprintf("%d of %d; others %v", in, len(ids), other)
+	})
+}
+
+// fullHistory reads every event of a workflow run.
+func fullHistory(ctx context.Context, c client.Client, id, runID string) ([]*historypb.HistoryEvent, error) {
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var events []*historypb.HistoryEvent
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	return events, nil
+}
+
+// activityRun is one activity of a history as it ran: its type, the attempt
+// that closed it and the identity of the worker that ran that attempt.
+type activityRun struct {
+	activityType string
+	attempt      int32
+	identity     string
+	failed       bool
+}
+
+// activityRuns lists the activities of a history, in schedule order.
+func activityRuns(events []*historypb.HistoryEvent) []activityRun {
+	byScheduled := map[int64]*activityRun{}
+	var order []int64
+	for _, ev := range events {
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			byScheduled[ev.GetEventId()] = &activityRun{activityType: ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()}
+			order = append(order, ev.GetEventId())
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			a := ev.GetActivityTaskStartedEventAttributes()
+			if r := byScheduled[a.GetScheduledEventId()]; r != nil {
+				r.attempt, r.identity = a.GetAttempt(), a.GetIdentity()
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+			if r := byScheduled[ev.GetActivityTaskFailedEventAttributes().GetScheduledEventId()]; r != nil {
+				r.failed = true
+			}
+		}
+	}
+	out := make([]activityRun, 0, len(order))
+	for _, id := range order {
+		out = append(out, *byScheduled[id])
+	}
+	return out
+}
+
+// countEvents counts the events of a type.
+func countEvents(events []*historypb.HistoryEvent, typ enumspb.EventType) int {
+	n := 0
+	for _, ev := range events {
+		if ev.GetEventType() == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// failureType is the type of the ApplicationError a workflow failed with.
+func failureType(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type()
+	}
+	return ""
+}
+
+// notFound reports whether err says the workflow does not exist.
+func notFound(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
+}
