@@ -130,3 +130,96 @@ func TestWorkerCrash(t *testing.T) {
 	t.Logf("%d waits resumed on worker-2 after the crash", resumed)
 	assert.Equal(t, n, resumed)
 }
+
+// TestScaleOut: two worker processes serve one task queue; one is SIGKILLed
+// while 30 NetworkChange workflows are in flight (connects, publishes and
+// waits running on both, every cloud call slowed by 100-400 ms); the other
+// finishes everything, and nothing was connected or published twice.
+func TestScaleOut(t *testing.T) {
+	needStack(t)
+	const n = 30
+	ctx := testCtx(t, 5*time.Minute)
+	cloud := startCloud(t, cloudsim.GenerateFixture(n), 2)
+	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Actions: map[string]cloudsim.ActionFaults{
+		"*": {LatencyMin: cloudsim.D(100 * time.Millisecond), LatencyMax: cloudsim.D(400 * time.Millisecond)},
+	}}))
+	workers := []*workerProc{
+		startWorker(t, "worker-a", workerConfig{cloud: cloud}),
+		startWorker(t, "worker-b", workerConfig{cloud: cloud}),
+	}
+
+	var changes []workflows.NetworkChangeInput
+	var runs []client.WorkflowRun
+	var ids []string
+	start := func(i int) {
+		in := loadChange(i, 5*time.Minute)
+		changes = append(changes, in)
+		run := startChange(ctx, t, tc, in)
+		runs = append(runs, run)
+		ids = append(ids, run.GetID())
+	}
+	// The first half starts 300 ms apart, so that when the kill comes the
+	// workflows are spread over every stage: reading, connecting, waiting,
+	// publishing, verifying. The second half starts after the kill.
+	for i := range n / 2 {
+		start(i)
+		time.Sleep(300 * time.Millisecond)
+	}
+	var held [2]map[string]int
+	total := [2]int{}
+	for i, w := range workers {
+		var err error
+		held[i], err = pendingOn(ctx, tc, ids, w.identityPrefix())
+		require.NoError(t, err)
+		for _, k := range held[i] {
+			total[i] += k
+		}
+	}
+	victim, survivor := 0, 1
+	if total[1] > total[0] {
+		victim, survivor = 1, 0
+	}
+	require.NotZero(t, total[victim], "no activity in flight on either worker")
+	workers[victim].kill()
+	killedBySignal(t, workers[victim])
+	killedAt := time.Now()
+	t.Logf("%s (pid %d) SIGKILLed holding %d activities %v; %s held %v; %d connects and %d real publishes applied by then",
+		workers[victim].name, workers[victim].pid(), total[victim], held[victim], workers[survivor].name, held[survivor],
+		len(cloud.callsOf("ConnectRouterInterface", succeeded)),
+		len(cloud.callsOf("PublishVpcRouteEntries", func(c cloudsim.Call) bool { return c.Code == "" && c.Params["DryRun"] == "false" })))
+	for i := n / 2; i < n; i++ {
+		start(i)
+	}
+
+	outs := awaitAll(ctx, runs)
+	completed := requireAllCompleted(t, outs)
+	t.Logf("%d of %d workflows completed, the last %.1fs after the kill", completed, n, time.Since(killedAt).Seconds())
+	counts := assertAppliedOnce(t, cloud, changes)
+	t.Logf("cloudsim: %s", counts)
+	settled := 0
+	for _, o := range outs {
+		if o.err == nil && (!o.result.Connected || len(o.result.AlreadyPublished) > 0) {
+			settled++ // a retry found its own earlier call's work done and did not redo it
+		}
+	}
+	t.Logf("%d workflows found a connect or publish of their dead attempt already made and did not repeat it", settled)
+
+	// What the dead worker held was retried, and everything retried ran on
+	// the survivor.
+	retried := 0
+	for _, run := range runs {
+		events, err := fullHistory(ctx, tc, run.GetID(), run.GetRunID())
+		require.NoError(t, err)
+		for _, a := range activityRuns(events) {
+			if a.attempt < 2 {
+				continue
+			}
+			retried++
+			assert.True(t, strings.HasPrefix(a.identity, workers[survivor].identityPrefix()),
+				"%s: %s attempt %d ran on %s", run.GetID(), a.activityType, a.attempt, a.identity)
+		}
+	}
+	t.Logf("%d activities were retried after the kill, all on %s", retried, workers[survivor].name)
+	assert.GreaterOrEqual(t, retried, total[victim], "every activity the dead worker held was retried")
+	assert.True(t, workers[survivor].alive())
+}
