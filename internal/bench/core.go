@@ -1,0 +1,404 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+// runStats is one batch of workflows (or direct changes).
+type runStats struct {
+	Name       string        `json:"name"`
+	N          int           `json:"n"`
+	Inflight   int           `json:"inflight"`
+	Failed     int           `json:"failed"`
+	Elapsed    time.Duration `json:"elapsed"`
+	PerSecond  float64       `json:"perSecond"`
+	P50        time.Duration `json:"p50"`
+	P99        time.Duration `json:"p99"`
+	CPUPerUnit time.Duration `json:"cpuPerWorkflow"` // the whole bench process: server, worker, cloudsim, load
+}
+
+func statsOf(name string, res loadResult, inflight int, cpu time.Duration) runStats {
+	l := res.latencies()
+	return runStats{Name: name, N: len(res.outcomes), Inflight: inflight, Failed: len(res.failed()), Elapsed: res.elapsed,
+		PerSecond: res.throughput(), P50: percentile(l, 50), P99: percentile(l, 99),
+		CPUPerUnit: cpu / time.Duration(max(1, len(res.outcomes)))}
+}
+
+func networkChangeJobs(prefix string, from, n int, sharedVpn, startAttrs bool) []job {
+	jobs := make([]job, n)
+	for k := range n {
+		in := networkChange(from+k, sharedVpn)
+		j := job{id: fmt.Sprintf("bench/%s/%d", prefix, k), key: in.RouterInterfaceId,
+			workflowType: workflows.NetworkChangeWorkflowType, input: in}
+		if startAttrs {
+			j.attrs = workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)
+		}
+		jobs[k] = j
+	}
+	return jobs
+}
+
+func chainJobs(prefix string, n int, steps string) []job {
+	jobs := make([]job, n)
+	for k := range n {
+		jobs[k] = job{id: fmt.Sprintf("bench/%s/%d", prefix, k), workflowType: chainWorkflowType, input: ChainInput{Steps: steps}}
+	}
+	return jobs
+}
+
+// callsByAction counts cloudsim's calls per action, per workflow.
+func callsByAction(s *sim, workflows int) map[string]float64 {
+	counts := map[string]int{}
+	for _, c := range s.srv.Calls("") {
+		counts[c.Action]++
+	}
+	out := map[string]float64{}
+	for k, v := range counts {
+		out[k] = float64(v) / float64(max(1, workflows))
+	}
+	return out
+}
+
+func failure(res loadResult, what string) error {
+	f := res.failed()
+	if len(f) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %d of %d workflows failed, first %s: %v", what, len(f), len(res.outcomes), f[0].id, f[0].err)
+}
+
+// throughputRun runs NetworkChange batch and its ceiling with one worker
+// setting.
+type throughputRun struct {
+	vpcflow, ceiling runStats
+	cost             costSummary
+	calls            map[string]float64
+	ceilingCost      costSummary
+}
+
+// measureThroughput runs n NetworkChange workflows, then n no-op chains of
+// chainLen activities, on one worker with tuning t.
+func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag string, chain string, startAttrs bool,
+	profile bool, logf func(string, ...any)) (throughputRun, error) {
+	var tr throughputRun
+	s, err := startSim(benchFixture(cfg.Workflows, immediate()), nil)
+	if err != nil {
+		return tr, err
+	}
+	defer s.stop()
+	acts, err := simActivities(s, activities.PollSchedule{})
+	if err != nil {
+		return tr, err
+	}
+	w, err := st.startWorker(ctx, "bench-"+tag, acts, t)
+	if err != nil {
+		return tr, err
+	}
+	defer w.stop()
+
+	if profile && cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return tr, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return tr, err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	hb0 := w.rpcs.get("RecordActivityTaskHeartbeat")
+	cpu0 := selfCPU()
+	res := runLoad(ctx, w.client, w.queue, networkChangeJobs(tag, 0, cfg.Workflows, cfg.SharedVpn, startAttrs), cfg.Inflight)
+	cpu := selfCPU() - cpu0
+	if profile && cfg.CPUProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if profile && cfg.MemProfile != "" {
+		runtime.GC()
+		f, err := os.Create(cfg.MemProfile)
+		if err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	if err := failure(res, "NetworkChange "+tag); err != nil {
+		return tr, err
+	}
+	tr.vpcflow = statsOf("vpcflow NetworkChange", res, cfg.Inflight, cpu)
+	logf("%s: NetworkChange %d workflows, %d in flight: %.1f/s, p50 %s, p99 %s", tag, cfg.Workflows, cfg.Inflight,
+		tr.vpcflow.PerSecond, ms(tr.vpcflow.P50), ms(tr.vpcflow.P99))
+	hs, err := histories(ctx, w.client, res.outcomes)
+	if err != nil {
+		return tr, err
+	}
+	tr.cost = summarize(hs, w.rpcs.get("RecordActivityTaskHeartbeat")-hb0)
+	tr.calls = callsByAction(s, cfg.Workflows)
+
+	cpu0 = selfCPU()
+	cres := runLoad(ctx, w.client, w.queue, chainJobs(tag+"-chain", cfg.Workflows, chain), cfg.Inflight)
+	cpu = selfCPU() - cpu0
+	if err := failure(cres, "no-op chain "+tag); err != nil {
+		return tr, err
+	}
+	tr.ceiling = statsOf(fmt.Sprintf("ceiling: chain of %d no-op activities", len(chain)), cres, cfg.Inflight, cpu)
+	logf("%s: ceiling %d workflows: %.1f/s, p50 %s, p99 %s; ratio %.2f", tag, cfg.Workflows, tr.ceiling.PerSecond,
+		ms(tr.ceiling.P50), ms(tr.ceiling.P99), tr.vpcflow.PerSecond/tr.ceiling.PerSecond)
+	chs, err := histories(ctx, w.client, cres.outcomes)
+	if err != nil {
+		return tr, err
+	}
+	tr.ceilingCost = summarize(chs, 0)
+	return tr, nil
+}
+
+// runCore: the probe, throughput and ceiling, the direct baseline and the
+// one-at-a-time overhead, and the cost per workflow.
+func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
+	// Probe: one real NetworkChange, to count the activities it runs.
+	probeSim, err := startSim(benchFixture(1, immediate()), nil)
+	if err != nil {
+		return err
+	}
+	defer probeSim.stop()
+	probeActs, err := simActivities(probeSim, activities.PollSchedule{})
+	if err != nil {
+		return err
+	}
+	pw, err := st.startWorker(ctx, "bench-probe", probeActs, tuning{})
+	if err != nil {
+		return err
+	}
+	probe := runLoad(ctx, pw.client, pw.queue, networkChangeJobs("probe", 0, 1, cfg.SharedVpn, true), 1)
+	if err := failure(probe, "probe"); err != nil {
+		pw.stop()
+		return err
+	}
+	ph, err := historyOf(ctx, pw.client, probe.outcomes[0].id, probe.outcomes[0].runID)
+	pw.stop()
+	if err != nil {
+		return err
+	}
+	rep.ChainActivities = ph.Activities
+	logf("a NetworkChange runs %d activities (%d history events)", ph.Activities, ph.Events)
+
+	tr, err := measureThroughput(ctx, st, cfg, tuning{}, "main", chainSteps(ph.Activities), true, true, logf)
+	if err != nil {
+		return err
+	}
+	rep.Throughput, rep.Ceiling, rep.Cost, rep.CallsPerWorkflow, rep.CeilingCost = tr.vpcflow, tr.ceiling, tr.cost, tr.calls, tr.ceilingCost
+	rep.Ratio = tr.vpcflow.PerSecond / tr.ceiling.PerSecond
+
+	// One at a time: vpcflow's latency against the same calls made directly.
+	s, err := startSim(benchFixture(2*cfg.Serial+cfg.Workflows, immediate()), nil)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	acts, err := simActivities(s, activities.PollSchedule{})
+	if err != nil {
+		return err
+	}
+	w, err := st.startWorker(ctx, "bench-serial", acts, tuning{})
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	serialJobs := networkChangeJobs("serial", 0, cfg.Serial, cfg.SharedVpn, true)
+	cpu0 := selfCPU()
+	sres := runLoad(ctx, w.client, w.queue, serialJobs, 1)
+	if err := failure(sres, "serial NetworkChange"); err != nil {
+		return err
+	}
+	rep.Serial = statsOf("vpcflow NetworkChange, one at a time", sres, 1, selfCPU()-cpu0)
+
+	pause := activities.DefaultPollSchedule.First
+	inputs := func(from, n int) []workflows.NetworkChangeInput {
+		out := make([]workflows.NetworkChangeInput, n)
+		for k := range n {
+			out[k] = networkChange(from+k, cfg.SharedVpn)
+		}
+		return out
+	}
+	calls0 := s.srv.CallCount("")
+	cpu0 = selfCPU()
+	dres, err := runDirect(ctx, acts.VPC, inputs(cfg.Serial, cfg.Serial), 1, pause)
+	if err != nil {
+		return err
+	}
+	rep.DirectSerial = statsOf("direct SDK calls, one change at a time", dres, 1, selfCPU()-cpu0)
+	rep.DirectCallsPerChange = float64(s.srv.CallCount("")-calls0) / float64(cfg.Serial)
+	cpu0 = selfCPU()
+	dres, err = runDirect(ctx, acts.VPC, inputs(2*cfg.Serial, cfg.Workflows), cfg.Inflight, pause)
+	if err != nil {
+		return err
+	}
+	rep.DirectConcurrent = statsOf("direct SDK calls, concurrent", dres, cfg.Inflight, selfCPU()-cpu0)
+	rep.OverheadPerWorkflow = rep.Serial.P50 - rep.DirectSerial.P50
+	logf("one at a time: vpcflow p50 %s, direct p50 %s: overhead %s per workflow; direct concurrent %.1f/s",
+		ms(rep.Serial.P50), ms(rep.DirectSerial.P50), ms(rep.OverheadPerWorkflow), rep.DirectConcurrent.PerSecond)
+	return nil
+}
+
+// waitCost is a NetworkChange whose connect takes a given time: its history
+// must not grow with the wait.
+type waitCost struct {
+	Wait       time.Duration      `json:"wait"`
+	ClockSpeed float64            `json:"clockSpeed"`
+	Cost       costSummary        `json:"cost"`
+	Calls      map[string]float64 `json:"callsPerWorkflow"`
+	Latency    time.Duration      `json:"latencyP50"`
+}
+
+// runWaits runs the wait-length check and the detection-lag run together:
+// both spend most of their time waiting.
+func runWaits(ctx context.Context, st *stack, cfg config, rep *report, progress func(string)) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	for _, wait := range []time.Duration{cfg.WaitShort, cfg.WaitLong} {
+		if cfg.WaitN == 0 {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var clock cloudsim.Clock
+			if cfg.WaitSpeed > 1 {
+				clock = cloudsim.NewScaledClock(cfg.WaitSpeed)
+			}
+			s, err := startSim(benchFixture(cfg.WaitN, withConnect(wait)), clock)
+			if err != nil {
+				fail(err)
+				return
+			}
+			defer s.stop()
+			acts, err := simActivities(s, activities.PollSchedule{})
+			if err != nil {
+				fail(err)
+				return
+			}
+			w, err := st.startWorker(ctx, fmt.Sprintf("bench-wait-%s", wait), acts, tuning{})
+			if err != nil {
+				fail(err)
+				return
+			}
+			defer w.stop()
+			res := runLoad(ctx, w.client, w.queue, networkChangeJobs(fmt.Sprintf("wait-%s", wait), 0, cfg.WaitN, cfg.SharedVpn, true), cfg.WaitN)
+			if err := failure(res, fmt.Sprintf("NetworkChange with a %s connect", wait)); err != nil {
+				fail(err)
+				return
+			}
+			hs, err := histories(ctx, w.client, res.outcomes)
+			if err != nil {
+				fail(err)
+				return
+			}
+			wc := waitCost{Wait: wait, ClockSpeed: max(1, cfg.WaitSpeed), Cost: summarize(hs, w.rpcs.get("RecordActivityTaskHeartbeat")),
+				Calls: callsByAction(s, cfg.WaitN), Latency: percentile(res.latencies(), 50)}
+			mu.Lock()
+			rep.Waits = append(rep.Waits, wc)
+			mu.Unlock()
+			progress(fmt.Sprintf("NetworkChange with a %s connect: %.1f events, %.1f billable actions per workflow", wait, wc.Cost.EventsMean, wc.Cost.ActionsMean))
+		}()
+	}
+	if cfg.Lag {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var delays []time.Duration
+			for _, d := range cfg.LagDelays {
+				dd, err := time.ParseDuration(d)
+				if err != nil {
+					fail(err)
+					return
+				}
+				delays = append(delays, dd)
+			}
+			rows, err := runLag(ctx, st, lagConfig{delays: delays, n: cfg.LagN, jitter: cfg.LagJitter, stagger: 0.3}, progress)
+			mu.Lock()
+			rep.Lag = rows
+			mu.Unlock()
+			if err != nil {
+				fail(err)
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(rep.Waits, func(i, j int) bool { return rep.Waits[i].Wait < rep.Waits[j].Wait })
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// tuneRow is one worker setting (or workflow shape) against its ceiling.
+type tuneRow struct {
+	Name     string        `json:"name"`
+	Vpcflow  runStats      `json:"vpcflow"`
+	Ceiling  runStats      `json:"ceiling"`
+	Ratio    float64       `json:"ratio"`
+	Events   float64       `json:"eventsPerWorkflow"`
+	Actions  float64       `json:"billableActionsPerWorkflow"`
+	Chain    string        `json:"chain"`
+	Duration time.Duration `json:"-"`
+}
+
+// runTuning compares worker options, a workflow started without search
+// attributes (no upserts), and local activities in the ceiling chain.
+func runTuning(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
+	chain := chainSteps(rep.ChainActivities)
+	variants := []struct {
+		name       string
+		t          tuning
+		startAttrs bool
+		chain      string
+	}{
+		{"SDK defaults (as workerapp)", tuning{}, true, chain},
+		{"4 workflow + 4 activity pollers", tuning{WorkflowPollers: 4, ActivityPollers: 4}, true, chain},
+		{"8 workflow + 8 activity pollers", tuning{WorkflowPollers: 8, ActivityPollers: 8}, true, chain},
+		{"eager activities off", tuning{DisableEager: true}, true, chain},
+		{"started without search attributes (no VpcFlowStage upserts)", tuning{}, false, chain},
+		{"reads as local activities (ceiling chain only)", tuning{}, true, localReadChain(rep.ChainActivities)},
+	}
+	for i, v := range variants {
+		tr, err := measureThroughput(ctx, st, cfg, v.t, fmt.Sprintf("tune%d", i), v.chain, v.startAttrs, false, logf)
+		if err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+		rep.Tuning = append(rep.Tuning, tuneRow{Name: v.name, Vpcflow: tr.vpcflow, Ceiling: tr.ceiling,
+			Ratio: tr.vpcflow.PerSecond / tr.ceiling.PerSecond, Events: tr.cost.EventsMean, Actions: tr.cost.ActionsMean,
+			Chain: v.chain + fmt.Sprintf(" (%.1f events)", tr.ceilingCost.EventsMean)})
+	}
+	return nil
+}
+
+// localReadChain is the ceiling chain with NetworkChange's short reads as
+// local activities: the cross-account read, the interface read and the
+// DryRun (steps 1, 2 and 5 of 7); the connect, the waits and the publish stay
+// activities.
+func localReadChain(n int) string {
+	b := []byte(chainSteps(n))
+	for _, i := range []int{0, 1, 4} {
+		if i < len(b) {
+			b[i] = 'l'
+		}
+	}
+	return string(b)
+}

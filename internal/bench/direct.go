@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+
+	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+// directChange makes the cloud calls of one NetworkChange, in the same
+// order and with the same parameters as the activities, one after another
+// through the same SDK client and no Temporal: the cross-account read, the
+// interface read, the connect, reads until Active, the publish-status read
+// and DryRun, the publish-status read and publish, and reads of the VPN
+// connection's routes until two in a row show them, pause apart as the
+// wait's schedule paces them (the pause is not orchestration, so the
+// baseline keeps it).
+func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, pause time.Duration) error {
+	cross := vpc.CreateDescribeVpnCrossAccountAuthorizationsRequest()
+	cross.RegionId, cross.VpnConnectionId = in.RegionId, in.VpnConnectionId
+	cross.PageNumber, cross.PageSize = requests.NewInteger(1), requests.NewInteger(50)
+	cross.ClientToken = "direct-" + in.RouterInterfaceId + "-cross"
+	auths, err := vpcAPI.DescribeVpnCrossAccountAuthorizations(cross)
+	if err != nil {
+		return err
+	}
+	if len(auths.CrossAccountAuthorizations) == 0 {
+		return errors.New("no cross-account authorization")
+	}
+
+	describe := func() (string, error) {
+		req := vpc.CreateDescribeRouterInterfacesRequest()
+		req.RegionId = in.RegionId
+		req.Filter = &[]vpc.DescribeRouterInterfacesFilter{{Key: "RouterInterfaceId", Value: &[]string{in.RouterInterfaceId}}}
+		resp, err := vpcAPI.DescribeRouterInterfaces(req)
+		if err != nil {
+			return "", err
+		}
+		if len(resp.RouterInterfaceSet.RouterInterfaceType) != 1 {
+			return "", fmt.Errorf("%s not found", in.RouterInterfaceId)
+		}
+		return resp.RouterInterfaceSet.RouterInterfaceType[0].Status, nil
+	}
+	status, err := describe()
+	if err != nil {
+		return err
+	}
+	if status == activities.RouterInterfaceIdle {
+		conn := vpc.CreateConnectRouterInterfaceRequest()
+		conn.RegionId, conn.RouterInterfaceId = in.RegionId, in.RouterInterfaceId
+		if _, err := vpcAPI.ConnectRouterInterface(conn); err != nil {
+			return err
+		}
+	}
+	for status != activities.RouterInterfaceActive {
+		if status, err = describe(); err != nil {
+			return err
+		}
+		if status != activities.RouterInterfaceActive {
+			if err := sleep(ctx, pause); err != nil {
+				return err
+			}
+		}
+	}
+
+	publish := func(dryRun bool) error {
+		list := vpc.CreateListVpcPublishedRouteEntriesRequest()
+		list.RegionId, list.RouteTableId = in.RegionId, in.RouteEntries[0].RouteTableId
+		list.TargetType, list.TargetInstanceId = in.TargetType, in.TargetInstanceId
+		list.MaxResults = requests.NewInteger(100)
+		if _, err := vpcAPI.ListVpcPublishedRouteEntries(list); err != nil {
+			return err
+		}
+		req := vpc.CreatePublishVpcRouteEntriesRequest()
+		req.RegionId, req.TargetType, req.TargetInstanceId = in.RegionId, in.TargetType, in.TargetInstanceId
+		req.DryRun = requests.NewBoolean(dryRun)
+		entries := make([]vpc.PublishVpcRouteEntriesRouteEntries, len(in.RouteEntries))
+		for i, e := range in.RouteEntries {
+			entries[i] = vpc.PublishVpcRouteEntriesRouteEntries{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock}
+		}
+		req.RouteEntries = &entries
+		_, err := vpcAPI.PublishVpcRouteEntries(req)
+		if dryRun {
+			var se *sdkerrors.ServerError
+			if errors.As(err, &se) && se.ErrorCode() == "DryRunOperation" {
+				return nil
+			}
+			return fmt.Errorf("DryRun: %v", err)
+		}
+		return err
+	}
+	if err := publish(true); err != nil {
+		return err
+	}
+	if err := publish(false); err != nil {
+		return err
+	}
+
+	want := map[string]bool{}
+	for _, e := range in.RouteEntries {
+		want[e.DestinationCidrBlock] = true
+	}
+	for matches, round := 0, 0; matches < 2; round++ {
+		if round > 0 {
+			if err := sleep(ctx, pause); err != nil {
+				return err
+			}
+		}
+		req := vpc.CreateDescribeVcoRouteEntriesRequest()
+		req.RegionId, req.VpnConnectionId, req.RouteEntryType = in.RegionId, in.VpnConnectionId, activities.VcoRouteBgp
+		req.PageNumber, req.PageSize = requests.NewInteger(1), requests.NewInteger(50)
+		req.ClientToken = fmt.Sprintf("direct-%s-vco-%d", in.RouterInterfaceId, round)
+		resp, err := vpcAPI.DescribeVcoRouteEntries(req)
+		if err != nil {
+			return err
+		}
+		found := 0
+		for _, e := range resp.VcoRouteEntries {
+			if want[e.RouteDest] && e.State == activities.VcoStateActive && e.Source == activities.VcoSourceCloud {
+				found++
+			}
+		}
+		if found == len(want) {
+			matches++
+		} else {
+			matches = 0
+		}
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// runDirect makes changes with at most inflight at once and returns each
+// one's duration.
+func runDirect(ctx context.Context, vpcAPI activities.VPCAPI, inputs []workflows.NetworkChangeInput, inflight int, pause time.Duration) (loadResult, error) {
+	out := make([]outcome, len(inputs))
+	sem := make(chan struct{}, max(1, inflight))
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for i, in := range inputs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			o := outcome{id: in.RouterInterfaceId, start: time.Now()}
+			o.err = directChange(ctx, vpcAPI, in, pause)
+			o.end = time.Now()
+			out[i] = o
+		}()
+	}
+	wg.Wait()
+	res := loadResult{outcomes: out, elapsed: time.Since(begin)}
+	var errs []string
+	for _, o := range res.failed() {
+		errs = append(errs, o.id+": "+o.err.Error())
+	}
+	if len(errs) > 0 {
+		return res, fmt.Errorf("direct baseline: %d changes failed: %s", len(errs), strings.Join(errs[:min(3, len(errs))], "; "))
+	}
+	return res, nil
+}

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/grpc"
+
+	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/devserver"
+	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+// stack is the embedded Temporal server the whole run shares.
+type stack struct {
+	temporal *devserver.Server
+	dbDesc   string // "in memory" or the SQLite file
+	logger   *slog.Logger
+}
+
+func startStack(ctx context.Context, db, dir string, logger *slog.Logger) (*stack, error) {
+	opts := devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributeTypes(), Logger: logger}
+	desc := "in memory (SQLite shared-cache :memory:)"
+	if db == "file" {
+		opts.DBFile = filepath.Join(dir, "temporal.db")
+		desc = "SQLite file " + opts.DBFile + " (WAL, synchronous=normal)"
+	}
+	srv, err := devserver.Start(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &stack{temporal: srv, dbDesc: desc, logger: logger}, nil
+}
+
+func (s *stack) stop() { _ = s.temporal.Stop() }
+
+// rpcCounter counts the gRPC calls a client makes, by method name; the
+// heartbeats that reach the server (billable) are RecordActivityTaskHeartbeat.
+type rpcCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func newRPCCounter() *rpcCounter { return &rpcCounter{counts: map[string]int{}} }
+
+func (c *rpcCounter) interceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
+	invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	name := method[strings.LastIndex(method, "/")+1:]
+	c.mu.Lock()
+	c.counts[name]++
+	c.mu.Unlock()
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+func (c *rpcCounter) get(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[name]
+}
+
+func (c *rpcCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// dial connects a client whose RPCs are counted by counter (nil: none).
+func (s *stack) dial(ctx context.Context, counter *rpcCounter) (client.Client, error) {
+	opts := client.Options{
+		HostPort:  s.temporal.FrontendHostPort(),
+		Namespace: s.temporal.Namespace(),
+		Logger:    sdklog.NewStructuredLogger(s.logger),
+	}
+	if counter != nil {
+		opts.ConnectionOptions.DialOptions = []grpc.DialOption{grpc.WithChainUnaryInterceptor(counter.interceptor)}
+	}
+	return client.DialContext(ctx, opts)
+}
+
+// tuning is the worker options a run varies; the zero value is the SDK's
+// defaults, which is what internal/workerapp runs with.
+type tuning struct {
+	Name               string `json:"name"`
+	WorkflowPollers    int    `json:"workflowPollers,omitempty"`
+	ActivityPollers    int    `json:"activityPollers,omitempty"`
+	WorkflowTaskSlots  int    `json:"workflowTaskSlots,omitempty"`
+	ActivitySlots      int    `json:"activitySlots,omitempty"`
+	DisableEager       bool   `json:"disableEager,omitempty"`
+}
+
+func (t tuning) options() worker.Options {
+	return worker.Options{
+		MaxConcurrentWorkflowTaskPollers:       t.WorkflowPollers,
+		MaxConcurrentActivityTaskPollers:       t.ActivityPollers,
+		MaxConcurrentWorkflowTaskExecutionSize: t.WorkflowTaskSlots,
+		MaxConcurrentActivityExecutionSize:     t.ActivitySlots,
+		DisableEagerActivities:                 t.DisableEager,
+	}
+}
+
+func (t tuning) String() string {
+	var parts []string
+	if t.WorkflowPollers > 0 {
+		parts = append(parts, fmt.Sprintf("workflow pollers %d", t.WorkflowPollers))
+	}
+	if t.ActivityPollers > 0 {
+		parts = append(parts, fmt.Sprintf("activity pollers %d", t.ActivityPollers))
+	}
+	if t.WorkflowTaskSlots > 0 {
+		parts = append(parts, fmt.Sprintf("workflow task slots %d", t.WorkflowTaskSlots))
+	}
+	if t.ActivitySlots > 0 {
+		parts = append(parts, fmt.Sprintf("activity slots %d", t.ActivitySlots))
+	}
+	if t.DisableEager {
+		parts = append(parts, "eager activities off")
+	}
+	if len(parts) == 0 {
+		return "SDK defaults (2 workflow + 2 activity pollers, 1000 slots each, eager activities on)"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// benchWorker is an in-process worker on its own task queue, with its own
+// client (so its RPCs are counted apart from the load generator's).
+type benchWorker struct {
+	queue  string
+	client client.Client
+	rpcs   *rpcCounter
+	acts   *activities.CloudActivities
+	w      worker.Worker
+}
+
+// startWorker registers vpcflow's workflows and activities (acts) and the
+// bench's no-op chain on queue.
+func (s *stack) startWorker(ctx context.Context, queue string, acts *activities.CloudActivities, t tuning) (*benchWorker, error) {
+	rpcs := newRPCCounter()
+	c, err := s.dial(ctx, rpcs)
+	if err != nil {
+		return nil, err
+	}
+	w := worker.New(c, queue, t.options())
+	workflows.Register(w, acts)
+	registerChain(w)
+	if err := w.Start(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("worker on %s: %w", queue, err)
+	}
+	return &benchWorker{queue: queue, client: c, rpcs: rpcs, acts: acts, w: w}, nil
+}
+
+func (b *benchWorker) stop() {
+	b.w.Stop()
+	b.client.Close()
+}
+
+// sim is one cloudsim instance served over HTTP on a free loopback port,
+// behind a small front that records when each ConnectRouterInterface was
+// processed and can hold its response back (connectDelay), so that the wait
+// that follows starts a chosen time after the cloud's transition began.
+type sim struct {
+	srv  *cloudsim.Server
+	url  string
+	http *http.Server
+
+	connectDelay func(routerInterfaceID string) time.Duration // nil: none
+	mu           sync.Mutex
+	connected    map[string]time.Time // RouterInterfaceId -> just before cloudsim processed the connect
+	requests     atomic.Int64
+}
+
+func startSim(fixture *cloudsim.Fixture, clock cloudsim.Clock) (*sim, error) {
+	srv, err := cloudsim.New(cloudsim.Options{Fixture: fixture, Clock: clock, Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &sim{srv: srv, url: "http://" + ln.Addr().String(), connected: map[string]time.Time{}}
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "bench: cloudsim:", err)
+		}
+	}()
+	return s, nil
+}
+
+func (s *sim) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.http.Shutdown(ctx)
+}
+
+// ServeHTTP passes every request to cloudsim; a ConnectRouterInterface is
+// timed, and its answer held back by connectDelay.
+func (s *sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	action, id := alibabaActionOf(r)
+	if action != "ConnectRouterInterface" {
+		s.srv.ServeHTTP(w, r)
+		return
+	}
+	rec := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
+	t0 := time.Now()
+	s.srv.ServeHTTP(rec, r)
+	if rec.status == http.StatusOK {
+		s.mu.Lock()
+		if _, seen := s.connected[id]; !seen {
+			s.connected[id] = t0
+		}
+		s.mu.Unlock()
+	}
+	if s.connectDelay != nil {
+		time.Sleep(s.connectDelay(id))
+	}
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(rec.body.Bytes())
+}
+
+func (s *sim) connectedAt(id string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.connected[id]
+	return t, ok
+}
+
+// alibabaActionOf reads Action and RouterInterfaceId from the query and the
+// form body, leaving the body readable for cloudsim.
+func alibabaActionOf(r *http.Request) (action, routerInterfaceID string) {
+	q := r.URL.Query()
+	action, routerInterfaceID = q.Get("Action"), q.Get("RouterInterfaceId")
+	if action != "" && action != "ConnectRouterInterface" {
+		return action, ""
+	}
+	if r.Body != nil && r.Method == http.MethodPost {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		_ = r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err == nil {
+			if form, err := url.ParseQuery(string(body)); err == nil {
+				if action == "" {
+					action = form.Get("Action")
+				}
+				if routerInterfaceID == "" {
+					routerInterfaceID = form.Get("RouterInterfaceId")
+				}
+			}
+		}
+	}
+	return action, routerInterfaceID
+}
+
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header         { return b.header }
+func (b *bufferedResponse) WriteHeader(status int)      { b.status = status }
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+// simActivities builds vpcflow's activities against a cloudsim, paced by poll.
+func simActivities(s *sim, poll activities.PollSchedule) (*activities.CloudActivities, error) {
+	acts, err := simclients.Activities(s.url)
+	if err != nil {
+		return nil, err
+	}
+	acts.Poll = poll
+	return acts, nil
+}

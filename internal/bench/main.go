@@ -1,0 +1,225 @@
+// Command bench measures vpcflow against the engine's ceiling and a
+// direct-SDK baseline, on the embedded Temporal server (internal/devserver)
+// and cloudsim, in one process (the footprint section runs the worker binary
+// as its own process). See docs/benchmarks.md for what it reports and the
+// numbers of a full run.
+//
+//	go run ./internal/bench                 # full run, a few minutes
+//	go run ./internal/bench -quick          # under a minute: what CI may run
+//	go run ./internal/bench -tune           # also compare worker options
+//	go run ./internal/bench -out report.md  # or .json
+//	go run ./internal/bench -cpuprofile cpu.out -memprofile mem.out
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // -pprof serves /debug/pprof
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is one run's settings.
+type config struct {
+	Quick      bool          `json:"quick"`
+	Workflows  int           `json:"workflows"`
+	Inflight   int           `json:"inflight"`
+	Serial     int           `json:"serial"` // one-at-a-time runs for the overhead
+	DB         string        `json:"db"`     // "file" or "memory"
+	SharedVpn  bool          `json:"sharedVpn"`
+	Lag        bool          `json:"lag"`
+	LagDelays  []string      `json:"lagDelays"`
+	LagN       int           `json:"lagN"`
+	LagJitter  float64       `json:"lagJitter"`
+	WaitShort  time.Duration `json:"waitShort"` // history events must not grow from
+	WaitLong   time.Duration `json:"waitLong"`  // a short wait to a long one
+	WaitN      int           `json:"waitN"`
+	WaitSpeed  float64       `json:"waitClockSpeed"` // cloudsim clock speed for those waits; 1 = real time
+	Footprint  bool          `json:"footprint"`
+	Waiting    []int         `json:"footprintWaiting"`
+	FootWindow time.Duration `json:"footprintWindow"`
+	FootImm    int           `json:"footprintImmediate"`
+	WorkerBin  string        `json:"-"`
+	Tune       bool          `json:"tune"`
+	CPUProfile string        `json:"-"`
+	MemProfile string        `json:"-"`
+	Dir        string        `json:"-"` // scratch directory; "" makes a temporary one
+	Log        io.Writer     `json:"-"` // progress lines
+}
+
+func fullConfig() config {
+	return config{Workflows: 500, Inflight: 100, Serial: 20, DB: "file",
+		Lag: true, LagDelays: []string{"5s", "30s"}, LagN: 40, LagJitter: 0.05,
+		WaitShort: 5 * time.Second, WaitLong: 60 * time.Second, WaitN: 10, WaitSpeed: 1,
+		Footprint: true, Waiting: []int{100, 1000}, FootWindow: 20 * time.Second, FootImm: 500}
+}
+
+// quickConfig is the CI mode: the same sections, small, in under a minute.
+func quickConfig() config {
+	return config{Quick: true, Workflows: 40, Inflight: 10, Serial: 3, DB: "memory",
+		Lag: true, LagDelays: []string{"1s", "3s"}, LagN: 4, LagJitter: 0.05,
+		WaitShort: 5 * time.Second, WaitLong: 60 * time.Second, WaitN: 2, WaitSpeed: 20}
+}
+
+func main() {
+	quick := flag.Bool("quick", false, "small run for CI (under a minute): 40 workflows, 10 in flight, short waits, no footprint")
+	workflowsN := flag.Int("workflows", 0, "NetworkChange workflows in the throughput run (default 500, quick 40)")
+	inflight := flag.Int("inflight", 0, "workflows in flight (default 100, quick 10)")
+	db := flag.String("db", "", `Temporal persistence: "file" (a temporary SQLite file, as the dev stack runs; default) or "memory" (quick's default)`)
+	lag := flag.Bool("lag", true, "measure detection lag (about 70 s in a full run)")
+	footprint := flag.Bool("footprint", true, "measure the worker process's RSS and CPU (full run only unless set explicitly)")
+	workerBin := flag.String("worker-bin", "", "prebuilt worker binary for the footprint (default: go build ./worker)")
+	tune := flag.Bool("tune", false, "also compare worker options, local activities and upserts (a few minutes more)")
+	sharedVpn := flag.Bool("shared-vpn", false, "verify every change on the default fixture's one VPN connection (reads page through all published routes)")
+	lagN := flag.Int("lag-n", 0, "workflows per schedule, delay and round in the lag run (default 40, quick 4)")
+	lagJitter := flag.Float64("lag-jitter", 0, "the flip comes delay*(1 +/- jitter) after the wait starts (default 0.05)")
+	out := flag.String("out", "", "write the report to this file: .json for JSON, anything else Markdown")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput run (server, worker, cloudsim and load in one process)")
+	memProfile := flag.String("memprofile", "", "write a heap profile after the throughput run")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060) while running")
+	flag.Parse()
+
+	cfg := fullConfig()
+	if *quick {
+		cfg = quickConfig()
+	}
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *workflowsN > 0 {
+		cfg.Workflows = *workflowsN
+	}
+	if *inflight > 0 {
+		cfg.Inflight = *inflight
+	}
+	if *db != "" {
+		cfg.DB = *db
+	}
+	if set["lag"] {
+		cfg.Lag = *lag
+	}
+	if set["footprint"] || !*quick {
+		cfg.Footprint = *footprint
+		if cfg.Footprint && len(cfg.Waiting) == 0 {
+			cfg.Waiting, cfg.FootWindow, cfg.FootImm = []int{10, 50}, 5*time.Second, 20
+		}
+	}
+	if *lagN > 0 {
+		cfg.LagN = *lagN
+	}
+	if *lagJitter > 0 {
+		cfg.LagJitter = *lagJitter
+	}
+	cfg.WorkerBin, cfg.Tune, cfg.SharedVpn = *workerBin, *tune, *sharedVpn
+	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
+	cfg.Log = os.Stderr
+	if cfg.DB != "file" && cfg.DB != "memory" {
+		fmt.Fprintf(os.Stderr, "bench: -db must be file or memory, not %q\n", cfg.DB)
+		os.Exit(2)
+	}
+	if *pprofAddr != "" {
+		go func() {
+			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
+				fmt.Fprintln(os.Stderr, "bench: pprof:", err)
+			}
+		}()
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	rep, err := run(ctx, cfg)
+	if rep != nil {
+		md := rep.markdown()
+		fmt.Print(md)
+		if *out != "" {
+			if werr := writeReport(*out, rep, md); werr != nil {
+				fmt.Fprintln(os.Stderr, "bench:", werr)
+				os.Exit(1)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func writeReport(path string, rep *report, md string) error {
+	if strings.HasSuffix(path, ".json") {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, append(b, '\n'), 0o644)
+	}
+	return os.WriteFile(path, []byte(md), 0o644)
+}
+
+// run runs every section cfg asks for and returns the report, complete or
+// as far as it got.
+func run(ctx context.Context, cfg config) (*report, error) {
+	logf := func(format string, args ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, "bench: "+format+"\n", args...)
+		}
+	}
+	progress := func(s string) { logf("%s", s) }
+	dir := cfg.Dir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "vpcflow-bench-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+	}
+	began := time.Now()
+	rep := &report{Config: cfg, Machine: describeMachine(), Started: began.UTC()}
+	rep.Command = "go run ./internal/bench " + strings.Join(os.Args[1:], " ")
+	if filepath.Base(os.Args[0]) == "bench.test" {
+		rep.Command = "go test ./internal/bench (quick mode)"
+	}
+
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	t0 := time.Now()
+	st, err := startStack(ctx, cfg.DB, dir, quiet)
+	if err != nil {
+		return rep, err
+	}
+	defer st.stop()
+	rep.DB = st.dbDesc
+	rep.ServerStartup = time.Since(t0)
+	logf("Temporal server up in %s (%s)", rep.ServerStartup.Round(time.Millisecond), st.dbDesc)
+
+	if err := runCore(ctx, st, cfg, rep, logf); err != nil {
+		return rep, err
+	}
+	if cfg.Lag || cfg.WaitN > 0 {
+		if err := runWaits(ctx, st, cfg, rep, progress); err != nil {
+			return rep, err
+		}
+	}
+	if cfg.Footprint {
+		rows, err := runFootprint(ctx, st, footprintConfig{immediate: cfg.FootImm, waiting: cfg.Waiting, window: cfg.FootWindow,
+			workerBin: cfg.WorkerBin}, dir, progress)
+		rep.Footprint = rows
+		if err != nil {
+			return rep, err
+		}
+	}
+	if cfg.Tune {
+		if err := runTuning(ctx, st, cfg, rep, logf); err != nil {
+			return rep, err
+		}
+	}
+	rep.Elapsed = time.Since(began)
+	logf("done in %s", rep.Elapsed.Round(time.Second))
+	return rep, nil
+}

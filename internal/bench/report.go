@@ -1,0 +1,177 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// report is everything one run measured.
+type report struct {
+	Command       string        `json:"command"`
+	Config        config        `json:"config"`
+	Machine       machine       `json:"machine"`
+	Started       time.Time     `json:"started"`
+	Elapsed       time.Duration `json:"elapsed"`
+	DB            string        `json:"db"`
+	ServerStartup time.Duration `json:"serverStartup"`
+
+	ChainActivities      int                `json:"chainActivities"`
+	Throughput           runStats           `json:"throughput"`
+	Ceiling              runStats           `json:"ceiling"`
+	Ratio                float64            `json:"ratio"`
+	Serial               runStats           `json:"serial"`
+	DirectSerial         runStats           `json:"directSerial"`
+	DirectConcurrent     runStats           `json:"directConcurrent"`
+	DirectCallsPerChange float64            `json:"directCallsPerChange"`
+	OverheadPerWorkflow  time.Duration      `json:"overheadPerWorkflow"`
+	Cost                 costSummary        `json:"cost"`
+	CeilingCost          costSummary        `json:"ceilingCost"`
+	CallsPerWorkflow     map[string]float64 `json:"callsPerWorkflow"`
+	Waits                []waitCost         `json:"waits"`
+	Lag                  []lagRow           `json:"lag"`
+	Footprint            []footprintRow     `json:"footprint"`
+	Tuning               []tuneRow          `json:"tuning"`
+}
+
+type machine struct {
+	NProc     int    `json:"nproc"`
+	CPU       string `json:"cpu"`
+	MemTotal  string `json:"memTotal"`
+	GoVersion string `json:"go"`
+	OS        string `json:"os"`
+}
+
+func describeMachine() machine {
+	m := machine{NProc: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				m.MemTotal = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+			}
+		}
+	}
+	return m
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+// markdown renders the report as the tables docs/benchmarks.md shows.
+func (r *report) markdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("## vpcflow benchmark\n\n")
+	p("`%s` on %d × %s, %s, %s %s; Temporal %s; server up in %s; run took %s.\n\n",
+		r.Command, r.Machine.NProc, r.Machine.CPU, r.Machine.MemTotal, r.Machine.GoVersion, r.Machine.OS, r.DB,
+		r.ServerStartup.Round(time.Millisecond), r.Elapsed.Round(time.Second))
+
+	if r.Throughput.N > 0 {
+		p("### Throughput and latency (%d workflows, %d in flight, transitions immediate)\n\n", r.Throughput.N, r.Throughput.Inflight)
+		p("| run | workflows/s | p50 | p99 | CPU per workflow (whole process) |\n|---|---|---|---|---|\n")
+		for _, s := range []runStats{r.Throughput, r.Ceiling, r.DirectConcurrent} {
+			if s.N > 0 {
+				p("| %s | %.1f | %s | %s | %s |\n", s.Name, s.PerSecond, ms(s.P50), ms(s.P99), ms(s.CPUPerUnit))
+			}
+		}
+		p("\n**vpcflow / ceiling: %.2f** (target ≥ 0.85). The ceiling chain has %d no-op activities, as many as a NetworkChange history schedules.\n\n",
+			r.Ratio, r.ChainActivities)
+		p("### Orchestration overhead (one change at a time, %d each)\n\n", r.Serial.N)
+		p("| run | p50 | p99 |\n|---|---|---|\n")
+		for _, s := range []runStats{r.Serial, r.DirectSerial} {
+			p("| %s | %s | %s |\n", s.Name, ms(s.P50), ms(s.P99))
+		}
+		p("\n**Overhead per workflow: %s** (p50 vpcflow − p50 direct; both include the verify's 1 s pause between its two reads).\n\n", ms(r.OverheadPerWorkflow))
+
+		p("### Cost per workflow\n\n")
+		p("| | per NetworkChange | per ceiling chain |\n|---|---|---|\n")
+		p("| history events | %.1f (min %d, max %d) | %.1f |\n", r.Cost.EventsMean, r.Cost.EventsMin, r.Cost.EventsMax, r.CeilingCost.EventsMean)
+		p("| billable actions | %.2f | %.2f |\n", r.Cost.ActionsMean, r.CeilingCost.ActionsMean)
+		p("| cloud API calls | %.2f (direct baseline: %.2f) | 0 |\n\n", sumCalls(r.CallsPerWorkflow), r.DirectCallsPerChange)
+		p("Billable actions: %s.\n\n", r.Cost.actionsBreakdown())
+		p("Cloud calls by action: %s.\n\n", callList(r.CallsPerWorkflow))
+		p("History events by type: %s.\n\n", r.Cost.eventTypes())
+	}
+
+	if len(r.Waits) > 0 {
+		p("### History against wait length (NetworkChange, connect taking the time shown)\n\n")
+		p("| connect takes | cloudsim clock | events | billable actions | heartbeats reaching the server | DescribeRouterInterfaces | p50 latency |\n|---|---|---|---|---|---|---|\n")
+		for _, w := range r.Waits {
+			p("| %s | ×%g | %.1f (min %d, max %d) | %.2f | %.2f | %.1f | %s |\n", w.Wait, w.ClockSpeed, w.Cost.EventsMean, w.Cost.EventsMin, w.Cost.EventsMax,
+				w.Cost.ActionsMean, float64(w.Cost.Heartbeats)/float64(max(1, w.Cost.Workflows)),
+				w.Calls["DescribeRouterInterfaces"], secs(w.Latency))
+		}
+		p("\n")
+	}
+
+	if len(r.Lag) > 0 {
+		p("### Detection lag (ConnectRouterInterface; Active %s ± %.0f%% after the wait starts)\n\n", r.Config.LagDelays, 100*r.Config.LagJitter)
+		p("| Active after | schedule | round | n | lag p50 | lag p99 | lag max | Describe calls (mean) | max |\n|---|---|---|---|---|---|---|---|---|\n")
+		rows := append([]lagRow(nil), r.Lag...)
+		sort.SliceStable(rows, func(i, j int) bool {
+			if rows[i].Delay != rows[j].Delay {
+				return rows[i].Delay < rows[j].Delay
+			}
+			return false
+		})
+		for _, l := range rows {
+			p("| %s | %s | %s | %d | %s | %s | %s | %.1f | %d |\n", l.Delay, l.Schedule, l.Round, l.N-l.Failed,
+				ms(l.LagP50), ms(l.LagP99), ms(l.LagMax), l.CallsAvg, l.CallsMax)
+		}
+		p("\n")
+	}
+
+	if len(r.Footprint) > 0 {
+		p("### Worker footprint (`go build ./worker`, its own process, non-dev mode)\n\n")
+		p("| phase | workflows | RSS | peak RSS (VmHWM) | CPU | CPU per workflow | CPU s per s while waiting | Describe/s |\n|---|---|---|---|---|---|---|---|\n")
+		for _, f := range r.Footprint {
+			p("| %s | %d | %s | %s | %s | %s | %.3f | %.1f |\n", f.Phase, f.Workflows, mib(f.RSS), mib(f.HWM), secs(f.CPU),
+				ms(f.CPUPerWf), f.CPUPerSec, f.DescribeRPS)
+		}
+		p("\n")
+	}
+
+	if len(r.Tuning) > 0 {
+		p("### Worker options and workflow shape\n\n")
+		p("| variant | vpcflow wf/s | p50 | p99 | ceiling wf/s | ratio | events | billable actions |\n|---|---|---|---|---|---|---|---|\n")
+		for _, t := range r.Tuning {
+			p("| %s | %.1f | %s | %s | %.1f (%s) | %.2f | %.1f | %.2f |\n", t.Name, t.Vpcflow.PerSecond, ms(t.Vpcflow.P50), ms(t.Vpcflow.P99),
+				t.Ceiling.PerSecond, t.Chain, t.Ratio, t.Events, t.Actions)
+		}
+		p("\n")
+	}
+	return b.String()
+}
+
+func sumCalls(m map[string]float64) float64 {
+	t := 0.0
+	for _, v := range m {
+		t += v
+	}
+	return t
+}
+
+func callList(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %.2f", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
