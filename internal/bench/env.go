@@ -102,12 +102,12 @@ func (s *stack) dial(ctx context.Context, counter *rpcCounter) (client.Client, e
 // tuning is the worker options a run varies; the zero value is the SDK's
 // defaults, which is what internal/workerapp runs with.
 type tuning struct {
-	Name               string `json:"name"`
-	WorkflowPollers    int    `json:"workflowPollers,omitempty"`
-	ActivityPollers    int    `json:"activityPollers,omitempty"`
-	WorkflowTaskSlots  int    `json:"workflowTaskSlots,omitempty"`
-	ActivitySlots      int    `json:"activitySlots,omitempty"`
-	DisableEager       bool   `json:"disableEager,omitempty"`
+	Name              string `json:"name"`
+	WorkflowPollers   int    `json:"workflowPollers,omitempty"`
+	ActivityPollers   int    `json:"activityPollers,omitempty"`
+	WorkflowTaskSlots int    `json:"workflowTaskSlots,omitempty"`
+	ActivitySlots     int    `json:"activitySlots,omitempty"`
+	DisableEager      bool   `json:"disableEager,omitempty"`
 }
 
 func (t tuning) options() worker.Options {
