@@ -300,7 +300,7 @@ func startWorkflow(ctx context.Context, t *testing.T, c client.Client, id, workf
 }
 
 func terminateIfRunning(c client.Client, id, runID string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	desc, err := c.DescribeWorkflowExecution(ctx, id, runID)
 	if err == nil && desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
