@@ -36,6 +36,10 @@ type CloudActivities struct {
 	// Poll paces the waits (router interface Active, routes on the VPN
 	// connection, endpoints accepted). The zero value is DefaultPollSchedule.
 	Poll PollSchedule
+
+	// waits remembers when recent waits of each kind saw their target, so
+	// the next one polls around that time (poll_learn.go).
+	waits waitMemory
 }
 
 // CallTrace is what every activity result reports about its cloud calls: the

@@ -134,7 +134,7 @@ var routerInterfaceWaitStates = map[string]struct {
 func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in WaitRouterInterfaceActiveInput) (RouterInterface, error) {
 	what := "router interface " + in.RouterInterfaceId + " to become Active"
 	var last RouterInterface
-	p, err := a.Poll.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		ri, err := a.describeRouterInterface(ctx, in.RouterInterfaceRef)
 		if err != nil {
 			return false, err

@@ -78,7 +78,7 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 	}
 	what := fmt.Sprintf("%d routes to reach VPN connection %s", len(in.ExpectedRoutes), in.VpnConnectionId)
 	var seen []VpnRoute
-	p, err := a.Poll.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		routes, requestID, err := a.vpnRoutes(ctx, in, p.Polls)
 		if err != nil {
 			return false, err

@@ -130,7 +130,7 @@ type WaitEndpointsAcceptedInput struct {
 func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndpointsAcceptedInput) (EndpointConnections, error) {
 	what := fmt.Sprintf("endpoint connections %s of gateway %s to be accepted", strings.Join(in.EndpointIds, ", "), in.InstanceId)
 	var last EndpointConnections
-	p, err := a.Poll.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		all, err := a.listEndpointConnections(ctx, ListEndpointConnectionsInput{InstanceId: in.InstanceId})
 		if err != nil {
 			return false, err

@@ -9,22 +9,31 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// PollSchedule paces a wait: the first poll follows the first read after
-// First, each later pause grows by Factor up to Max. Starting fast catches
-// quick transitions; backing off keeps a long wait from spending the
-// account's API quota.
+// PollSchedule paces a wait. Without history it is a backoff: the first
+// poll follows the first read after First, each later pause grows by Factor
+// up to Max; starting fast catches quick transitions, backing off keeps a
+// long wait from spending the account's API quota. Once the worker has seen
+// waits of the same kind end (poll_learn.go), it polls sparsely (pauses up
+// to Max) until the window in which they ended, every First inside it, and
+// backs off from First again after it. Max also bounds every pause, so a
+// wait heartbeats at least that often once it heartbeats at all.
 type PollSchedule struct {
 	First  time.Duration `json:"First"`
 	Max    time.Duration `json:"Max"`
 	Factor float64       `json:"Factor"`
+	// Static turns the learning off: every wait follows the backoff alone.
+	Static bool `json:"Static,omitempty"`
 }
 
-// DefaultPollSchedule polls after 1 s, then backs off by 1.5x to every 10 s.
+// DefaultPollSchedule polls after 1 s, then backs off by 1.5x to every 10 s,
+// and learns from the waits it sees.
 var DefaultPollSchedule = PollSchedule{First: time.Second, Max: 10 * time.Second, Factor: 1.5}
 
 func (s PollSchedule) orDefault() PollSchedule {
 	if s.First <= 0 || s.Max <= 0 || s.Factor < 1 {
-		return DefaultPollSchedule
+		d := DefaultPollSchedule
+		d.Static = s.Static
+		return d
 	}
 	return s
 }
@@ -34,6 +43,39 @@ func (s PollSchedule) after(pause time.Duration) time.Duration {
 		return s.First
 	}
 	return min(time.Duration(float64(pause)*s.Factor), s.Max)
+}
+
+// pauseAfterMiss is how long to wait before the next read when the read
+// that just ended, elapsed after the wait was scheduled, did not see the
+// target. w is where recent waits of the kind saw theirs (known says whether
+// there are any); p.Pause carries the backoff from one read to the next.
+//
+//   - Nothing known: the backoff (First, then xFactor up to Max).
+//   - Before the window: evenly spaced pauses of at most Max that land on
+//     the window's start.
+//   - Inside the window (which reaches First/2 past the latest sighting):
+//     every First, or every width/maxDenseReads if the window is wider than
+//     maxDenseReads*First, never more than Max.
+//   - After it (the target is late): the backoff again, from that pace.
+func (s PollSchedule) pauseAfterMiss(elapsed time.Duration, p *PollProgress, w flipWindow, known bool) time.Duration {
+	if !known {
+		p.Pause = s.after(p.Pause)
+		return p.Pause
+	}
+	end := w.to + s.First/2
+	pace := min(max(s.First, (end-w.from)/maxDenseReads), s.Max)
+	switch {
+	case elapsed+pace/2 < w.from:
+		remaining := w.from - elapsed
+		reads := (remaining + s.Max - 1) / s.Max
+		return remaining / reads
+	case elapsed < end:
+		p.Pause = pace
+		return pace
+	default:
+		p.Pause = s.after(p.Pause)
+		return p.Pause
+	}
 }
 
 // WaitTimeoutType is the ApplicationError type of a wait that reached its
@@ -55,6 +97,10 @@ type PollProgress struct {
 	LastRequestId      string        `json:"LastRequestId"`
 	ConsecutiveMatches int           `json:"ConsecutiveMatches,omitempty"`
 	RequestIds         []string      `json:"RequestIds,omitempty"`
+	// Missed is when, after the wait was scheduled, the last read that did
+	// not see the target was made: with the read that sees it, it tells the
+	// worker when this kind of wait ends.
+	Missed time.Duration `json:"Missed,omitempty"`
 }
 
 // maxTracedRequestIds bounds the RequestIds a wait keeps: the first few and
@@ -76,32 +122,84 @@ func (p *PollProgress) observe(state, requestID string) {
 // it if it is retryable, and the next attempt resumes from the heartbeat.
 type pollCheck func(ctx context.Context, p *PollProgress) (done bool, err error)
 
-// poll runs check until it is done, fails, or the deadline passes, heartbeating
-// after every read. The whole wait is one activity, so the workflow history
-// does not grow with the wait's length.
-func (s PollSchedule) poll(ctx context.Context, deadline time.Time, what string, check pollCheck) (PollProgress, error) {
-	s = s.orDefault()
+// learned is what a wait that saw its target at seen, after a miss at
+// missed, teaches. A target seen at the start of the window, or before it,
+// came earlier than recent waits' did, but the sparse read before missed it
+// by up to Max: it is taken to have come 2*First before it was seen, so one
+// early wait moves the window a little instead of widening it to the
+// sparse read for the next rememberedWaits waits (if targets come earlier
+// for good, each wait moves it again).
+func (s PollSchedule) learned(missed, seen time.Duration, w flipWindow, known bool) flip {
+	if known && seen < w.from+s.First {
+		missed = max(missed, seen-2*s.First)
+	}
+	return flip{missed: missed, seen: seen}
+}
+
+// poll runs check until it is done, fails, or the deadline passes, paced by
+// a.Poll and what the worker learned from earlier waits of the same kind
+// (the activity type). The whole wait is one activity, so the workflow
+// history does not grow with the wait's length.
+//
+// A wait heartbeats its progress once it has run for a third of its
+// heartbeat timeout, and after every read from then on (the SDK sends at most
+// one heartbeat per 80% of the timeout to the server). A wait that ends
+// sooner sends none: a heartbeat that reaches the server is a billable
+// Temporal Cloud action, and a worker lost that early is detected by the
+// heartbeat timeout all the same. The rule keeps heartbeats less than the
+// timeout apart: the one before the first pause that would end past a third
+// of the timeout is sent, and pauses never exceed Max.
+func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what string, check pollCheck) (PollProgress, error) {
+	s := a.Poll.orDefault()
+	info := activity.GetInfo(ctx)
 	var p PollProgress
 	if activity.HasHeartbeatDetails(ctx) {
 		// A detail that does not decode (an older worker's) only costs the resume.
 		_ = activity.GetHeartbeatDetails(ctx, &p)
 	}
+	start := time.Now()
+	// Times are measured from when the workflow scheduled the wait (the same
+	// for every attempt), or from this attempt's start if that is unknown.
+	scheduled := info.ScheduledTime
+	if scheduled.IsZero() || scheduled.After(start) {
+		scheduled = start
+	}
+	kind := info.ActivityType.Name
+	memory := &a.waits
+	if s.Static {
+		memory = nil
+	}
+	quiet := info.HeartbeatTimeout / 3
+	var window flipWindow
+	var known bool
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
 	for {
+		readAt := time.Since(scheduled)
 		done, err := check(ctx, &p)
 		p.Polls++
-		activity.RecordHeartbeat(ctx, p)
-		if err != nil || done {
+		if err != nil {
+			activity.RecordHeartbeat(ctx, p)
 			return p, err
 		}
+		if done {
+			if memory != nil && p.Missed > 0 {
+				memory.record(kind, s.learned(p.Missed, readAt, window, known))
+			}
+			return p, nil
+		}
+		p.Missed = readAt
 		now := time.Now()
 		if !now.Before(deadline) {
 			return p, waitTimeout(what, deadline, p)
 		}
-		p.Pause = s.after(p.Pause)
-		timer.Reset(min(p.Pause, deadline.Sub(now)))
+		window, known = memory.window(kind)
+		pause := s.pauseAfterMiss(now.Sub(scheduled), &p, window, known)
+		if quiet <= 0 || now.Sub(start)+pause >= quiet {
+			activity.RecordHeartbeat(ctx, p)
+		}
+		timer.Reset(min(pause, deadline.Sub(now)))
 		select {
 		case <-ctx.Done():
 			return p, ctx.Err()

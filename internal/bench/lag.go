@@ -230,5 +230,5 @@ func lagOf(ctx context.Context, w *benchWorker, s *sim, res loadResult, cloudDel
 // staticSchedule is a schedule that does not learn: First, then growing by
 // Factor up to Max.
 func staticSchedule(first, maxPause time.Duration, factor float64) activities.PollSchedule {
-	return activities.PollSchedule{First: first, Max: maxPause, Factor: factor}
+	return activities.PollSchedule{First: first, Max: maxPause, Factor: factor, Static: true}
 }

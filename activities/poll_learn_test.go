@@ -1,0 +1,243 @@
+package activities
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+)
+
+func TestWaitMemoryKeepsTheRecentFlipsOfEachKind(t *testing.T) {
+	var m waitMemory
+	_, known := m.window("WaitRouterInterfaceActive")
+	assert.False(t, known, "nothing remembered yet")
+
+	m.record("WaitRouterInterfaceActive", flip{missed: 29 * time.Second, seen: 30 * time.Second})
+	m.record("WaitRouterInterfaceActive", flip{missed: 27 * time.Second, seen: 28 * time.Second})
+	m.record("WaitVpnRoutes", flip{missed: 4 * time.Second, seen: 5 * time.Second})
+	w, known := m.window("WaitRouterInterfaceActive")
+	require.True(t, known)
+	assert.Equal(t, flipWindow{from: 27 * time.Second, to: 30 * time.Second}, w)
+	w, _ = m.window("WaitVpnRoutes")
+	assert.Equal(t, flipWindow{from: 4 * time.Second, to: 5 * time.Second}, w, "kinds are apart")
+
+	// An early outlier is forgotten after rememberedWaits later waits.
+	m.record("WaitRouterInterfaceActive", flip{missed: time.Second, seen: 2 * time.Second})
+	w, _ = m.window("WaitRouterInterfaceActive")
+	assert.Equal(t, time.Second, w.from)
+	for range rememberedWaits {
+		m.record("WaitRouterInterfaceActive", flip{missed: 29 * time.Second, seen: 30 * time.Second})
+	}
+	w, _ = m.window("WaitRouterInterfaceActive")
+	assert.Equal(t, flipWindow{from: 29 * time.Second, to: 30 * time.Second}, w)
+
+	// Nonsense is not remembered.
+	m.record("x", flip{missed: 2 * time.Second, seen: time.Second})
+	m.record("x", flip{})
+	_, known = m.window("x")
+	assert.False(t, known)
+}
+
+func TestWaitMemoryIsSafeForConcurrentUse(t *testing.T) {
+	var m waitMemory
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				kind := fmt.Sprint("kind", i%3)
+				m.record(kind, flip{missed: time.Duration(g) * time.Second, seen: time.Duration(g+1) * time.Second})
+				m.window(kind)
+			}
+		}()
+	}
+	wg.Wait()
+	w, known := m.window("kind0")
+	require.True(t, known)
+	assert.GreaterOrEqual(t, w.from, time.Duration(0))
+	assert.LessOrEqual(t, w.to, 8*time.Second)
+}
+
+// simulate plays a wait against a target that appears at flipAt: it returns
+// when each read was made, with every read taking no time.
+func simulate(s PollSchedule, w flipWindow, known bool, flipAt, limit time.Duration) []time.Duration {
+	var p PollProgress
+	reads := []time.Duration{0}
+	for at := time.Duration(0); at < flipAt && at < limit; {
+		at += s.pauseAfterMiss(at, &p, w, known)
+		reads = append(reads, at)
+	}
+	return reads
+}
+
+func TestPauseAfterMissWithoutHistoryIsTheBackoff(t *testing.T) {
+	reads := simulate(DefaultPollSchedule, flipWindow{}, false, time.Hour, 60*time.Second)
+	want := []time.Duration{0, time.Second, 2500 * time.Millisecond, 4750 * time.Millisecond}
+	assert.Equal(t, want, reads[:4])
+	for i := 2; i < len(reads); i++ {
+		assert.LessOrEqual(t, reads[i]-reads[i-1], 10*time.Second)
+	}
+	assert.Equal(t, 10*time.Second, reads[len(reads)-1]-reads[len(reads)-2])
+}
+
+// With the window of recent 30 s waits, every flip inside it is seen within
+// First, for fewer reads than polling every 5 s; the backoff alone sees some
+// flips 10 s late.
+func TestPauseAfterMissPollsAroundTheExpectedFlip(t *testing.T) {
+	s := DefaultPollSchedule
+	window := flipWindow{from: 27500 * time.Millisecond, to: 31500 * time.Millisecond}
+	worstBackoff := time.Duration(0)
+	for flipAt := 28500 * time.Millisecond; flipAt <= 31500*time.Millisecond; flipAt += 100 * time.Millisecond {
+		reads := simulate(s, window, true, flipAt, time.Hour)
+		lag := reads[len(reads)-1] - flipAt
+		assert.GreaterOrEqual(t, lag, time.Duration(0))
+		assert.LessOrEqual(t, lag, s.First, "flip at %s: reads %v", flipAt, reads)
+		assert.LessOrEqual(t, len(reads), 10, "flip at %s: reads %v", flipAt, reads)
+		for i := 1; i < len(reads); i++ {
+			assert.LessOrEqual(t, reads[i]-reads[i-1], s.Max, "no pause beyond Max")
+		}
+		backoff := simulate(s, flipWindow{}, false, flipAt, time.Hour)
+		worstBackoff = max(worstBackoff, backoff[len(backoff)-1]-flipAt)
+	}
+	assert.Greater(t, worstBackoff, 5*time.Second, "the backoff alone is what this improves on")
+}
+
+func TestPauseAfterMissLandsOnTheWindowThenBacksOffWhenLate(t *testing.T) {
+	s := DefaultPollSchedule
+	reads := simulate(s, flipWindow{from: 27 * time.Second, to: 30 * time.Second}, true, time.Hour, 45*time.Second)
+	// Three even sparse pauses to 27 s, every second to 30.5 s, then the backoff.
+	want := []time.Duration{0, 9 * time.Second, 18 * time.Second, 27 * time.Second, 28 * time.Second,
+		29 * time.Second, 30 * time.Second, 31 * time.Second, 32500 * time.Millisecond, 34750 * time.Millisecond}
+	assert.Equal(t, want, reads[:len(want)])
+
+	// A window wider than maxDenseReads seconds is polled maxDenseReads times.
+	wide := simulate(s, flipWindow{from: 10 * time.Second, to: 50 * time.Second}, true, 49*time.Second, time.Hour)
+	assert.LessOrEqual(t, len(wide), 2+maxDenseReads+1, "%v", wide)
+
+	// A window at the very start (targets seen at once) changes nothing.
+	early := simulate(s, flipWindow{from: 0, to: 50 * time.Millisecond}, true, time.Hour, 10*time.Second)
+	backoff := simulate(s, flipWindow{}, false, time.Hour, 10*time.Second)
+	assert.Equal(t, backoff, early)
+}
+
+// flipAfter answers Connecting until d after the first read of each wait,
+// then Active, and notes how many reads the wait made and how late it saw
+// Active.
+type flipAfter struct {
+	d     time.Duration
+	mu    sync.Mutex
+	first time.Time
+	reads int
+	lag   time.Duration
+}
+
+func (f *flipAfter) start() {
+	f.mu.Lock()
+	f.first, f.reads, f.lag = time.Time{}, 0, 0
+	f.mu.Unlock()
+}
+
+func (f *flipAfter) describe(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.first.IsZero() {
+		f.first = time.Now()
+	}
+	f.reads++
+	if since := time.Since(f.first); since >= f.d {
+		f.lag = since - f.d
+		return routerInterfaces("RID-A", initiator(RouterInterfaceActive)), nil
+	}
+	return routerInterfaces("RID-C", initiator(RouterInterfaceConnecting)), nil
+}
+
+// The worker learns from one wait when the next of the same kind will end
+// and polls densely around then: the backoff sees a 750 ms flip 150 ms late
+// (reads at 0, 20, 60, 140, 300, 500, 700, 900 ms), the learned schedule
+// within a dense pace. A Static schedule learns nothing.
+func TestWaitLearnsWhenItsKindEnds(t *testing.T) {
+	poll := PollSchedule{First: 20 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2}
+	for _, static := range []bool{false, true} {
+		poll.Static = static
+		f := &flipAfter{d: 750 * time.Millisecond}
+		acts := &CloudActivities{VPC: &fakeVPC{describeRouterInterfaces: f.describe}, Poll: poll}
+		var lags []time.Duration
+		for range 4 {
+			f.start()
+			env := newQuietEnv()
+			env.RegisterActivity(acts)
+			_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+				WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+			require.NoError(t, err)
+			lags = append(lags, f.lag)
+			t.Logf("static %v: %d reads, %s late", static, f.reads, f.lag)
+		}
+		_, known := acts.waits.window("WaitRouterInterfaceActive")
+		if static {
+			assert.False(t, known, "a Static schedule learns nothing")
+			continue
+		}
+		require.True(t, known)
+		for _, lag := range lags[1:] {
+			assert.Less(t, lag, lags[0], "once learned, the flip is seen sooner than by the backoff: %v", lags)
+		}
+	}
+}
+
+// heartbeatWorkflow runs a router interface wait with a heartbeat timeout,
+// as the workflows do.
+func heartbeatWorkflow(ctx workflow.Context, heartbeatTimeout time.Duration) error {
+	var a *CloudActivities
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, HeartbeatTimeout: heartbeatTimeout,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	return workflow.ExecuteActivity(ctx, a.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: workflow.Now(ctx).Add(time.Hour)}).Get(ctx, nil)
+}
+
+// A wait shorter than a third of its heartbeat timeout sends no heartbeat (a
+// billable action once it reaches the server); a longer one heartbeats before
+// its first pause that ends past that third, and after every read from then.
+func TestWaitHeartbeatsOnlyOnceItRunsLong(t *testing.T) {
+	for _, tc := range []struct {
+		flip       time.Duration
+		heartbeats bool
+	}{
+		{flip: 100 * time.Millisecond, heartbeats: false},
+		{flip: 1500 * time.Millisecond, heartbeats: true},
+	} {
+		f := &flipAfter{d: tc.flip}
+		acts := &CloudActivities{VPC: &fakeVPC{describeRouterInterfaces: f.describe},
+			Poll: PollSchedule{First: 20 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2}}
+		var suite testsuite.WorkflowTestSuite
+		suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		env := suite.NewTestWorkflowEnvironment()
+		env.RegisterWorkflow(heartbeatWorkflow)
+		env.RegisterActivity(acts)
+		var beats atomic.Int32
+		env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) { beats.Add(1) })
+		env.ExecuteWorkflow(heartbeatWorkflow, 3*time.Second) // quiet for the first second
+		require.True(t, env.IsWorkflowCompleted())
+		require.NoError(t, env.GetWorkflowError())
+		if tc.heartbeats {
+			assert.Positive(t, beats.Load(), "a %s wait heartbeats", tc.flip)
+		} else {
+			assert.Zero(t, beats.Load(), "a %s wait sends no heartbeat", tc.flip)
+		}
+	}
+}
