@@ -24,7 +24,11 @@ import (
 // connection's routes until two in a row show them, pause apart as the
 // wait's schedule paces them (the pause is not orchestration, so the
 // baseline keeps it).
-func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, pause time.Duration) error {
+//
+// byDestination reads the publish status with one filtered call per route
+// (DestinationCidrBlock) instead of paging through the route table as the
+// activity does: the change proposed for list_vpc_published_route_entries.go.
+func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, pause time.Duration, byDestination bool) error {
 	cross := vpc.CreateDescribeVpnCrossAccountAuthorizationsRequest()
 	cross.RegionId, cross.VpnConnectionId = in.RegionId, in.VpnConnectionId
 	cross.PageNumber, cross.PageSize = requests.NewInteger(1), requests.NewInteger(50)
@@ -73,11 +77,7 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 	}
 
 	publish := func(dryRun bool) error {
-		list := vpc.CreateListVpcPublishedRouteEntriesRequest()
-		list.RegionId, list.RouteTableId = in.RegionId, in.RouteEntries[0].RouteTableId
-		list.TargetType, list.TargetInstanceId = in.TargetType, in.TargetInstanceId
-		list.MaxResults = requests.NewInteger(100)
-		if _, err := vpcAPI.ListVpcPublishedRouteEntries(list); err != nil {
+		if err := publishStatus(vpcAPI, in, byDestination); err != nil {
 			return err
 		}
 		req := vpc.CreatePublishVpcRouteEntriesRequest()
@@ -138,6 +138,42 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 	return nil
 }
 
+// publishStatus reads the publish status of the change's routes: like the
+// activity, every page of the route table's list (MaxResults 100, following
+// NextToken), or one call per destination.
+func publishStatus(vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, byDestination bool) error {
+	list := func(dest, token string) (string, error) {
+		req := vpc.CreateListVpcPublishedRouteEntriesRequest()
+		req.RegionId, req.RouteTableId = in.RegionId, in.RouteEntries[0].RouteTableId
+		req.TargetType, req.TargetInstanceId = in.TargetType, in.TargetInstanceId
+		req.MaxResults = requests.NewInteger(100)
+		req.DestinationCidrBlock, req.NextToken = dest, token
+		resp, err := vpcAPI.ListVpcPublishedRouteEntries(req)
+		if err != nil {
+			return "", err
+		}
+		return resp.NextToken, nil
+	}
+	if byDestination {
+		for _, e := range in.RouteEntries {
+			if _, err := list(e.DestinationCidrBlock, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for token := ""; ; {
+		next, err := list("", token)
+		if err != nil {
+			return err
+		}
+		if next == "" || next == token {
+			return nil
+		}
+		token = next
+	}
+}
+
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -151,7 +187,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // runDirect makes changes with at most inflight at once and returns each
 // one's duration.
-func runDirect(ctx context.Context, vpcAPI activities.VPCAPI, inputs []workflows.NetworkChangeInput, inflight int, pause time.Duration) (loadResult, error) {
+func runDirect(ctx context.Context, vpcAPI activities.VPCAPI, inputs []workflows.NetworkChangeInput, inflight int, pause time.Duration, byDestination bool) (loadResult, error) {
 	out := make([]outcome, len(inputs))
 	sem := make(chan struct{}, max(1, inflight))
 	var wg sync.WaitGroup
@@ -162,7 +198,7 @@ func runDirect(ctx context.Context, vpcAPI activities.VPCAPI, inputs []workflows
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			o := outcome{id: in.RouterInterfaceId, start: time.Now()}
-			o.err = directChange(ctx, vpcAPI, in, pause)
+			o.err = directChange(ctx, vpcAPI, in, pause, byDestination)
 			o.end = time.Now()
 			out[i] = o
 		}()

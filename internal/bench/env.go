@@ -86,12 +86,16 @@ func (c *rpcCounter) snapshot() map[string]int {
 	return out
 }
 
-// dial connects a client whose RPCs are counted by counter (nil: none).
-func (s *stack) dial(ctx context.Context, counter *rpcCounter) (client.Client, error) {
+// dial connects a client whose RPCs are counted by counter (nil: none). The
+// SDK gzips every request by default; noCompression turns that off.
+func (s *stack) dial(ctx context.Context, counter *rpcCounter, noCompression bool) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  s.temporal.FrontendHostPort(),
 		Namespace: s.temporal.Namespace(),
 		Logger:    sdklog.NewStructuredLogger(s.logger),
+	}
+	if noCompression {
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
 	if counter != nil {
 		opts.ConnectionOptions.DialOptions = []grpc.DialOption{grpc.WithChainUnaryInterceptor(counter.interceptor)}
@@ -108,6 +112,7 @@ type tuning struct {
 	WorkflowTaskSlots int    `json:"workflowTaskSlots,omitempty"`
 	ActivitySlots     int    `json:"activitySlots,omitempty"`
 	DisableEager      bool   `json:"disableEager,omitempty"`
+	NoCompression     bool   `json:"noCompression,omitempty"`
 }
 
 func (t tuning) options() worker.Options {
@@ -137,6 +142,9 @@ func (t tuning) String() string {
 	if t.DisableEager {
 		parts = append(parts, "eager activities off")
 	}
+	if t.NoCompression {
+		parts = append(parts, "gRPC compression off")
+	}
 	if len(parts) == 0 {
 		return "SDK defaults (2 workflow + 2 activity pollers, 1000 slots each, eager activities on)"
 	}
@@ -157,7 +165,7 @@ type benchWorker struct {
 // bench's no-op chain on queue.
 func (s *stack) startWorker(ctx context.Context, queue string, acts *activities.CloudActivities, t tuning) (*benchWorker, error) {
 	rpcs := newRPCCounter()
-	c, err := s.dial(ctx, rpcs)
+	c, err := s.dial(ctx, rpcs, t.NoCompression)
 	if err != nil {
 		return nil, err
 	}

@@ -190,42 +190,47 @@ type footprintConfig struct {
 }
 
 // runFootprint measures the worker process.
-func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir string, progress func(string)) ([]footprintRow, error) {
+func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir string, progress func(string)) (rows []footprintRow, workerCPU time.Duration, err error) {
 	total := cfg.immediate
 	for _, n := range cfg.waiting {
 		total += n
 	}
 	s, err := startSim(benchFixture(total, immediate()), nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer s.stop()
 	bin := cfg.workerBin
 	if bin == "" {
 		progress("building ./worker")
 		if bin, err = buildWorker(ctx, dir); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	proc, err := startWorkerProcess(bin, st.temporal.FrontendHostPort(), st.temporal.Namespace(), s.url, filepath.Join(dir, "worker.log"))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer proc.stop()
-	c, err := st.dial(ctx, nil)
+	defer func() {
+		if s, err := readProc(proc.cmd.Process.Pid); err == nil {
+			workerCPU = s.CPU
+		}
+	}()
+	c, err := st.dial(ctx, nil, false)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer c.Close()
 	if err := waitPollers(ctx, c, workflows.TaskQueue); err != nil {
-		return nil, fmt.Errorf("%w; worker log:\n%s", err, proc.tail())
+		return nil, 0, fmt.Errorf("%w; worker log:\n%s", err, proc.tail())
 	}
 	pid := proc.cmd.Process.Pid
 	idle, err := readProc(pid)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	rows := []footprintRow{{Phase: "idle, polling", RSS: idle.RSS, HWM: idle.HWM, CPU: idle.CPU}}
+	rows = []footprintRow{{Phase: "idle, polling", RSS: idle.RSS, HWM: idle.HWM, CPU: idle.CPU}}
 
 	next := 0
 	take := func(n int) []job {
@@ -245,10 +250,10 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 		res := runLoad(ctx, c, workflows.TaskQueue, take(cfg.immediate), 100)
 		after, err := readProc(pid)
 		if err != nil {
-			return rows, err
+			return rows, workerCPU, err
 		}
 		if f := res.failed(); len(f) > 0 {
-			return rows, fmt.Errorf("footprint: %d of %d workflows failed, first: %v; worker log:\n%s", len(f), len(res.outcomes), f[0].err, proc.tail())
+			return rows, workerCPU, fmt.Errorf("footprint: %d of %d workflows failed, first: %v; worker log:\n%s", len(f), len(res.outcomes), f[0].err, proc.tail())
 		}
 		rows = append(rows, footprintRow{Phase: "immediate transitions, 100 in flight", Workflows: cfg.immediate,
 			RSS: after.RSS, HWM: after.HWM, CPU: after.CPU - before.CPU,
@@ -263,7 +268,7 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 			stuck = append(stuck, j.key)
 		}
 		if err := s.srv.SetFaults(cloudsim.Faults{Stuck: stuck}); err != nil {
-			return rows, err
+			return rows, workerCPU, err
 		}
 		before, _ := readProc(pid)
 		connects0 := s.srv.CallCount("ConnectRouterInterface")
@@ -292,10 +297,10 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 		// read is in.
 		for s.srv.CallCount("ConnectRouterInterface")-connects0 < n {
 			if err := sleep(ctx, 200*time.Millisecond); err != nil {
-				return rows, err
+				return rows, workerCPU, err
 			}
 			if time.Since(start) > 5*time.Minute {
-				return rows, fmt.Errorf("footprint: only %d of %d workflows reached the wait; worker log:\n%s",
+				return rows, workerCPU, fmt.Errorf("footprint: only %d of %d workflows reached the wait; worker log:\n%s",
 					s.srv.CallCount("ConnectRouterInterface")-connects0, n, proc.tail())
 			}
 		}
@@ -305,19 +310,19 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 		_ = sleep(ctx, cfg.window)
 		w1, err := readProc(pid)
 		if err != nil {
-			return rows, err
+			return rows, workerCPU, err
 		}
 		d1 := s.srv.CallCount("DescribeRouterInterfaces")
 		waitRow := footprintRow{Phase: fmt.Sprintf("%d waiting at once", n), Workflows: n, RSS: w1.RSS, HWM: w1.HWM,
 			CPU: w1.CPU - w0.CPU, Window: cfg.window, CPUPerSec: (w1.CPU - w0.CPU).Seconds() / cfg.window.Seconds(),
 			DescribeRPS: float64(d1-d0) / cfg.window.Seconds()}
 		if err := s.srv.SetFaults(cloudsim.Faults{}); err != nil { // releases every held interface
-			return rows, err
+			return rows, workerCPU, err
 		}
 		wg.Wait()
 		after, err := readProc(pid)
 		if err != nil {
-			return rows, err
+			return rows, workerCPU, err
 		}
 		failed := 0
 		var firstErr error
@@ -330,7 +335,7 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 			}
 		}
 		if failed > 0 {
-			return rows, fmt.Errorf("footprint: %d of %d waiting workflows failed, first: %v; worker log:\n%s", failed, n, firstErr, proc.tail())
+			return rows, workerCPU, fmt.Errorf("footprint: %d of %d waiting workflows failed, first: %v; worker log:\n%s", failed, n, firstErr, proc.tail())
 		}
 		waitRow.CPUPerWf = (after.CPU - before.CPU) / time.Duration(n)
 		waitRow.Elapsed = time.Since(start)
@@ -338,7 +343,7 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 		rows = append(rows, waitRow)
 		progress(fmt.Sprintf("footprint: %d waiting: RSS %d MiB, %.3f CPU s/s", n, waitRow.RSS>>20, waitRow.CPUPerSec))
 	}
-	return rows, nil
+	return rows, workerCPU, nil
 }
 
 // waitPollers waits until a worker polls queue.

@@ -75,7 +75,7 @@ func main() {
 	workflowsN := flag.Int("workflows", 0, "NetworkChange workflows in the throughput run (default 500, quick 40)")
 	inflight := flag.Int("inflight", 0, "workflows in flight (default 100, quick 10)")
 	db := flag.String("db", "", `Temporal persistence: "file" (a temporary SQLite file, as the dev stack runs; default) or "memory" (quick's default)`)
-	lag := flag.Bool("lag", true, "measure detection lag (about 70 s in a full run)")
+	lag := flag.Bool("lag", true, "measure detection lag and history against wait length (about 70 s in a full run)")
 	footprint := flag.Bool("footprint", true, "measure the worker process's RSS and CPU (full run only unless set explicitly)")
 	workerBin := flag.String("worker-bin", "", "prebuilt worker binary for the footprint (default: go build ./worker)")
 	tune := flag.Bool("tune", false, "also compare worker options, local activities and upserts (a few minutes more)")
@@ -182,6 +182,12 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 	began := time.Now()
 	rep := &report{Config: cfg, Machine: describeMachine(), Started: began.UTC()}
+	rep.LoadAvg[0] = loadAvg()
+	machine0, self0 := machineCPU(), selfCPU()
+	defer func() {
+		rep.LoadAvg[1] = loadAvg()
+		rep.OtherCPU = max(0, machineCPU()-machine0-(selfCPU()-self0)-rep.WorkerProcessCPU)
+	}()
 	rep.Command = "go run ./internal/bench " + strings.Join(os.Args[1:], " ")
 	if filepath.Base(os.Args[0]) == "bench.test" {
 		rep.Command = "go test ./internal/bench (quick mode)"
@@ -201,15 +207,15 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err := runCore(ctx, st, cfg, rep, logf); err != nil {
 		return rep, err
 	}
-	if cfg.Lag || cfg.WaitN > 0 {
+	if cfg.Lag {
 		if err := runWaits(ctx, st, cfg, rep, progress); err != nil {
 			return rep, err
 		}
 	}
 	if cfg.Footprint {
-		rows, err := runFootprint(ctx, st, footprintConfig{immediate: cfg.FootImm, waiting: cfg.Waiting, window: cfg.FootWindow,
+		rows, workerCPU, err := runFootprint(ctx, st, footprintConfig{immediate: cfg.FootImm, waiting: cfg.Waiting, window: cfg.FootWindow,
 			workerBin: cfg.WorkerBin}, dir, progress)
-		rep.Footprint = rows
+		rep.Footprint, rep.WorkerProcessCPU = rows, workerCPU
 		if err != nil {
 			return rep, err
 		}
