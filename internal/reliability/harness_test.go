@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -93,11 +94,21 @@ type simCloud struct {
 // faster than the wall clock. Faults draw from a fixed seed.
 func startCloud(t *testing.T, fixture *cloudsim.Fixture, speed float64) *simCloud {
 	t.Helper()
+	return startCloudWith(t, fixture, speed, nil)
+}
+
+// startCloudWith is startCloud with a wrapper around cloudsim's handler.
+func startCloudWith(t *testing.T, fixture *cloudsim.Fixture, speed float64, wrap func(http.Handler) http.Handler) *simCloud {
+	t.Helper()
 	sim, err := cloudsim.New(cloudsim.Options{Fixture: fixture, Clock: cloudsim.NewScaledClock(speed), Seed: 5})
 	if err != nil {
 		t.Fatalf("cloudsim: %v", err)
 	}
-	hs := httptest.NewServer(sim)
+	var h http.Handler = sim
+	if wrap != nil {
+		h = wrap(sim)
+	}
+	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	return &simCloud{Server: sim, URL: hs.URL}
 }
