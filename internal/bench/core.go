@@ -92,7 +92,7 @@ type throughputRun struct {
 func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag string, chain string, startAttrs bool,
 	profile bool, logf func(string, ...any)) (throughputRun, error) {
 	var tr throughputRun
-	s, err := startSim(benchFixture(cfg.Workflows, immediate()), nil)
+	s, err := startSim(benchFixture(cfg.Workflows, immediate(), cfg.Shared), nil)
 	if err != nil {
 		return tr, err
 	}
@@ -121,7 +121,7 @@ func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag
 	quiesce(ctx)
 	hb0 := w.rpcs.get("RecordActivityTaskHeartbeat")
 	cpu0 := selfCPU()
-	res := runLoad(ctx, w.client, w.queue, networkChangeJobs(tag, 0, cfg.Workflows, cfg.SharedVpn, startAttrs), cfg.Inflight)
+	res := runLoad(ctx, w.client, w.queue, networkChangeJobs(tag, 0, cfg.Workflows, cfg.Shared, startAttrs), cfg.Inflight)
 	cpu := selfCPU() - cpu0
 	if profile && cfg.CPUProfile != "" {
 		pprof.StopCPUProfile()
@@ -186,7 +186,7 @@ func quiesce(ctx context.Context) {
 // one-at-a-time overhead, and the cost per workflow.
 func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
 	// Probe: one real NetworkChange, to count the activities it runs.
-	probeSim, err := startSim(benchFixture(1, immediate()), nil)
+	probeSim, err := startSim(benchFixture(1, immediate(), cfg.Shared), nil)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(
 	if err != nil {
 		return err
 	}
-	probe := runLoad(ctx, pw.client, pw.queue, networkChangeJobs("probe", 0, 1, cfg.SharedVpn, true), 1)
+	probe := runLoad(ctx, pw.client, pw.queue, networkChangeJobs("probe", 0, 1, cfg.Shared, true), 1)
 	if err := failure(probe, "probe"); err != nil {
 		pw.stop()
 		return err
@@ -220,7 +220,7 @@ func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(
 	rep.Ratio = tr.vpcflow.PerSecond / tr.ceiling.PerSecond
 
 	// One at a time: vpcflow's latency against the same calls made directly.
-	s, err := startSim(benchFixture(2*cfg.Serial+cfg.Workflows, immediate()), nil)
+	s, err := startSim(benchFixture(2*cfg.Serial+cfg.Workflows, immediate(), cfg.Shared), nil)
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(
 		return err
 	}
 	defer w.stop()
-	serialJobs := networkChangeJobs("serial", 0, cfg.Serial, cfg.SharedVpn, true)
+	serialJobs := networkChangeJobs("serial", 0, cfg.Serial, cfg.Shared, true)
 	cpu0 := selfCPU()
 	sres := runLoad(ctx, w.client, w.queue, serialJobs, 1)
 	if err := failure(sres, "serial NetworkChange"); err != nil {
@@ -246,7 +246,7 @@ func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(
 	inputs := func(from, n int) []workflows.NetworkChangeInput {
 		out := make([]workflows.NetworkChangeInput, n)
 		for k := range n {
-			out[k] = networkChange(from+k, cfg.SharedVpn)
+			out[k] = networkChange(from+k, cfg.Shared)
 		}
 		return out
 	}
@@ -264,9 +264,16 @@ func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(
 		return err
 	}
 	rep.DirectConcurrent = statsOf("direct SDK calls, concurrent", dres, cfg.Inflight, selfCPU()-cpu0)
+	rep.OverheadPerWorkflow = rep.Serial.P50 - rep.DirectSerial.P50
+	logf("one at a time: vpcflow p50 %s, direct p50 %s: overhead %s per workflow; direct concurrent %.1f/s",
+		ms(rep.Serial.P50), ms(rep.DirectSerial.P50), ms(rep.OverheadPerWorkflow), rep.DirectConcurrent.PerSecond)
 
-	// The same, reading the publish status by destination (proposed).
-	s2, err := startSim(benchFixture(cfg.Serial+cfg.Workflows, immediate()), nil)
+	if !cfg.Shared {
+		return nil
+	}
+	// With one big route table: the same, reading the publish status by
+	// destination (proposed).
+	s2, err := startSim(benchFixture(cfg.Serial+cfg.Workflows, immediate(), cfg.Shared), nil)
 	if err != nil {
 		return err
 	}
@@ -282,9 +289,6 @@ func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(
 	}
 	rep.DirectByDestination = statsOf("direct SDK calls, concurrent, publish status read by destination", dres, cfg.Inflight, selfCPU()-cpu0)
 	rep.DirectByDestinationCalls = float64(s2.srv.CallCount("")) / float64(cfg.Workflows)
-	rep.OverheadPerWorkflow = rep.Serial.P50 - rep.DirectSerial.P50
-	logf("one at a time: vpcflow p50 %s, direct p50 %s: overhead %s per workflow; direct concurrent %.1f/s",
-		ms(rep.Serial.P50), ms(rep.DirectSerial.P50), ms(rep.OverheadPerWorkflow), rep.DirectConcurrent.PerSecond)
 	return nil
 }
 
@@ -320,7 +324,7 @@ func runWaits(ctx context.Context, st *stack, cfg config, rep *report, progress 
 			if cfg.WaitSpeed > 1 {
 				clock = cloudsim.NewScaledClock(cfg.WaitSpeed)
 			}
-			s, err := startSim(benchFixture(cfg.WaitN, withConnect(wait)), clock)
+			s, err := startSim(benchFixture(cfg.WaitN, withConnect(wait), cfg.Shared), clock)
 			if err != nil {
 				fail(err)
 				return
@@ -337,7 +341,7 @@ func runWaits(ctx context.Context, st *stack, cfg config, rep *report, progress 
 				return
 			}
 			defer w.stop()
-			res := runLoad(ctx, w.client, w.queue, networkChangeJobs(fmt.Sprintf("wait-%s", wait), 0, cfg.WaitN, cfg.SharedVpn, true), cfg.WaitN)
+			res := runLoad(ctx, w.client, w.queue, networkChangeJobs(fmt.Sprintf("wait-%s", wait), 0, cfg.WaitN, cfg.Shared, true), cfg.WaitN)
 			if err := failure(res, fmt.Sprintf("NetworkChange with a %s connect", wait)); err != nil {
 				fail(err)
 				return

@@ -9,37 +9,68 @@ import (
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
-// benchFixture is cloudsim.GenerateFixture(n) with, for each pair i, its own
-// ECR, transit router and VPN connection (authorized for the default CEN), so
-// that change i publishes route i to ECR i and verifies it on VPN connection
-// i: every change is independent and its verify reads one page of its own
-// routes. With the default fixture's single VPN connection shared by all, a
-// verify read pages through every route published so far (up to n/50 pages),
-// so the cost of a change would grow with the size of the run (-shared-vpn
-// measures that).
+// benchFixture is cloudsim.GenerateFixture(n), with each pair's route moved
+// into a system route table of its own VPC (the initiator router's), and
+// with its own ECR (associated with that VPC, on a transit router of its
+// own) and VPN connection (attached to that transit router, authorized for
+// the default CEN). Change i publishes route i to ECR i and verifies it on
+// VPN connection i: every change is independent, and its reads see one
+// route table and one VPN connection of normal size.
+//
+// GenerateFixture itself puts every route in the default system route
+// table, and the default fixture has one ECR and one VPN connection: with
+// shared set, every change uses those, as simclients.DefaultNetworkChange
+// does. Then the publish-status reads page through the whole table (every
+// route of the run, 100 a page) and the verify reads page through every
+// route published so far (50 a page), so a change's cloud calls grow with
+// the size of the run.
 //
 // delays are the fixture's transition delays; cloudsim treats zero as its
 // default (5 s), so "immediate" is 1 ns: done by the next request.
-func benchFixture(n int, delays cloudsim.Delays) *cloudsim.Fixture {
+func benchFixture(n int, delays cloudsim.Delays, shared bool) *cloudsim.Fixture {
 	f := cloudsim.GenerateFixture(n)
 	f.Delays = delays
+	if shared {
+		return f
+	}
 	a := &f.Alibaba
-	base := a.VpnConnections[0]
+	defaultVpc := &a.VPCs[0]
+	sys := &defaultVpc.RouteTables[0]
+	moved := map[string]cloudsim.RouteEntryFixture{}
+	kept := sys.Entries[:0]
+	for _, e := range sys.Entries {
+		if len(e.ID) > len("rte-load") && e.ID[:len("rte-load")] == "rte-load" {
+			moved[e.Destination] = e
+		} else {
+			kept = append(kept, e)
+		}
+	}
+	sys.Entries = kept
+	auths := a.VpnConnections[0].Authorizations
 	for i := range n {
-		ecr, tr, vco := loadECRID(i), fmt.Sprintf("tr-load%05d", i), loadVpnConnectionID(i)
+		vpcID, tr := loadVpcID(i), fmt.Sprintf("tr-load%05d", i)
+		a.VPCs = append(a.VPCs, cloudsim.VPCFixture{
+			ID: vpcID, RegionID: cloudsim.DefaultRegionID, OwnerUID: cloudsim.DefaultAccountUID,
+			RouteTables: []cloudsim.RouteTableFixture{{ID: loadRouteTableID(i), Type: "System",
+				Entries: []cloudsim.RouteEntryFixture{moved[cloudsim.LoadRouteCIDR(i)]}}},
+		})
 		a.ECRs = append(a.ECRs, cloudsim.ECRFixture{
-			ID: ecr, OwnerUID: cloudsim.DefaultAccountUID, TransitRouterID: tr, ASN: 45104,
-			AssociatedVPCs: []string{cloudsim.DefaultVpcID},
+			ID: loadECRID(i), OwnerUID: cloudsim.DefaultAccountUID, TransitRouterID: tr, ASN: 45104,
+			AssociatedVPCs: []string{vpcID},
 		})
 		a.VpnConnections = append(a.VpnConnections, cloudsim.VpnConnectionFixture{
-			ID: vco, RegionID: cloudsim.DefaultRegionID, OwnerUID: cloudsim.DefaultAccountUID, State: "attached",
-			Status: "ipsec_sa_established", TransitRouterID: tr, CenID: cloudsim.DefaultCenID,
-			Authorizations: base.Authorizations,
+			ID: loadVpnConnectionID(i), RegionID: cloudsim.DefaultRegionID, OwnerUID: cloudsim.DefaultAccountUID,
+			State: "attached", Status: "ipsec_sa_established", TransitRouterID: tr, CenID: cloudsim.DefaultCenID,
+			Authorizations: auths,
 		})
 	}
 	return f
 }
 
+// The initiator's router of pair i belongs to VPC vpc-load<i>a
+// (GenerateFixture); the bench gives that VPC its route table.
+func loadVpcID(i int) string           { return fmt.Sprintf("vpc-load%05da", i) }
+func loadRouteTableID(i int) string    { return fmt.Sprintf("vtb-load%05d", i) }
 func loadECRID(i int) string           { return fmt.Sprintf("ecr-load%05d", i) }
 func loadVpnConnectionID(i int) string { return fmt.Sprintf("vco-load%05d", i) }
 
@@ -58,12 +89,13 @@ func withConnect(d time.Duration) cloudsim.Delays {
 
 // networkChange is the change of pair i: the default fixture's shape
 // (simclients.DefaultNetworkChange: cross-account check, connect, wait,
-// DryRun, publish, verify) on the pair's own resources.
-func networkChange(i int, sharedVpn bool) workflows.NetworkChangeInput {
+// DryRun, publish, verify) on the pair's resources.
+func networkChange(i int, shared bool) workflows.NetworkChangeInput {
 	in := simclients.DefaultNetworkChange()
 	in.RouterInterfaceId, _ = cloudsim.LoadRouterInterfaceIDs(i)
 	in.RouteEntries = []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.LoadRouteCIDR(i)}}
-	if !sharedVpn {
+	if !shared {
+		in.RouteEntries[0].RouteTableId = loadRouteTableID(i)
 		in.TargetInstanceId = loadECRID(i)
 		in.VpnConnectionId = loadVpnConnectionID(i)
 	}

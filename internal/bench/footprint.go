@@ -91,17 +91,17 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-// buildWorker runs `go build ./worker` into dir.
-func buildWorker(ctx context.Context, dir string) (string, error) {
+// buildWorker runs `go build pkg` into dir/name.
+func buildWorker(ctx context.Context, dir, pkg, name string) (string, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "vpcflow-worker")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./worker")
+	bin := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./worker: %v\n%s", err, out)
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin, nil
 }
@@ -168,8 +168,9 @@ func (p *workerProcess) tail() string {
 	return strings.Join(lines, "\n")
 }
 
-// footprintRow is one measurement of the worker process.
+// footprintRow is one measurement of a worker process.
 type footprintRow struct {
+	Binary      string        `json:"binary"`
 	Phase       string        `json:"phase"`
 	Workflows   int           `json:"workflows"`
 	RSS         int64         `json:"rssBytes"`
@@ -187,27 +188,50 @@ type footprintConfig struct {
 	waiting   []int         // numbers of workflows held waiting at once
 	window    time.Duration // how long the waiting is observed
 	workerBin string        // prebuilt worker; "" builds one
+	lean      bool          // also measure internal/bench/leanworker
 }
 
-// runFootprint measures the worker process.
+// runFootprint measures ./worker, and the lean worker if asked, one after
+// the other, each against a cloudsim of its own.
 func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir string, progress func(string)) (rows []footprintRow, workerCPU time.Duration, err error) {
+	bin := cfg.workerBin
+	if bin == "" {
+		progress("building ./worker")
+		if bin, err = buildWorker(ctx, dir, "./worker", "vpcflow-worker"); err != nil {
+			return nil, 0, err
+		}
+	}
+	bins := []struct{ name, path string }{{"./worker", bin}}
+	if cfg.lean {
+		progress("building ./internal/bench/leanworker")
+		lean, err := buildWorker(ctx, dir, "./internal/bench/leanworker", "leanworker")
+		if err != nil {
+			return nil, 0, err
+		}
+		bins = append(bins, struct{ name, path string }{"leanworker (no dev stack)", lean})
+	}
+	for i, b := range bins {
+		r, cpu, err := measureWorker(ctx, st, cfg, b.name, b.path, fmt.Sprintf("fp%d", i), dir, progress)
+		rows, workerCPU = append(rows, r...), workerCPU+cpu
+		if err != nil {
+			return rows, workerCPU, err
+		}
+	}
+	return rows, workerCPU, nil
+}
+
+// measureWorker runs one worker binary through the footprint's phases.
+func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bin, tag, dir string, progress func(string)) (rows []footprintRow, workerCPU time.Duration, err error) {
 	total := cfg.immediate
 	for _, n := range cfg.waiting {
 		total += n
 	}
-	s, err := startSim(benchFixture(total, immediate()), nil)
+	s, err := startSim(benchFixture(total, immediate(), false), nil)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer s.stop()
-	bin := cfg.workerBin
-	if bin == "" {
-		progress("building ./worker")
-		if bin, err = buildWorker(ctx, dir); err != nil {
-			return nil, 0, err
-		}
-	}
-	proc, err := startWorkerProcess(bin, st.temporal.FrontendHostPort(), st.temporal.Namespace(), s.url, filepath.Join(dir, "worker.log"))
+	proc, err := startWorkerProcess(bin, st.temporal.FrontendHostPort(), st.temporal.Namespace(), s.url, filepath.Join(dir, tag+".log"))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -223,21 +247,22 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 	}
 	defer c.Close()
 	if err := waitPollers(ctx, c, workflows.TaskQueue); err != nil {
-		return nil, 0, fmt.Errorf("%w; worker log:\n%s", err, proc.tail())
+		return nil, 0, fmt.Errorf("%s: %w; worker log:\n%s", name, err, proc.tail())
 	}
 	pid := proc.cmd.Process.Pid
+	_ = sleep(ctx, time.Second)
 	idle, err := readProc(pid)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows = []footprintRow{{Phase: "idle, polling", RSS: idle.RSS, HWM: idle.HWM, CPU: idle.CPU}}
+	rows = []footprintRow{{Binary: name, Phase: "idle, polling", RSS: idle.RSS, HWM: idle.HWM, CPU: idle.CPU}}
 
 	next := 0
 	take := func(n int) []job {
 		jobs := make([]job, n)
 		for k := range n {
 			in := networkChange(next+k, false)
-			jobs[k] = job{id: fmt.Sprintf("bench/footprint/%d", next+k), key: in.RouterInterfaceId,
+			jobs[k] = job{id: fmt.Sprintf("bench/%s/%d", tag, next+k), key: in.RouterInterfaceId,
 				workflowType: workflows.NetworkChangeWorkflowType, input: in,
 				attrs: workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)}
 		}
@@ -255,10 +280,10 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 		if f := res.failed(); len(f) > 0 {
 			return rows, workerCPU, fmt.Errorf("footprint: %d of %d workflows failed, first: %v; worker log:\n%s", len(f), len(res.outcomes), f[0].err, proc.tail())
 		}
-		rows = append(rows, footprintRow{Phase: "immediate transitions, 100 in flight", Workflows: cfg.immediate,
+		rows = append(rows, footprintRow{Binary: name, Phase: "immediate transitions, 100 in flight", Workflows: cfg.immediate,
 			RSS: after.RSS, HWM: after.HWM, CPU: after.CPU - before.CPU,
 			CPUPerWf: (after.CPU - before.CPU) / time.Duration(cfg.immediate), Elapsed: res.elapsed})
-		progress(fmt.Sprintf("footprint: %d immediate workflows, %s CPU each", cfg.immediate, ms(rows[len(rows)-1].CPUPerWf)))
+		progress(fmt.Sprintf("footprint %s: %d immediate workflows, %s CPU each", name, cfg.immediate, ms(rows[len(rows)-1].CPUPerWf)))
 	}
 
 	for _, n := range cfg.waiting {
@@ -293,8 +318,7 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 				out[k] = o
 			}()
 		}
-		// Every workflow is waiting once its connect is made and its first
-		// read is in.
+		// Every workflow is waiting once its connect is made.
 		for s.srv.CallCount("ConnectRouterInterface")-connects0 < n {
 			if err := sleep(ctx, 200*time.Millisecond); err != nil {
 				return rows, workerCPU, err
@@ -313,7 +337,7 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 			return rows, workerCPU, err
 		}
 		d1 := s.srv.CallCount("DescribeRouterInterfaces")
-		waitRow := footprintRow{Phase: fmt.Sprintf("%d waiting at once", n), Workflows: n, RSS: w1.RSS, HWM: w1.HWM,
+		waitRow := footprintRow{Binary: name, Phase: fmt.Sprintf("%d waiting at once", n), Workflows: n, RSS: w1.RSS, HWM: w1.HWM,
 			CPU: w1.CPU - w0.CPU, Window: cfg.window, CPUPerSec: (w1.CPU - w0.CPU).Seconds() / cfg.window.Seconds(),
 			DescribeRPS: float64(d1-d0) / cfg.window.Seconds()}
 		if err := s.srv.SetFaults(cloudsim.Faults{}); err != nil { // releases every held interface
@@ -341,7 +365,7 @@ func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir strin
 		waitRow.Elapsed = time.Since(start)
 		waitRow.HWM = after.HWM
 		rows = append(rows, waitRow)
-		progress(fmt.Sprintf("footprint: %d waiting: RSS %d MiB, %.3f CPU s/s", n, waitRow.RSS>>20, waitRow.CPUPerSec))
+		progress(fmt.Sprintf("footprint %s: %d waiting: RSS %d MiB, %.3f CPU s/s", name, n, waitRow.RSS>>20, waitRow.CPUPerSec))
 	}
 	return rows, workerCPU, nil
 }

@@ -35,7 +35,7 @@ type config struct {
 	Inflight   int           `json:"inflight"`
 	Serial     int           `json:"serial"` // one-at-a-time runs for the overhead
 	DB         string        `json:"db"`     // "file" or "memory"
-	SharedVpn  bool          `json:"sharedVpn"`
+	Shared     bool          `json:"shared"`
 	Lag        bool          `json:"lag"`
 	LagDelays  []string      `json:"lagDelays"`
 	LagN       int           `json:"lagN"`
@@ -48,11 +48,13 @@ type config struct {
 	Waiting    []int         `json:"footprintWaiting"`
 	FootWindow time.Duration `json:"footprintWindow"`
 	FootImm    int           `json:"footprintImmediate"`
+	FootLean   bool          `json:"footprintLean"` // also measure internal/bench/leanworker
 	WorkerBin  string        `json:"-"`
 	Tune       bool          `json:"tune"`
 	CPUProfile string        `json:"-"`
 	MemProfile string        `json:"-"`
 	Dir        string        `json:"-"` // scratch directory; "" makes a temporary one
+	WaitIdle   time.Duration `json:"-"` // wait up to this long for the rest of the machine to be idle
 	Log        io.Writer     `json:"-"` // progress lines
 }
 
@@ -60,7 +62,7 @@ func fullConfig() config {
 	return config{Workflows: 500, Inflight: 100, Serial: 20, DB: "file",
 		Lag: true, LagDelays: []string{"5s", "30s"}, LagN: 40, LagJitter: 0.05,
 		WaitShort: 5 * time.Second, WaitLong: 60 * time.Second, WaitN: 10, WaitSpeed: 1,
-		Footprint: true, Waiting: []int{100, 1000}, FootWindow: 20 * time.Second, FootImm: 500}
+		Footprint: true, Waiting: []int{100, 1000}, FootWindow: 20 * time.Second, FootImm: 500, FootLean: true}
 }
 
 // quickConfig is the CI mode: the same sections, small, in under a minute.
@@ -79,13 +81,14 @@ func main() {
 	footprint := flag.Bool("footprint", true, "measure the worker process's RSS and CPU (full run only unless set explicitly)")
 	workerBin := flag.String("worker-bin", "", "prebuilt worker binary for the footprint (default: go build ./worker)")
 	tune := flag.Bool("tune", false, "also compare worker options, local activities and upserts (a few minutes more)")
-	sharedVpn := flag.Bool("shared-vpn", false, "verify every change on the default fixture's one VPN connection (reads page through all published routes)")
+	shared := flag.Bool("shared", false, "every change on the default fixture's one route table, ECR and VPN connection: its reads page through every route of the run")
 	lagN := flag.Int("lag-n", 0, "workflows per schedule, delay and round in the lag run (default 40, quick 4)")
 	lagJitter := flag.Float64("lag-jitter", 0, "the flip comes delay*(1 +/- jitter) after the wait starts (default 0.05)")
 	out := flag.String("out", "", "write the report to this file: .json for JSON, anything else Markdown")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput run (server, worker, cloudsim and load in one process)")
 	memProfile := flag.String("memprofile", "", "write a heap profile after the throughput run")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060) while running")
+	waitIdle := flag.Duration("wait-idle", 0, "first wait up to this long until other processes use under a fifth of a core (the 2 cores are shared)")
 	flag.Parse()
 
 	cfg := fullConfig()
@@ -118,9 +121,10 @@ func main() {
 	if *lagJitter > 0 {
 		cfg.LagJitter = *lagJitter
 	}
-	cfg.WorkerBin, cfg.Tune, cfg.SharedVpn = *workerBin, *tune, *sharedVpn
+	cfg.WorkerBin, cfg.Tune, cfg.Shared = *workerBin, *tune, *shared
 	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
 	cfg.Log = os.Stderr
+	cfg.WaitIdle = *waitIdle
 	if cfg.DB != "file" && cfg.DB != "memory" {
 		fmt.Fprintf(os.Stderr, "bench: -db must be file or memory, not %q\n", cfg.DB)
 		os.Exit(2)
@@ -180,6 +184,9 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 		defer os.RemoveAll(dir)
 	}
+	if cfg.WaitIdle > 0 {
+		waitForIdleMachine(ctx, cfg.WaitIdle, logf)
+	}
 	began := time.Now()
 	rep := &report{Config: cfg, Machine: describeMachine(), Started: began.UTC()}
 	rep.LoadAvg[0] = loadAvg()
@@ -214,7 +221,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 	if cfg.Footprint {
 		rows, workerCPU, err := runFootprint(ctx, st, footprintConfig{immediate: cfg.FootImm, waiting: cfg.Waiting, window: cfg.FootWindow,
-			workerBin: cfg.WorkerBin}, dir, progress)
+			workerBin: cfg.WorkerBin, lean: cfg.FootLean}, dir, progress)
 		rep.Footprint, rep.WorkerProcessCPU = rows, workerCPU
 		if err != nil {
 			return rep, err
@@ -228,4 +235,25 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	rep.Elapsed = time.Since(began)
 	logf("done in %s", rep.Elapsed.Round(time.Second))
 	return rep, nil
+}
+
+// waitForIdleMachine waits, at most limit, until the other processes on
+// the machine use less than a fifth of a core over 5 s.
+func waitForIdleMachine(ctx context.Context, limit time.Duration, logf func(string, ...any)) {
+	deadline := time.Now().Add(limit)
+	for {
+		m0, s0 := machineCPU(), selfCPU()
+		if sleep(ctx, 5*time.Second) != nil {
+			return
+		}
+		other := (machineCPU() - m0) - (selfCPU() - s0)
+		if other < time.Second {
+			return
+		}
+		if time.Now().After(deadline) {
+			logf("other processes still use %.1f cores; going on", other.Seconds()/5)
+			return
+		}
+		logf("waiting: other processes use %.1f cores", other.Seconds()/5)
+	}
 }

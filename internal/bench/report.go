@@ -180,9 +180,9 @@ func (r *report) markdown() string {
 
 	if len(r.Footprint) > 0 {
 		p("### Worker footprint (`go build ./worker`, its own process, non-dev mode)\n\n")
-		p("| phase | workflows | RSS | peak RSS (VmHWM) | CPU | CPU per workflow | CPU s per s while waiting | Describe/s |\n|---|---|---|---|---|---|---|---|\n")
+		p("| binary | phase | workflows | RSS | peak RSS (VmHWM) | CPU | CPU per workflow | CPU s per s while waiting | Describe/s |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, f := range r.Footprint {
-			p("| %s | %d | %s | %s | %s | %s | %.3f | %.1f |\n", f.Phase, f.Workflows, mib(f.RSS), mib(f.HWM), secs(f.CPU),
+			p("| %s | %s | %d | %s | %s | %s | %s | %.3f | %.1f |\n", f.Binary, f.Phase, f.Workflows, mib(f.RSS), mib(f.HWM), secs(f.CPU),
 				ms(f.CPUPerWf), f.CPUPerSec, f.DescribeRPS)
 		}
 		p("\n")
