@@ -143,7 +143,9 @@ func permanentFixture() *cloudsim.Fixture {
 		cloudsim.RouterInterfaceFixture{ID: acc + "x", RegionID: cloudsim.DefaultRegionID, OwnerUID: def, RouterID: rb, Role: cloudsim.RoleAcceptingSide,
 			Status: cloudsim.RouterInterfaceActive, OppositeInterfaceID: ini + "x", OppositeRouterID: ra, OppositeRouterType: cloudsim.RouterTypeVRouter, OppositeInterfaceOwnerID: def})
 	// vpcflow's own checks.
-	addPair(a, "notset", def, func(ini, _ *cloudsim.RouterInterfaceFixture, _, _ *cloudsim.RouterFixture) { ini.OppositeRouterType = "" })
+	addPair(a, "notset", def, func(ini, _ *cloudsim.RouterInterfaceFixture, _, _ *cloudsim.RouterFixture) {
+		ini.OppositeRouterType = ""
+	})
 	addPair(a, "inactive", def, func(ini, _ *cloudsim.RouterInterfaceFixture, _, _ *cloudsim.RouterFixture) {
 		ini.Status = cloudsim.RouterInterfaceInactive
 	})

@@ -7,10 +7,10 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
-	"sync/atomic"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
