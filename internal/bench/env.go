@@ -36,8 +36,8 @@ type stack struct {
 	logger   *slog.Logger
 }
 
-func startStack(ctx context.Context, db, dir string, logger *slog.Logger) (*stack, error) {
-	opts := devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributeTypes(), Logger: logger}
+func startStack(ctx context.Context, db, dir string, dc map[string]any, logger *slog.Logger) (*stack, error) {
+	opts := devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributeTypes(), Logger: logger, DynamicConfig: dc}
 	desc := "in memory (SQLite shared-cache :memory:)"
 	if db == "file" {
 		opts.DBFile = filepath.Join(dir, "temporal.db")

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +34,7 @@ type config struct {
 	Quick      bool          `json:"quick"`
 	Workflows  int           `json:"workflows"`
 	Inflight   int           `json:"inflight"`
+	Repeat     int           `json:"repeat"` // throughput runs of each kind; the best is kept
 	Serial     int           `json:"serial"` // one-at-a-time runs for the overhead
 	DB         string        `json:"db"`     // "file" or "memory"
 	Shared     bool          `json:"shared"`
@@ -55,7 +57,10 @@ type config struct {
 	MemProfile string        `json:"-"`
 	Dir        string        `json:"-"` // scratch directory; "" makes a temporary one
 	WaitIdle   time.Duration `json:"-"` // wait up to this long for the rest of the machine to be idle
-	Log        io.Writer     `json:"-"` // progress lines
+	// ServerConfig overrides the embedded server's dynamic config
+	// (devserver.Options.DynamicConfig), e.g. to see what a dev default costs.
+	ServerConfig map[string]any `json:"serverConfig,omitempty"`
+	Log          io.Writer      `json:"-"` // progress lines
 }
 
 func fullConfig() config {
@@ -88,6 +93,22 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput run (server, worker, cloudsim and load in one process)")
 	memProfile := flag.String("memprofile", "", "write a heap profile after the throughput run")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060) while running")
+	serverConfig := map[string]any{}
+	flag.Func("dc", "server dynamic config key=value (repeatable; true/false and integers are typed), e.g. -dc system.forceSearchAttributesCacheRefreshOnRead=false", func(v string) error {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want key=value, got %q", v)
+		}
+		if b, err := strconv.ParseBool(val); err == nil {
+			serverConfig[k] = b
+		} else if n, err := strconv.Atoi(val); err == nil {
+			serverConfig[k] = n
+		} else {
+			serverConfig[k] = val
+		}
+		return nil
+	})
+	repeat := flag.Int("repeat", 1, "run each throughput batch (and its ceiling) this many times and keep the best: other processes only slow a run down")
 	waitIdle := flag.Duration("wait-idle", 0, "first wait up to this long until other processes use under a fifth of a core (the 2 cores are shared)")
 	flag.Parse()
 
@@ -125,6 +146,10 @@ func main() {
 	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
 	cfg.Log = os.Stderr
 	cfg.WaitIdle = *waitIdle
+	cfg.Repeat = *repeat
+	if len(serverConfig) > 0 {
+		cfg.ServerConfig = serverConfig
+	}
 	if cfg.DB != "file" && cfg.DB != "memory" {
 		fmt.Fprintf(os.Stderr, "bench: -db must be file or memory, not %q\n", cfg.DB)
 		os.Exit(2)
@@ -202,7 +227,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	t0 := time.Now()
-	st, err := startStack(ctx, cfg.DB, dir, quiet)
+	st, err := startStack(ctx, cfg.DB, dir, cfg.ServerConfig, quiet)
 	if err != nil {
 		return rep, err
 	}

@@ -119,15 +119,18 @@ func (r *report) markdown() string {
 	p("`%s` on %d × %s, %s, %s %s; Temporal %s; server up in %s; run took %s.\n\n",
 		r.Command, r.Machine.NProc, r.Machine.CPU, r.Machine.MemTotal, r.Machine.GoVersion, r.Machine.OS, r.DB,
 		r.ServerStartup.Round(time.Millisecond), r.Elapsed.Round(time.Second))
+	if len(r.Config.ServerConfig) > 0 {
+		p("Server dynamic config overrides: %v.\n\n", r.Config.ServerConfig)
+	}
 	p("Other processes used %s of CPU during the run (load average %s at the start, %s at the end).\n\n",
 		secs(r.OtherCPU), r.LoadAvg[0], r.LoadAvg[1])
 
 	if r.Throughput.N > 0 {
 		p("### Throughput and latency (%d workflows, %d in flight, transitions immediate)\n\n", r.Throughput.N, r.Throughput.Inflight)
-		p("| run | workflows/s | p50 | p99 | CPU per workflow (whole process) |\n|---|---|---|---|---|\n")
+		p("| run | workflows/s | p50 | p99 | CPU per workflow (whole process) | other processes (cores) |\n|---|---|---|---|---|---|\n")
 		for _, s := range []runStats{r.Throughput, r.Ceiling, r.DirectConcurrent, r.DirectByDestination} {
 			if s.N > 0 {
-				p("| %s | %.1f | %s | %s | %s |\n", s.Name, s.PerSecond, ms(s.P50), ms(s.P99), ms(s.CPUPerUnit))
+				p("| %s | %.1f | %s | %s | %s | %.2f |\n", s.Name, s.PerSecond, ms(s.P50), ms(s.P99), ms(s.CPUPerUnit), s.OtherCores)
 			}
 		}
 		p("\n**vpcflow / ceiling: %.2f** (target ≥ 0.85). The ceiling chain has %d no-op activities, as many as a NetworkChange history schedules.\n\n",
@@ -190,10 +193,11 @@ func (r *report) markdown() string {
 
 	if len(r.Tuning) > 0 {
 		p("### Worker options and workflow shape\n\n")
-		p("| variant | vpcflow wf/s | p50 | p99 | ceiling wf/s | ratio | events | billable actions |\n|---|---|---|---|---|---|---|---|\n")
+		p("| variant | vpcflow wf/s | p50 | p99 | CPU/wf | ceiling wf/s | CPU/wf | ratio | events | billable actions | other processes (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, t := range r.Tuning {
-			p("| %s | %.1f | %s | %s | %.1f (%s) | %.2f | %.1f | %.2f |\n", t.Name, t.Vpcflow.PerSecond, ms(t.Vpcflow.P50), ms(t.Vpcflow.P99),
-				t.Ceiling.PerSecond, t.Chain, t.Ratio, t.Events, t.Actions)
+			p("| %s | %.1f | %s | %s | %s | %.1f (%s) | %s | %.2f | %.1f | %.2f | %.2f / %.2f |\n", t.Name, t.Vpcflow.PerSecond, ms(t.Vpcflow.P50), ms(t.Vpcflow.P99),
+				ms(t.Vpcflow.CPUPerUnit), t.Ceiling.PerSecond, t.Chain, ms(t.Ceiling.CPUPerUnit), t.Ratio, t.Events, t.Actions,
+				t.Vpcflow.OtherCores, t.Ceiling.OtherCores)
 		}
 		p("\n")
 	}
