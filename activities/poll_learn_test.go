@@ -72,6 +72,23 @@ func TestWaitMemoryIsSafeForConcurrentUse(t *testing.T) {
 	assert.LessOrEqual(t, w.to, 8*time.Second)
 }
 
+func TestLearnedNarrowsWhatTheWindowsFirstReadSaw(t *testing.T) {
+	s := DefaultPollSchedule
+	w := flipWindow{from: 27 * time.Second, to: 31 * time.Second}
+	// Seen inside the window by a dense read: taken as it is.
+	assert.Equal(t, flip{missed: 28 * time.Second, seen: 29 * time.Second}, s.learned(28*time.Second, 29*time.Second, w, true))
+	// Seen by the window's first read, the read before being 9 s earlier:
+	// the window moves one First earlier, not back to the sparse read.
+	assert.Equal(t, flip{missed: 26 * time.Second, seen: 27 * time.Second}, s.learned(18*time.Second, 27*time.Second, w, true))
+	// Seen by a sparse read well before the window: the cloud got faster,
+	// and the window reaches back to the read that missed.
+	assert.Equal(t, flip{missed: 9 * time.Second, seen: 18 * time.Second}, s.learned(9*time.Second, 18*time.Second, w, true))
+	// Late, or with nothing known: as it is (the backoff's gap is the truth
+	// there, and a wider window only costs reads).
+	assert.Equal(t, flip{missed: 31 * time.Second, seen: 33 * time.Second}, s.learned(31*time.Second, 33*time.Second, w, true))
+	assert.Equal(t, flip{missed: 20 * time.Second, seen: 30 * time.Second}, s.learned(20*time.Second, 30*time.Second, flipWindow{}, false))
+}
+
 // simulate plays a wait against a target that appears at flipAt: it returns
 // when each read was made, with every read taking no time.
 func simulate(s PollSchedule, w flipWindow, known bool, flipAt, limit time.Duration) []time.Duration {
@@ -132,6 +149,58 @@ func TestPauseAfterMissLandsOnTheWindowThenBacksOffWhenLate(t *testing.T) {
 	early := simulate(s, flipWindow{from: 0, to: 50 * time.Millisecond}, true, time.Hour, 10*time.Second)
 	backoff := simulate(s, flipWindow{}, false, time.Hour, 10*time.Second)
 	assert.Equal(t, backoff, early)
+}
+
+// waitWithMemory plays one wait as poll does, against a target that appears
+// at flipAt, learning into m: reads take no time.
+func waitWithMemory(s PollSchedule, m *waitMemory, flipAt time.Duration) (reads int, lag time.Duration) {
+	var p PollProgress
+	var window flipWindow
+	var known bool
+	for at := time.Duration(0); ; {
+		reads++
+		if at >= flipAt {
+			if reads > 1 {
+				m.record("kind", s.learned(p.Missed, at, window, known))
+			}
+			return reads, at - flipAt
+		}
+		p.Missed = at
+		window, known = m.window("kind")
+		at += s.pauseAfterMiss(at, &p, window, known)
+	}
+}
+
+// When the cloud's pace changes, the schedule follows: faster (30 s -> 10 s),
+// a sparse read sees it and the window reaches back at once; slower (-> 40
+// s), the backoff after the window sees it and the window reaches forward.
+func TestWaitsFollowACloudThatChangesPace(t *testing.T) {
+	s := DefaultPollSchedule
+	var m waitMemory
+	jitter := func(i int) time.Duration { return time.Duration(i%7-3) * 400 * time.Millisecond } // -1.2 .. +1.2 s
+	for _, phase := range []time.Duration{30 * time.Second, 10 * time.Second, 40 * time.Second} {
+		var lags []time.Duration
+		var reads []int
+		for i := range 3 * rememberedWaits {
+			r, lag := waitWithMemory(s, &m, phase+jitter(i))
+			reads, lags = append(reads, r), append(lags, lag)
+		}
+		// The first waits after a change may be late by up to a sparse
+		// pause (faster) or a backoff pause (slower). Until the old pace's
+		// flips are forgotten the window spans both, and is polled at
+		// width/maxDenseReads; then at about First again.
+		for i, lag := range lags {
+			switch {
+			case i >= rememberedWaits+3:
+				assert.LessOrEqual(t, lag, s.First*3/2, "%s: wait %d lags %v", phase, i, lags)
+				assert.LessOrEqual(t, reads[i], 12, "%s: wait %d reads %v", phase, i, reads)
+			case i >= 3:
+				assert.LessOrEqual(t, lag, 5*time.Second, "%s: wait %d lags %v", phase, i, lags)
+			default:
+				assert.LessOrEqual(t, lag, s.Max, "%s: wait %d lags %v", phase, i, lags)
+			}
+		}
+	}
 }
 
 // flipAfter answers Connecting until d after the first read of each wait,

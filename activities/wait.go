@@ -123,15 +123,17 @@ func (p *PollProgress) observe(state, requestID string) {
 type pollCheck func(ctx context.Context, p *PollProgress) (done bool, err error)
 
 // learned is what a wait that saw its target at seen, after a miss at
-// missed, teaches. A target seen at the start of the window, or before it,
-// came earlier than recent waits' did, but the sparse read before missed it
-// by up to Max: it is taken to have come 2*First before it was seen, so one
-// early wait moves the window a little instead of widening it to the
-// sparse read for the next rememberedWaits waits (if targets come earlier
-// for good, each wait moves it again).
+// missed, teaches. When the window's first read saw it, the target came no
+// later than recent waits' earliest, but the read before was a sparse one,
+// up to Max earlier: the target is taken to have come within First before,
+// so the next window starts one First earlier (where a read tells more)
+// instead of reaching back to that sparse read for the next rememberedWaits
+// waits. A target seen by a sparse read, well before the window, is a
+// cloud that got faster: that is taken as it is, and the window widens to
+// it at once.
 func (s PollSchedule) learned(missed, seen time.Duration, w flipWindow, known bool) flip {
-	if known && seen < w.from+s.First {
-		missed = max(missed, seen-2*s.First)
+	if known && seen >= w.from-s.First/2 && seen < w.from+s.First {
+		missed = max(missed, seen-s.First)
 	}
 	return flip{missed: missed, seen: seen}
 }
@@ -184,7 +186,7 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 			return p, err
 		}
 		if done {
-			if memory != nil && p.Missed > 0 {
+			if memory != nil && p.Polls > 1 { // a read missed before this one
 				memory.record(kind, s.learned(p.Missed, readAt, window, known))
 			}
 			return p, nil

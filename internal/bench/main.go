@@ -34,9 +34,10 @@ type config struct {
 	Quick      bool          `json:"quick"`
 	Workflows  int           `json:"workflows"`
 	Inflight   int           `json:"inflight"`
-	Repeat     int           `json:"repeat"` // throughput runs of each kind; the best is kept
-	Serial     int           `json:"serial"` // one-at-a-time runs for the overhead
-	DB         string        `json:"db"`     // "file" or "memory"
+	Repeat     int           `json:"repeat"`           // throughput runs of each kind; the best is kept
+	NoCore     bool          `json:"noCore,omitempty"` // skip throughput, ceiling, direct baseline and cost
+	Serial     int           `json:"serial"`           // one-at-a-time runs for the overhead
+	DB         string        `json:"db"`               // "file" or "memory"
 	Shared     bool          `json:"shared"`
 	Lag        bool          `json:"lag"`
 	LagDelays  []string      `json:"lagDelays"`
@@ -108,6 +109,7 @@ func main() {
 		}
 		return nil
 	})
+	core := flag.Bool("core", true, "measure throughput, the ceiling, the direct baseline and the cost per workflow")
 	repeat := flag.Int("repeat", 1, "run each throughput batch (and its ceiling) this many times and keep the best: other processes only slow a run down")
 	waitIdle := flag.Duration("wait-idle", 0, "first wait up to this long until other processes use under a fifth of a core (the 2 cores are shared)")
 	flag.Parse()
@@ -147,6 +149,7 @@ func main() {
 	cfg.Log = os.Stderr
 	cfg.WaitIdle = *waitIdle
 	cfg.Repeat = *repeat
+	cfg.NoCore = !*core
 	if len(serverConfig) > 0 {
 		cfg.ServerConfig = serverConfig
 	}
@@ -236,8 +239,10 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	rep.ServerStartup = time.Since(t0)
 	logf("Temporal server up in %s (%s)", rep.ServerStartup.Round(time.Millisecond), st.dbDesc)
 
-	if err := runCore(ctx, st, cfg, rep, logf); err != nil {
-		return rep, err
+	if !cfg.NoCore {
+		if err := runCore(ctx, st, cfg, rep, logf); err != nil {
+			return rep, err
+		}
 	}
 	if cfg.Lag {
 		if err := runWaits(ctx, st, cfg, rep, progress); err != nil {
