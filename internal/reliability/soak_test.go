@@ -103,7 +103,7 @@ func (h *retryAfterHint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestFaultSoak(t *testing.T) {
 	needStack(t)
 	const n = 200
-	deadline := 4 * time.Minute
+	deadline := 5 * time.Minute
 	hint := &retryAfterHint{ms: 1000}
 	wrap := func(h http.Handler) http.Handler { hint.next = h; return hint }
 	if *soakNoHint {
