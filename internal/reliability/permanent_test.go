@@ -1,7 +1,6 @@
 package reliability
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/activities"
@@ -303,7 +303,8 @@ func fixOf(code string) string {
 
 // runPermCase runs one case and checks that the workflow failed on the
 // first attempt of its first failing call, naming the code, the RequestId
-// and the fix. It returns the RequestId.
+// and the fix (or, for vpcflow's own refusals, what to fix, before the
+// call).
 func runPermCase(t *testing.T, cloud *simCloud, c permCase) {
 	t.Helper()
 	ctx := testCtx(t, 2*time.Minute)
@@ -465,10 +466,7 @@ func permanentRowsInjected(t *testing.T, cloud *simCloud) {
 
 	type started struct {
 		want string // "alibaba" or "huawei"
-		run  interface {
-			GetID() string
-			Get(context.Context, any) error
-		}
+		run  client.WorkflowRun
 	}
 	var runs []started
 	for i := range aliCodes {
