@@ -255,6 +255,21 @@ func stateCases() []permCase {
 			code: workflows.InvalidInputType, says: `TargetType "TR" is not one of ECR`,
 			key: param("TargetInstanceId", "ecr-reltargettype"), mustNotCall: "PublishVpcRouteEntries"},
 
+		{name: "MissingParameter (vpcflow's validation)", workflow: workflows.PublishVpcRoutesWorkflowType,
+			input: workflows.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR",
+				RouteEntries: []workflows.RouteEntry{{RouteTableId: "vtb-relmissing", DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}},
+			code: workflows.InvalidInputType, says: "TargetInstanceId is required",
+			key: param("RouteEntries.1.RouteTableId", "vtb-relmissing"), mustNotCall: "PublishVpcRouteEntries"},
+		{name: "InvalidParameter (vpcflow's validation)", workflow: workflows.VerifyVpnRoutesWorkflowType,
+			input: func() workflows.VerifyVpnRoutesInput {
+				in := verifyInput("vco-relpagesize")
+				size := 51
+				in.PageSize = &size
+				return in
+			}(),
+			code: workflows.InvalidInputType, says: "PageSize 51 is out of range 1..50",
+			key: param("VpnConnectionId", "vco-relpagesize"), mustNotCall: "DescribeVcoRouteEntries"},
+
 		{name: "InvalidVpnConnectionInstanceId.NotFound", workflow: workflows.VerifyVpnRoutesWorkflowType, input: verifyInput("vco-relnosuchvco"),
 			code: "InvalidVpnConnectionInstanceId.NotFound", action: "DescribeVcoRouteEntries", key: param("VpnConnectionId", "vco-relnosuchvco")},
 		{name: "Forbidden (another account's VPN connection)", workflow: workflows.VerifyVpnRoutesWorkflowType, input: verifyInput("vco-relforeign"),
