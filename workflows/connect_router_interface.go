@@ -99,23 +99,28 @@ var connectableStates = map[string]bool{
 
 // readyToConnect checks what ConnectRouterInterface would refuse, before
 // calling it: the role, the opposite fields, the state. The error types are
-// the codes the cloud would answer.
+// the codes the cloud would answer; the messages end with the RequestId of
+// the read that showed the problem.
 func readyToConnect(ri activities.RouterInterface) error {
+	seen := ""
+	if len(ri.RequestIds) > 0 {
+		seen = " (read with RequestId " + ri.RequestIds[0] + ")"
+	}
 	if ri.Role != activities.RoleInitiatingSide {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"router interface %s is %s: only the InitiatingSide interface of a pair can connect; connect from its peer %s",
-			ri.RouterInterfaceId, ri.Role, ri.OppositeInterfaceId), "IncorrectRole.NotInitiatingSide", nil)
+			"router interface %s is %s: only the InitiatingSide interface of a pair can connect; connect from its peer %s%s",
+			ri.RouterInterfaceId, ri.Role, ri.OppositeInterfaceId, seen), "IncorrectRole.NotInitiatingSide", nil)
 	}
 	if !ri.OppositeSet() {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"router interface %s has no complete opposite (OppositeInterfaceId %q, OppositeRouterId %q, OppositeRouterType %q, OppositeInterfaceOwnerId %q): set all four with ModifyRouterInterfaceAttribute",
-			ri.RouterInterfaceId, ri.OppositeInterfaceId, ri.OppositeRouterId, ri.OppositeRouterType, ri.OppositeInterfaceOwnerId),
+			"router interface %s has no complete opposite (OppositeInterfaceId %q, OppositeRouterId %q, OppositeRouterType %q, OppositeInterfaceOwnerId %q): set all four with ModifyRouterInterfaceAttribute%s",
+			ri.RouterInterfaceId, ri.OppositeInterfaceId, ri.OppositeRouterId, ri.OppositeRouterType, ri.OppositeInterfaceOwnerId, seen),
 			"IncorrectOppositeInterfaceInfo.NotSet", nil)
 	}
 	if !connectableStates[ri.Status] {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"router interface %s is %s: only an Idle interface can be connected; activate or recreate it first",
-			ri.RouterInterfaceId, ri.Status), activities.UnreachableStateType, nil)
+			"router interface %s is %s: only an Idle interface can be connected; activate or recreate it first%s",
+			ri.RouterInterfaceId, ri.Status, seen), activities.UnreachableStateType, nil)
 	}
 	return nil
 }

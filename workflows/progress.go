@@ -1,8 +1,11 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"go.temporal.io/sdk/temporal"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -63,8 +66,25 @@ func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activitie
 	l.setStage(ctx, name)
 	started := workflow.Now(ctx)
 	trace, err := fn()
+	if err != nil {
+		trace = failedTrace(err)
+	}
 	return l.finish(ctx, Step{Name: name, StartedAt: started, Attempts: trace.Attempt,
 		CloudState: trace.CloudState, RequestIds: trace.RequestIds}, err)
+}
+
+// failedTrace is what a failed activity's error tells of its last call: the
+// cloud's RequestId and code, from the details CloudError attaches.
+func failedTrace(err error) activities.CallTrace {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || !appErr.HasDetails() {
+		return activities.CallTrace{}
+	}
+	var details activities.CloudErrorDetails
+	if appErr.Details(&details) != nil || details.RequestId == "" {
+		return activities.CallTrace{}
+	}
+	return activities.CallTrace{RequestIds: []string{details.RequestId}, CloudState: details.Code}
 }
 
 // check records a check the workflow makes itself (no cloud call): done when

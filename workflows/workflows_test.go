@@ -147,7 +147,7 @@ func (s *workflowSuite) TestConnectingTheAcceptingSideFailsBeforeAnyChange() {
 	var appErr *temporal.ApplicationError
 	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
 	s.Equal("IncorrectRole.NotInitiatingSide", appErr.Type())
-	s.Contains(appErr.Error(), "connect from its peer "+peerID)
+	s.Contains(appErr.Error(), "connect from its peer "+peerID+" (read with RequestId RID-DESCRIBE)")
 	s.env.AssertActivityNotCalled(s.T(), "ConnectRouterInterface", mock.Anything, mock.Anything)
 	s.Equal(StageFailed, s.progress().Stage)
 }
@@ -424,4 +424,6 @@ func (s *workflowSuite) TestAFailedChangeTellsWhatItChanged() {
 	last := p.Steps[len(p.Steps)-1]
 	s.Equal(StageDryRunPublish+":"+OutcomeFailed, last.Name+":"+last.Outcome)
 	s.Contains(last.Note, "ResourceNotAssociated.TargetInstance")
+	s.Equal([]string{"RID-ResourceNotAssociated.TargetInstance"}, last.RequestIds, "the failed call's RequestId, from the error")
+	s.Equal("ResourceNotAssociated.TargetInstance", last.CloudState)
 }
