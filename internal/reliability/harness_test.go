@@ -212,8 +212,7 @@ func startWorker(t *testing.T, name string, cfg workerConfig) *workerProc {
 	w.cmd.Env = childEnv(cfg)
 	w.cmd.Stdout = w.out
 	w.cmd.Stderr = w.out
-	ownProcessGroup(w.cmd)
-	if err := w.cmd.Start(); err != nil {
+	if err := startChild(w.cmd); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	go func() {

@@ -7,7 +7,7 @@ import (
 	"os/exec"
 )
 
-func ownProcessGroup(*exec.Cmd) {}
+func startChild(cmd *exec.Cmd) error { return cmd.Start() }
 
 func killGroup(cmd *exec.Cmd) {
 	if cmd.Process != nil {

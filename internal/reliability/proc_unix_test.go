@@ -7,12 +7,6 @@ import (
 	"syscall"
 )
 
-// ownProcessGroup puts the child in a process group of its own, so that
-// killing the group kills everything it may have started.
-func ownProcessGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-}
-
 // killGroup sends SIGKILL to the child's process group: no handler runs,
 // no graceful stop, like a machine losing power or the OOM killer.
 func killGroup(cmd *exec.Cmd) {
