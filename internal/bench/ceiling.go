@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // The engine's ceiling: a workflow that runs a chain of activities that do
@@ -21,7 +25,9 @@ const (
 	noopActivityType  = "BenchNoop"
 )
 
-// ChainInput lists the steps: 'a' runs an activity, 'l' a local activity.
+// ChainInput lists the steps: 'a' runs an activity, 'l' a local activity,
+// 'u' upserts the VpcFlowStage search attribute (as NetworkChange does when
+// its stage changes).
 type ChainInput struct {
 	Steps string `json:"Steps"`
 }
@@ -46,6 +52,12 @@ func chainWorkflow(ctx workflow.Context, in ChainInput) (int, error) {
 	for i, step := range in.Steps {
 		var out noopResult
 		var err error
+		if step == 'u' {
+			if err := workflow.UpsertTypedSearchAttributes(ctx, workflows.VpcFlowStageKey.ValueSet(fmt.Sprint("step-", i))); err != nil {
+				return done, err
+			}
+			continue
+		}
 		if step == 'l' {
 			err = workflow.ExecuteLocalActivity(lctx, noopActivityType, i).Get(ctx, &out)
 		} else {
@@ -68,9 +80,10 @@ func noopActivity(_ context.Context, step int) (noopResult, error) {
 }
 
 func chainSteps(activities int) string {
-	b := make([]byte, activities)
-	for i := range b {
-		b[i] = 'a'
-	}
-	return string(b)
+	return strings.Repeat("a", activities)
+}
+
+// activitiesIn counts the steps of a chain that are activities.
+func activitiesIn(steps string) int {
+	return strings.Count(steps, "a") + strings.Count(steps, "l")
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,16 +131,16 @@ func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag
 	}
 	defer w.stop()
 
-	for r := range repeat {
+	runVpcflow := func(r int) error {
 		profiling := profile && r == 0 && cfg.CPUProfile != ""
 		if profiling {
 			f, err := os.Create(cfg.CPUProfile)
 			if err != nil {
-				return tr, err
+				return err
 			}
 			if err := pprof.StartCPUProfile(f); err != nil {
 				f.Close()
-				return tr, err
+				return err
 			}
 			defer f.Close()
 		}
@@ -160,14 +161,14 @@ func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag
 			}
 		}
 		if err := failure(res, "NetworkChange "+tag); err != nil {
-			return tr, err
+			return err
 		}
 		logf("%s: NetworkChange %d workflows, %d in flight: %.1f/s, p50 %s, p99 %s, %s CPU each, other processes %.2f cores",
 			tag, cfg.Workflows, cfg.Inflight, vs.PerSecond, ms(vs.P50), ms(vs.P99), ms(vs.CPUPerUnit), vs.OtherCores)
 		if r == 0 {
 			hs, err := histories(ctx, w.client, res.outcomes)
 			if err != nil {
-				return tr, err
+				return err
 			}
 			tr.cost = summarize(hs, w.rpcs.get("RecordActivityTaskHeartbeat")-hb0)
 			tr.calls = callsByAction(s, cfg.Workflows)
@@ -178,25 +179,38 @@ func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag
 		if r == 0 || vs.PerSecond > tr.vpcflow.PerSecond {
 			tr.vpcflow = vs
 		}
-
+		return nil
+	}
+	runChain := func(r int) error {
 		quiesce(ctx)
-		meter = startCPU()
+		meter := startCPU()
 		cres := runLoad(ctx, w.client, w.queue, chainJobs(fmt.Sprintf("%s-chain-%d", tag, r), cfg.Workflows, chain), cfg.Inflight)
-		cs := statsOf(fmt.Sprintf("ceiling: chain of %d no-op activities", len(chain)), cres, cfg.Inflight, meter)
+		cs := statsOf(fmt.Sprintf("ceiling: chain of %d no-op activities", activitiesIn(chain)), cres, cfg.Inflight, meter)
 		if err := failure(cres, "no-op chain "+tag); err != nil {
-			return tr, err
+			return err
 		}
-		logf("%s: ceiling %d workflows: %.1f/s, p50 %s, p99 %s, %s CPU each, other processes %.2f cores; ratio %.2f", tag, cfg.Workflows,
-			cs.PerSecond, ms(cs.P50), ms(cs.P99), ms(cs.CPUPerUnit), cs.OtherCores, vs.PerSecond/cs.PerSecond)
+		logf("%s: chain %s, %d workflows: %.1f/s, p50 %s, p99 %s, %s CPU each, other processes %.2f cores", tag, chain, cfg.Workflows,
+			cs.PerSecond, ms(cs.P50), ms(cs.P99), ms(cs.CPUPerUnit), cs.OtherCores)
 		if r == 0 {
 			chs, err := histories(ctx, w.client, cres.outcomes)
 			if err != nil {
-				return tr, err
+				return err
 			}
 			tr.ceilingCost = summarize(chs, 0)
 		}
 		if r == 0 || cs.PerSecond > tr.ceiling.PerSecond {
 			tr.ceiling = cs
+		}
+		return nil
+	}
+	for r := range repeat {
+		if !cfg.ChainOnly {
+			if err := runVpcflow(r); err != nil {
+				return tr, err
+			}
+		}
+		if err := runChain(r); err != nil {
+			return tr, err
 		}
 	}
 	return tr, nil
@@ -219,10 +233,9 @@ func quiesce(ctx context.Context) {
 	}
 }
 
-// runCore: the probe, throughput and ceiling, the direct baseline and the
-// one-at-a-time overhead, and the cost per workflow.
-func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
-	// Probe: one real NetworkChange, to count the activities it runs.
+// probe runs one real NetworkChange and counts the activities in its
+// history: the ceiling chain runs as many.
+func probe(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
 	probeSim, err := startSim(benchFixture(1, immediate(), cfg.Shared), nil)
 	if err != nil {
 		return err
@@ -236,25 +249,44 @@ func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(
 	if err != nil {
 		return err
 	}
-	probe := runLoad(ctx, pw.client, pw.queue, networkChangeJobs("probe", 0, 1, cfg.Shared, true), 1)
-	if err := failure(probe, "probe"); err != nil {
+	res := runLoad(ctx, pw.client, pw.queue, networkChangeJobs("probe", 0, 1, cfg.Shared, true), 1)
+	if err := failure(res, "probe"); err != nil {
 		pw.stop()
 		return err
 	}
-	ph, err := historyOf(ctx, pw.client, probe.outcomes[0].id, probe.outcomes[0].runID)
+	ph, err := historyOf(ctx, pw.client, res.outcomes[0].id, res.outcomes[0].runID)
 	pw.stop()
 	if err != nil {
 		return err
 	}
 	rep.ChainActivities = ph.Activities
-	logf("a NetworkChange runs %d activities (%d history events)", ph.Activities, ph.Events)
+	rep.ChainUpserts = ph.Actions.Upserts
+	logf("a NetworkChange runs %d activities and %d upserts (%d history events)", ph.Activities, ph.Actions.Upserts, ph.Events)
+	return nil
+}
 
-	tr, err := measureThroughput(ctx, st, cfg, tuning{}, "main", chainSteps(ph.Activities), true, true, logf)
+// runCore: throughput and ceiling, the direct baseline and the
+// one-at-a-time overhead, and the cost per workflow.
+func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
+	tr, err := measureThroughput(ctx, st, cfg, tuning{}, "main", chainSteps(rep.ChainActivities), true, true, logf)
 	if err != nil {
 		return err
 	}
 	rep.Throughput, rep.Ceiling, rep.Cost, rep.CallsPerWorkflow, rep.CeilingCost = tr.vpcflow, tr.ceiling, tr.cost, tr.calls, tr.ceilingCost
 	rep.Ratio = tr.vpcflow.PerSecond / tr.ceiling.PerSecond
+
+	// The engine's ceiling for NetworkChange's whole shape: its activities
+	// and its search attribute upserts, nothing else.
+	if rep.ChainUpserts > 0 {
+		ucfg := cfg
+		ucfg.ChainOnly = true
+		utr, err := measureThroughput(ctx, st, ucfg, tuning{}, "main-upserts", upsertChain(rep.ChainActivities), true, false, logf)
+		if err != nil {
+			return err
+		}
+		rep.CeilingUpserts, rep.CeilingUpsertsCost = utr.ceiling, utr.ceilingCost
+		rep.CeilingUpserts.Name = fmt.Sprintf("ceiling with upserts: %d no-op activities and NetworkChange's %d upserts", rep.ChainActivities, rep.ChainUpserts)
+	}
 
 	// One at a time: vpcflow's latency against the same calls made directly.
 	s, err := startSim(benchFixture(2*cfg.Serial+cfg.Workflows, immediate(), cfg.Shared), nil)
@@ -429,14 +461,17 @@ func runWaits(ctx context.Context, st *stack, cfg config, rep *report, progress 
 
 // tuneRow is one worker setting (or workflow shape) against its ceiling.
 type tuneRow struct {
-	Name     string        `json:"name"`
-	Vpcflow  runStats      `json:"vpcflow"`
-	Ceiling  runStats      `json:"ceiling"`
-	Ratio    float64       `json:"ratio"`
-	Events   float64       `json:"eventsPerWorkflow"`
-	Actions  float64       `json:"billableActionsPerWorkflow"`
-	Chain    string        `json:"chain"`
-	Duration time.Duration `json:"-"`
+	Name    string   `json:"name"`
+	Vpcflow runStats `json:"vpcflow"`
+	Ceiling runStats `json:"ceiling"`
+	Ratio   float64  `json:"ratio"`
+	Events  float64  `json:"eventsPerWorkflow"`
+	Actions float64  `json:"billableActionsPerWorkflow"`
+	Chain   string   `json:"chain"`
+	// ChainEvents and ChainActions are the chain's history events and
+	// billable actions per workflow.
+	ChainEvents  float64 `json:"chainEvents"`
+	ChainActions float64 `json:"chainActions"`
 }
 
 // runTuning compares worker options, a workflow started without search
@@ -448,25 +483,52 @@ func runTuning(ctx context.Context, st *stack, cfg config, rep *report, logf fun
 		t          tuning
 		startAttrs bool
 		chain      string
+		chainOnly  bool
 	}{
-		{"SDK defaults (as workerapp)", tuning{}, true, chain},
-		{"4 workflow + 4 activity pollers", tuning{WorkflowPollers: 4, ActivityPollers: 4}, true, chain},
-		{"8 workflow + 8 activity pollers", tuning{WorkflowPollers: 8, ActivityPollers: 8}, true, chain},
-		{"eager activities off", tuning{DisableEager: true}, true, chain},
-		{"gRPC compression off (worker and client)", tuning{NoCompression: true}, true, chain},
-		{"started without search attributes (no VpcFlowStage upserts)", tuning{}, false, chain},
-		{"reads as local activities (ceiling chain only)", tuning{}, true, localReadChain(rep.ChainActivities)},
+		{"SDK defaults (as workerapp)", tuning{}, true, chain, false},
+		{"4 workflow + 4 activity pollers", tuning{WorkflowPollers: 4, ActivityPollers: 4}, true, chain, false},
+		{"eager activities off", tuning{DisableEager: true}, true, chain, false},
+		{"gRPC compression off (worker and client)", tuning{NoCompression: true}, true, chain, false},
+		{"started without search attributes (no VpcFlowStage upserts)", tuning{}, false, chain, false},
+		{"chain with NetworkChange's 8 upserts", tuning{}, true, upsertChain(rep.ChainActivities), true},
+		{"chain with 3 upserts (waits and the end, proposed)", tuning{}, true, proposedUpsertChain(rep.ChainActivities), true},
+		{"chain with the short reads as local activities", tuning{}, true, localReadChain(rep.ChainActivities), true},
 	}
 	for i, v := range variants {
-		tr, err := measureThroughput(ctx, st, cfg, v.t, fmt.Sprintf("tune%d", i), v.chain, v.startAttrs, false, logf)
+		tcfg := cfg
+		tcfg.ChainOnly = v.chainOnly
+		tr, err := measureThroughput(ctx, st, tcfg, v.t, fmt.Sprintf("tune%d", i), v.chain, v.startAttrs, false, logf)
 		if err != nil {
 			return fmt.Errorf("%s: %w", v.name, err)
 		}
-		rep.Tuning = append(rep.Tuning, tuneRow{Name: v.name, Vpcflow: tr.vpcflow, Ceiling: tr.ceiling,
-			Ratio: tr.vpcflow.PerSecond / tr.ceiling.PerSecond, Events: tr.cost.EventsMean, Actions: tr.cost.ActionsMean,
-			Chain: v.chain + fmt.Sprintf(" (%.1f events)", tr.ceilingCost.EventsMean)})
+		row := tuneRow{Name: v.name, Vpcflow: tr.vpcflow, Ceiling: tr.ceiling, Events: tr.cost.EventsMean, Actions: tr.cost.ActionsMean,
+			Chain: v.chain, ChainEvents: tr.ceilingCost.EventsMean, ChainActions: tr.ceilingCost.ActionsMean}
+		if tr.vpcflow.N > 0 {
+			row.Ratio = tr.vpcflow.PerSecond / tr.ceiling.PerSecond
+		}
+		rep.Tuning = append(rep.Tuning, row)
 	}
 	return nil
+}
+
+// upsertChain is the ceiling chain with an upsert before each activity and
+// one at the end, as NetworkChange's stages make them.
+func upsertChain(n int) string {
+	return strings.Repeat("ua", n) + "u"
+}
+
+// proposedUpsertChain upserts only before NetworkChange's two waits (its
+// 4th and 7th activities) and at the end: the stages a search can catch.
+func proposedUpsertChain(n int) string {
+	b := []byte(chainSteps(n))
+	var out []byte
+	for i, c := range b {
+		if i == 3 || i == 6 {
+			out = append(out, 'u')
+		}
+		out = append(out, c)
+	}
+	return string(append(out, 'u'))
 }
 
 // localReadChain is the ceiling chain with NetworkChange's short reads as

@@ -36,6 +36,7 @@ type config struct {
 	Inflight   int           `json:"inflight"`
 	Repeat     int           `json:"repeat"`           // throughput runs of each kind; the best is kept
 	NoCore     bool          `json:"noCore,omitempty"` // skip throughput, ceiling, direct baseline and cost
+	ChainOnly  bool          `json:"-"`                // a tuning variant that runs only the chain
 	Serial     int           `json:"serial"`           // one-at-a-time runs for the overhead
 	DB         string        `json:"db"`               // "file" or "memory"
 	Shared     bool          `json:"shared"`
@@ -239,6 +240,11 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	rep.ServerStartup = time.Since(t0)
 	logf("Temporal server up in %s (%s)", rep.ServerStartup.Round(time.Millisecond), st.dbDesc)
 
+	if !cfg.NoCore || cfg.Tune {
+		if err := probe(ctx, st, cfg, rep, logf); err != nil {
+			return rep, err
+		}
+	}
 	if !cfg.NoCore {
 		if err := runCore(ctx, st, cfg, rep, logf); err != nil {
 			return rep, err

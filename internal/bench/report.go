@@ -20,14 +20,19 @@ type report struct {
 	DB            string        `json:"db"`
 	ServerStartup time.Duration `json:"serverStartup"`
 
-	ChainActivities      int      `json:"chainActivities"`
-	Throughput           runStats `json:"throughput"`
-	Ceiling              runStats `json:"ceiling"`
-	Ratio                float64  `json:"ratio"`
-	Serial               runStats `json:"serial"`
-	DirectSerial         runStats `json:"directSerial"`
-	DirectConcurrent     runStats `json:"directConcurrent"`
-	DirectCallsPerChange float64  `json:"directCallsPerChange"`
+	ChainActivities int `json:"chainActivities"`
+	ChainUpserts    int `json:"chainUpserts"`
+	// The chain with NetworkChange's upserts as well: the engine's cost of
+	// NetworkChange's whole shape.
+	CeilingUpserts       runStats    `json:"ceilingUpserts"`
+	CeilingUpsertsCost   costSummary `json:"ceilingUpsertsCost"`
+	Throughput           runStats    `json:"throughput"`
+	Ceiling              runStats    `json:"ceiling"`
+	Ratio                float64     `json:"ratio"`
+	Serial               runStats    `json:"serial"`
+	DirectSerial         runStats    `json:"directSerial"`
+	DirectConcurrent     runStats    `json:"directConcurrent"`
+	DirectCallsPerChange float64     `json:"directCallsPerChange"`
 	// The direct baseline with the publish status read by destination.
 	DirectByDestination      runStats           `json:"directByDestination"`
 	DirectByDestinationCalls float64            `json:"directByDestinationCallsPerChange"`
@@ -128,13 +133,17 @@ func (r *report) markdown() string {
 	if r.Throughput.N > 0 {
 		p("### Throughput and latency (%d workflows, %d in flight, transitions immediate)\n\n", r.Throughput.N, r.Throughput.Inflight)
 		p("| run | workflows/s | p50 | p99 | CPU per workflow (whole process) | other processes (cores) |\n|---|---|---|---|---|---|\n")
-		for _, s := range []runStats{r.Throughput, r.Ceiling, r.DirectConcurrent, r.DirectByDestination} {
+		for _, s := range []runStats{r.Throughput, r.Ceiling, r.CeilingUpserts, r.DirectConcurrent, r.DirectByDestination} {
 			if s.N > 0 {
 				p("| %s | %.1f | %s | %s | %s | %.2f |\n", s.Name, s.PerSecond, ms(s.P50), ms(s.P99), ms(s.CPUPerUnit), s.OtherCores)
 			}
 		}
 		p("\n**vpcflow / ceiling: %.2f** (target ≥ 0.85). The ceiling chain has %d no-op activities, as many as a NetworkChange history schedules.\n\n",
 			r.Ratio, r.ChainActivities)
+		if r.CeilingUpserts.N > 0 {
+			p("vpcflow / ceiling with NetworkChange's %d upserts: **%.2f** (the engine's cost of NetworkChange's whole shape; what remains is vpcflow's own: cloud calls, payloads, bookkeeping).\n\n",
+				r.ChainUpserts, r.Throughput.PerSecond/r.CeilingUpserts.PerSecond)
+		}
 		p("### Orchestration overhead (one change at a time, %d each)\n\n", r.Serial.N)
 		p("| run | p50 | p99 |\n|---|---|---|\n")
 		for _, s := range []runStats{r.Serial, r.DirectSerial} {
@@ -143,11 +152,15 @@ func (r *report) markdown() string {
 		p("\n**Overhead per workflow: %s** (p50 vpcflow − p50 direct; both include the verify's 1 s pause between its two reads).\n\n", ms(r.OverheadPerWorkflow))
 
 		p("### Cost per workflow\n\n")
-		p("| | per NetworkChange | per ceiling chain |\n|---|---|---|\n")
-		p("| history events | %.1f (min %d, max %d) | %.1f |\n", r.Cost.EventsMean, r.Cost.EventsMin, r.Cost.EventsMax, r.CeilingCost.EventsMean)
-		p("| billable actions | %.2f | %.2f |\n", r.Cost.ActionsMean, r.CeilingCost.ActionsMean)
-		p("| cloud API calls | %.2f (direct baseline: %.2f; reading the publish status by destination: %.2f) | 0 |\n\n",
-			sumCalls(r.CallsPerWorkflow), r.DirectCallsPerChange, r.DirectByDestinationCalls)
+		p("| | per NetworkChange | per ceiling chain | per chain with upserts |\n|---|---|---|---|\n")
+		p("| history events | %.1f (min %d, max %d) | %.1f | %.1f |\n", r.Cost.EventsMean, r.Cost.EventsMin, r.Cost.EventsMax,
+			r.CeilingCost.EventsMean, r.CeilingUpsertsCost.EventsMean)
+		p("| billable actions | %.2f | %.2f | %.2f |\n", r.Cost.ActionsMean, r.CeilingCost.ActionsMean, r.CeilingUpsertsCost.ActionsMean)
+		p("| cloud API calls | %.2f (direct baseline: %.2f) | 0 | 0 |\n\n", sumCalls(r.CallsPerWorkflow), r.DirectCallsPerChange)
+		if r.DirectByDestinationCalls > 0 {
+			p("With the shared route table, reading the publish status by destination takes %.2f calls per change instead of %.2f.\n\n",
+				r.DirectByDestinationCalls, r.DirectCallsPerChange)
+		}
 		p("Billable actions: %s.\n\n", r.Cost.actionsBreakdown())
 		p("Cloud calls by action: %s.\n\n", callList(r.CallsPerWorkflow))
 		p("History events by type: %s.\n\n", r.Cost.eventTypes())
@@ -192,12 +205,22 @@ func (r *report) markdown() string {
 	}
 
 	if len(r.Tuning) > 0 {
-		p("### Worker options and workflow shape\n\n")
-		p("| variant | vpcflow wf/s | p50 | p99 | CPU/wf | ceiling wf/s | CPU/wf | ratio | events | billable actions | other processes (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		p("### Worker options and workflow shape (each against its own ceiling run; best of %d)\n\n", max(1, r.Config.Repeat))
+		p("| variant | vpcflow wf/s | p50 | p99 | CPU/wf | events | billable actions | chain | chain wf/s | CPU/wf | events | billable actions | ratio | other processes (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, t := range r.Tuning {
-			p("| %s | %.1f | %s | %s | %s | %.1f (%s) | %s | %.2f | %.1f | %.2f | %.2f / %.2f |\n", t.Name, t.Vpcflow.PerSecond, ms(t.Vpcflow.P50), ms(t.Vpcflow.P99),
-				ms(t.Vpcflow.CPUPerUnit), t.Ceiling.PerSecond, t.Chain, ms(t.Ceiling.CPUPerUnit), t.Ratio, t.Events, t.Actions,
-				t.Vpcflow.OtherCores, t.Ceiling.OtherCores)
+			v := "-"
+			if t.Vpcflow.N > 0 {
+				v = fmt.Sprintf("%.1f | %s | %s | %s | %.1f | %.2f", t.Vpcflow.PerSecond, ms(t.Vpcflow.P50), ms(t.Vpcflow.P99),
+					ms(t.Vpcflow.CPUPerUnit), t.Events, t.Actions)
+			} else {
+				v = "- | - | - | - | - | -"
+			}
+			ratio := "-"
+			if t.Ratio > 0 {
+				ratio = fmt.Sprintf("%.2f", t.Ratio)
+			}
+			p("| %s | %s | `%s` | %.1f | %s | %.1f | %.2f | %s | %.2f / %.2f |\n", t.Name, v, t.Chain, t.Ceiling.PerSecond,
+				ms(t.Ceiling.CPUPerUnit), t.ChainEvents, t.ChainActions, ratio, t.Vpcflow.OtherCores, t.Ceiling.OtherCores)
 		}
 		p("\n")
 	}
