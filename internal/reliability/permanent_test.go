@@ -177,6 +177,9 @@ type permCase struct {
 	says string
 	// mustNotCall is an action vpcflow must not call for this case.
 	mustNotCall string
+	// readOf, for vpcflow's own refusals after a read, is the interface
+	// whose read (one DescribeRouterInterfaces call) the failure quotes.
+	readOf string
 }
 
 func connectInput(ri string) workflows.ConnectRouterInterfaceInput {
@@ -206,21 +209,21 @@ func stateCases() []permCase {
 		{name: "InvalidRouterInterfaceId.NotFound (vpcflow's read)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
 			input: connectInput("ri-relnosuchinterface"), code: "InvalidRouterInterfaceId.NotFound",
 			says: "no router interface with this ID in region cn-hangzhou; check RouterInterfaceId and RegionId. RequestId: ",
-			key:  param("RouterInterfaceId", "ri-relnosuchinterface"), mustNotCall: "ConnectRouterInterface"},
+			key:  param("RouterInterfaceId", "ri-relnosuchinterface"), mustNotCall: "ConnectRouterInterface", readOf: "ri-relnosuchinterface"},
 		{name: "InvalidRegionId.NotFound (input region)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
 			input: workflows.ConnectRouterInterfaceInput{RegionId: "cn-nowhere", RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID},
 			code:  "InvalidRegionId.NotFound", action: "DescribeRouterInterfaces", key: param("RegionId", "cn-nowhere")},
 		{name: "IncorrectRole.NotInitiatingSide (vpcflow's check)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
 			input: connectInput(cloudsim.DefaultSecondAcceptingInterfaceID), code: "IncorrectRole.NotInitiatingSide",
 			says: "only the InitiatingSide interface of a pair can connect", key: param("RouterInterfaceId", cloudsim.DefaultSecondAcceptingInterfaceID),
-			mustNotCall: "ConnectRouterInterface"},
+			mustNotCall: "ConnectRouterInterface", readOf: cloudsim.DefaultSecondAcceptingInterfaceID},
 		{name: "IncorrectOppositeInterfaceInfo.NotSet (vpcflow's check)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
 			input: connectInput("ri-relnotseti"), code: "IncorrectOppositeInterfaceInfo.NotSet",
-			says: "set all four with ModifyRouterInterfaceAttribute", key: param("RouterInterfaceId", "ri-relnotseti"), mustNotCall: "ConnectRouterInterface"},
+			says: "set all four with ModifyRouterInterfaceAttribute", key: param("RouterInterfaceId", "ri-relnotseti"), mustNotCall: "ConnectRouterInterface", readOf: "ri-relnotseti"},
 		{name: "IncorrectRIStatus Inactive (vpcflow's check)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
 			input: connectInput("ri-relinactivei"), code: activities.UnreachableStateType,
 			says: "only an Idle interface can be connected; activate or recreate it first", key: param("RouterInterfaceId", "ri-relinactivei"),
-			mustNotCall: "ConnectRouterInterface"},
+			mustNotCall: "ConnectRouterInterface", readOf: "ri-relinactivei"},
 
 		{name: "ResourceNotAssociated.TargetInstance (no such ECR)", workflow: workflows.PublishVpcRoutesWorkflowType,
 			input: publishInput("ecr-relnosuchecr", cloudsim.DefaultSystemRouteTableID, cloudsim.DefaultRouteCIDR1),
@@ -347,6 +350,11 @@ func runPermCase(t *testing.T, cloud *simCloud, c permCase) {
 		assert.True(t, appErr.NonRetryable())
 	} else {
 		assert.Contains(t, msg, c.says, "vpcflow's refusal says what to fix")
+	}
+	if c.readOf != "" {
+		reads := cloud.callsOf("DescribeRouterInterfaces", param("Filter.1.Value.1", c.readOf))
+		require.Len(t, reads, 1, "one read, no retry")
+		assert.Contains(t, msg, reads[0].RequestID, "the refusal quotes the RequestId of the read that showed the problem")
 	}
 	if c.mustNotCall != "" {
 		assert.Empty(t, cloud.callsOf(c.mustNotCall, c.key), "vpcflow refused before calling %s", c.mustNotCall)
