@@ -73,18 +73,27 @@ func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activitie
 		CloudState: trace.CloudState, RequestIds: trace.RequestIds}, err)
 }
 
-// failedTrace is what a failed activity's error tells of its last call: the
-// cloud's RequestId and code, from the details CloudError attaches.
+// failedTrace is what a failed activity's error tells of its calls: the
+// details CloudError attaches (the cloud's RequestId and code), or those of
+// a wait that ended without its target (its reads and last state).
 func failedTrace(err error) activities.CallTrace {
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || !appErr.HasDetails() {
 		return activities.CallTrace{}
 	}
-	var details activities.CloudErrorDetails
-	if appErr.Details(&details) != nil || details.RequestId == "" {
-		return activities.CallTrace{}
+	switch appErr.Type() {
+	case activities.WaitTimeoutType, activities.UnreachableStateType:
+		var wait activities.PollProgress
+		if appErr.Details(&wait) == nil {
+			return activities.CallTrace{RequestIds: wait.RequestIds, CloudState: wait.LastState}
+		}
+	default:
+		var cloud activities.CloudErrorDetails
+		if appErr.Details(&cloud) == nil && cloud.RequestId != "" {
+			return activities.CallTrace{RequestIds: []string{cloud.RequestId}, CloudState: cloud.Code}
+		}
 	}
-	return activities.CallTrace{RequestIds: []string{details.RequestId}, CloudState: details.Code}
+	return activities.CallTrace{}
 }
 
 // check records a check the workflow makes itself (no cloud call): done when

@@ -207,6 +207,14 @@ func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
 	s.Require().ErrorAs(env.GetWorkflowError(), &appErr)
 	s.Equal(activities.WaitTimeoutType, appErr.Type())
 	s.Contains(appErr.Error(), `last state "Connecting"`)
+	val, err := env.QueryWorkflow(ProgressQuery)
+	s.Require().NoError(err)
+	var p Progress
+	s.Require().NoError(val.Get(&p))
+	last := p.Steps[len(p.Steps)-1]
+	s.Equal(StageWaitRouterInterface, last.Name)
+	s.Equal("Connecting", last.CloudState, "the failed wait's last state, from its error")
+	s.Contains(last.RequestIds, "RID-Connecting")
 	s.Equal(1, stuck.connects, "connected once, then waited")
 }
 

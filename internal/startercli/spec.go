@@ -48,8 +48,9 @@ func decodeSpecJSON(path string, data []byte, in any) error {
 	if err := dec.Decode(in); err != nil {
 		return fmt.Errorf("spec file %s: %w", path, err)
 	}
-	if dec.More() {
-		return fmt.Errorf("spec file %s: more than one JSON value", path)
+	// Anything after the value, even a stray "}", is a broken file.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("spec file %s: more than one JSON value, or text after it", path)
 	}
 	return nil
 }
