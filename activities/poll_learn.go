@@ -28,9 +28,13 @@ const maxDenseReads = 8
 
 // flip is when one wait saw its target, measured from the moment the
 // workflow scheduled the wait: the target came after the read at missed
-// (the last that did not see it) and by the read at seen.
+// (the last that did not see it) and by the read at seen. A cold flip was
+// seen by a wait that had no window to go by, only the backoff, whose reads
+// are up to Max apart: it starts the memory of a kind, and is set aside as
+// soon as a flip seen with a window is remembered.
 type flip struct {
 	missed, seen time.Duration
+	cold         bool
 }
 
 // flipWindow is where recent waits of a kind saw their target: after from
@@ -76,8 +80,8 @@ func (m *waitMemory) record(kind string, f flip) {
 	r.n = min(r.n+1, rememberedWaits)
 }
 
-// window is where the remembered waits of kind saw their target; false when
-// none is remembered.
+// window is where the remembered waits of kind saw their target (leaving
+// cold flips out once there is another); false when none is remembered.
 func (m *waitMemory) window(kind string) (flipWindow, bool) {
 	if m == nil {
 		return flipWindow{}, false
@@ -88,8 +92,20 @@ func (m *waitMemory) window(kind string) (flipWindow, bool) {
 	if r == nil || r.n == 0 {
 		return flipWindow{}, false
 	}
-	w := flipWindow{from: r.flips[0].missed, to: r.flips[0].seen}
-	for _, f := range r.flips[1:r.n] {
+	warm := false
+	for _, f := range r.flips[:r.n] {
+		warm = warm || !f.cold
+	}
+	var w flipWindow
+	first := true
+	for _, f := range r.flips[:r.n] {
+		if warm && f.cold {
+			continue
+		}
+		if first {
+			w, first = flipWindow{from: f.missed, to: f.seen}, false
+			continue
+		}
 		w.from = min(w.from, f.missed)
 		w.to = max(w.to, f.seen)
 	}

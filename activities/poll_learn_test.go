@@ -44,6 +44,16 @@ func TestWaitMemoryKeepsTheRecentFlipsOfEachKind(t *testing.T) {
 	w, _ = m.window("WaitRouterInterfaceActive")
 	assert.Equal(t, flipWindow{from: 29 * time.Second, to: 30 * time.Second}, w)
 
+	// A cold flip (seen by the backoff alone, reads up to Max apart) starts
+	// a kind's memory and is set aside once a flip seen with a window is in.
+	m.record("cold", flip{missed: 20 * time.Second, seen: 30 * time.Second, cold: true})
+	w, _ = m.window("cold")
+	assert.Equal(t, flipWindow{from: 20 * time.Second, to: 30 * time.Second}, w)
+	m.record("cold", flip{missed: 28 * time.Second, seen: 29 * time.Second})
+	m.record("cold", flip{missed: 11 * time.Second, seen: 40 * time.Second, cold: true})
+	w, _ = m.window("cold")
+	assert.Equal(t, flipWindow{from: 28 * time.Second, to: 29 * time.Second}, w)
+
 	// Nonsense is not remembered.
 	m.record("x", flip{missed: 2 * time.Second, seen: time.Second})
 	m.record("x", flip{})
@@ -80,13 +90,16 @@ func TestLearnedNarrowsWhatTheWindowsFirstReadSaw(t *testing.T) {
 	// Seen by the window's first read, the read before being 9 s earlier:
 	// the window moves one First earlier, not back to the sparse read.
 	assert.Equal(t, flip{missed: 26 * time.Second, seen: 27 * time.Second}, s.learned(18*time.Second, 27*time.Second, w, true))
+	// Seen by a sparse read a little before the window: a little earlier.
+	assert.Equal(t, flip{missed: 24500 * time.Millisecond, seen: 26 * time.Second},
+		s.learned(17*time.Second, 26*time.Second, flipWindow{from: 26500 * time.Millisecond, to: 31 * time.Second}, true))
 	// Seen by a sparse read well before the window: the cloud got faster,
 	// and the window reaches back to the read that missed.
 	assert.Equal(t, flip{missed: 9 * time.Second, seen: 18 * time.Second}, s.learned(9*time.Second, 18*time.Second, w, true))
 	// Late, or with nothing known: as it is (the backoff's gap is the truth
 	// there, and a wider window only costs reads).
 	assert.Equal(t, flip{missed: 31 * time.Second, seen: 33 * time.Second}, s.learned(31*time.Second, 33*time.Second, w, true))
-	assert.Equal(t, flip{missed: 20 * time.Second, seen: 30 * time.Second}, s.learned(20*time.Second, 30*time.Second, flipWindow{}, false))
+	assert.Equal(t, flip{missed: 20 * time.Second, seen: 30 * time.Second, cold: true}, s.learned(20*time.Second, 30*time.Second, flipWindow{}, false))
 }
 
 // simulate plays a wait against a target that appears at flipAt: it returns
@@ -136,19 +149,21 @@ func TestPauseAfterMissPollsAroundTheExpectedFlip(t *testing.T) {
 func TestPauseAfterMissLandsOnTheWindowThenBacksOffWhenLate(t *testing.T) {
 	s := DefaultPollSchedule
 	reads := simulate(s, flipWindow{from: 27 * time.Second, to: 30 * time.Second}, true, time.Hour, 45*time.Second)
-	// Three even sparse pauses to 27 s, every second to 30.5 s, then the backoff.
+	// Three even sparse pauses to 27 s, every second to 2 s past the
+	// latest sighting, then the backoff.
 	want := []time.Duration{0, 9 * time.Second, 18 * time.Second, 27 * time.Second, 28 * time.Second,
-		29 * time.Second, 30 * time.Second, 31 * time.Second, 32500 * time.Millisecond, 34750 * time.Millisecond}
+		29 * time.Second, 30 * time.Second, 31 * time.Second, 32 * time.Second, 33500 * time.Millisecond, 35750 * time.Millisecond}
 	assert.Equal(t, want, reads[:len(want)])
 
 	// A window wider than maxDenseReads seconds is polled maxDenseReads times.
 	wide := simulate(s, flipWindow{from: 10 * time.Second, to: 50 * time.Second}, true, 49*time.Second, time.Hour)
 	assert.LessOrEqual(t, len(wide), 2+maxDenseReads+1, "%v", wide)
 
-	// A window at the very start (targets seen at once) changes nothing.
+	// A window at the very start (targets seen at once): every First to
+	// 2 s, then the backoff.
 	early := simulate(s, flipWindow{from: 0, to: 50 * time.Millisecond}, true, time.Hour, 10*time.Second)
-	backoff := simulate(s, flipWindow{}, false, time.Hour, 10*time.Second)
-	assert.Equal(t, backoff, early)
+	assert.Equal(t, []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second, 4500 * time.Millisecond,
+		6750 * time.Millisecond, 10125 * time.Millisecond}, early)
 }
 
 // waitWithMemory plays one wait as poll does, against a target that appears

@@ -53,7 +53,10 @@ func (s PollSchedule) after(pause time.Duration) time.Duration {
 //   - Nothing known: the backoff (First, then xFactor up to Max).
 //   - Before the window: evenly spaced pauses of at most Max that land on
 //     the window's start.
-//   - Inside the window (which reaches First/2 past the latest sighting):
+//   - Inside the window, which reaches 2*First past the latest sighting
+//     (reads there cost only waits whose target is late, and a target a
+//     little later than any remembered is common: the time from the
+//     cloud's change to the wait's start varies with the worker's load):
 //     every First, or every width/maxDenseReads if the window is wider than
 //     maxDenseReads*First, never more than Max.
 //   - After it (the target is late): the backoff again, from that pace.
@@ -62,7 +65,7 @@ func (s PollSchedule) pauseAfterMiss(elapsed time.Duration, p *PollProgress, w f
 		p.Pause = s.after(p.Pause)
 		return p.Pause
 	}
-	end := w.to + s.First/2
+	end := w.to + 2*s.First
 	pace := min(max(s.First, (end-w.from)/maxDenseReads), s.Max)
 	switch {
 	case elapsed+pace/2 < w.from:
@@ -123,19 +126,20 @@ func (p *PollProgress) observe(state, requestID string) {
 type pollCheck func(ctx context.Context, p *PollProgress) (done bool, err error)
 
 // learned is what a wait that saw its target at seen, after a miss at
-// missed, teaches. When the window's first read saw it, the target came no
-// later than recent waits' earliest, but the read before was a sparse one,
-// up to Max earlier: the target is taken to have come within First before,
-// so the next window starts one First earlier (where a read tells more)
-// instead of reaching back to that sparse read for the next rememberedWaits
-// waits. A target seen by a sparse read, well before the window, is a
-// cloud that got faster: that is taken as it is, and the window widens to
-// it at once.
+// missed, teaches. When the read that saw it came at the window's start or
+// before it, the read before was a sparse one, up to Max earlier, and the
+// target may have come anywhere in between. It is taken to have come no
+// earlier than First, plus however far before the window it was seen,
+// before it was seen: at the window's start, the next window starts one
+// First earlier (where a read tells more) instead of reaching back to the
+// sparse read for the next rememberedWaits waits; well before the window,
+// the cloud got faster, and the window reaches back nearly to the sparse
+// read at once. Without a window (the backoff alone) the flip is cold.
 func (s PollSchedule) learned(missed, seen time.Duration, w flipWindow, known bool) flip {
-	if known && seen >= w.from-s.First/2 && seen < w.from+s.First {
-		missed = max(missed, seen-s.First)
+	if known && seen < w.from+s.First {
+		missed = max(missed, seen-s.First-max(0, w.from-seen))
 	}
-	return flip{missed: missed, seen: seen}
+	return flip{missed: missed, seen: seen, cold: !known}
 }
 
 // poll runs check until it is done, fails, or the deadline passes, paced by

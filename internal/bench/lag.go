@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"time"
 
@@ -218,6 +219,22 @@ func lagOf(ctx context.Context, w *benchWorker, s *sim, res loadResult, cloudDel
 			}
 		}
 		counts = append(counts, n)
+		if os.Getenv("BENCH_LAG_DEBUG") != "" { // each wait's flip and reads, from its scheduling
+			var sched time.Time
+			for _, c := range h.completions {
+				if c.activityType == "WaitRouterInterfaceActive" {
+					sched = c.scheduled
+				}
+			}
+			var reads []string
+			for _, c := range calls {
+				if c.Params["Filter.1.Value.1"] == riID && !c.Time.Before(connected) {
+					reads = append(reads, fmt.Sprintf("%.1f", c.Time.Sub(sched).Seconds()))
+				}
+			}
+			fmt.Fprintf(os.Stderr, "lagdebug %s flip@%.2f lag %.2f reads %v\n", o.id, connected.Add(cloudDelay).Sub(sched).Seconds(),
+				seen.Sub(connected.Add(cloudDelay)).Seconds(), reads)
+		}
 	}
 	row.LagP50, row.LagP99 = percentile(lags, 50), percentile(lags, 99)
 	row.LagMax = percentile(lags, 100)
