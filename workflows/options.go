@@ -17,8 +17,9 @@ const (
 	// cloud that stays broken.
 	callRetryBudget = 10 * time.Minute
 	// waitHeartbeat is how long a wait may go without a heartbeat before
-	// Temporal retries it on another worker. Waits heartbeat after every
-	// read, at most 10 s apart, plus one call's 15 s of SDK timeouts.
+	// Temporal retries it on another worker. Waits heartbeat from the read
+	// before their first pause that ends past a third of it, then after
+	// every read, at most 10 s apart, plus one call's 15 s of SDK timeouts.
 	waitHeartbeat = 30 * time.Second
 	// waitSlack lets a wait's last read, and its retries, finish past the
 	// deadline the activity checks itself.

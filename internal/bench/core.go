@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -476,7 +477,7 @@ type tuneRow struct {
 
 // runTuning compares worker options, a workflow started without search
 // attributes (no upserts), and local activities in the ceiling chain.
-func runTuning(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
+func runTuning(ctx context.Context, st *stack, cfg config, dir string, rep *report, logf func(string, ...any)) error {
 	chain := chainSteps(rep.ChainActivities)
 	variants := []struct {
 		name       string
@@ -497,7 +498,15 @@ func runTuning(ctx context.Context, st *stack, cfg config, rep *report, logf fun
 	for i, v := range variants {
 		tcfg := cfg
 		tcfg.ChainOnly = v.chainOnly
-		tr, err := measureThroughput(ctx, st, tcfg, v.t, fmt.Sprintf("tune%d", i), v.chain, v.startAttrs, false, logf)
+		// A fresh server for each variant: one that has run thousands of
+		// workflows is slower (a bigger database), which would favour the
+		// variants that run first.
+		vst, err := startStack(ctx, cfg.DB, filepath.Join(dir, fmt.Sprintf("tune%d", i)), cfg.ServerConfig, st.logger)
+		if err != nil {
+			return err
+		}
+		tr, err := measureThroughput(ctx, vst, tcfg, v.t, fmt.Sprintf("tune%d", i), v.chain, v.startAttrs, false, logf)
+		vst.stop()
 		if err != nil {
 			return fmt.Errorf("%s: %w", v.name, err)
 		}

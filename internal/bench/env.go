@@ -40,6 +40,9 @@ func startStack(ctx context.Context, db, dir string, dc map[string]any, logger *
 	opts := devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributeTypes(), Logger: logger, DynamicConfig: dc}
 	desc := "in memory (SQLite shared-cache :memory:)"
 	if db == "file" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
 		opts.DBFile = filepath.Join(dir, "temporal.db")
 		desc = "SQLite file " + opts.DBFile + " (WAL, synchronous=normal)"
 	}
@@ -106,13 +109,12 @@ func (s *stack) dial(ctx context.Context, counter *rpcCounter, noCompression boo
 // tuning is the worker options a run varies; the zero value is the SDK's
 // defaults, which is what internal/workerapp runs with.
 type tuning struct {
-	Name              string `json:"name"`
-	WorkflowPollers   int    `json:"workflowPollers,omitempty"`
-	ActivityPollers   int    `json:"activityPollers,omitempty"`
-	WorkflowTaskSlots int    `json:"workflowTaskSlots,omitempty"`
-	ActivitySlots     int    `json:"activitySlots,omitempty"`
-	DisableEager      bool   `json:"disableEager,omitempty"`
-	NoCompression     bool   `json:"noCompression,omitempty"`
+	WorkflowPollers   int  `json:"workflowPollers,omitempty"`
+	ActivityPollers   int  `json:"activityPollers,omitempty"`
+	WorkflowTaskSlots int  `json:"workflowTaskSlots,omitempty"`
+	ActivitySlots     int  `json:"activitySlots,omitempty"`
+	DisableEager      bool `json:"disableEager,omitempty"`
+	NoCompression     bool `json:"noCompression,omitempty"`
 }
 
 func (t tuning) options() worker.Options {

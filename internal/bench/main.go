@@ -4,9 +4,10 @@
 // as its own process). See docs/benchmarks.md for what it reports and the
 // numbers of a full run.
 //
-//	go run ./internal/bench                 # full run, a few minutes
-//	go run ./internal/bench -quick          # under a minute: what CI may run
-//	go run ./internal/bench -tune           # also compare worker options
+//	go run ./internal/bench                 # full run, about 12 minutes
+//	go run ./internal/bench -quick          # under a minute: what CI may run (go test ./internal/bench)
+//	go run ./internal/bench -repeat 2 -wait-idle 10m   # best of two, on a quiet machine
+//	go run ./internal/bench -tune           # also compare worker options and workflow shapes
 //	go run ./internal/bench -out report.md  # or .json
 //	go run ./internal/bench -cpuprofile cpu.out -memprofile mem.out
 package main
@@ -264,7 +265,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 	}
 	if cfg.Tune {
-		if err := runTuning(ctx, st, cfg, rep, logf); err != nil {
+		if err := runTuning(ctx, st, cfg, dir, rep, logf); err != nil {
 			return rep, err
 		}
 	}

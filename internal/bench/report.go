@@ -205,7 +205,7 @@ func (r *report) markdown() string {
 	}
 
 	if len(r.Tuning) > 0 {
-		p("### Worker options and workflow shape (each against its own ceiling run; best of %d)\n\n", max(1, r.Config.Repeat))
+		p("### Worker options and workflow shape (each on a fresh server, against its own ceiling run; best of %d)\n\n", max(1, r.Config.Repeat))
 		p("| variant | vpcflow wf/s | p50 | p99 | CPU/wf | events | billable actions | chain | chain wf/s | CPU/wf | events | billable actions | ratio | other processes (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, t := range r.Tuning {
 			v := "-"
