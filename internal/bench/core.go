@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -113,7 +112,12 @@ type throughputRun struct {
 // no-op chains, on one worker with tuning t; with cfg.Repeat > 1 it runs the
 // pair that many times and keeps each one's best run (the machine is shared:
 // other processes only ever make a run slower). Costs come from the first.
-func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag string, chain string, startAttrs bool,
+//
+// Every batch runs on a fresh server from fresh(name): the embedded server
+// slows down as its SQLite database grows (a batch after 1000 workflows ran
+// 10-25 % slower than the same batch on an empty one), which would favour
+// whichever batch runs first.
+func measureThroughput(ctx context.Context, fresh func(name string) (*stack, error), cfg config, t tuning, tag string, chain string, startAttrs bool,
 	profile bool, logf func(string, ...any)) (throughputRun, error) {
 	var tr throughputRun
 	repeat := max(1, cfg.Repeat)
@@ -126,13 +130,22 @@ func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag
 	if err != nil {
 		return tr, err
 	}
-	w, err := st.startWorker(ctx, "bench-"+tag, acts, t)
-	if err != nil {
-		return tr, err
+	// onServer runs fn with a worker on a fresh server.
+	onServer := func(name string, fn func(w *benchWorker) error) error {
+		st, err := fresh(name)
+		if err != nil {
+			return err
+		}
+		defer st.stop()
+		w, err := st.startWorker(ctx, "bench-"+tag, acts, t)
+		if err != nil {
+			return err
+		}
+		defer w.stop()
+		return fn(w)
 	}
-	defer w.stop()
 
-	runVpcflow := func(r int) error {
+	runVpcflow := func(r int, w *benchWorker) error {
 		profiling := profile && r == 0 && cfg.CPUProfile != ""
 		if profiling {
 			f, err := os.Create(cfg.CPUProfile)
@@ -182,7 +195,7 @@ func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag
 		}
 		return nil
 	}
-	runChain := func(r int) error {
+	runChain := func(r int, w *benchWorker) error {
 		quiesce(ctx)
 		meter := startCPU()
 		cres := runLoad(ctx, w.client, w.queue, chainJobs(fmt.Sprintf("%s-chain-%d", tag, r), cfg.Workflows, chain), cfg.Inflight)
@@ -206,11 +219,11 @@ func measureThroughput(ctx context.Context, st *stack, cfg config, t tuning, tag
 	}
 	for r := range repeat {
 		if !cfg.ChainOnly {
-			if err := runVpcflow(r); err != nil {
+			if err := onServer(fmt.Sprintf("%s-vpcflow-%d", tag, r), func(w *benchWorker) error { return runVpcflow(r, w) }); err != nil {
 				return tr, err
 			}
 		}
-		if err := runChain(r); err != nil {
+		if err := onServer(fmt.Sprintf("%s-chain-%d", tag, r), func(w *benchWorker) error { return runChain(r, w) }); err != nil {
 			return tr, err
 		}
 	}
@@ -268,8 +281,8 @@ func probe(ctx context.Context, st *stack, cfg config, rep *report, logf func(st
 
 // runCore: throughput and ceiling, the direct baseline and the
 // one-at-a-time overhead, and the cost per workflow.
-func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
-	tr, err := measureThroughput(ctx, st, cfg, tuning{}, "main", chainSteps(rep.ChainActivities), true, true, logf)
+func runCore(ctx context.Context, st *stack, fresh func(string) (*stack, error), cfg config, rep *report, logf func(string, ...any)) error {
+	tr, err := measureThroughput(ctx, fresh, cfg, tuning{}, "main", chainSteps(rep.ChainActivities), true, true, logf)
 	if err != nil {
 		return err
 	}
@@ -281,7 +294,7 @@ func runCore(ctx context.Context, st *stack, cfg config, rep *report, logf func(
 	if rep.ChainUpserts > 0 {
 		ucfg := cfg
 		ucfg.ChainOnly = true
-		utr, err := measureThroughput(ctx, st, ucfg, tuning{}, "main-upserts", upsertChain(rep.ChainActivities), true, false, logf)
+		utr, err := measureThroughput(ctx, fresh, ucfg, tuning{}, "main-upserts", upsertChain(rep.ChainActivities), true, false, logf)
 		if err != nil {
 			return err
 		}
@@ -477,7 +490,7 @@ type tuneRow struct {
 
 // runTuning compares worker options, a workflow started without search
 // attributes (no upserts), and local activities in the ceiling chain.
-func runTuning(ctx context.Context, st *stack, cfg config, dir string, rep *report, logf func(string, ...any)) error {
+func runTuning(ctx context.Context, fresh func(string) (*stack, error), cfg config, rep *report, logf func(string, ...any)) error {
 	chain := chainSteps(rep.ChainActivities)
 	variants := []struct {
 		name       string
@@ -498,15 +511,7 @@ func runTuning(ctx context.Context, st *stack, cfg config, dir string, rep *repo
 	for i, v := range variants {
 		tcfg := cfg
 		tcfg.ChainOnly = v.chainOnly
-		// A fresh server for each variant: one that has run thousands of
-		// workflows is slower (a bigger database), which would favour the
-		// variants that run first.
-		vst, err := startStack(ctx, cfg.DB, filepath.Join(dir, fmt.Sprintf("tune%d", i)), cfg.ServerConfig, st.logger)
-		if err != nil {
-			return err
-		}
-		tr, err := measureThroughput(ctx, vst, tcfg, v.t, fmt.Sprintf("tune%d", i), v.chain, v.startAttrs, false, logf)
-		vst.stop()
+		tr, err := measureThroughput(ctx, fresh, tcfg, v.t, fmt.Sprintf("tune%d", i), v.chain, v.startAttrs, false, logf)
 		if err != nil {
 			return fmt.Errorf("%s: %w", v.name, err)
 		}

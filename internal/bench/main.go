@@ -239,6 +239,10 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	defer st.stop()
 	rep.DB = st.dbDesc
 	rep.ServerStartup = time.Since(t0)
+	// Throughput batches each get a fresh server (see measureThroughput).
+	fresh := func(name string) (*stack, error) {
+		return startStack(ctx, cfg.DB, filepath.Join(dir, name), cfg.ServerConfig, quiet)
+	}
 	logf("Temporal server up in %s (%s)", rep.ServerStartup.Round(time.Millisecond), st.dbDesc)
 
 	if !cfg.NoCore || cfg.Tune {
@@ -247,7 +251,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 	}
 	if !cfg.NoCore {
-		if err := runCore(ctx, st, cfg, rep, logf); err != nil {
+		if err := runCore(ctx, st, fresh, cfg, rep, logf); err != nil {
 			return rep, err
 		}
 	}
@@ -265,7 +269,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 	}
 	if cfg.Tune {
-		if err := runTuning(ctx, st, cfg, dir, rep, logf); err != nil {
+		if err := runTuning(ctx, fresh, cfg, rep, logf); err != nil {
 			return rep, err
 		}
 	}
