@@ -27,7 +27,7 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnec
 	}
 	var listed activities.EndpointConnections
 	err = log.step(ctx, StageListEndpoints, func() (activities.CallTrace, error) {
-		err := workflow.ExecuteActivity(withCall(ctx, "List VPC endpoint connections of gateway "+in.InstanceId),
+		err := log.readOnly(ctx, "List VPC endpoint connections of gateway "+in.InstanceId,
 			a.ListEndpointConnections, list).Get(ctx, &listed)
 		return listed.CallTrace, err
 	})

@@ -37,7 +37,7 @@ func connectRouterInterface(ctx workflow.Context, log *changeLog, ref activities
 
 	var ri activities.RouterInterface
 	err := log.step(ctx, StageDescribeRouterInterface, func() (activities.CallTrace, error) {
-		err := workflow.ExecuteActivity(withCall(ctx, "Read router interface "+ref.RouterInterfaceId),
+		err := log.readOnly(ctx, "Read router interface "+ref.RouterInterfaceId,
 			a.DescribeRouterInterface, ref).Get(ctx, &ri)
 		return ri.CallTrace, err
 	})

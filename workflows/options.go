@@ -46,6 +46,17 @@ func withCall(ctx workflow.Context, summary string) workflow.Context {
 	})
 }
 
+// withLocalCall sets the same options for a single cloud call run as a
+// local activity.
+func withLocalCall(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    callTimeout,
+		ScheduleToCloseTimeout: callRetryBudget,
+		RetryPolicy:            retryPolicy,
+		Summary:                summary,
+	})
+}
+
 // withWait sets the options of a heartbeating wait that ends by itself at
 // its deadline.
 func withWait(ctx workflow.Context, timeout time.Duration, summary string) workflow.Context {

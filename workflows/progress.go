@@ -36,6 +36,26 @@ const (
 	OutcomeFailed  = "failed"
 )
 
+// leanHistoryChange is the workflow.GetVersion change ID of the lean history
+// (version 1): the short read-only calls run as local activities, and
+// VpcFlowStage is upserted only for the stages a search can catch (the waits,
+// completed and failed); docs/benchmarks.md has what it saves. Workflows
+// that started before it replay on DefaultVersion, the history they have.
+const leanHistoryChange = "lean-history"
+
+// upsertedStages are the stages VpcFlowStage is upserted for in a lean
+// history: where a change can sit for minutes (the waits) and where it ends.
+// The short steps in between still show in the progress query and the Web
+// UI's current details; upserting each would cost a history event, a
+// visibility write and a billable action, for a value no search would see.
+var upsertedStages = map[string]bool{
+	StageWaitRouterInterface: true,
+	StageVerifyVpnRoutes:     true,
+	StageWaitEndpoints:       true,
+	StageCompleted:           true,
+	StageFailed:              true,
+}
+
 // changeLog records a workflow's steps as they run: the progress query reads
 // it, and the result is built from it.
 type changeLog struct {
@@ -43,12 +63,15 @@ type changeLog struct {
 	// upsertStage is set when the workflow was started with VpcFlowStage,
 	// which proves the namespace has vpcflow's search attributes.
 	upsertStage bool
+	// lean is set for workflows on leanHistoryChange's version 1.
+	lean bool
 }
 
 // newChangeLog starts the log and answers the progress query from it.
 func newChangeLog(ctx workflow.Context) (*changeLog, error) {
 	_, started := workflow.GetTypedSearchAttributes(ctx).GetKeyword(VpcFlowStageKey)
-	l := &changeLog{progress: Progress{Stage: StageValidate, StartedAt: workflow.Now(ctx), Steps: []Step{}}, upsertStage: started}
+	l := &changeLog{progress: Progress{Stage: StageValidate, StartedAt: workflow.Now(ctx), Steps: []Step{}}, upsertStage: started,
+		lean: workflow.GetVersion(ctx, leanHistoryChange, workflow.DefaultVersion, 1) == 1}
 	err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) {
 		p := l.progress
 		p.Steps = append([]Step(nil), p.Steps...)
@@ -71,6 +94,19 @@ func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activitie
 	}
 	return l.finish(ctx, Step{Name: name, StartedAt: started, Attempts: trace.Attempt,
 		CloudState: trace.CloudState, RequestIds: trace.RequestIds}, err)
+}
+
+// readOnly starts a short call that changes nothing in the cloud (a read, a
+// DryRun). In a lean history it is a local activity: it runs in the worker
+// that runs the workflow, without an activity task's round trips through the
+// server, and is recorded as one marker; it retries as an activity does, with
+// the same NextRetryDelay for throttling. A worker lost before the workflow
+// task completes runs it again, which a read can afford.
+func (l *changeLog) readOnly(ctx workflow.Context, summary string, activity, arg any) workflow.Future {
+	if l.lean {
+		return workflow.ExecuteLocalActivity(withLocalCall(ctx, summary), activity, arg)
+	}
+	return workflow.ExecuteActivity(withCall(ctx, summary), activity, arg)
 }
 
 // failedTrace is what a failed activity's error tells of its calls: the
@@ -148,12 +184,12 @@ func (l *changeLog) completed(ctx workflow.Context) []Step {
 	return l.progress.Steps
 }
 
-// setStage moves the workflow to a stage: the progress query, the Web UI's
-// current details and (when the namespace has it) the VpcFlowStage search
-// attribute all show it.
+// setStage moves the workflow to a stage: the progress query and the Web
+// UI's current details show it, and so does the VpcFlowStage search attribute
+// when the namespace has it and the stage is one a search can catch.
 func (l *changeLog) setStage(ctx workflow.Context, stage string) {
 	l.progress.Stage = stage
-	if l.upsertStage {
+	if l.upsertStage && (!l.lean || upsertedStages[stage]) {
 		// The attribute exists (it was set at start), so this cannot fail
 		// but for a cancelled context, which ends the workflow anyway.
 		_ = workflow.UpsertTypedSearchAttributes(ctx, VpcFlowStageKey.ValueSet(stage))

@@ -42,7 +42,7 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInpu
 
 	var dry activities.PublishRouteEntriesResult
 	err := log.step(ctx, StageDryRunPublish, func() (activities.CallTrace, error) {
-		err := workflow.ExecuteActivity(withCall(ctx, "DryRun publish of "+what),
+		err := log.readOnly(ctx, "DryRun publish of "+what,
 			a.DryRunPublishVpcRouteEntries, call).Get(ctx, &dry)
 		return dry.CallTrace, err
 	})

@@ -42,7 +42,7 @@ func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnec
 	var a *activities.CloudActivities
 	var auths activities.CrossAccountAuthorizations
 	err := log.step(ctx, StageCheckCrossAccount, func() (activities.CallTrace, error) {
-		err := workflow.ExecuteActivity(withCall(ctx, "Read cross-account authorizations of "+vpnConnectionID),
+		err := log.readOnly(ctx, "Read cross-account authorizations of "+vpnConnectionID,
 			a.DescribeVpnCrossAccountAuthorizations, activities.VpnConnectionRef{RegionId: regionID, VpnConnectionId: vpnConnectionID},
 		).Get(ctx, &auths)
 		return auths.CallTrace, err

@@ -9,8 +9,11 @@ import (
 	alierrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
 )
@@ -262,7 +265,8 @@ func (s *workflowSuite) networkChangeInput() NetworkChangeInput {
 	}
 }
 
-func (s *workflowSuite) TestNetworkChangeRunsEveryStepInOrder() {
+// serveNetworkChange serves every call of a NetworkChange that succeeds.
+func (s *workflowSuite) serveNetworkChange() {
 	s.env.OnActivity(s.acts.DescribeVpnCrossAccountAuthorizations, mock.Anything, activities.VpnConnectionRef{RegionId: region, VpnConnectionId: vcoID}).
 		Return(activities.CrossAccountAuthorizations{Authorizations: []CrossAccountAuthorization{
 			{BindInstance: "cen-other", BindUid: 1, BindProduct: "CEN"},
@@ -276,13 +280,18 @@ func (s *workflowSuite) TestNetworkChangeRunsEveryStepInOrder() {
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
 	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, mock.Anything).
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.networkChangeInput().RouteEntries}, nil).Once()
-	routes := []VpnRoute{{RouteDest: "10.1.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"},
-		{RouteDest: "10.2.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"}}
 	s.env.OnActivity(s.acts.WaitVpnRoutes, mock.Anything, mock.MatchedBy(func(in activities.WaitVpnRoutesInput) bool {
 		return in.VpnConnectionId == vcoID && len(in.ExpectedRoutes) == 2 &&
 			in.ExpectedRoutes[1] == ExpectedVpnRoute{DestinationCidrBlock: "10.2.0.0/16", RouteEntryType: "bgp"}
-	})).Return(activities.WaitVpnRoutesResult{Routes: routes}, nil).Once()
+	})).Return(activities.WaitVpnRoutesResult{Routes: networkChangeRoutes}, nil).Once()
+}
 
+var networkChangeRoutes = []VpnRoute{{RouteDest: "10.1.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"},
+	{RouteDest: "10.2.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"}}
+
+func (s *workflowSuite) TestNetworkChangeRunsEveryStepInOrder() {
+	s.serveNetworkChange()
+	routes := networkChangeRoutes
 	s.env.ExecuteWorkflow(NetworkChangeWorkflow, s.networkChangeInput())
 	s.Require().NoError(s.env.GetWorkflowError())
 	var res NetworkChangeResult
@@ -372,7 +381,8 @@ func (s *workflowSuite) TestApigListsWithoutWaiting() {
 
 var errNotServed = errors.New("not served by this stub")
 
-func (s *workflowSuite) TestTheStageIsUpsertedWhenStartedWithSearchAttributes() {
+// upsertedStages records the VpcFlowStage values the workflow upserts.
+func (s *workflowSuite) upsertedStages() *[]string {
 	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes(region, riID, "")))
 	var stages []string
 	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
@@ -380,11 +390,66 @@ func (s *workflowSuite) TestTheStageIsUpsertedWhenStartedWithSearchAttributes() 
 		stage, _ := sa.GetKeyword(VpcFlowStageKey)
 		stages = append(stages, stage)
 	}).Return(nil)
-	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Active"), nil).Once()
+	return &stages
+}
 
+// connectIdle serves a connect of an Idle interface that turns Active.
+func (s *workflowSuite) connectIdle() {
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.ConnectRouterInterfaceResult{RequestId: "RID-CONNECT"}, nil).Once()
+	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.Anything).Return(active(), nil).Once()
+}
+
+func (s *workflowSuite) TestTheStageIsUpsertedForTheWaitsAndTheEnd() {
+	stages := s.upsertedStages()
+	s.connectIdle()
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	s.Equal([]string{StageDescribeRouterInterface, StageCompleted}, stages)
+	s.Equal([]string{StageWaitRouterInterface, StageCompleted}, *stages)
+}
+
+func (s *workflowSuite) TestAFailedChangeUpsertsTheFailedStage() {
+	stages := s.upsertedStages()
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.RouterInterface{}, cloudError(404, "InvalidRouterInterfaceId.NotFound")).Once()
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().Error(s.env.GetWorkflowError())
+	s.Equal([]string{StageFailed}, *stages)
+}
+
+// Workflows started before the lean history (leanHistoryChange's
+// DefaultVersion) keep the history they were recorded with: every stage
+// upserted, every read an activity.
+func (s *workflowSuite) TestWorkflowsFromBeforeTheLeanHistoryKeepTheirs() {
+	s.env.OnGetVersion(leanHistoryChange, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	stages := s.upsertedStages()
+	var local []string
+	s.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {
+		local = append(local, info.ActivityType.Name)
+	})
+	s.connectIdle()
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	s.Equal([]string{StageDescribeRouterInterface, StageConnectRouterInterface, StageWaitRouterInterface, StageCompleted}, *stages)
+	s.Empty(local)
+}
+
+func (s *workflowSuite) TestTheShortReadsRunAsLocalActivities() {
+	var local, remote []string
+	s.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {
+		local = append(local, info.ActivityType.Name)
+	})
+	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		remote = append(remote, info.ActivityType.Name)
+	})
+	s.serveNetworkChange()
+	s.env.ExecuteWorkflow(NetworkChangeWorkflow, s.networkChangeInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	s.Equal([]string{"DescribeVpnCrossAccountAuthorizations", "DescribeRouterInterface", "DryRunPublishVpcRouteEntries"}, local,
+		"the reads and the DryRun change nothing: local activities")
+	s.Equal([]string{"ConnectRouterInterface", "WaitRouterInterfaceActive", "PublishVpcRouteEntries", "WaitVpnRoutes"}, remote,
+		"the changes and the waits stay activities: each shows in the history, the waits heartbeat")
 }
 
 func (s *workflowSuite) TestNoUpsertWithoutSearchAttributesAtStart() {

@@ -247,8 +247,9 @@ func quiesce(ctx context.Context) {
 	}
 }
 
-// probe runs one real NetworkChange and counts the activities in its
-// history: the ceiling chain runs as many.
+// probe runs one real NetworkChange and reads its shape from its history:
+// the ceiling chain runs as many activities (local ones counted too, all as
+// activities), the shape chain the same commands in the same order.
 func probe(ctx context.Context, st *stack, cfg config, rep *report, logf func(string, ...any)) error {
 	probeSim, err := startSim(benchFixture(1, immediate(), cfg.Shared), nil)
 	if err != nil {
@@ -273,9 +274,11 @@ func probe(ctx context.Context, st *stack, cfg config, rep *report, logf func(st
 	if err != nil {
 		return err
 	}
-	rep.ChainActivities = ph.Activities
+	rep.ChainActivities = ph.Activities + ph.LocalActivities
 	rep.ChainUpserts = ph.Actions.Upserts
-	logf("a NetworkChange runs %d activities and %d upserts (%d history events)", ph.Activities, ph.Actions.Upserts, ph.Events)
+	rep.ChainShape = ph.Shape
+	logf("a NetworkChange runs %d activities, %d local activities and %d upserts (%d history events): %s",
+		ph.Activities, ph.LocalActivities, ph.Actions.Upserts, ph.Events, ph.Shape)
 	return nil
 }
 
@@ -289,17 +292,18 @@ func runCore(ctx context.Context, st *stack, fresh func(string) (*stack, error),
 	rep.Throughput, rep.Ceiling, rep.Cost, rep.CallsPerWorkflow, rep.CeilingCost = tr.vpcflow, tr.ceiling, tr.cost, tr.calls, tr.ceilingCost
 	rep.Ratio = tr.vpcflow.PerSecond / tr.ceiling.PerSecond
 
-	// The engine's ceiling for NetworkChange's whole shape: its activities
-	// and its search attribute upserts, nothing else.
-	if rep.ChainUpserts > 0 {
+	// The engine's ceiling for NetworkChange's whole shape: its activities,
+	// local activities and search attribute upserts in their order, nothing
+	// else. What vpcflow adds to it is its own.
+	if rep.ChainShape != chainSteps(rep.ChainActivities) {
 		ucfg := cfg
 		ucfg.ChainOnly = true
-		utr, err := measureThroughput(ctx, fresh, ucfg, tuning{}, "main-upserts", upsertChain(rep.ChainActivities), true, false, logf)
+		utr, err := measureThroughput(ctx, fresh, ucfg, tuning{}, "main-shape", rep.ChainShape, true, false, logf)
 		if err != nil {
 			return err
 		}
-		rep.CeilingUpserts, rep.CeilingUpsertsCost = utr.ceiling, utr.ceilingCost
-		rep.CeilingUpserts.Name = fmt.Sprintf("ceiling with upserts: %d no-op activities and NetworkChange's %d upserts", rep.ChainActivities, rep.ChainUpserts)
+		rep.CeilingShape, rep.CeilingShapeCost = utr.ceiling, utr.ceilingCost
+		rep.CeilingShape.Name = fmt.Sprintf("ceiling of NetworkChange's shape: chain `%s`", rep.ChainShape)
 	}
 
 	// One at a time: vpcflow's latency against the same calls made directly.
@@ -489,7 +493,8 @@ type tuneRow struct {
 }
 
 // runTuning compares worker options, a workflow started without search
-// attributes (no upserts), and local activities in the ceiling chain.
+// attributes (no upserts), and chains of NetworkChange's shape before and
+// after the lean history (workflows/progress.go).
 func runTuning(ctx context.Context, fresh func(string) (*stack, error), cfg config, rep *report, logf func(string, ...any)) error {
 	chain := chainSteps(rep.ChainActivities)
 	variants := []struct {
@@ -504,9 +509,8 @@ func runTuning(ctx context.Context, fresh func(string) (*stack, error), cfg conf
 		{"eager activities off", tuning{DisableEager: true}, true, chain, false},
 		{"gRPC compression off (worker and client)", tuning{NoCompression: true}, true, chain, false},
 		{"started without search attributes (no VpcFlowStage upserts)", tuning{}, false, chain, false},
-		{"chain with NetworkChange's 8 upserts", tuning{}, true, upsertChain(rep.ChainActivities), true},
-		{"chain with 3 upserts (waits and the end, proposed)", tuning{}, true, proposedUpsertChain(rep.ChainActivities), true},
-		{"chain with the short reads as local activities", tuning{}, true, localReadChain(rep.ChainActivities), true},
+		{"chain of NetworkChange's shape", tuning{}, true, rep.ChainShape, true},
+		{"chain of NetworkChange's shape before the lean history (every read an activity, every stage upserted)", tuning{}, true, beforeLeanChain(rep.ChainActivities), true},
 	}
 	for i, v := range variants {
 		tcfg := cfg
@@ -525,36 +529,9 @@ func runTuning(ctx context.Context, fresh func(string) (*stack, error), cfg conf
 	return nil
 }
 
-// upsertChain is the ceiling chain with an upsert before each activity and
-// one at the end, as NetworkChange's stages make them.
-func upsertChain(n int) string {
+// beforeLeanChain is NetworkChange's shape before the lean history: every
+// call an activity, each after an upsert of its stage, and the upsert of
+// the completed stage.
+func beforeLeanChain(n int) string {
 	return strings.Repeat("ua", n) + "u"
-}
-
-// proposedUpsertChain upserts only before NetworkChange's two waits (its
-// 4th and 7th activities) and at the end: the stages a search can catch.
-func proposedUpsertChain(n int) string {
-	b := []byte(chainSteps(n))
-	var out []byte
-	for i, c := range b {
-		if i == 3 || i == 6 {
-			out = append(out, 'u')
-		}
-		out = append(out, c)
-	}
-	return string(append(out, 'u'))
-}
-
-// localReadChain is the ceiling chain with NetworkChange's short reads as
-// local activities: the cross-account read, the interface read and the
-// DryRun (steps 1, 2 and 5 of 7); the connect, the waits and the publish stay
-// activities.
-func localReadChain(n int) string {
-	b := []byte(chainSteps(n))
-	for _, i := range []int{0, 1, 4} {
-		if i < len(b) {
-			b[i] = 'l'
-		}
-	}
-	return string(b)
 }

@@ -17,6 +17,12 @@ type historyCost struct {
 	Events     int            `json:"events"`
 	ByType     map[string]int `json:"byType"`
 	Activities int            `json:"activities"` // ActivityTaskScheduled
+	// LocalActivities counts the LocalActivity markers: one per local
+	// activity run.
+	LocalActivities int `json:"localActivities"`
+	// Shape is the workflow's commands in order, as a ChainInput's Steps:
+	// 'a' an activity, 'l' a local activity, 'u' a search attribute upsert.
+	Shape string `json:"shape"`
 	// Billable actions as Temporal Cloud counts them from a history
 	// (https://docs.temporal.io/cloud/actions): the start, each activity
 	// scheduled and each retry, each UpsertWorkflowSearchAttributes, each
@@ -63,6 +69,7 @@ func historyOf(ctx context.Context, c client.Client, id, runID string) (historyC
 	scheduledType := map[int64]string{}
 	scheduledAt := map[int64]time.Time{}
 	markerTasks := map[int64]bool{}
+	var shape strings.Builder
 	it := c.GetWorkflowHistory(ctx, id, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
@@ -77,6 +84,7 @@ func historyOf(ctx context.Context, c client.Client, id, runID string) (historyC
 		case enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			hc.Activities++
 			hc.Actions.Activities++
+			shape.WriteByte('a')
 			scheduledType[e.GetEventId()] = e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
 			scheduledAt[e.GetEventId()] = e.GetEventTime().AsTime()
 		case enums.EVENT_TYPE_ACTIVITY_TASK_STARTED:
@@ -89,6 +97,7 @@ func historyOf(ctx context.Context, c client.Client, id, runID string) (historyC
 				scheduled: scheduledAt[sid], completed: e.GetEventTime().AsTime()})
 		case enums.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
 			hc.Actions.Upserts++
+			shape.WriteByte('u')
 		case enums.EVENT_TYPE_TIMER_STARTED:
 			hc.Actions.Timers++
 		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
@@ -96,10 +105,13 @@ func historyOf(ctx context.Context, c client.Client, id, runID string) (historyC
 		case enums.EVENT_TYPE_MARKER_RECORDED:
 			if a := e.GetMarkerRecordedEventAttributes(); a.GetMarkerName() == "LocalActivity" {
 				markerTasks[a.GetWorkflowTaskCompletedEventId()] = true
+				hc.LocalActivities++
+				shape.WriteByte('l')
 			}
 		}
 	}
 	hc.Actions.LocalActivities = len(markerTasks)
+	hc.Shape = shape.String()
 	return hc, nil
 }
 
@@ -132,15 +144,17 @@ func histories(ctx context.Context, c client.Client, outcomes []outcome) ([]hist
 
 // costSummary aggregates the histories of a batch.
 type costSummary struct {
-	Workflows   int            `json:"workflows"`
-	EventsMin   int            `json:"eventsMin"`
-	EventsMax   int            `json:"eventsMax"`
-	EventsMean  float64        `json:"eventsMean"`
-	Activities  float64        `json:"activitiesPerWorkflow"`
-	ByType      map[string]int `json:"eventsByTypeTotal"`
-	Actions     actionCount    `json:"actionsTotal"`
-	Heartbeats  int            `json:"heartbeatsReachingServer"`
-	ActionsMean float64        `json:"billableActionsPerWorkflow"`
+	Workflows  int     `json:"workflows"`
+	EventsMin  int     `json:"eventsMin"`
+	EventsMax  int     `json:"eventsMax"`
+	EventsMean float64 `json:"eventsMean"`
+	Activities float64 `json:"activitiesPerWorkflow"`
+	// LocalActivities are the local activities run per workflow.
+	LocalActivities float64        `json:"localActivitiesPerWorkflow"`
+	ByType          map[string]int `json:"eventsByTypeTotal"`
+	Actions         actionCount    `json:"actionsTotal"`
+	Heartbeats      int            `json:"heartbeatsReachingServer"`
+	ActionsMean     float64        `json:"billableActionsPerWorkflow"`
 }
 
 func summarize(hs []historyCost, heartbeats int) costSummary {
@@ -149,10 +163,11 @@ func summarize(hs []historyCost, heartbeats int) costSummary {
 		return s
 	}
 	s.EventsMin = hs[0].Events
-	total, acts := 0, 0
+	total, acts, locals := 0, 0, 0
 	for _, h := range hs {
 		total += h.Events
 		acts += h.Activities
+		locals += h.LocalActivities
 		s.EventsMin = min(s.EventsMin, h.Events)
 		s.EventsMax = max(s.EventsMax, h.Events)
 		for k, v := range h.ByType {
@@ -163,6 +178,7 @@ func summarize(hs []historyCost, heartbeats int) costSummary {
 	n := float64(len(hs))
 	s.EventsMean = float64(total) / n
 	s.Activities = float64(acts) / n
+	s.LocalActivities = float64(locals) / n
 	s.ActionsMean = float64(s.Actions.total()+heartbeats) / n
 	return s
 }
