@@ -44,9 +44,12 @@ type CloudActivities struct {
 
 // CallTrace is what every activity result reports about its cloud calls: the
 // RequestIds the clouds answered (the handle support asks for), the attempt
-// that succeeded, and the last cloud state it saw.
+// that succeeded, and the last cloud state it saw. A wait also reports the
+// reads it retried itself after a throttled or failed answer (no new
+// attempt: see PollSchedule.retryPause).
 type CallTrace struct {
-	RequestIds []string `json:"RequestIds,omitempty"`
-	Attempt    int32    `json:"Attempt"`
-	CloudState string   `json:"CloudState,omitempty"`
+	RequestIds   []string `json:"RequestIds,omitempty"`
+	Attempt      int32    `json:"Attempt"`
+	CloudState   string   `json:"CloudState,omitempty"`
+	RetriedReads int32    `json:"RetriedReads,omitempty"`
 }

@@ -182,9 +182,21 @@ func (d CloudErrorDetails) String() string {
 	return msg
 }
 
-// attemptOf is the current activity attempt (1 for the first), or 1 outside
-// an activity.
+// callAttemptKey carries the attempt a call's retry pacing counts from when
+// it is not the activity's: a wait retries a failed read itself, and paces
+// it by that read's consecutive failures, not by every failure of the wait.
+type callAttemptKey struct{}
+
+func withCallAttempt(ctx context.Context, attempt int32) context.Context {
+	return context.WithValue(ctx, callAttemptKey{}, attempt)
+}
+
+// attemptOf is the attempt of the call being made (1 for the first): the
+// one withCallAttempt set, else the activity's, else 1.
 func attemptOf(ctx context.Context) int32 {
+	if a, ok := ctx.Value(callAttemptKey{}).(int32); ok {
+		return a
+	}
 	if !activity.IsActivity(ctx) {
 		return 1
 	}

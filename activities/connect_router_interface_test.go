@@ -1,9 +1,11 @@
 package activities
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	alierrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -192,4 +194,95 @@ func TestPollScheduleBacksOffToItsCap(t *testing.T) {
 		assert.GreaterOrEqual(t, pauses[i], pauses[i-1])
 	}
 	assert.Equal(t, DefaultPollSchedule, PollSchedule{}.orDefault())
+}
+
+// throttledWhen answers DescribeRouterInterfaces with Throttling.User (with
+// the cloud's x-acs-retry-after of 10 ms) whenever fail says so, else with
+// the next status of list.
+func throttledWhen(fail func(read int) bool, list ...string) func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+	answer := statuses(list...)
+	read := 0
+	return func(r *vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		read++
+		if fail(read) {
+			err := aliError(400, "Throttling.User", fmt.Sprintf("RID-THROTTLED-%d", read)).(*alierrors.ServerError)
+			err.RespHeaders = map[string][]string{"X-Acs-Retry-After": {"10"}}
+			return nil, err
+		}
+		return answer(r)
+	}
+}
+
+// A throttled read inside a wait is retried by the wait itself, after the
+// cloud's delay: the attempt goes on, and the reads after it are not slowed
+// by failures that were answered since.
+func TestAWaitRetriesAThrottledReadItself(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: throttledWhen(func(read int) bool { return read%2 == 0 },
+		"Connecting", "Connecting", "Connecting", "Active")}
+	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	var ri RouterInterface
+	require.NoError(t, val.Get(&ri))
+	assert.Equal(t, RouterInterfaceActive, ri.Status)
+	assert.Equal(t, 7, fake.calls("DescribeRouterInterfaces"), "4 answered reads, 3 throttled between them")
+}
+
+// Reads that keep failing end the attempt after maxFailedReadsPerAttempt,
+// with the cloud's error (Temporal retries it), and the heartbeat keeps the
+// count so the next attempt paces on from it.
+func TestAWaitGivesUpItsAttemptAfterFailedReadsInARow(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		return nil, aliError(503, "ServiceUnavailable", "RID-503")
+	}}
+	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, "ServiceUnavailable", appErr.Type())
+	assert.False(t, appErr.NonRetryable())
+	assert.Equal(t, maxFailedReadsPerAttempt+1, fake.calls("DescribeRouterInterfaces"))
+}
+
+// A throttling delay longer than the schedule's Max would outlast the
+// heartbeat timeout: the wait returns the error for Temporal to retry after
+// it, and the delay counts the read's failures in a row, not the attempt.
+func TestAWaitHandsALongThrottleToTemporal(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		return nil, aliError(400, "Throttling.User", "RID-T")
+	}}
+	acts := &CloudActivities{VPC: fake, Poll: PollSchedule{First: 5 * time.Millisecond, Max: time.Second, Factor: 2}}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	env.SetHeartbeatDetails(PollProgress{Polls: 9, FailedReads: 2})
+	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, "Throttling.User", appErr.Type())
+	assert.Equal(t, 1, fake.calls("DescribeRouterInterfaces"), "2 s or more is past Max: no pause inside the wait")
+	// The third failure in a row: 2 s doubled twice, ±20 %.
+	assert.InDelta(t, 8*time.Second, appErr.NextRetryDelay(), float64(1700*time.Millisecond))
+}
+
+func TestAWaitThatTimesOutTellsItsLastReadError(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: throttledWhen(func(read int) bool { return read > 1 }, "Connecting")}
+	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(25 * time.Millisecond)})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, WaitTimeoutType, appErr.Type())
+	assert.Contains(t, appErr.Error(), "Throttling.User")
+	var p PollProgress
+	require.NoError(t, appErr.Details(&p))
+	assert.Equal(t, fake.calls("DescribeRouterInterfaces"), p.Polls, "every read counted, the failed ones too")
 }

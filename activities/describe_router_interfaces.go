@@ -154,5 +154,6 @@ func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in Wait
 	}
 	last.RequestIds = p.RequestIds
 	last.Attempt = activity.GetInfo(ctx).Attempt
+	last.RetriedReads = p.RetriedReads
 	return last, nil
 }

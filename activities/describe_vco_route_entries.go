@@ -101,7 +101,7 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 	return WaitVpnRoutesResult{
 		Routes:    seen,
 		Reads:     p.Polls,
-		CallTrace: CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState},
+		CallTrace: CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads},
 	}, nil
 }
 

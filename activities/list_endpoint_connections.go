@@ -168,7 +168,7 @@ func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndp
 	if err != nil {
 		return EndpointConnections{}, err
 	}
-	last.CallTrace = CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState}
+	last.CallTrace = CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads}
 	return last, nil
 }
 

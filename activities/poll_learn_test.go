@@ -325,3 +325,17 @@ func TestWaitHeartbeatsOnlyOnceItRunsLong(t *testing.T) {
 		}
 	}
 }
+
+// A wider window keeps its dense pace past the latest sighting for half its
+// width: a flip a little later than the 16 remembered is seen within a
+// dense pause, not after a backoff pause.
+func TestAWideWindowStaysDenseForHalfItsWidthPastTheLatestSighting(t *testing.T) {
+	s := DefaultPollSchedule
+	reads := simulate(s, flipWindow{from: 22 * time.Second, to: 30 * time.Second}, true, time.Hour, 45*time.Second)
+	// Dense from 22 s to 34 s: (34-22)/maxDenseReads = 1.5 s apart.
+	for i := 1; i < len(reads) && reads[i-1] < 34*time.Second; i++ {
+		if reads[i-1] >= 22*time.Second {
+			assert.LessOrEqual(t, reads[i]-reads[i-1], 1500*time.Millisecond, "after %s: %v", reads[i-1], reads)
+		}
+	}
+}

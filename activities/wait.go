@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -53,10 +54,12 @@ func (s PollSchedule) after(pause time.Duration) time.Duration {
 //   - Nothing known: the backoff (First, then xFactor up to Max).
 //   - Before the window: evenly spaced pauses of at most Max that land on
 //     the window's start.
-//   - Inside the window, which reaches 2*First past the latest sighting
-//     (reads there cost only waits whose target is late, and a target a
-//     little later than any remembered is common: the time from the
-//     cloud's change to the wait's start varies with the worker's load):
+//   - Inside the window, which reaches past the latest sighting by 2*First
+//     or half the window's width, whichever is more (reads there cost only
+//     waits whose target is late, and a target a little later than any
+//     remembered is common: 16 waits do not show a spread's whole tail,
+//     and the time from the cloud's change to the wait's start varies with
+//     the worker's load):
 //     every First, or every width/maxDenseReads if the window is wider than
 //     maxDenseReads*First, never more than Max.
 //   - After it (the target is late): the backoff again, from that pace.
@@ -65,7 +68,7 @@ func (s PollSchedule) pauseAfterMiss(elapsed time.Duration, p *PollProgress, w f
 		p.Pause = s.after(p.Pause)
 		return p.Pause
 	}
-	end := w.to + 2*s.First
+	end := w.to + max(2*s.First, (w.to-w.from)/2)
 	pace := min(max(s.First, (end-w.from)/maxDenseReads), s.Max)
 	switch {
 	case elapsed+pace/2 < w.from:
@@ -104,6 +107,39 @@ type PollProgress struct {
 	// not see the target was made: with the read that sees it, it tells the
 	// worker when this kind of wait ends.
 	Missed time.Duration `json:"Missed,omitempty"`
+	// FailedReads counts the reads that failed since the last one that
+	// answered, and LastError is the last one's error.
+	FailedReads int32  `json:"FailedReads,omitempty"`
+	LastError   string `json:"LastError,omitempty"`
+	// RetriedReads counts the failed reads the wait retried itself, over
+	// all its attempts.
+	RetriedReads int32 `json:"RetriedReads,omitempty"`
+}
+
+// maxFailedReadsPerAttempt is how many reads in a row a wait retries itself
+// before it fails its attempt, so that Temporal retries the wait (resuming
+// from the heartbeat), possibly on a worker whose network works.
+const maxFailedReadsPerAttempt = 5
+
+// retryPause is how long a wait pauses after a read failed with err, the
+// failed-th failure in a row; ok is false for an error the wait must return
+// (not retryable, not a cloud call's, or too many in a row). Throttled and
+// busy answers carry their own delay (CloudError, paced by failed, so a
+// wait's earlier, answered-since failures do not slow it down); the others
+// back off from First, doubling, to Max.
+func (s PollSchedule) retryPause(err error, failed int32) (time.Duration, bool) {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.NonRetryable() || failed > maxFailedReadsPerAttempt {
+		return 0, false
+	}
+	if d := appErr.NextRetryDelay(); d > 0 {
+		return d, true
+	}
+	pause := s.First
+	for i := int32(1); i < failed && pause < s.Max; i++ {
+		pause *= 2
+	}
+	return min(pause, s.Max), true
 }
 
 // maxTracedRequestIds bounds the RequestIds a wait keeps: the first few and
@@ -183,27 +219,40 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 	<-timer.C
 	for {
 		readAt := time.Since(scheduled)
-		done, err := check(ctx, &p)
 		p.Polls++
-		if err != nil {
+		done, err := check(withCallAttempt(ctx, p.FailedReads+1), &p)
+		var pause time.Duration
+		switch {
+		case err != nil:
+			p.FailedReads++
+			p.LastError = err.Error()
+			// A pause longer than Max would outlast the heartbeat timeout:
+			// Temporal retries the wait after it instead (NextRetryDelay).
+			retry, ok := s.retryPause(err, p.FailedReads)
+			if !ok || retry > s.Max || ctx.Err() != nil {
+				activity.RecordHeartbeat(ctx, p)
+				return p, err
+			}
+			pause = retry
+			p.RetriedReads++
 			activity.RecordHeartbeat(ctx, p)
-			return p, err
-		}
-		if done {
-			if memory != nil && p.Polls > 1 { // a read missed before this one
+		case done:
+			if memory != nil && p.Missed > 0 { // a read missed before this one
 				memory.record(kind, s.learned(p.Missed, readAt, window, known))
 			}
 			return p, nil
+		default:
+			p.FailedReads, p.LastError = 0, ""
+			p.Missed = readAt
+			window, known = memory.window(kind)
+			pause = s.pauseAfterMiss(time.Since(scheduled), &p, window, known)
+			if quiet <= 0 || time.Since(start)+pause >= quiet {
+				activity.RecordHeartbeat(ctx, p)
+			}
 		}
-		p.Missed = readAt
 		now := time.Now()
 		if !now.Before(deadline) {
 			return p, waitTimeout(what, deadline, p)
-		}
-		window, known = memory.window(kind)
-		pause := s.pauseAfterMiss(now.Sub(scheduled), &p, window, known)
-		if quiet <= 0 || now.Sub(start)+pause >= quiet {
-			activity.RecordHeartbeat(ctx, p)
 		}
 		timer.Reset(min(pause, deadline.Sub(now)))
 		select {
@@ -219,6 +268,9 @@ func waitTimeout(what string, deadline time.Time, p PollProgress) error {
 		what, deadline.UTC().Format(time.RFC3339), p.Polls, p.LastState)
 	if p.LastRequestId != "" {
 		msg += ", last RequestId " + p.LastRequestId
+	}
+	if p.FailedReads > 0 {
+		msg += fmt.Sprintf("; the last %d reads failed, the last with: %s", p.FailedReads, p.LastError)
 	}
 	return temporal.NewNonRetryableApplicationError(msg, WaitTimeoutType, nil, p)
 }

@@ -92,7 +92,7 @@ func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activitie
 	if err != nil {
 		trace = failedTrace(err)
 	}
-	return l.finish(ctx, Step{Name: name, StartedAt: started, Attempts: trace.Attempt,
+	return l.finish(ctx, Step{Name: name, StartedAt: started, Attempts: trace.Attempt, RetriedReads: trace.RetriedReads,
 		CloudState: trace.CloudState, RequestIds: trace.RequestIds}, err)
 }
 
@@ -121,7 +121,7 @@ func failedTrace(err error) activities.CallTrace {
 	case activities.WaitTimeoutType, activities.UnreachableStateType:
 		var wait activities.PollProgress
 		if appErr.Details(&wait) == nil {
-			return activities.CallTrace{RequestIds: wait.RequestIds, CloudState: wait.LastState}
+			return activities.CallTrace{RequestIds: wait.RequestIds, CloudState: wait.LastState, RetriedReads: wait.RetriedReads}
 		}
 	default:
 		var cloud activities.CloudErrorDetails

@@ -180,9 +180,12 @@ type Step struct {
 	CompletedAt    time.Time `json:"CompletedAt"`
 	DurationMillis int64     `json:"DurationMillis"`
 	Attempts       int32     `json:"Attempts,omitempty"`
-	CloudState     string    `json:"CloudState,omitempty"`
-	RequestIds     []string  `json:"RequestIds,omitempty"`
-	Note           string    `json:"Note,omitempty"`
+	// RetriedReads are the reads a wait retried itself after a throttled
+	// or failed answer, without a new attempt.
+	RetriedReads int32    `json:"RetriedReads,omitempty"`
+	CloudState   string   `json:"CloudState,omitempty"`
+	RequestIds   []string `json:"RequestIds,omitempty"`
+	Note         string   `json:"Note,omitempty"`
 }
 
 // Progress is the answer to the progress query.

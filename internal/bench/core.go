@@ -103,9 +103,13 @@ func failure(res loadResult, what string) error {
 // setting.
 type throughputRun struct {
 	vpcflow, ceiling runStats
-	cost             costSummary
-	calls            map[string]float64
-	ceilingCost      costSummary
+	// pairRatios are vpcflow/ceiling for each repeat, each vpcflow batch
+	// against the ceiling batch run right after it: two identical batches
+	// on this machine differ by up to a fifth, so one pair proves little.
+	pairRatios  []float64
+	cost        costSummary
+	calls       map[string]float64
+	ceilingCost costSummary
 }
 
 // measureThroughput runs cfg.Workflows NetworkChange workflows, then as many
@@ -145,6 +149,7 @@ func measureThroughput(ctx context.Context, fresh func(name string) (*stack, err
 		return fn(w)
 	}
 
+	var lastVpcflow float64
 	runVpcflow := func(r int, w *benchWorker) error {
 		profiling := profile && r == 0 && cfg.CPUProfile != ""
 		if profiling {
@@ -193,6 +198,7 @@ func measureThroughput(ctx context.Context, fresh func(name string) (*stack, err
 		if r == 0 || vs.PerSecond > tr.vpcflow.PerSecond {
 			tr.vpcflow = vs
 		}
+		lastVpcflow = vs.PerSecond
 		return nil
 	}
 	runChain := func(r int, w *benchWorker) error {
@@ -214,6 +220,9 @@ func measureThroughput(ctx context.Context, fresh func(name string) (*stack, err
 		}
 		if r == 0 || cs.PerSecond > tr.ceiling.PerSecond {
 			tr.ceiling = cs
+		}
+		if lastVpcflow > 0 {
+			tr.pairRatios = append(tr.pairRatios, lastVpcflow/cs.PerSecond)
 		}
 		return nil
 	}
@@ -291,6 +300,7 @@ func runCore(ctx context.Context, st *stack, fresh func(string) (*stack, error),
 	}
 	rep.Throughput, rep.Ceiling, rep.Cost, rep.CallsPerWorkflow, rep.CeilingCost = tr.vpcflow, tr.ceiling, tr.cost, tr.calls, tr.ceilingCost
 	rep.Ratio = tr.vpcflow.PerSecond / tr.ceiling.PerSecond
+	rep.PairRatios = tr.pairRatios
 
 	// The engine's ceiling for NetworkChange's whole shape: its activities,
 	// local activities and search attribute upserts in their order, nothing
@@ -483,9 +493,11 @@ type tuneRow struct {
 	Vpcflow runStats `json:"vpcflow"`
 	Ceiling runStats `json:"ceiling"`
 	Ratio   float64  `json:"ratio"`
-	Events  float64  `json:"eventsPerWorkflow"`
-	Actions float64  `json:"billableActionsPerWorkflow"`
-	Chain   string   `json:"chain"`
+	// PairRatios are the ratios of each repeat's pair of batches.
+	PairRatios []float64 `json:"pairRatios"`
+	Events     float64   `json:"eventsPerWorkflow"`
+	Actions    float64   `json:"billableActionsPerWorkflow"`
+	Chain      string    `json:"chain"`
 	// ChainEvents and ChainActions are the chain's history events and
 	// billable actions per workflow.
 	ChainEvents  float64 `json:"chainEvents"`
@@ -523,6 +535,7 @@ func runTuning(ctx context.Context, fresh func(string) (*stack, error), cfg conf
 			Chain: v.chain, ChainEvents: tr.ceilingCost.EventsMean, ChainActions: tr.ceilingCost.ActionsMean}
 		if tr.vpcflow.N > 0 {
 			row.Ratio = tr.vpcflow.PerSecond / tr.ceiling.PerSecond
+			row.PairRatios = tr.pairRatios
 		}
 		rep.Tuning = append(rep.Tuning, row)
 	}

@@ -46,7 +46,7 @@ func lagSchedules() []schedule {
 type lagRow struct {
 	Delay    time.Duration `json:"delay"`
 	Schedule string        `json:"schedule"`
-	Round    string        `json:"round"` // of the learning schedule: its first round or its second
+	Round    string        `json:"round"` // of the learning schedule: first, second or third
 	N        int           `json:"n"`
 	LagP50   time.Duration `json:"lagP50"`
 	LagP99   time.Duration `json:"lagP99"`
@@ -66,11 +66,14 @@ type lagConfig struct {
 
 // runLag runs every schedule at every delay, all at once: each (delay,
 // schedule) has its own worker (so its own learned estimates) and its own
-// interface pairs. The learning schedule runs two rounds, the first to
-// learn, and both are reported.
+// interface pairs. The learning schedule runs three rounds: the first from
+// nothing (the backoff until a wait ends), the second from what the first
+// left (the flips a backoff saw, up to Max apart, then its own), the third
+// from its own flips alone, as a worker that has run a while does. All three
+// are reported.
 func runLag(ctx context.Context, st *stack, cfg lagConfig, progress func(string)) ([]lagRow, error) {
 	scheds := lagSchedules()
-	const rounds = 2
+	const rounds = 3
 	var (
 		mu   sync.Mutex
 		rows []lagRow
@@ -124,9 +127,11 @@ func runLag(ctx context.Context, st *stack, cfg lagConfig, progress func(string)
 					case myRounds == 1:
 						row.Round = "-"
 					case round == 0:
-						row.Round = "first (learning)"
-					default:
+						row.Round = "first (from nothing)"
+					case round == 1:
 						row.Round = "second"
+					default:
+						row.Round = "third (steady)"
 					}
 					mu.Lock()
 					if err != nil {
