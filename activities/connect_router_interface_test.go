@@ -114,14 +114,8 @@ func statuses(list ...string) func(*vpc.DescribeRouterInterfacesRequest) (*vpc.D
 
 func TestWaitActiveGoesOnThroughConnecting(t *testing.T) {
 	fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting", "Connecting", "Active")}
-	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
-		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	ri, err := waitActive(fake, fastPoll, time.Minute, nil)
 	require.NoError(t, err)
-	var ri RouterInterface
-	require.NoError(t, val.Get(&ri))
 	assert.Equal(t, RouterInterfaceActive, ri.Status)
 	assert.Equal(t, 3, fake.calls("DescribeRouterInterfaces"))
 	assert.Equal(t, []string{"RID-Connecting", "RID-Connecting", "RID-Active"}, ri.RequestIds)
@@ -130,11 +124,7 @@ func TestWaitActiveGoesOnThroughConnecting(t *testing.T) {
 func TestWaitActiveEndsAtOnceOnAStateThatCannotLeadThere(t *testing.T) {
 	for _, state := range []string{"Inactive", "Deactivating", "Deleting", "Deleted", "Idle"} {
 		fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting", state)}
-		acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-		env := newQuietEnv()
-		env.RegisterActivity(acts)
-		_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
-			WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+		_, err := waitActive(fake, fastPoll, time.Minute, nil)
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr, state)
 		assert.Equal(t, UnreachableStateType, appErr.Type())
@@ -146,12 +136,7 @@ func TestWaitActiveEndsAtOnceOnAStateThatCannotLeadThere(t *testing.T) {
 
 func TestWaitActiveStopsAtTheDeadline(t *testing.T) {
 	fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting")}
-	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	start := time.Now()
-	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
-		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: start.Add(200 * time.Millisecond)})
+	_, err := waitActive(fake, fastPoll, 200*time.Millisecond, nil)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, WaitTimeoutType, appErr.Type())
@@ -167,16 +152,9 @@ func TestWaitActiveStopsAtTheDeadline(t *testing.T) {
 // on from the last attempt's.
 func TestWaitActiveResumesFromHeartbeat(t *testing.T) {
 	fake := &fakeVPC{describeRouterInterfaces: statuses("Active")}
-	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	env.SetHeartbeatDetails(PollProgress{Polls: 7, Pause: 20 * time.Millisecond, LastState: "Connecting",
+	ri, err := waitActive(fake, fastPoll, time.Minute, &PollProgress{Polls: 7, Pause: 20 * time.Millisecond, LastState: "Connecting",
 		LastRequestId: "RID-old", RequestIds: []string{"RID-old"}})
-	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
-		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
 	require.NoError(t, err)
-	var ri RouterInterface
-	require.NoError(t, val.Get(&ri))
 	assert.Equal(t, []string{"RID-old", "RID-Active"}, ri.RequestIds)
 }
 
@@ -194,6 +172,24 @@ func TestPollScheduleBacksOffToItsCap(t *testing.T) {
 		assert.GreaterOrEqual(t, pauses[i], pauses[i-1])
 	}
 	assert.Equal(t, DefaultPollSchedule, PollSchedule{}.orDefault())
+}
+
+// waitActive runs WaitRouterInterfaceActive against fake, paced by poll,
+// with a deadline within from now, resuming from resume's heartbeat if set.
+func waitActive(fake *fakeVPC, poll PollSchedule, within time.Duration, resume *PollProgress) (RouterInterface, error) {
+	acts := &CloudActivities{VPC: fake, Poll: poll}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	if resume != nil {
+		env.SetHeartbeatDetails(*resume)
+	}
+	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(within)})
+	var ri RouterInterface
+	if err == nil {
+		err = val.Get(&ri)
+	}
+	return ri, err
 }
 
 // throttledWhen answers DescribeRouterInterfaces with Throttling.User (with
@@ -219,14 +215,8 @@ func throttledWhen(fail func(read int) bool, list ...string) func(*vpc.DescribeR
 func TestAWaitRetriesAThrottledReadItself(t *testing.T) {
 	fake := &fakeVPC{describeRouterInterfaces: throttledWhen(func(read int) bool { return read%2 == 0 },
 		"Connecting", "Connecting", "Connecting", "Active")}
-	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
-		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	ri, err := waitActive(fake, fastPoll, time.Minute, nil)
 	require.NoError(t, err)
-	var ri RouterInterface
-	require.NoError(t, val.Get(&ri))
 	assert.Equal(t, RouterInterfaceActive, ri.Status)
 	assert.Equal(t, 7, fake.calls("DescribeRouterInterfaces"), "4 answered reads, 3 throttled between them")
 }
@@ -238,11 +228,7 @@ func TestAWaitGivesUpItsAttemptAfterFailedReadsInARow(t *testing.T) {
 	fake := &fakeVPC{describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
 		return nil, aliError(503, "ServiceUnavailable", "RID-503")
 	}}
-	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
-		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	_, err := waitActive(fake, fastPoll, time.Minute, nil)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, "ServiceUnavailable", appErr.Type())
@@ -257,12 +243,7 @@ func TestAWaitHandsALongThrottleToTemporal(t *testing.T) {
 	fake := &fakeVPC{describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
 		return nil, aliError(400, "Throttling.User", "RID-T")
 	}}
-	acts := &CloudActivities{VPC: fake, Poll: PollSchedule{First: 5 * time.Millisecond, Max: time.Second, Factor: 2}}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	env.SetHeartbeatDetails(PollProgress{Polls: 9, FailedReads: 2})
-	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
-		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
+	_, err := waitActive(fake, PollSchedule{First: 5 * time.Millisecond, Max: time.Second, Factor: 2}, time.Minute, &PollProgress{Polls: 9, FailedReads: 2})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, "Throttling.User", appErr.Type())
@@ -273,11 +254,7 @@ func TestAWaitHandsALongThrottleToTemporal(t *testing.T) {
 
 func TestAWaitThatTimesOutTellsItsLastReadError(t *testing.T) {
 	fake := &fakeVPC{describeRouterInterfaces: throttledWhen(func(read int) bool { return read > 1 }, "Connecting")}
-	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
-		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(25 * time.Millisecond)})
+	_, err := waitActive(fake, fastPoll, 25*time.Millisecond, nil)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, WaitTimeoutType, appErr.Type())
