@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
@@ -193,4 +197,56 @@ func writeSpec(t *testing.T, name string, v any) string {
 	path := t.TempDir() + "/" + name
 	require.NoError(t, writeFile(path, data))
 	return strings.TrimSpace(path)
+}
+
+// queryCounter counts the queries a client sends: each is a billable
+// Temporal Cloud action.
+type queryCounter struct {
+	interceptor.ClientInterceptorBase
+	n atomic.Int64
+}
+
+func (q *queryCounter) InterceptClient(next interceptor.ClientOutboundInterceptor) interceptor.ClientOutboundInterceptor {
+	return &countingOutbound{ClientOutboundInterceptorBase: interceptor.ClientOutboundInterceptorBase{Next: next}, n: &q.n}
+}
+
+type countingOutbound struct {
+	interceptor.ClientOutboundInterceptorBase
+	n *atomic.Int64
+}
+
+func (c *countingOutbound) QueryWorkflow(ctx context.Context, in *interceptor.ClientQueryWorkflowInput) (converter.EncodedValue, error) {
+	c.n.Add(1)
+	return c.Next.QueryWorkflow(ctx, in)
+}
+
+// --wait shows each stage as the history moves, and queries only then:
+// not once per poll interval while a step runs.
+func TestFollowingAChangeQueriesOnlyWhenItsHistoryMoves(t *testing.T) {
+	resetCloud(t)
+	var out, errOut bytes.Buffer
+	queries := &queryCounter{}
+	app := &startercli.App{Stdout: &out, Stderr: &errOut, Namespace: stack.Temporal.Namespace(), PollInterval: 20 * time.Millisecond,
+		Dial: func(ctxDial context.Context) (client.Client, error) {
+			return client.NewClientFromExisting(tc, client.Options{Interceptors: []interceptor.ClientInterceptor{queries}})
+		}}
+	in := simclients.DefaultNetworkChange()
+	spec := writeSpec(t, "follow.json", in)
+	began := time.Now()
+	code := app.Run(ctxFor(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait"})
+	took := time.Since(began)
+	require.Equal(t, 0, code, "stderr: %s", errOut.String())
+	assert.Contains(t, out.String(), workflows.StageWaitRouterInterface)
+	assert.Contains(t, out.String(), workflows.StageCompleted)
+
+	events := 0
+	it := tc.GetWorkflowHistory(ctxFor(t, 30*time.Second), "network-change/"+in.RouterInterfaceId, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		_, err := it.Next()
+		require.NoError(t, err)
+		events++
+	}
+	t.Logf("followed for %s: %d queries, %d history events, %d poll intervals", took.Round(time.Millisecond), queries.n.Load(), events, took/(20*time.Millisecond))
+	assert.LessOrEqual(t, queries.n.Load(), int64(events), "at most one query per history change")
+	assert.Less(t, queries.n.Load(), int64(took/(20*time.Millisecond))/2, "far fewer than one per interval")
 }

@@ -218,9 +218,21 @@ func (a *App) startWith(ctx context.Context, c client.Client, workflowType strin
 }
 
 // follow prints the workflow's progress as it changes, then its result.
+//
+// Each progress query is a billable Temporal Cloud action ("query received
+// by a worker"), and a workflow's progress changes only when its history
+// does (a step ends, a stage is set). So follow long-polls the history, which
+// is not billed, and queries at most once per interval and only after new
+// events; with --json it prints no progress and queries nothing.
 func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRun, result any, asJSON bool, link string) int {
 	done := make(chan error, 1)
 	go func() { done <- run.Get(ctx, result) }()
+	var moved <-chan struct{}
+	if !asJSON {
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		defer stopWatching()
+		moved = historyMoves(watchCtx, c, run.GetID(), run.GetRunID())
+	}
 	interval := a.PollInterval
 	if interval <= 0 {
 		interval = time.Second
@@ -229,9 +241,11 @@ func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRu
 	defer tick.Stop()
 	started := time.Now()
 	var last string
+	pending := !asJSON // the first stage is worth a query
 	show := func() {
+		pending = false
 		p, err := queryProgress(ctx, c, run.GetID(), run.GetRunID())
-		if err != nil || asJSON {
+		if err != nil {
 			return
 		}
 		line := p.Stage
@@ -246,18 +260,43 @@ func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRu
 	for {
 		select {
 		case err := <-done:
-			show()
-			if err != nil && !asJSON {
-				a.printChanges(ctx, c, run.GetID(), run.GetRunID())
+			if !asJSON {
+				show()
+				if err != nil {
+					a.printChanges(ctx, c, run.GetID(), run.GetRunID())
+				}
 			}
 			return a.report(run, result, err, asJSON, link)
+		case <-moved:
+			pending = true
 		case <-tick.C:
-			show()
+			if pending {
+				show()
+			}
 		case <-ctx.Done():
 			fmt.Fprintf(a.Stderr, "starter: stopped following; the workflow goes on: %s\n", link)
 			return exitFailed
 		}
 	}
+}
+
+// historyMoves signals (without blocking, so signals coalesce) each time the
+// workflow's history gains events, until ctx ends or the history closes.
+func historyMoves(ctx context.Context, c client.Client, id, runID string) <-chan struct{} {
+	moved := make(chan struct{}, 1)
+	go func() {
+		it := c.GetWorkflowHistory(ctx, id, runID, true, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			if _, err := it.Next(); err != nil {
+				return
+			}
+			select {
+			case moved <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return moved
 }
 
 func (a *App) report(run client.WorkflowRun, result any, err error, asJSON bool, link string) int {
