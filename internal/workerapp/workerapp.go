@@ -85,7 +85,11 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 			defer stack.Stop()
 		}
-		clientOpts = client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace()}
+		// The dev server is in this process, over loopback: gzip of every
+		// gRPC request (the SDK's default, worth it over a WAN) only costs
+		// CPU, 5-8 ms per NetworkChange (docs/benchmarks.md).
+		clientOpts = client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace(),
+			ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
 		if acts, err = stack.Activities(); err != nil {
 			return err
 		}
