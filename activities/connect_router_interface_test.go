@@ -263,3 +263,30 @@ func TestAWaitThatTimesOutTellsItsLastReadError(t *testing.T) {
 	require.NoError(t, appErr.Details(&p))
 	assert.Equal(t, fake.calls("DescribeRouterInterfaces"), p.Polls, "every read counted, the failed ones too")
 }
+
+// A stopping worker (a deploy, a scale-down) hands its waits over at once:
+// the attempt fails retryably, soon retried, with the progress to resume
+// from, instead of holding the wait until the stop timeout and leaving it to
+// the heartbeat timeout.
+func TestAWaitHandsOverWhenItsWorkerStops(t *testing.T) {
+	fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting")}
+	acts := &CloudActivities{VPC: fake, Poll: PollSchedule{First: time.Hour, Max: time.Hour, Factor: 1, Static: true}}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	stop := make(chan struct{})
+	env.SetWorkerStopChannel(stop)
+	time.AfterFunc(50*time.Millisecond, func() { close(stop) })
+	began := time.Now()
+	_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(2 * time.Hour)})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, WorkerStoppingType, appErr.Type())
+	assert.False(t, appErr.NonRetryable())
+	assert.Equal(t, handoverDelay, appErr.NextRetryDelay())
+	assert.Less(t, time.Since(began), time.Minute, "not held for the hour's pause")
+	var p PollProgress
+	require.NoError(t, appErr.Details(&p))
+	assert.Equal(t, 1, p.Polls)
+	assert.Equal(t, "Connecting", p.LastState)
+}

@@ -93,6 +93,16 @@ const WaitTimeoutType = "WaitTimeout"
 // an endpoint rejected).
 const UnreachableStateType = "UnreachableState"
 
+// WorkerStoppingType is the ApplicationError type of a wait that gave its
+// attempt up because its worker is stopping (a deploy, a scale-down): it is
+// retryable, and the next attempt, on another worker, resumes from the
+// heartbeat at once instead of after the heartbeat timeout.
+const WorkerStoppingType = "WorkerStopping"
+
+// handoverDelay is how soon Temporal retries a wait handed over by a
+// stopping worker: another worker should take it now.
+const handoverDelay = 200 * time.Millisecond
+
 // PollProgress is a wait's heartbeat detail: a retried attempt (after a worker
 // crash or a transient error) reads it and goes on from where the last one
 // stopped instead of starting over.
@@ -217,6 +227,7 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
+	stopping := activity.GetWorkerStopChannel(ctx)
 	for {
 		readAt := time.Since(scheduled)
 		p.Polls++
@@ -258,6 +269,9 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 		select {
 		case <-ctx.Done():
 			return p, ctx.Err()
+		case <-stopping:
+			activity.RecordHeartbeat(ctx, p)
+			return p, workerStopping(what, p)
 		case <-timer.C:
 		}
 	}
@@ -273,6 +287,12 @@ func waitTimeout(what string, deadline time.Time, p PollProgress) error {
 		msg += fmt.Sprintf("; the last %d reads failed, the last with: %s", p.FailedReads, p.LastError)
 	}
 	return temporal.NewNonRetryableApplicationError(msg, WaitTimeoutType, nil, p)
+}
+
+func workerStopping(what string, p PollProgress) error {
+	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf(
+		"%s: this worker is stopping after %d reads; the wait goes on from its last read on another worker", what, p.Polls),
+		WorkerStoppingType, temporal.ApplicationErrorOptions{NextRetryDelay: handoverDelay, Details: []any{p}})
 }
 
 func unreachableState(what, state, why string, p PollProgress) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/workflows"
 )
@@ -232,4 +233,79 @@ func TestScaleOut(t *testing.T) {
 	t.Logf("%d activities were retried after the kill, all on %s", retried, workers[survivor].name)
 	assert.GreaterOrEqual(t, retried, lostN, "every activity the dead worker held was retried")
 	assert.True(t, workers[survivor].alive())
+}
+
+// TestRollingRestart: 20 NetworkChange workflows wait for Active on
+// worker-1; worker-2 joins; worker-1 gets SIGTERM, as a deploy or a
+// scale-down sends. worker-1's waits hand themselves over as it stops
+// (WorkerStopping, retried at once) instead of holding on until the stop
+// timeout and leaving the rest to the 30 s heartbeat timeout: every wait's
+// last attempt ran on worker-2 after a WorkerStopping failure, and nothing
+// was connected or published twice.
+func TestRollingRestart(t *testing.T) {
+	needStack(t)
+	const n = 20
+	ctx := testCtx(t, 3*time.Minute)
+	cloud := startCloud(t, cloudsim.GenerateFixture(n), 20)
+	var changes []workflows.NetworkChangeInput
+	var interfaces []string
+	for i := range n {
+		in := loadChange(i, 5*time.Minute)
+		changes = append(changes, in)
+		interfaces = append(interfaces, in.RouterInterfaceId)
+	}
+	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: interfaces}))
+
+	first := startWorker(t, "worker-1", workerConfig{cloud: cloud})
+	var runs []client.WorkflowRun
+	var ids []string
+	for _, in := range changes {
+		run := startChange(ctx, t, tc, in)
+		runs = append(runs, run)
+		ids = append(ids, run.GetID())
+	}
+	waitFor(ctx, t, "every wait to run on worker-1", func() (bool, string) {
+		held, err := pendingOn(ctx, tc, ids, first.identityPrefix())
+		if err != nil {
+			return false, err.Error()
+		}
+		return held[waitActivity] == n, fmt.Sprint(held)
+	})
+	second := startWorker(t, "worker-2", workerConfig{cloud: cloud})
+
+	stopping := time.Now()
+	first.stop() // SIGTERM: a graceful stop, -stop-timeout=2s
+	require.False(t, first.alive())
+	t.Logf("worker-1 stopped %.1fs after SIGTERM with %d waits on it", time.Since(stopping).Seconds(), n)
+	waitFor(ctx, t, "every wait to run on worker-2", func() (bool, string) {
+		held, err := pendingOn(ctx, tc, ids, second.identityPrefix())
+		if err != nil {
+			return false, err.Error()
+		}
+		return held[waitActivity] == n, fmt.Sprint(held)
+	})
+	t.Logf("all %d waits ran on worker-2 %.1fs after the SIGTERM (the heartbeat timeout is 30 s)", n, time.Since(stopping).Seconds())
+
+	require.NoError(t, cloud.SetFaults(cloudsim.Faults{}))
+	outs := awaitAll(ctx, runs)
+	requireAllCompleted(t, outs)
+	counts := assertAppliedOnce(t, cloud, changes)
+	t.Logf("cloudsim: %s", counts)
+
+	handed := 0
+	for _, run := range runs {
+		events, err := fullHistory(ctx, tc, run.GetID(), run.GetRunID())
+		require.NoError(t, err)
+		for _, a := range activityRuns(events) {
+			if a.activityType != waitActivity {
+				continue
+			}
+			assert.True(t, strings.HasPrefix(a.identity, second.identityPrefix()), "%s: the wait closed on %s", run.GetID(), a.identity)
+			assert.Equal(t, activities.WorkerStoppingType, a.previousFailure, "%s: attempt %d followed %q", run.GetID(), a.attempt, a.previousFailure)
+			if a.previousFailure == activities.WorkerStoppingType {
+				handed++
+			}
+		}
+	}
+	t.Logf("%d of %d waits were handed over by the stopping worker", handed, n)
 }

@@ -455,6 +455,9 @@ type activityRun struct {
 	attempt      int32
 	identity     string
 	failed       bool
+	// previousFailure is the ApplicationError type that ended the attempt
+	// before the last one, if any.
+	previousFailure string
 }
 
 // activityRuns lists the activities of a history, in schedule order.
@@ -470,6 +473,7 @@ func activityRuns(events []*historypb.HistoryEvent) []activityRun {
 			a := ev.GetActivityTaskStartedEventAttributes()
 			if r := byScheduled[a.GetScheduledEventId()]; r != nil {
 				r.attempt, r.identity = a.GetAttempt(), a.GetIdentity()
+				r.previousFailure = a.GetLastFailure().GetApplicationFailureInfo().GetType()
 			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
 			if r := byScheduled[ev.GetActivityTaskFailedEventAttributes().GetScheduledEventId()]; r != nil {
