@@ -48,6 +48,48 @@ func killedBySignal(t *testing.T, w *workerProc) {
 	assert.Contains(t, exit.String(), "killed", "%s ended by %v, not SIGKILL", w.name, exit)
 }
 
+// waitingChanges starts n NetworkChange workflows on a new worker, holding
+// every interface in Connecting, and returns once all n wait for Active on
+// it: the connect is made, the wait cannot end while the cloud holds it.
+func waitingChanges(ctx context.Context, t *testing.T, cloud *simCloud, n int, worker string) (*waitingSet, *workerProc) {
+	t.Helper()
+	set := &waitingSet{}
+	var interfaces []string
+	for i := range n {
+		in := loadChange(i, 5*time.Minute)
+		set.changes = append(set.changes, in)
+		interfaces = append(interfaces, in.RouterInterfaceId)
+	}
+	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: interfaces}))
+	w := startWorker(t, worker, workerConfig{cloud: cloud})
+	for _, in := range set.changes {
+		run := startChange(ctx, t, tc, in)
+		set.runs = append(set.runs, run)
+		set.ids = append(set.ids, run.GetID())
+	}
+	waitAllOn(ctx, t, set.ids, w, n)
+	return set, w
+}
+
+// waitingSet is what waitingChanges started.
+type waitingSet struct {
+	changes []workflows.NetworkChangeInput
+	runs    []client.WorkflowRun
+	ids     []string
+}
+
+// waitAllOn returns once n waits for Active run on w.
+func waitAllOn(ctx context.Context, t *testing.T, ids []string, w *workerProc, n int) {
+	t.Helper()
+	waitFor(ctx, t, "every wait to run on "+w.name, func() (bool, string) {
+		held, err := pendingOn(ctx, tc, ids, w.identityPrefix())
+		if err != nil {
+			return false, err.Error()
+		}
+		return held[waitActivity] == n, fmt.Sprint(held)
+	})
+}
+
 // TestWorkerCrash: 50 NetworkChange workflows wait for their interfaces to
 // become Active; the worker process is SIGKILLed; a new worker process
 // starts. Every workflow completes, each interface was connected exactly
@@ -57,34 +99,8 @@ func TestWorkerCrash(t *testing.T) {
 	const n = 50
 	ctx := testCtx(t, 5*time.Minute)
 	cloud := startCloud(t, cloudsim.GenerateFixture(n), 20)
-
-	var changes []workflows.NetworkChangeInput
-	var interfaces []string
-	for i := range n {
-		in := loadChange(i, 5*time.Minute)
-		changes = append(changes, in)
-		interfaces = append(interfaces, in.RouterInterfaceId)
-	}
-	// Hold every interface in Connecting: the connect is made, the wait for
-	// Active cannot end while the first worker lives.
-	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: interfaces}))
-
-	first := startWorker(t, "worker-1", workerConfig{cloud: cloud})
-	var runs []client.WorkflowRun
-	var ids []string
-	for _, in := range changes {
-		run := startChange(ctx, t, tc, in)
-		runs = append(runs, run)
-		ids = append(ids, run.GetID())
-	}
-	waitStage(ctx, t, tc, ids, workflows.StageWaitRouterInterface)
-	waitFor(ctx, t, "every wait to run on worker-1", func() (bool, string) {
-		held, err := pendingOn(ctx, tc, ids, first.identityPrefix())
-		if err != nil {
-			return false, err.Error()
-		}
-		return held[waitActivity] == n, fmt.Sprint(held)
-	})
+	set, first := waitingChanges(ctx, t, cloud, n, "worker-1")
+	changes, runs := set.changes, set.runs
 	require.Equal(t, n, cloud.CallCount("ConnectRouterInterface"), "one connect per interface before the crash")
 
 	first.kill() // SIGKILL, mid-wait
@@ -247,43 +263,15 @@ func TestRollingRestart(t *testing.T) {
 	const n = 20
 	ctx := testCtx(t, 3*time.Minute)
 	cloud := startCloud(t, cloudsim.GenerateFixture(n), 20)
-	var changes []workflows.NetworkChangeInput
-	var interfaces []string
-	for i := range n {
-		in := loadChange(i, 5*time.Minute)
-		changes = append(changes, in)
-		interfaces = append(interfaces, in.RouterInterfaceId)
-	}
-	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: interfaces}))
-
-	first := startWorker(t, "worker-1", workerConfig{cloud: cloud})
-	var runs []client.WorkflowRun
-	var ids []string
-	for _, in := range changes {
-		run := startChange(ctx, t, tc, in)
-		runs = append(runs, run)
-		ids = append(ids, run.GetID())
-	}
-	waitFor(ctx, t, "every wait to run on worker-1", func() (bool, string) {
-		held, err := pendingOn(ctx, tc, ids, first.identityPrefix())
-		if err != nil {
-			return false, err.Error()
-		}
-		return held[waitActivity] == n, fmt.Sprint(held)
-	})
+	set, first := waitingChanges(ctx, t, cloud, n, "worker-1")
+	changes, runs := set.changes, set.runs
 	second := startWorker(t, "worker-2", workerConfig{cloud: cloud})
 
 	stopping := time.Now()
 	first.stop() // SIGTERM: a graceful stop, -stop-timeout=2s
 	require.False(t, first.alive())
 	t.Logf("worker-1 stopped %.1fs after SIGTERM with %d waits on it", time.Since(stopping).Seconds(), n)
-	waitFor(ctx, t, "every wait to run on worker-2", func() (bool, string) {
-		held, err := pendingOn(ctx, tc, ids, second.identityPrefix())
-		if err != nil {
-			return false, err.Error()
-		}
-		return held[waitActivity] == n, fmt.Sprint(held)
-	})
+	waitAllOn(ctx, t, set.ids, second, n)
 	t.Logf("all %d waits ran on worker-2 %.1fs after the SIGTERM (the heartbeat timeout is 30 s)", n, time.Since(stopping).Seconds())
 
 	require.NoError(t, cloud.SetFaults(cloudsim.Faults{}))
