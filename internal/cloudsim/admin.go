@@ -16,7 +16,10 @@ import (
 //	PUT    /_cloudsim/faults         replace faults (Faults JSON)
 //	POST   /_cloudsim/faults         merge faults (Faults JSON), see AddFaults
 //	DELETE /_cloudsim/faults         clear faults
-//	POST   /_cloudsim/reset          back to the fixture; clears faults and calls
+//	GET    /_cloudsim/quirks         quirks in force, with remaining counts
+//	PUT    /_cloudsim/quirks         replace quirks (Quirks JSON); counts start afresh
+//	DELETE /_cloudsim/quirks         clear quirks
+//	POST   /_cloudsim/reset          back to the fixture; clears faults, quirks, ClientTokens and calls
 //	GET    /_cloudsim/calls          {"counts": {action: n}, "calls": [Call...]}; ?action=X filters
 //	GET    /_cloudsim/clock          {"now": time}
 //	POST   /_cloudsim/clock/advance  {"by": "30s"} (ManualClock only, else 409)
@@ -75,6 +78,27 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		case http.MethodDelete:
 			_ = s.SetFaults(Faults{})
 			writeJSON(w, http.StatusOK, s.Faults(), nil)
+		default:
+			methodNotAllowed()
+		}
+	case "quirks":
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, s.Quirks(), nil)
+		case http.MethodPut:
+			var q Quirks
+			if err := decodeAdminJSON(r, &q); err != nil {
+				fail(http.StatusBadRequest, "quirks: "+err.Error())
+				return
+			}
+			if err := s.SetQuirks(q); err != nil {
+				fail(http.StatusBadRequest, err.Error())
+				return
+			}
+			writeJSON(w, http.StatusOK, s.Quirks(), nil)
+		case http.MethodDelete:
+			_ = s.SetQuirks(Quirks{})
+			writeJSON(w, http.StatusOK, s.Quirks(), nil)
 		default:
 			methodNotAllowed()
 		}

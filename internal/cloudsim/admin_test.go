@@ -37,7 +37,7 @@ func TestAdminAPI(t *testing.T) {
 	require.Equal(t, 200, adminDo(t, base, "GET", "/_cloudsim/state", "", &st))
 	assert.Len(t, st.RouterInterfaces, 3)
 	assert.Equal(t, RouterInterfaceIdle, st.RouterInterfaces[0].Status)
-	assert.Len(t, st.EndpointConnections, 4)
+	assert.Len(t, st.EndpointConnections, 5)
 	require.Len(t, st.VpnConnections, 1)
 	assert.Equal(t, []string{DefaultVpnCustomRoute1, DefaultVpnCustomRoute2}, st.VpnConnections[0].CustomRoutes)
 
@@ -92,6 +92,45 @@ func TestAdminAPI(t *testing.T) {
 	assert.Equal(t, 404, adminDo(t, base, "GET", "/_cloudsim/nope", "", &bad))
 	assert.Equal(t, 405, adminDo(t, base, "DELETE", "/_cloudsim/state", "", &bad))
 	assert.Equal(t, 405, adminDo(t, base, "GET", "/_cloudsim/reset", "", &bad))
+}
+
+func TestAdminQuirks(t *testing.T) {
+	e := newTestEnv(t, nil)
+	base := e.http.URL
+	var q Quirks
+	require.Equal(t, 200, adminDo(t, base, "GET", "/_cloudsim/quirks", "", &q))
+	assert.Equal(t, Quirks{}, q)
+	require.Equal(t, 200, adminDo(t, base, "PUT", "/_cloudsim/quirks",
+		`{"totalCountPerPage":true,"idleReadsAfterConnect":2,"publishingReadsAfterPublish":1,"onlyOneConnectionFirst":true,
+		  "lostResponses":{"ConnectRouterInterface":1},"badGateway":{"DescribeRouterInterfaces":2},"retryAfter":"2s"}`, &q))
+	assert.Equal(t, Quirks{
+		TotalCountPerPage: true, IdleReadsAfterConnect: 2, PublishingReadsAfterPublish: 1, OnlyOneConnectionFirst: true,
+		LostResponses: map[string]int{"ConnectRouterInterface": 1}, BadGateway: map[string]int{"DescribeRouterInterfaces": 2},
+		RetryAfter: D(2 * time.Second),
+	}, q)
+
+	_, err := e.defaultVPC().DescribeRouterInterfaces(vpc.CreateDescribeRouterInterfacesRequest())
+	require.Error(t, err)
+	var remaining Quirks
+	require.Equal(t, 200, adminDo(t, base, "GET", "/_cloudsim/quirks", "", &remaining))
+	assert.Equal(t, map[string]int{"DescribeRouterInterfaces": 1}, remaining.BadGateway, "remaining counts")
+
+	var bad adminError
+	assert.Equal(t, 400, adminDo(t, base, "PUT", "/_cloudsim/quirks", `{"lostResponse":{"X":1}}`, &bad), "unknown field")
+	assert.Equal(t, 400, adminDo(t, base, "PUT", "/_cloudsim/quirks", `{"badGateway":{"X":-1}}`, &bad))
+	assert.Contains(t, bad.Error, "badGateway")
+	assert.Equal(t, 400, adminDo(t, base, "PUT", "/_cloudsim/quirks", `{"retryAfter":"1h"}`, &bad))
+	assert.Equal(t, 405, adminDo(t, base, "POST", "/_cloudsim/quirks", `{}`, &bad))
+
+	// Answers omit what is off, so each is decoded into a fresh value.
+	var cleared Quirks
+	require.Equal(t, 200, adminDo(t, base, "DELETE", "/_cloudsim/quirks", "", &cleared))
+	assert.Equal(t, Quirks{}, cleared)
+	require.Equal(t, 200, adminDo(t, base, "PUT", "/_cloudsim/quirks", `{"totalCountPerPage":true}`, nil))
+	require.Equal(t, 200, adminDo(t, base, "POST", "/_cloudsim/reset", "", nil))
+	var afterReset Quirks
+	require.Equal(t, 200, adminDo(t, base, "GET", "/_cloudsim/quirks", "", &afterReset))
+	assert.Equal(t, Quirks{}, afterReset, "reset clears quirks")
 }
 
 func TestAdminClockAdvanceNeedsManualClock(t *testing.T) {

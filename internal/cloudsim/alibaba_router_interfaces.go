@@ -66,6 +66,16 @@ func connectRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 		return nil, newAPIError(http.StatusBadRequest, "IncorrectRole.NotInitiatingSide",
 			"The specified RouterInterface is not InitiatingSide.")
 	}
+	if req.quirks.cfg.OnlyOneConnectionFirst {
+		// The harsher reading: the backend looks for a connection between
+		// the routers before it looks at the interface's own status, so a
+		// repeated connect meets its own in-flight peer.
+		if opp := w.interfaces[ri.OppositeInterfaceID]; opp != nil && opp != ri {
+			if apiErr := w.checkOnlyOneConnection(ri, opp); apiErr != nil {
+				return nil, apiErr
+			}
+		}
+	}
 	if ri.Status != RouterInterfaceIdle {
 		return nil, newAPIError(http.StatusBadRequest, "IncorrectRIStatus",
 			"RouterInterface can be operated by this action only when it's status is Idle.")
@@ -107,6 +117,7 @@ func connectRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 	}
 
 	at := req.now.Add(w.delays.RouterInterfaceConnect.Std())
+	req.quirks.connected(ri.ID, ri.Status)
 	ri.Status = RouterInterfaceConnecting
 	ri.pending = &pendingTransition{to: RouterInterfaceActive, at: at}
 	ri.connected = time.Time{}
@@ -397,10 +408,16 @@ func describeRouterInterfaces(w *world, req *rpcRequest) (any, *apiError) {
 	lo, hi := pageBounds(len(matched), page, size)
 	views := make([]routerInterfaceView, 0, hi-lo)
 	for _, ri := range matched[lo:hi] {
-		views = append(views, w.routerInterfaceView(ri))
+		v := w.routerInterfaceView(ri)
+		v.Status = req.quirks.interfaceStatusRead(ri.ID, v.Status)
+		views = append(views, v)
+	}
+	total := len(matched)
+	if req.quirks.cfg.TotalCountPerPage {
+		total = len(views)
 	}
 	return describeRouterInterfacesBody{
-		RequestId: req.requestID, PageNumber: page, PageSize: size, TotalCount: len(matched),
+		RequestId: req.requestID, PageNumber: page, PageSize: size, TotalCount: total,
 		RouterInterfaceSet: routerInterfaceSet{RouterInterfaceType: views},
 	}, nil
 }

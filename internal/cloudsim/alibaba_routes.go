@@ -19,62 +19,75 @@ type routeRef struct {
 	tableID, destination string
 }
 
+// publicationParams are the parameters of PublishVpcRouteEntries /
+// WithdrawVpcPublishedRouteEntries, present and well formed but not yet
+// checked against the simulated cloud.
+type publicationParams struct {
+	targetType, targetID string
+	dryRun               bool
+	refs                 []routeRef
+}
+
 // publicationRequest is what Publish and Withdraw share: the validated
 // target and entries.
 type publicationRequest struct {
 	target  *ecr
 	entries []*routeEntry
-	dryRun  bool
 }
 
-// parsePublication runs every check of PublishVpcRouteEntries /
-// WithdrawVpcPublishedRouteEntries that does not depend on the direction,
-// in the order a failing request is answered.
-func parsePublication(w *world, req *rpcRequest) (*publicationRequest, *apiError) {
-	targetType, apiErr := req.params.required("TargetType")
-	if apiErr != nil {
-		return nil, apiErr
+// parsePublicationParams runs the checks a DryRun is documented to make
+// of the parameters: the required ones are filled in and well formed
+// (MissingParameter, InvalidParameter), in the order a failing request is
+// answered.
+func parsePublicationParams(p rpcParams) (publicationParams, *apiError) {
+	var pp publicationParams
+	var apiErr *apiError
+	if pp.targetType, apiErr = p.required("TargetType"); apiErr != nil {
+		return pp, apiErr
 	}
-	targetID, apiErr := req.params.required("TargetInstanceId")
-	if apiErr != nil {
-		return nil, apiErr
+	if pp.targetID, apiErr = p.required("TargetInstanceId"); apiErr != nil {
+		return pp, apiErr
 	}
-	dryRun, apiErr := req.params.boolean("DryRun")
-	if apiErr != nil {
-		return nil, apiErr
+	if pp.dryRun, apiErr = p.boolean("DryRun"); apiErr != nil {
+		return pp, apiErr
 	}
-	groups, apiErr := req.params.repeated("RouteEntries", maxPublishEntries)
+	groups, apiErr := p.repeated("RouteEntries", maxPublishEntries)
 	if apiErr != nil {
-		return nil, apiErr
+		return pp, apiErr
 	}
-	var refs []routeRef
 	for _, n := range sortedIndices(groups) {
 		g := groups[n]
 		for field := range g {
 			if field != "RouteTableId" && field != "DestinationCidrBlock" {
-				return nil, newAPIError(http.StatusBadRequest, "InvalidParameter",
+				return pp, newAPIError(http.StatusBadRequest, "InvalidParameter",
 					"The parameter name %q is not supported.", fmt.Sprintf("RouteEntries.%d.%s", n, field))
 			}
 		}
 		if g["RouteTableId"] == "" {
-			return nil, errMissingParameter(fmt.Sprintf("RouteEntries.%d.RouteTableId", n))
+			return pp, errMissingParameter(fmt.Sprintf("RouteEntries.%d.RouteTableId", n))
 		}
 		if g["DestinationCidrBlock"] == "" {
-			return nil, errMissingParameter(fmt.Sprintf("RouteEntries.%d.DestinationCidrBlock", n))
+			return pp, errMissingParameter(fmt.Sprintf("RouteEntries.%d.DestinationCidrBlock", n))
 		}
-		refs = append(refs, routeRef{tableID: g["RouteTableId"], destination: g["DestinationCidrBlock"]})
+		pp.refs = append(pp.refs, routeRef{tableID: g["RouteTableId"], destination: g["DestinationCidrBlock"]})
 	}
-	if targetType != PublishTargetECR {
+	return pp, nil
+}
+
+// resolvePublication runs the checks of a real publish or withdraw that
+// do not depend on the direction: the target, then each entry in order.
+func (w *world) resolvePublication(req *rpcRequest, pp publicationParams) (*publicationRequest, *apiError) {
+	if pp.targetType != PublishTargetECR {
 		return nil, newAPIError(http.StatusBadRequest, "OperationDenied.UnsupportedTargetType",
 			"The operation is not allowed because the target type is not supported.")
 	}
-	target := w.ecrs[targetID]
+	target := w.ecrs[pp.targetID]
 	if target == nil {
 		return nil, errTargetNotAssociated()
 	}
-	out := &publicationRequest{target: target, dryRun: dryRun}
+	out := &publicationRequest{target: target}
 	seen := map[*routeEntry]bool{}
-	for _, ref := range refs {
+	for _, ref := range pp.refs {
 		e, apiErr := w.publishableEntry(req, target, ref)
 		if apiErr != nil {
 			return nil, apiErr
@@ -85,6 +98,21 @@ func parsePublication(w *world, req *rpcRequest) (*publicationRequest, *apiError
 		}
 	}
 	return out, nil
+}
+
+// parsePublication checks a publish or withdraw as far as it is checked:
+// a DryRun stops after the parameters with DryRunOperation, as the
+// PublishVpcRouteEntries document promises (AccessKey, RAM authorization
+// and parameters only); a real call goes on to the state.
+func parsePublication(w *world, req *rpcRequest) (*publicationRequest, *apiError) {
+	pp, apiErr := parsePublicationParams(req.params)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if pp.dryRun {
+		return nil, errDryRunPassed()
+	}
+	return w.resolvePublication(req, pp)
 }
 
 func errTargetNotAssociated() *apiError {
@@ -157,9 +185,6 @@ func publishVpcRouteEntries(w *world, req *rpcRequest) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	if pr.dryRun {
-		return nil, errDryRunPassed()
-	}
 	at := req.now.Add(w.delays.RoutePublish.Std())
 	for _, e := range pr.entries {
 		st := e.targets[pr.target.ID]
@@ -170,6 +195,7 @@ func publishVpcRouteEntries(w *world, req *rpcRequest) (any, *apiError) {
 			status: PublishStatusPublishing, since: req.now,
 			pending: &pendingTransition{to: PublishStatusPublished, at: at},
 		}
+		req.quirks.publishing(e.id, pr.target.ID)
 	}
 	return requestIDBody{RequestId: req.requestID}, nil
 }
@@ -180,9 +206,6 @@ func withdrawVpcPublishedRouteEntries(w *world, req *rpcRequest) (any, *apiError
 	pr, apiErr := parsePublication(w, req)
 	if apiErr != nil {
 		return nil, apiErr
-	}
-	if pr.dryRun {
-		return nil, errDryRunPassed()
 	}
 	at := req.now.Add(w.delays.RouteWithdraw.Std())
 	for _, e := range pr.entries {
@@ -292,6 +315,13 @@ func listVpcPublishedRouteEntries(w *world, req *rpcRequest) (any, *apiError) {
 	}
 	end := min(offset+maxResults, len(all))
 	body.RouteEntries = all[offset:end]
+	// Only the answered page is read, so only it uses up lagged reads.
+	for i := range body.RouteEntries {
+		for j := range body.RouteEntries[i].RoutePublishTargets {
+			t := &body.RouteEntries[i].RoutePublishTargets[j]
+			t.PublishStatus = req.quirks.publishStatusRead(body.RouteEntries[i].RouteEntryId, t.PublishTargetInstanceId, t.PublishStatus)
+		}
+	}
 	if end < len(all) {
 		body.NextToken = nextTokenPrefix + strconv.Itoa(end)
 	}

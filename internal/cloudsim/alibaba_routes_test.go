@@ -81,11 +81,11 @@ func TestPublishVpcRouteEntriesLifecycle(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		DefaultRouteCIDR1: PublishStatusNonPublished, DefaultRouteCIDR2: PublishStatusNonPublished,
 		DefaultRouteCIDR3: PublishStatusNonPublished, DefaultVpnNextHopRouteCIDR: PublishStatusNonPublished,
-		DefaultPrefixListRouteDest: PublishStatusNonPublished,
+		DefaultPrefixListRouteDest: PublishStatusNonPublished, DefaultIPv6RouteCIDR: PublishStatusNonPublished,
 	}, st, "custom routes of the system table only")
 	assert.Len(t, bgpRoutes(t, c), 1, "only the route learned from the data center")
 
-	// DryRun passes every check and changes nothing.
+	// DryRun checks the parameters and changes nothing.
 	_, err := c.PublishVpcRouteEntries(publishReq(DefaultECRID, true, sysRoute(DefaultRouteCIDR1), sysRoute(DefaultRouteCIDR2)))
 	se := requireAliError(t, err, "DryRunOperation", 400)
 	assert.Equal(t, "Request validation has been passed with DryRun flag set.", se.Message())
@@ -192,8 +192,6 @@ func TestPublishVpcRouteEntriesErrorCodes(t *testing.T) {
 			req:    publishReq(DefaultECRID, false, sysRoute(DefaultRouteCIDR1))},
 		{name: "a bad entry among good ones fails the whole call", code: "OperationUnsupported.PublishSystemRouteEntry",
 			req: publishReq(DefaultECRID, false, sysRoute(DefaultRouteCIDR1), sysRoute(DefaultSystemRouteCIDR))},
-		{name: "dry run still checks", code: "OperationUnsupported.PublishSystemRouteEntry",
-			req: publishReq(DefaultECRID, true, sysRoute(DefaultSystemRouteCIDR))},
 		{name: "missing target", code: "MissingParameter",
 			req: func() *vpc.PublishVpcRouteEntriesRequest {
 				r := publishReq(DefaultECRID, false, sysRoute(DefaultRouteCIDR1))
@@ -244,7 +242,7 @@ func TestPublishVpcRouteEntriesLimits(t *testing.T) {
 }
 
 func TestListVpcPublishedRouteEntriesPaging(t *testing.T) {
-	e := newTestEnv(t, GenerateFixture(30)) // 5 + 30 custom routes in the system table
+	e := newTestEnv(t, GenerateFixture(30)) // 6 + 30 custom routes in the system table
 	c := e.defaultVPC()
 	var seen []string
 	token := ""
@@ -261,15 +259,15 @@ func TestListVpcPublishedRouteEntriesPaging(t *testing.T) {
 			seen = append(seen, r.DestinationCidrBlock)
 		}
 		if resp.NextToken == "" {
-			assert.Len(t, resp.RouteEntries, 5, "last partial page")
+			assert.Len(t, resp.RouteEntries, 6, "last partial page")
 			break
 		}
 		token = resp.NextToken
 	}
 	assert.Equal(t, 4, pages)
-	assert.Len(t, seen, 35)
+	assert.Len(t, seen, 36)
 	assert.Equal(t, DefaultRouteCIDR1, seen[0])
-	assert.Equal(t, LoadRouteCIDR(29), seen[34])
+	assert.Equal(t, LoadRouteCIDR(29), seen[35])
 
 	filtered := vpc.CreateListVpcPublishedRouteEntriesRequest()
 	filtered.TargetType = PublishTargetECR
@@ -321,4 +319,56 @@ func TestStuckPublication(t *testing.T) {
 	assert.Equal(t, PublishStatusPublished, st[DefaultRouteCIDR2])
 	require.NoError(t, e.srv.SetFaults(Faults{}))
 	assert.Equal(t, PublishStatusPublished, publishStatuses(t, c)[DefaultRouteCIDR1], "an overdue transition completes once released")
+}
+
+// A DryRun checks what the PublishVpcRouteEntries document promises (the
+// AccessKey, the RAM authorization, the required parameters) and nothing
+// of the state.
+func TestPublicationDryRunChecksParametersOnly(t *testing.T) {
+	e := newTestEnv(t, nil)
+	c := e.defaultVPC()
+	_, err := c.PublishVpcRouteEntries(publishReq(DefaultECRID, true, sysRoute(DefaultSystemRouteCIDR)))
+	requireAliError(t, err, "DryRunOperation", 400)
+	_, err = c.PublishVpcRouteEntries(publishReq(DefaultECRID, false, sysRoute(DefaultSystemRouteCIDR)))
+	requireAliError(t, err, "OperationUnsupported.PublishSystemRouteEntry", 400)
+
+	for name, req := range map[string]*vpc.PublishVpcRouteEntriesRequest{
+		"unknown target":       publishReq("ecr-unknown", true, sysRoute(DefaultRouteCIDR1)),
+		"unknown route table":  publishReq(DefaultECRID, true, routeRef{tableID: "vtb-unknown", destination: DefaultRouteCIDR1}),
+		"custom route table":   publishReq(DefaultECRID, true, routeRef{tableID: DefaultCustomRouteTableID, destination: DefaultCustomTableRouteCIDR}),
+		"unsupported next hop": publishReq(DefaultECRID, true, sysRoute(DefaultVpnNextHopRouteCIDR)),
+		"unsupported target type": func() *vpc.PublishVpcRouteEntriesRequest {
+			r := publishReq(DefaultECRID, true, sysRoute(DefaultRouteCIDR1))
+			r.TargetType = "TR"
+			return r
+		}(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := c.PublishVpcRouteEntries(req)
+			requireAliError(t, err, "DryRunOperation", 400)
+		})
+	}
+	// The parameter checks still answer first.
+	_, err = c.PublishVpcRouteEntries(publishReq(DefaultECRID, true, routeRef{tableID: DefaultSystemRouteTableID}))
+	requireAliError(t, err, "MissingParameter", 400)
+	noTarget := publishReq(DefaultECRID, true, sysRoute(DefaultRouteCIDR1))
+	noTarget.TargetInstanceId = ""
+	_, err = c.PublishVpcRouteEntries(noTarget)
+	requireAliError(t, err, "MissingParameter", 400)
+	// So do the AccessKey and the RAM authorization.
+	ro := e.vpcClient(DefaultReadOnlyAccessKeyID, DefaultReadOnlyAccessKeySecret)
+	_, err = ro.PublishVpcRouteEntries(publishReq(DefaultECRID, true, sysRoute(DefaultRouteCIDR1)))
+	requireAliError(t, err, "Forbbiden.SubUser", 403)
+
+	// Withdraw alike: a DryRun of a route never published passes.
+	withdraw := withdrawReq(DefaultECRID, sysRoute(DefaultSystemRouteCIDR))
+	withdraw.DryRun = requests.NewBoolean(true)
+	_, err = c.WithdrawVpcPublishedRouteEntries(withdraw)
+	requireAliError(t, err, "DryRunOperation", 400)
+	_, err = c.WithdrawVpcPublishedRouteEntries(withdrawReq(DefaultECRID, sysRoute(DefaultSystemRouteCIDR)))
+	requireAliError(t, err, "OperationUnsupported.PublishSystemRouteEntry", 400)
+
+	for _, re := range e.srv.State().RouteEntries {
+		assert.Empty(t, re.Publish, "a DryRun changed %s", re.Destination)
+	}
 }

@@ -2,9 +2,12 @@ package cloudsim
 
 import (
 	"crypto/hmac"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,6 +30,7 @@ type rpcRequest struct {
 	regionID  string
 	now       time.Time
 	requestID string
+	quirks    *quirkState
 }
 
 // alibabaHandler performs one Action and returns the success body (which
@@ -56,32 +60,60 @@ type alibabaErrorBody struct {
 }
 
 func (s *Server) serveAlibaba(w http.ResponseWriter, r *http.Request) {
-	requestID := newAlibabaRequestID()
-	call := Call{Time: time.Now(), Cloud: "alibaba", RequestID: requestID}
+	if s.answerBadGateway(w, "alibaba", alibabaActionInQuery(r)) {
+		return
+	}
+	call := Call{Time: time.Now(), Cloud: "alibaba", RequestID: newAlibabaRequestID()}
 
-	body, status, apiErr := s.handleAlibaba(r, requestID, &call)
+	body, status, apiErr := s.handleAlibaba(r, &call)
+	headers := map[string]string{}
 	if apiErr != nil {
 		status = apiErr.status
 		call.Code = apiErr.code
 		body = alibabaErrorBody{
-			RequestId: requestID,
+			RequestId: call.RequestID,
 			HostId:    alibabaHostID,
 			Code:      apiErr.code,
 			Message:   apiErr.message,
 			Recommend: "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(apiErr.code) +
-				"&product=Vpc&requestId=" + requestID,
+				"&product=Vpc&requestId=" + call.RequestID,
+		}
+		if retryAfter := s.throttlingRetryAfter(apiErr.code); retryAfter != "" {
+			headers["x-acs-retry-after"] = retryAfter
 		}
 	}
 	call.Status = status
+	call.Lost = s.lostResponse(call.Action, status)
 	s.record(call)
-	s.logger.Debug("alibaba call", "action", call.Action, "status", status, "code", call.Code, "requestId", requestID)
+	s.logger.Debug("alibaba call", "action", call.Action, "status", status, "code", call.Code,
+		"requestId", call.RequestID, "lost", call.Lost)
+	if call.Lost {
+		dropConnection(w)
+		return
+	}
+	headers["x-acs-request-id"] = call.RequestID
+	writeJSON(w, status, body, headers)
+}
 
-	writeJSON(w, status, body, map[string]string{"x-acs-request-id": requestID})
+// throttlingRetryAfter is the x-acs-retry-after value (milliseconds) a
+// Throttling answer carries under the quirk RetryAfter, or "".
+func (s *Server) throttlingRetryAfter(code string) string {
+	if !strings.HasPrefix(code, "Throttling") {
+		return ""
+	}
+	s.mu.Lock()
+	d := s.quirks.cfg.RetryAfter.Std()
+	s.mu.Unlock()
+	if d <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10)
 }
 
 // handleAlibaba returns the body and status of a success, or an apiError.
-// It fills call as far as the request could be understood.
-func (s *Server) handleAlibaba(r *http.Request, requestID string, call *Call) (any, int, *apiError) {
+// It fills call as far as the request could be understood; a success
+// replayed for its ClientToken sets call.RequestID to the first answer's.
+func (s *Server) handleAlibaba(r *http.Request, call *Call) (any, int, *apiError) {
 	params, apiErr := decodeAlibabaParams(r)
 	if apiErr != nil {
 		return nil, 0, apiErr
@@ -128,13 +160,43 @@ func (s *Server) handleAlibaba(r *http.Request, requestID string, call *Call) (a
 	}
 	now := s.clock.Now()
 	s.world.settle(now)
-	resp, apiErr := handler(s.world, &rpcRequest{
-		params: params, key: key, account: acc, regionID: regionID, now: now, requestID: requestID,
-	})
+	req := &rpcRequest{
+		params: params, key: key, account: acc, regionID: regionID, now: now, requestID: call.RequestID, quirks: s.quirks,
+	}
+	token := params["ClientToken"]
+	if !clientTokenActions[call.Action] || token == "" {
+		resp, apiErr := handler(s.world, req)
+		if apiErr != nil {
+			return nil, 0, apiErr
+		}
+		return resp, http.StatusOK, nil
+	}
+	return s.answerOncePerClientToken(newClientTokenKey(key.accountUID, call.Action, token), handler, req, call)
+}
+
+// answerOncePerClientToken answers a call that carries a ClientToken: the
+// first success is remembered and answered again, byte for byte, to every
+// later call with the same token and parameters. Called with s.mu held.
+func (s *Server) answerOncePerClientToken(k clientTokenKey, handler alibabaHandler, req *rpcRequest, call *Call) (any, int, *apiError) {
+	params := digestOperationParams(req.params)
+	if prior, ok := s.clientTokens.lookup(k); ok {
+		if prior.params != params {
+			return nil, 0, errIdempotentParameterMismatch()
+		}
+		call.RequestID = prior.requestID
+		return json.RawMessage(prior.body), http.StatusOK, nil
+	}
+	resp, apiErr := handler(s.world, req)
 	if apiErr != nil {
 		return nil, 0, apiErr
 	}
-	return resp, http.StatusOK, nil
+	body, err := encodeJSONBody(resp)
+	if err != nil {
+		return nil, 0, newAPIError(http.StatusInternalServerError, "InternalError",
+			"The request processing has failed due to some unknown error, exception or failure.")
+	}
+	s.clientTokens.remember(k, rememberedAnswer{params: params, requestID: req.requestID, body: body})
+	return json.RawMessage(body), http.StatusOK, nil
 }
 
 func alibabaFaultError(d faultDecision) *apiError {

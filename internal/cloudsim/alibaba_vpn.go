@@ -105,6 +105,9 @@ func describeVcoRouteEntries(w *world, req *rpcRequest) (any, *apiError) {
 	}
 	lo, hi := pageBounds(len(routes), page, size)
 	body.VcoRouteEntries = append(body.VcoRouteEntries, routes[lo:hi]...)
+	if req.quirks.cfg.TotalCountPerPage {
+		body.TotalCount = len(body.VcoRouteEntries)
+	}
 	return body, nil
 }
 
@@ -169,18 +172,19 @@ func describeVpnCrossAccountAuthorizations(w *world, req *rpcRequest) (any, *api
 		return nil, apiErr
 	}
 	owner, _ := strconv.ParseInt(c.OwnerUID, 10, 64) // validated numeric by Fixture.Validate
-	all := make([]crossAccountAuthorizationView, 0, len(c.Authorizations))
-	for _, a := range c.Authorizations {
-		bind, _ := strconv.ParseInt(a.BindUID, 10, 64)
-		all = append(all, crossAccountAuthorizationView{
-			VpnConnectionId: c.ID, BindUid: bind, BindProduct: defaultString(a.BindProduct, "CEN"),
-			BindInstance: a.BindInstance, AliUid: owner,
-			CreationTime: w.start.Add(-a.CreatedBefore.Std()).UnixMilli(),
+	lo, hi := pageBounds(len(c.authorizations), page, size)
+	body := describeCrossAccountBody{
+		RequestId: req.requestID, TotalCount: len(c.authorizations), PageNumber: page, PageSize: size,
+		CrossAccountAuthorizations: make([]crossAccountAuthorizationView, 0, hi-lo),
+	}
+	for _, a := range c.authorizations[lo:hi] {
+		body.CrossAccountAuthorizations = append(body.CrossAccountAuthorizations, crossAccountAuthorizationView{
+			VpnConnectionId: c.ID, BindUid: a.bindUID, BindProduct: a.bindProduct,
+			BindInstance: a.bindInstance, AliUid: owner, CreationTime: a.created.UnixMilli(),
 		})
 	}
-	lo, hi := pageBounds(len(all), page, size)
-	return describeCrossAccountBody{
-		RequestId: req.requestID, TotalCount: len(all), PageNumber: page, PageSize: size,
-		CrossAccountAuthorizations: append([]crossAccountAuthorizationView{}, all[lo:hi]...),
-	}, nil
+	if req.quirks.cfg.TotalCountPerPage {
+		body.TotalCount = len(body.CrossAccountAuthorizations)
+	}
+	return body, nil
 }

@@ -145,3 +145,51 @@ func TestDescribeVpnCrossAccountAuthorizations(t *testing.T) {
 	_, err = c.DescribeVpnCrossAccountAuthorizations(req)
 	requireAliError(t, err, "InvalidVpnConnectionInstanceId.NotFound", 404)
 }
+
+func TestAddCrossAccountAuthorization(t *testing.T) {
+	e := newTestEnv(t, nil)
+	c := e.defaultVPC()
+	e.clock.Advance(time.Hour)
+	require.NoError(t, e.srv.AddCrossAccountAuthorization(DefaultVpnConnectionID, CrossAccountAuthorizationSeed{
+		BindUID: "1310123456123456", BindInstance: "cen-added0001",
+	}))
+	resp, err := describeAuthorizations(c, "", 0)
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.TotalCount)
+	require.Len(t, resp.CrossAccountAuthorizations, 2)
+	assert.Equal(t, DefaultCenID, resp.CrossAccountAuthorizations[0].BindInstance, "appended after the fixture's")
+	assert.Equal(t, vpc.CrossAccountAuthorization{
+		VpnConnectionId: DefaultVpnConnectionID, BindUid: 1310123456123456, BindProduct: "CEN",
+		BindInstance: "cen-added0001", AliUid: 1250123456123456, CreationTime: e.clock.Now().UnixMilli(),
+	}, resp.CrossAccountAuthorizations[1])
+
+	for name, tc := range map[string]struct {
+		id   string
+		seed CrossAccountAuthorizationSeed
+	}{
+		"unknown connection": {id: "vco-nope", seed: CrossAccountAuthorizationSeed{BindUID: "1", BindInstance: "cen-x"}},
+		"non-numeric uid":    {id: DefaultVpnConnectionID, seed: CrossAccountAuthorizationSeed{BindUID: "peer", BindInstance: "cen-x"}},
+		"no instance":        {id: DefaultVpnConnectionID, seed: CrossAccountAuthorizationSeed{BindUID: "1"}},
+	} {
+		assert.Error(t, e.srv.AddCrossAccountAuthorization(tc.id, tc.seed), name)
+	}
+
+	e.srv.Reset()
+	resp, err = describeAuthorizations(c, "", 0)
+	require.NoError(t, err)
+	assert.Equal(t, 1, resp.TotalCount, "Reset removes what was added")
+	assert.Equal(t, e.clock.Now().Add(-48*time.Hour).UnixMilli(), resp.CrossAccountAuthorizations[0].CreationTime)
+	// The server's fixture was not touched by the addition.
+	require.NoError(t, e.srv.AddCrossAccountAuthorization(DefaultVpnConnectionID, CrossAccountAuthorizationSeed{BindUID: "2", BindInstance: "cen-b"}))
+	e.srv.Reset()
+	assert.Empty(t, e.srv.fixture.Alibaba.VpnConnections[0].Authorizations[1:])
+}
+
+func TestAddCrossAccountAuthorizationIsBounded(t *testing.T) {
+	e := newTestEnv(t, nil)
+	seed := CrossAccountAuthorizationSeed{BindUID: "1", BindInstance: "cen-x"}
+	for range maxCrossAccountAuthorizations - 1 { // the fixture has one
+		require.NoError(t, e.srv.AddCrossAccountAuthorization(DefaultVpnConnectionID, seed))
+	}
+	assert.Error(t, e.srv.AddCrossAccountAuthorization(DefaultVpnConnectionID, seed))
+}

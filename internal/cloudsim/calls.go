@@ -28,11 +28,17 @@ type Call struct {
 	Code string `json:"code,omitempty"`
 	// Status is the HTTP status answered.
 	Status int `json:"status"`
-	// RequestID is the request ID answered.
+	// RequestID is the request ID answered: the first answer's for a
+	// ClientToken replay, empty for the quirk BadGateway (the load
+	// balancer answers without one, and records no Params either).
 	RequestID string `json:"requestId"`
-	// Injected is true when a fault, not the simulated state, produced the
-	// answer.
+	// Injected is true when a fault or the quirk BadGateway, not the
+	// simulated state, produced the answer.
 	Injected bool `json:"injected,omitempty"`
+	// Lost is true when the quirk LostResponses closed the connection
+	// instead of answering: the call took effect, and Status and Code are
+	// what it would have answered, but the client got no answer.
+	Lost bool `json:"lost,omitempty"`
 }
 
 // OK reports whether the call succeeded (HTTP 2xx).

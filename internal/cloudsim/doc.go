@@ -17,9 +17,12 @@
 //	srv.CallCount("ConnectRouterInterface") // calls since start/Reset, any outcome
 //	srv.Calls("ConnectRouterInterface")     // []Call with params, code, status (no secrets)
 //	srv.SetFaults(cloudsim.Faults{...})     // AddFaults merges; Faults() reads
+//	srv.SetQuirks(cloudsim.Quirks{...})     // harsher readings, network misbehaviour; Quirks() reads
+//	srv.AddCrossAccountAuthorization(cloudsim.DefaultVpnConnectionID,
+//		cloudsim.CrossAccountAuthorizationSeed{BindUID: "1310123456123456", BindInstance: "cen-x"})
 //	srv.AdvanceClock(30 * time.Second)      // ManualClock only
 //	srv.State()                             // statuses of interfaces, routes, connections
-//	srv.Reset()                             // back to the fixture
+//	srv.Reset()                             // back to the fixture; clears faults, quirks, ClientTokens, calls
 //
 // # Pointing the SDKs at cloudsim
 //
@@ -69,13 +72,30 @@
 // .DestinationCidrBlock, at most 50, TargetType, TargetInstanceId, DryRun),
 // ListVpcPublishedRouteEntries (TargetType required; TargetInstanceId,
 // RouteTableId, DestinationCidrBlock, NextToken, MaxResults 1..100 default
-// 20), DescribeVcoRouteEntries (RouteEntryType custom|bgp), and
-// DescribeVpnCrossAccountAuthorizations (PageNumber, PageSize 1..50).
+// 20), DescribeVcoRouteEntries (RouteEntryType custom|bgp, PageNumber,
+// PageSize 1..50, ClientToken), and DescribeVpnCrossAccountAuthorizations
+// (PageNumber, PageSize 1..50, ClientToken).
+//
+// ClientToken (the two operations above are the only ones cloudsim serves
+// whose SDK request has one): a second call with the same ClientToken and
+// the same parameters gets the first call's answer again, unchanged (the
+// same body, RequestId included, and the same x-acs-request-id); the same
+// ClientToken with other parameters answers IdempotentParameterMismatch;
+// without a ClientToken every call is answered afresh. Tokens are scoped to
+// the caller's account and the action. The parameters compared are the
+// operation's own: all but Action, Version, Format, AccessKeyId, Signature,
+// SignatureMethod, SignatureVersion, SignatureNonce, SignatureType,
+// Timestamp, SecurityToken, BearerToken and ClientToken (RegionId counts).
+// Only successes are remembered, so an error answer leaves the token
+// unused; faults answer before a token is looked at. The 4096 most recent
+// tokens (at most 16 MiB of answers) are remembered, the oldest forgotten
+// first; Reset forgets them all.
 //
 // Huawei: GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-endpoint/connections
 // with offset (< 0 becomes 0), limit (<= 0 becomes 20, > 500 becomes 500),
 // id, marker_id and status (pendingAcceptance|accepted|rejected|failed),
-// authenticated by SDK-HMAC-SHA256 or X-Auth-Token.
+// authenticated by SDK-HMAC-SHA256 or X-Auth-Token. An AK/SK may act in
+// its projectId and its further projects; a token in its one project.
 //
 // # Error codes and what produces them
 //
@@ -104,11 +124,19 @@
 //	                                       deniedActions (DefaultReadOnlyAccessKeyID: every mutation)
 //	Forbidden 403                          a main-account key calling one of its deniedActions; a VPN
 //	                                       connection owned by another account
-//	Throttling.User 400, ServiceUnavailable 503, or any code   faults only (see Faults)
+//	Throttling.User 400, ServiceUnavailable 503, or any code   faults only (see Faults); a
+//	                                       Throttling* answer carries x-acs-retry-after under the
+//	                                       quirk RetryAfter
 //	MissingParameter 400                   RegionId absent (the SDK always sends it)
 //	InvalidRegionId.NotFound 404           RegionId not in alibaba.regions
+//	IdempotentParameterMismatch 400        a ClientToken seen with other parameters (see above)
 //	then the operation's own checks; a missing required parameter of the
 //	operation answers MissingParameter 400 first.
+//
+// Before all of these, the quirk BadGateway answers HTTP 502 with an HTML
+// page and no error code (the SDK's ServerError has HttpStatus 502, an
+// empty ErrorCode and the page as Message); after all of them, the quirk
+// LostResponses closes the connection of a success without answering.
 //
 // ConnectRouterInterface (in this order):
 //
@@ -139,6 +167,13 @@
 //	                                       Deactivating/Modifying; "Cannot connect concurrently": one
 //	                                       is Connecting/AcceptingConnecting
 //
+// Under the quirk OnlyOneConnectionFirst, the Forbidden.OnlyOneConnection
+// check runs right after IncorrectRole.NotInitiatingSide (when the opposite
+// interface exists), before IncorrectRIStatus: a second connect of a
+// Connecting interface meets its AcceptingConnecting peer and answers
+// "Cannot connect concurrently between same routers", and one of an Active
+// interface "have a connection already".
+//
 // ActivateRouterInterface: InvalidRouterInterfaceId.NotFound 404;
 // Forbidden.FinancialLocked 400 (account financialLocked); IncorrectRIStatus
 // 400 (not Inactive); OperationFailed.PconnTrafficNotEnable 400 (router
@@ -146,12 +181,17 @@
 // InvalidRouterInterfaceId.NotFound 404; IncorrectRIStatus 400 (not Active).
 //
 // PublishVpcRouteEntries and WithdrawVpcPublishedRouteEntries (in this
-// order; all 400; every entry is checked before anything changes):
+// order; all 400; every entry is checked before anything changes). A
+// DryRun checks what the PublishVpcRouteEntries document promises: the
+// AccessKey and the RAM authorization (above) and the parameters; the
+// state checks are made only for a real call.
 //
 //	MissingParameter                       TargetType, TargetInstanceId, RouteEntries.N.RouteTableId or
 //	                                       RouteEntries.N.DestinationCidrBlock missing
 //	InvalidParameter                       DryRun not a boolean; N outside 1..50 (more than 50 entries);
 //	                                       an unknown RouteEntries.N field
+//	DryRunOperation                        DryRun=true and the parameter checks above passed
+//	then, for a real call only:
 //	OperationDenied.UnsupportedTargetType  TargetType other than ECR
 //	ResourceNotAssociated.TargetInstance   no such ECR
 //	then for each entry in order:
@@ -167,8 +207,6 @@
 //	                                                  RouterInterface/Ipv6Gateway (DefaultVpnNextHopRouteCIDR)
 //	IncorrectStatus.RouteEntry             the route is not Available (entries[].status)
 //	IncorrectStatus.RouteEntryPublishStatus  the route is Publishing or Withdrawing for that target
-//	finally:
-//	DryRunOperation                        DryRun=true and every check above passed
 //
 // Publishing a route already Published to the target, or withdrawing one
 // not published, succeeds without change.
@@ -182,17 +220,29 @@
 // minus the route type and state checks. ListVpcPublishedRouteEntries:
 // MissingParameter, OperationDenied.UnsupportedTargetType, InvalidParameter.
 //
-// Huawei APIG (body {"error_code","error_msg"}, header X-Request-Id):
+// Huawei APIG (body {"error_code","error_msg"}, header X-Request-Id; in
+// this order):
 //
-//	401 APIC.7102   no Authorization and no X-Auth-Token; unknown token; malformed Authorization;
-//	                X-Sdk-Date missing, unsigned or more than 15 minutes off; unknown AK; bad signature
-//	403 APIC.7106   the credential is denied, or scoped to another project than the path's
+//	404 APIG.0101   any other path or method under /v1/, /v2/, /v3/
+//	413 APIG.0201   "Request entity too large.": a body over 1 MiB
+//	400 APIG.0201   "Bad request.": a body that cannot be read
+//	401 APIG.0301   "Incorrect IAM authentication information: <reason>", AK/SK authentication:
+//	                "x-auth-token not found" (neither Authorization nor X-Auth-Token); a malformed
+//	                Authorization; X-Sdk-Date missing, unsigned or more than 15 minutes off
+//	                ("request expired"); "Get secretKey failed,ak:******,err:ak not exist" (unknown
+//	                AK); "verify aksk signature fail" (bad signature). No message carries the AK,
+//	                a signature or a secret.
+//	401 APIC.7102   "Incorrect token or token resolution failed": an unknown X-Auth-Token
+//	403 APIC.7106   the credential is denied, or the path's project is none of its projects
+//	429 APIGW.0308, 503 APIG.9999, or any code   faults only
 //	400 APIG.2012   offset, limit or marker_id not an integer; status not one of the four
 //	404 APIG.3030   no such instance in the project
 //	404 APIC.7314   the gateway has noEndpointService (DefaultAPIGNoEndpointServiceInstanceID)
 //	500 APIC.9007   the gateway has vpcepFailure (DefaultAPIGVpcepFailureInstanceID)
-//	404 APIG.0101   any other path or method under /v1/, /v2/, /v3/
-//	429 APIGW.0308, 503 APIG.9999, or any code   faults only
+//
+// Before all of these, the quirk BadGateway answers HTTP 502 with an HTML
+// page (the SDK's ServiceResponseError has StatusCode 502 and the page as
+// ErrorMessage); after them, LostResponses may drop a success.
 //
 // # Default fixture
 //
@@ -203,8 +253,8 @@
 // fields set) and its AcceptingSide peer DefaultAcceptingInterfaceID;
 // DefaultSecondAcceptingInterfaceID (AcceptingSide, for
 // IncorrectRole.NotInitiatingSide); DefaultVpcID with
-// DefaultSystemRouteTableID (routes DefaultRouteCIDR1..3 publishable,
-// DefaultSystemRouteCIDR, DefaultVpnNextHopRouteCIDR,
+// DefaultSystemRouteTableID (routes DefaultRouteCIDR1..3 and the IPv6
+// DefaultIPv6RouteCIDR publishable, DefaultSystemRouteCIDR, DefaultVpnNextHopRouteCIDR,
 // DefaultPrefixListRouteDest) and DefaultCustomRouteTableID
 // (DefaultCustomTableRouteCIDR); DefaultECRID associated with the VPC and
 // attached to DefaultTransitRouterID; DefaultVpnConnectionID attached to
@@ -212,18 +262,40 @@
 // DefaultVpnCustomRoute1/2 (State published) and the learned bgp route
 // DefaultVpnLearnedRoute; one cross-account authorization of it to
 // DefaultCenID of DefaultPeerAccountUID (BindProduct CEN). Huawei:
-// DefaultHuaweiAK/SK scoped to DefaultHuaweiProjectID, the token
-// DefaultHuaweiToken, gateway DefaultAPIGInstanceID with four connections
-// (accepted; pendingAcceptance -> accepted after 10 s; pendingAcceptance ->
-// accepted after 30 s; rejected) and two gateways that fail
-// (DefaultAPIGNoEndpointServiceInstanceID, DefaultAPIGVpcepFailureInstanceID).
+// DefaultHuaweiAK/SK, which may act in DefaultHuaweiProjectID and
+// DefaultHuaweiSecondProjectID; the token DefaultHuaweiToken, scoped to
+// DefaultHuaweiProjectID; in DefaultHuaweiProjectID the gateway
+// DefaultAPIGInstanceID with four connections (accepted; pendingAcceptance
+// -> accepted after 10 s; pendingAcceptance -> accepted after 30 s;
+// rejected) and two gateways that fail
+// (DefaultAPIGNoEndpointServiceInstanceID, DefaultAPIGVpcepFailureInstanceID);
+// in DefaultHuaweiSecondProjectID the gateway
+// DefaultAPIGSecondProjectInstanceID with one connection,
+// DefaultEndpointConnectionSecondProjectID, accepted.
 // GenerateFixture(n) adds n independent interface pairs
 // (LoadRouterInterfaceIDs) and n publishable routes (LoadRouteCIDR) for
 // load tests. `go run ./internal/cloudsim/cmd/cloudsim --print-fixture`
 // prints the default fixture in the YAML schema LoadFixture reads.
 //
+// # Quirks
+//
+// Quirks (all off by default; SetQuirks, PUT /_cloudsim/quirks, or the
+// command's --quirks flag) play the harsher reading of the API documents,
+// or the misbehaviour of the network in front of a real cloud:
+// TotalCountPerPage (TotalCount and APIG total count the page answered);
+// IdleReadsAfterConnect and PublishingReadsAfterPublish (reads lag behind
+// a connect or a publish); OnlyOneConnectionFirst (see
+// ConnectRouterInterface above); LostResponses (a success takes effect but
+// the connection is closed without an answer: the Alibaba SDK returns a
+// *url.Error wrapping io.EOF; the call log marks the call Lost);
+// BadGateway (the load balancer's 502 page, before authentication and
+// without state change; logged as Injected, Status 502, no parameters);
+// RetryAfter (x-acs-retry-after on Throttling answers). See Quirks for the
+// exact rules.
+//
 // # Faults and the admin API
 //
-// See Faults for the JSON schema and admin.go for the endpoints under
-// /_cloudsim/ (state, faults, reset, calls, clock, clock/advance).
+// See Faults and Quirks for the JSON schemas and admin.go for the
+// endpoints under /_cloudsim/ (state, faults, quirks, reset, calls, clock,
+// clock/advance).
 package cloudsim

@@ -248,11 +248,15 @@ type HuaweiFixture struct {
 	Gateways    []GatewayFixture          `json:"gateways,omitempty" yaml:"gateways,omitempty"`
 }
 
-// HuaweiCredentialFixture is an AK/SK pair scoped to one project.
+// HuaweiCredentialFixture is an AK/SK pair of an account, which may act
+// in ProjectID and in the further Projects of the account.
 type HuaweiCredentialFixture struct {
 	AK        string `json:"ak" yaml:"ak"`
 	SK        string `json:"sk" yaml:"sk"`
 	ProjectID string `json:"projectId" yaml:"projectId"`
+	// Projects are further project IDs the AK may use besides ProjectID;
+	// a path naming any other project answers 403 APIC.7106.
+	Projects []string `json:"projects,omitempty" yaml:"projects,omitempty"`
 	// Denied answers 403 APIC.7106 to every call.
 	Denied bool `json:"denied,omitempty" yaml:"denied,omitempty"`
 }
@@ -497,6 +501,15 @@ func (f *Fixture) Validate() error {
 			bad("huawei.credentials[%d]: duplicate ak %q", i, c.AK)
 		}
 		aks[c.AK] = true
+		projects := map[string]bool{c.ProjectID: true}
+		for _, p := range c.Projects {
+			if p == "" {
+				bad("huawei.credentials[%d]: empty project in projects", i)
+			} else if projects[p] {
+				bad("huawei.credentials[%d]: project %q listed twice", i, p)
+			}
+			projects[p] = true
+		}
 	}
 	for i, t := range h.Tokens {
 		if t.Token == "" || t.ProjectID == "" {

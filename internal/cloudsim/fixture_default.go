@@ -25,6 +25,10 @@ const (
 	DefaultHuaweiProjectID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 	DefaultHuaweiDomainID  = "b70fde8e849b4e76a61dd8aa0ec05c81"
 	DefaultHuaweiToken     = "cloudsim-huawei-iam-token-0001"
+
+	// DefaultHuaweiSecondProjectID is another project (region) of the
+	// same account; DefaultHuaweiAK may act in it too, the token may not.
+	DefaultHuaweiSecondProjectID = "7c6d5e4f3a2b19080f1e2d3c4b5a6978"
 )
 
 // Resource IDs of the default fixture.
@@ -52,6 +56,10 @@ const (
 	DefaultRouteCIDR1 = "10.10.1.0/24"
 	DefaultRouteCIDR2 = "10.10.2.0/24"
 	DefaultRouteCIDR3 = "10.10.3.0/24"
+	// DefaultIPv6RouteCIDR is a publishable IPv6 route (next hop an IPv6
+	// gateway), in the lower-case form the cloud stores; cloudsim compares
+	// destinations as strings, as a cloud may.
+	DefaultIPv6RouteCIDR = "2001:db8:10::/48"
 	// DefaultSystemRouteCIDR is a System route (PublishSystemRouteEntry).
 	DefaultSystemRouteCIDR = "192.168.0.0/24"
 	// DefaultVpnNextHopRouteCIDR has a VpnGateway next hop (UnsupportedNextHop).
@@ -78,6 +86,11 @@ const (
 	DefaultAPIGNoEndpointServiceInstanceID = "a0a0a0a0b1b1b1b1c2c2c2c2d3d3d3d3"
 	// DefaultAPIGVpcepFailureInstanceID answers 500 APIC.9007.
 	DefaultAPIGVpcepFailureInstanceID = "f9f9f9f9e8e8e8e8d7d7d7d7c6c6c6c6"
+	// DefaultAPIGSecondProjectInstanceID is a gateway of
+	// DefaultHuaweiSecondProjectID with one accepted connection,
+	// DefaultEndpointConnectionSecondProjectID.
+	DefaultAPIGSecondProjectInstanceID       = "3b4c5d6e7f8091a2b3c4d5e6f708192a"
+	DefaultEndpointConnectionSecondProjectID = "2d3e4f50-6172-4839-a4b5-c6d7e8f90a1b"
 
 	// Endpoint connections of DefaultAPIGInstanceID.
 	DefaultEndpointConnectionAcceptedID = "76ad893c-6a1e-4055-8019-fe9c9bd3204d"
@@ -152,6 +165,7 @@ func DefaultFixture() *Fixture {
 							{ID: "rte-bp1cloudsim00000004", Destination: DefaultSystemRouteCIDR, Type: RouteEntryTypeSystem, NextHopType: "local"},
 							{ID: "rte-bp1cloudsim00000005", Destination: DefaultVpnNextHopRouteCIDR, NextHopType: "VpnGateway", NextHopID: "vpn-bp1cloudsim00001"},
 							{ID: "rte-bp1cloudsim00000006", Destination: DefaultPrefixListRouteDest, NextHopType: "Instance", NextHopID: "i-bp1cloudsimecs00001"},
+							{ID: "rte-bp1cloudsim00000008", Destination: DefaultIPv6RouteCIDR, NextHopType: "Ipv6Gateway", NextHopID: "ipv6gw-bp1cloudsim0001"},
 						},
 					},
 					{
@@ -183,7 +197,7 @@ func DefaultFixture() *Fixture {
 		},
 		Huawei: HuaweiFixture{
 			Credentials: []HuaweiCredentialFixture{
-				{AK: DefaultHuaweiAK, SK: DefaultHuaweiSK, ProjectID: DefaultHuaweiProjectID},
+				{AK: DefaultHuaweiAK, SK: DefaultHuaweiSK, ProjectID: DefaultHuaweiProjectID, Projects: []string{DefaultHuaweiSecondProjectID}},
 			},
 			Tokens: []HuaweiTokenFixture{
 				{Token: DefaultHuaweiToken, ProjectID: DefaultHuaweiProjectID},
@@ -200,6 +214,12 @@ func DefaultFixture() *Fixture {
 				},
 				{ID: DefaultAPIGNoEndpointServiceInstanceID, ProjectID: DefaultHuaweiProjectID, NoEndpointService: true},
 				{ID: DefaultAPIGVpcepFailureInstanceID, ProjectID: DefaultHuaweiProjectID, VpcepFailure: true},
+				{
+					ID: DefaultAPIGSecondProjectInstanceID, ProjectID: DefaultHuaweiSecondProjectID,
+					Connections: []EndpointConnectionFixture{
+						{ID: DefaultEndpointConnectionSecondProjectID, MarkerID: 167960102, DomainID: DefaultHuaweiDomainID, Status: EndpointAccepted, CreatedBefore: D(48 * time.Hour)},
+					},
+				},
 			},
 		},
 	}

@@ -60,6 +60,11 @@ func TestFixtureRejectsMistakes(t *testing.T) {
 		"key without account": func(f *Fixture) { f.Alibaba.AccessKeys[0].AccountUID = "1" },
 		"apig status":         func(f *Fixture) { f.Huawei.Gateways[0].Connections[0].Status = "Accepted" },
 		"huawei credential":   func(f *Fixture) { f.Huawei.Credentials[0].ProjectID = "" },
+		"empty extra project": func(f *Fixture) { f.Huawei.Credentials[0].Projects = []string{""} },
+		"project twice": func(f *Fixture) {
+			f.Huawei.Credentials[0].Projects = []string{DefaultHuaweiSecondProjectID, DefaultHuaweiSecondProjectID}
+		},
+		"main project again": func(f *Fixture) { f.Huawei.Credentials[0].Projects = []string{DefaultHuaweiProjectID} },
 	} {
 		f := DefaultFixture()
 		mutate(f)

@@ -1,6 +1,7 @@
 package cloudsim
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -43,8 +44,17 @@ type endpointConnectionView struct {
 	Status    string `json:"status"`
 }
 
-func errHuaweiUnauthorized(msg string) *apiError {
-	return newAPIError(http.StatusUnauthorized, "APIC.7102", "%s", msg)
+// errHuaweiAKSK is the gateway's answer to AK/SK authentication that
+// fails. The reason never carries the AK, a signature or a secret: the
+// gateway masks them, and so must cloudsim.
+func errHuaweiAKSK(reason string) *apiError {
+	return newAPIError(http.StatusUnauthorized, "APIG.0301", "Incorrect IAM authentication information: %s", reason)
+}
+
+// errHuaweiToken is the answer to an X-Auth-Token IAM does not resolve
+// (the API document's own example).
+func errHuaweiToken() *apiError {
+	return newAPIError(http.StatusUnauthorized, "APIC.7102", "Incorrect token or token resolution failed")
 }
 
 func errHuaweiInvalidParam(name string) *apiError {
@@ -52,6 +62,9 @@ func errHuaweiInvalidParam(name string) *apiError {
 }
 
 func (s *Server) serveHuawei(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := matchEndpointConnectionsPath(r.URL.Path); ok && s.answerBadGateway(w, "huawei", huaweiActionListEndpointConnections) {
+		return
+	}
 	requestID := newHuaweiRequestID()
 	call := Call{Time: time.Now(), Cloud: "huawei", Action: huaweiActionListEndpointConnections, RequestID: requestID}
 	body, apiErr := s.handleHuawei(r, &call)
@@ -62,8 +75,13 @@ func (s *Server) serveHuawei(w http.ResponseWriter, r *http.Request) {
 		body = huaweiErrorBody{ErrorCode: apiErr.code, ErrorMsg: apiErr.message}
 	}
 	call.Status = status
+	call.Lost = s.lostResponse(call.Action, status)
 	s.record(call)
-	s.logger.Debug("huawei call", "action", call.Action, "status", status, "code", call.Code, "requestId", requestID)
+	s.logger.Debug("huawei call", "action", call.Action, "status", status, "code", call.Code, "requestId", requestID, "lost", call.Lost)
+	if call.Lost {
+		dropConnection(w)
+		return
+	}
 	writeJSON(w, status, body, map[string]string{"X-Request-Id": requestID, "Content-Type": "application/json"})
 }
 
@@ -92,14 +110,18 @@ func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxHuaweiBody))
 	if err != nil {
-		return nil, newAPIError(http.StatusBadRequest, "APIG.0201", "Request entity too large or unreadable.")
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, newAPIError(http.StatusRequestEntityTooLarge, "APIG.0201", "Request entity too large.")
+		}
+		return nil, newAPIError(http.StatusBadRequest, "APIG.0201", "Bad request.")
 	}
 
 	cred, apiErr := s.authenticateHuawei(r, body, call)
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	if cred.denied || cred.projectID != projectID {
+	if cred.denied || !cred.mayUse(projectID) {
 		return nil, newAPIError(http.StatusForbidden, "APIC.7106", "No permissions to request for the method")
 	}
 
@@ -130,7 +152,7 @@ func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
 	if g.VpcepFailure {
 		return nil, newAPIError(http.StatusInternalServerError, "APIC.9007", "Failed to execute VCPEP request")
 	}
-	return listEndpointConnections(g, q), nil
+	return listEndpointConnections(g, q, s.quirks.cfg.TotalCountPerPage), nil
 }
 
 func huaweiFaultError(d faultDecision) *apiError {
@@ -156,41 +178,43 @@ func (s *Server) authenticateHuawei(r *http.Request, body []byte, call *Call) (*
 	if authz == "" {
 		token := r.Header.Get("X-Auth-Token")
 		if token == "" {
-			return nil, errHuaweiUnauthorized("Incorrect token or token resolution failed")
+			// The gateway falls back to token authentication when there is
+			// no signature, and reports the token it did not find.
+			return nil, errHuaweiAKSK("x-auth-token not found")
 		}
 		call.AccessKeyID = "token"
 		s.mu.Lock()
 		cred := s.world.huaweiTokens[token]
 		s.mu.Unlock()
 		if cred == nil {
-			return nil, errHuaweiUnauthorized("Incorrect token or token resolution failed")
+			return nil, errHuaweiToken()
 		}
 		return cred, nil
 	}
 	a, err := parseHuaweiAuthorization(authz)
 	if err != nil {
-		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: " + err.Error())
+		return nil, errHuaweiAKSK(err.Error())
 	}
 	call.AccessKeyID = a.access
 	sdkDate := r.Header.Get("X-Sdk-Date")
 	ts, err := time.Parse(huaweiDateFormat, sdkDate)
 	if err != nil || !slices.Contains(a.signedHeaders, "x-sdk-date") {
-		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: x-sdk-date is missing, malformed or not signed")
+		return nil, errHuaweiAKSK("x-sdk-date is missing, malformed or not signed")
 	}
 	// Wall time, like the Alibaba timestamp check: the SDK stamps requests
 	// with the client's real clock.
 	if d := time.Since(ts); d > 15*time.Minute || d < -15*time.Minute {
-		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: request expired")
+		return nil, errHuaweiAKSK("request expired")
 	}
 	s.mu.Lock()
 	cred := s.world.huaweiAKs[a.access]
 	s.mu.Unlock()
 	if cred == nil {
-		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: ak " + a.access + " not found")
+		return nil, errHuaweiAKSK("Get secretKey failed,ak:******,err:ak not exist")
 	}
 	sts := huaweiStringToSign(r, body, a.signedHeaders, sdkDate)
 	if !hmacEqual(huaweiSign(sts, cred.secret), a.signature) {
-		return nil, errHuaweiUnauthorized("Incorrect IAM authentication information: verify aksk signature fail")
+		return nil, errHuaweiAKSK("verify aksk signature fail")
 	}
 	return cred, nil
 }
@@ -258,7 +282,10 @@ func parseEndpointConnectionQuery(q map[string][]string) (endpointConnectionQuer
 	return out, nil
 }
 
-func listEndpointConnections(g *gateway, q endpointConnectionQuery) listEndpointConnectionsBody {
+// listEndpointConnections answers one page; total is the number of
+// matching connections, or of those in the page under the quirk
+// TotalCountPerPage.
+func listEndpointConnections(g *gateway, q endpointConnectionQuery, totalPerPage bool) listEndpointConnectionsBody {
 	var matched []*endpointConnection
 	for _, c := range g.connections {
 		if q.id != "" && c.id != q.id {
@@ -283,5 +310,8 @@ func listEndpointConnections(g *gateway, q endpointConnectionQuery) listEndpoint
 		}
 	}
 	body.Size = len(body.Connections)
+	if totalPerPage {
+		body.Total = body.Size
+	}
 	return body
 }

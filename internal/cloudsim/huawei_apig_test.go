@@ -144,10 +144,11 @@ func TestListEndpointConnectionsErrors(t *testing.T) {
 	}
 
 	_, err := e.apigClient(DefaultHuaweiAK, "wrong-sk", DefaultHuaweiProjectID).ListEndpointConnections(req())
-	se := requireHuaweiError(t, err, "APIC.7102", 401)
-	assert.Contains(t, se.ErrorMessage, "verify aksk signature fail")
+	se := requireHuaweiError(t, err, "APIG.0301", 401)
+	assert.Equal(t, "Incorrect IAM authentication information: verify aksk signature fail", se.ErrorMessage)
 	_, err = e.apigClient("UNKNOWNAK00000000001", "x", DefaultHuaweiProjectID).ListEndpointConnections(req())
-	requireHuaweiError(t, err, "APIC.7102", 401)
+	se = requireHuaweiError(t, err, "APIG.0301", 401)
+	assert.Equal(t, "Incorrect IAM authentication information: Get secretKey failed,ak:******,err:ak not exist", se.ErrorMessage)
 	_, err = e.apigClient("DENIEDAK000000000001", "denied-sk", DefaultHuaweiProjectID).ListEndpointConnections(req())
 	se = requireHuaweiError(t, err, "APIC.7106", 403)
 	assert.Equal(t, "No permissions to request for the method", se.ErrorMessage)
@@ -211,7 +212,7 @@ func TestListEndpointConnectionsWithToken(t *testing.T) {
 		status int
 		code   string
 	}{
-		"no credentials":  {status: 401, code: "APIC.7102"},
+		"no credentials":  {status: 401, code: "APIG.0301"},
 		"unknown token":   {token: "forged", status: 401, code: "APIC.7102"},
 		"bad status":      {token: DefaultHuaweiToken, query: url.Values{"status": {"deleting"}}, status: 400, code: "APIG.2012"},
 		"bad limit":       {token: DefaultHuaweiToken, query: url.Values{"limit": {"ten"}}, status: 400, code: "APIG.2012"},
@@ -262,10 +263,11 @@ func TestHuaweiSignatureFreshness(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status, "a hand-signed request that signs host verifies")
 	status, body := send(time.Now().Add(-20*time.Minute), []string{"x-project-id", "x-sdk-date"})
 	assert.Equal(t, http.StatusUnauthorized, status)
-	assert.Equal(t, "APIC.7102", body.ErrorCode)
-	assert.Contains(t, body.ErrorMsg, "expired")
+	assert.Equal(t, "APIG.0301", body.ErrorCode)
+	assert.Equal(t, "Incorrect IAM authentication information: request expired", body.ErrorMsg)
 	status, body = send(time.Now(), []string{"x-project-id"})
 	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Equal(t, "APIG.0301", body.ErrorCode)
 	assert.Contains(t, body.ErrorMsg, "x-sdk-date")
 }
 
@@ -274,4 +276,98 @@ func TestHuaweiCanonicalization(t *testing.T) {
 	assert.Equal(t, "/", huaweiCanonicalURI(""))
 	assert.Equal(t, "a=1&a=2&b=&c%2A=%257E~", huaweiCanonicalQuery(url.Values{"b": {""}, "a": {"2", "1"}, "c*": {"%7E~"}}))
 	assert.Equal(t, "%C3%A9", huaweiEscape("é"))
+}
+
+// sendAPIG sends a GET of the default connections path with the given
+// headers and body and decodes the error body.
+func sendAPIG(t *testing.T, e *testEnv, headers map[string]string, body string) (int, huaweiErrorBody) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.http.URL+defaultConnsPath, strings.NewReader(body))
+	require.NoError(t, err)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out huaweiErrorBody
+	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	return resp.StatusCode, out
+}
+
+func TestHuaweiAuthenticationAnswers(t *testing.T) {
+	e := newTestEnv(t, nil)
+	const sig = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	now := time.Now().UTC().Format(huaweiDateFormat)
+	for name, tc := range map[string]struct {
+		headers map[string]string
+		code    string
+		message string
+	}{
+		"neither authorization nor token": {code: "APIG.0301",
+			message: "Incorrect IAM authentication information: x-auth-token not found"},
+		"unknown token": {headers: map[string]string{"X-Auth-Token": "forged"}, code: "APIC.7102",
+			message: "Incorrect token or token resolution failed"},
+		"unknown scheme": {headers: map[string]string{"Authorization": "Bearer " + DefaultHuaweiAK}, code: "APIG.0301",
+			message: "Incorrect IAM authentication information: unsupported authorization scheme"},
+		"malformed field": {headers: map[string]string{"Authorization": "SDK-HMAC-SHA256 Access=" + DefaultHuaweiAK + ", " + sig}, code: "APIG.0301",
+			message: "Incorrect IAM authentication information: malformed authorization header"},
+		"no x-sdk-date": {headers: map[string]string{"Authorization": "SDK-HMAC-SHA256 Access=" + DefaultHuaweiAK + ", SignedHeaders=x-sdk-date, Signature=" + sig}, code: "APIG.0301",
+			message: "Incorrect IAM authentication information: x-sdk-date is missing, malformed or not signed"},
+		"unknown ak": {headers: map[string]string{"Authorization": "SDK-HMAC-SHA256 Access=SECRETLOOKINGAK0001, SignedHeaders=x-sdk-date, Signature=" + sig, "X-Sdk-Date": now}, code: "APIG.0301",
+			message: "Incorrect IAM authentication information: Get secretKey failed,ak:******,err:ak not exist"},
+		"bad signature": {headers: map[string]string{"Authorization": "SDK-HMAC-SHA256 Access=" + DefaultHuaweiAK + ", SignedHeaders=x-sdk-date, Signature=" + sig, "X-Sdk-Date": now}, code: "APIG.0301",
+			message: "Incorrect IAM authentication information: verify aksk signature fail"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, body := sendAPIG(t, e, tc.headers, "")
+			assert.Equal(t, http.StatusUnauthorized, status)
+			assert.Equal(t, tc.code, body.ErrorCode)
+			assert.Equal(t, tc.message, body.ErrorMsg)
+			for _, secret := range []string{DefaultHuaweiAK, "SECRETLOOKINGAK0001", sig, DefaultHuaweiSK} {
+				assert.NotContains(t, body.ErrorMsg, secret, "the gateway masks credentials")
+			}
+		})
+	}
+}
+
+func TestHuaweiBodyTooLarge(t *testing.T) {
+	e := newTestEnv(t, nil)
+	status, body := sendAPIG(t, e, map[string]string{"X-Auth-Token": DefaultHuaweiToken}, strings.Repeat("x", maxHuaweiBody+1))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Equal(t, huaweiErrorBody{ErrorCode: "APIG.0201", ErrorMsg: "Request entity too large."}, body)
+	status, _ = sendAPIG(t, e, map[string]string{"X-Auth-Token": DefaultHuaweiToken}, strings.Repeat("x", maxHuaweiBody))
+	assert.Equal(t, http.StatusOK, status, "the limit itself is accepted")
+}
+
+func TestHuaweiCredentialOfSeveralProjects(t *testing.T) {
+	e := newTestEnv(t, nil)
+	second := e.apigClient(DefaultHuaweiAK, DefaultHuaweiSK, DefaultHuaweiSecondProjectID)
+	resp, err := second.ListEndpointConnections(&model.ListEndpointConnectionsRequest{InstanceId: DefaultAPIGSecondProjectInstanceID})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), resp.Total)
+	require.Len(t, *resp.Connections, 1)
+	c := (*resp.Connections)[0]
+	assert.Equal(t, DefaultEndpointConnectionSecondProjectID, c.Id)
+	assert.Equal(t, EndpointAccepted, c.Status.Value())
+	assert.Regexp(t, `^[0-9a-f]{32}$`, DefaultHuaweiSecondProjectID)
+	assert.Regexp(t, `^[0-9a-f]{32}$`, DefaultAPIGSecondProjectInstanceID)
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, DefaultEndpointConnectionSecondProjectID)
+
+	// Each gateway lives in its own project.
+	_, err = second.ListEndpointConnections(&model.ListEndpointConnectionsRequest{InstanceId: DefaultAPIGInstanceID})
+	requireHuaweiError(t, err, "APIG.3030", 404)
+	_, err = e.defaultAPIG().ListEndpointConnections(&model.ListEndpointConnectionsRequest{InstanceId: DefaultAPIGSecondProjectInstanceID})
+	requireHuaweiError(t, err, "APIG.3030", 404)
+	// A project of neither list.
+	_, err = e.apigClient(DefaultHuaweiAK, DefaultHuaweiSK, "33333333333333333333333333333333").
+		ListEndpointConnections(&model.ListEndpointConnectionsRequest{InstanceId: DefaultAPIGSecondProjectInstanceID})
+	requireHuaweiError(t, err, "APIC.7106", 403)
+	// Tokens stay single-project.
+	status, _, body, _ := rawAPIG(t, e, http.MethodGet,
+		"/v2/"+DefaultHuaweiSecondProjectID+"/apigw/instances/"+DefaultAPIGSecondProjectInstanceID+"/vpc-endpoint/connections", nil, DefaultHuaweiToken)
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.Equal(t, "APIC.7106", body.ErrorCode)
 }

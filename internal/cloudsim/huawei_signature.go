@@ -4,7 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -80,12 +80,13 @@ func parseHuaweiAuthorization(h string) (huaweiAuthorization, error) {
 	var a huaweiAuthorization
 	rest, ok := strings.CutPrefix(h, huaweiSignAlgorithm+" ")
 	if !ok {
-		return a, fmt.Errorf("unsupported authorization scheme")
+		return a, errors.New("unsupported authorization scheme")
 	}
 	for _, part := range strings.Split(rest, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return a, fmt.Errorf("malformed authorization field %q", part)
+			// Never quote the field: it may be the signature or the AK.
+			return a, errors.New("malformed authorization header")
 		}
 		switch k {
 		case "Access":
@@ -99,7 +100,7 @@ func parseHuaweiAuthorization(h string) (huaweiAuthorization, error) {
 		}
 	}
 	if a.access == "" || a.signature == "" || len(a.signedHeaders) == 0 {
-		return a, fmt.Errorf("authorization needs Access, SignedHeaders and Signature")
+		return a, errors.New("authorization needs Access, SignedHeaders and Signature")
 	}
 	return a, nil
 }

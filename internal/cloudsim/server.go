@@ -33,10 +33,12 @@ type Server struct {
 	logger  *slog.Logger
 	nonces  *nonceCache
 
-	mu     sync.Mutex // guards everything below
-	world  *world
-	faults *faultInjector
-	calls  *callLog
+	mu           sync.Mutex // guards everything below
+	world        *world
+	faults       *faultInjector
+	quirks       *quirkState
+	clientTokens *clientTokenCache
+	calls        *callLog
 }
 
 // New builds a Server from opts. It fails only if the fixture is invalid.
@@ -100,8 +102,9 @@ func (s *Server) serveAlibabaUnknownPath(w http.ResponseWriter, r *http.Request)
 }
 
 // Reset returns the simulated cloud to the fixture, as of the clock's
-// current time, and clears faults and the call log. Remembered signature
-// nonces are kept: a replayed request is still a replay.
+// current time (authorizations added at runtime are gone), and clears
+// faults, quirks, remembered ClientTokens and the call log. Remembered
+// signature nonces are kept: a replayed request is still a replay.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -111,6 +114,8 @@ func (s *Server) Reset() {
 func (s *Server) resetLocked() {
 	s.world = newWorld(s.fixture, s.clock.Now())
 	s.faults = newFaultInjector(s.seed)
+	s.quirks = newQuirkState(Quirks{})
+	s.clientTokens = newClientTokenCache()
 	s.calls = newCallLog()
 }
 

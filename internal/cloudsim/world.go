@@ -132,14 +132,18 @@ type ecr struct {
 
 type vpnConnection struct {
 	VpnConnectionFixture
-	created time.Time
+	created        time.Time
+	authorizations []crossAccountAuthorization
 }
 
 type huaweiCredential struct {
-	secret    string // SK; empty for tokens
-	projectID string
-	denied    bool
+	secret   string          // SK; empty for tokens
+	projects map[string]bool // the projects it may act in
+	denied   bool
 }
+
+// mayUse reports whether the credential may act in the project of a path.
+func (c *huaweiCredential) mayUse(projectID string) bool { return c.projects[projectID] }
 
 type gateway struct {
 	GatewayFixture
@@ -299,16 +303,27 @@ func newWorld(f *Fixture, start time.Time) *world {
 		c := &vpnConnection{VpnConnectionFixture: fc, created: created}
 		c.State = defaultString(c.State, "attached")
 		c.Status = defaultString(c.Status, "ipsec_sa_established")
+		for _, a := range fc.Authorizations {
+			c.authorizations = append(c.authorizations, newCrossAccountAuthorization(a, start.Add(-a.CreatedBefore.Std())))
+		}
+		// authorizations replaces the seed's list, which would otherwise
+		// be a second, stale copy once AddCrossAccountAuthorization adds.
+		c.Authorizations = nil
 		w.vcos[c.ID] = c
 		w.vcoOrder = append(w.vcoOrder, c)
 	}
 
 	h := f.Huawei
 	for _, c := range h.Credentials {
-		w.huaweiAKs[c.AK] = &huaweiCredential{secret: c.SK, projectID: c.ProjectID, denied: c.Denied}
+		projects := map[string]bool{c.ProjectID: true}
+		for _, p := range c.Projects {
+			projects[p] = true
+		}
+		w.huaweiAKs[c.AK] = &huaweiCredential{secret: c.SK, projects: projects, denied: c.Denied}
 	}
 	for _, t := range h.Tokens {
-		w.huaweiTokens[t.Token] = &huaweiCredential{projectID: t.ProjectID, denied: t.Denied}
+		// An IAM token is scoped to one project.
+		w.huaweiTokens[t.Token] = &huaweiCredential{projects: map[string]bool{t.ProjectID: true}, denied: t.Denied}
 	}
 	for _, fg := range h.Gateways {
 		g := &gateway{GatewayFixture: fg}

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,7 +42,13 @@ func run() error {
 	generate := flag.Int("generate", 0, "add this many load-test router interface pairs and routes to the built-in fixture")
 	printFixture := flag.Bool("print-fixture", false, "print the fixture as YAML and exit")
 	verbose := flag.Bool("verbose", false, "log every call")
+	quirksJSON := flag.String("quirks", "", `quirks as a JSON object, e.g. '{"totalCountPerPage":true,"badGateway":{"DescribeRouterInterfaces":2}}' (see cloudsim.Quirks)`)
 	flag.Parse()
+
+	quirks, err := parseQuirks(*quirksJSON)
+	if err != nil {
+		return err
+	}
 
 	fixture := cloudsim.GenerateFixture(*generate)
 	if *fixturePath != "" {
@@ -73,6 +81,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if err := srv.SetQuirks(quirks); err != nil {
+		return fmt.Errorf("--quirks: %w", err)
+	}
 
 	httpServer := &http.Server{Addr: *listen, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -80,7 +91,7 @@ func run() error {
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.ListenAndServe() }()
 
-	logger.Info("cloudsim listening", "addr", *listen, "speed", *speed, "manualClock", *manual)
+	logger.Info("cloudsim listening", "addr", *listen, "speed", *speed, "manualClock", *manual, "quirks", *quirksJSON)
 	if *fixturePath == "" {
 		logger.Info("default credentials",
 			"alibabaAccessKeyId", cloudsim.DefaultAccessKeyID, "alibabaAccessKeySecret", cloudsim.DefaultAccessKeySecret,
@@ -99,4 +110,22 @@ func run() error {
 		defer cancel()
 		return httpServer.Shutdown(shutdownCtx)
 	}
+}
+
+// parseQuirks reads the --quirks flag. Unknown fields are rejected, as the
+// admin API rejects them, so a typo does not silently do nothing.
+func parseQuirks(text string) (cloudsim.Quirks, error) {
+	var q cloudsim.Quirks
+	if strings.TrimSpace(text) == "" {
+		return q, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil {
+		return q, fmt.Errorf("--quirks: %w", err)
+	}
+	if dec.More() {
+		return q, fmt.Errorf("--quirks: one JSON object expected")
+	}
+	return q, nil
 }

@@ -1,0 +1,66 @@
+package cloudsim
+
+// readLag is the read-after-write lag of the quirks IdleReadsAfterConnect
+// and PublishingReadsAfterPublish: for a number of reads after a write, a
+// read shows the status the write replaced, as if served by a replica
+// that has not caught up. Keys are only ever resources of the world, so
+// the maps are bounded by the fixture. Guarded by Server.mu.
+type readLag struct {
+	interfaces   map[string]*laggedStatus         // router interface ID
+	publications map[publicationKey]*laggedStatus // route entry towards a target
+}
+
+// laggedStatus is the status reads show while reads remain.
+type laggedStatus struct {
+	status string
+	reads  int
+}
+
+// publicationKey names the publish status of a route entry towards one
+// target.
+type publicationKey struct {
+	entryID, targetID string
+}
+
+func newReadLag() readLag {
+	return readLag{interfaces: map[string]*laggedStatus{}, publications: map[publicationKey]*laggedStatus{}}
+}
+
+// connected starts (or restarts) the lag of interface id after a connect.
+func (qs *quirkState) connected(id, before string) {
+	if n := qs.cfg.IdleReadsAfterConnect; n > 0 {
+		qs.lag.interfaces[id] = &laggedStatus{status: before, reads: n}
+	}
+}
+
+// interfaceStatusRead is the Status a read answering interface id shows;
+// it uses up one lagged read.
+func (qs *quirkState) interfaceStatusRead(id, real string) string {
+	return readLagged(qs.lag.interfaces, id, real)
+}
+
+// publishing starts (or restarts) the lag of an entry's status towards a
+// target after a publish moved it to Publishing.
+func (qs *quirkState) publishing(entryID, targetID string) {
+	if n := qs.cfg.PublishingReadsAfterPublish; n > 0 {
+		qs.lag.publications[publicationKey{entryID, targetID}] = &laggedStatus{status: PublishStatusPublishing, reads: n}
+	}
+}
+
+// publishStatusRead is the PublishStatus a read answering the entry's
+// status towards the target shows; it uses up one lagged read.
+func (qs *quirkState) publishStatusRead(entryID, targetID, real string) string {
+	return readLagged(qs.lag.publications, publicationKey{entryID, targetID}, real)
+}
+
+func readLagged[K comparable](lags map[K]*laggedStatus, key K, real string) string {
+	l := lags[key]
+	if l == nil {
+		return real
+	}
+	l.reads--
+	if l.reads <= 0 {
+		delete(lags, key)
+	}
+	return l.status
+}
