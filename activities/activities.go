@@ -7,8 +7,11 @@
 package activities
 
 import (
+	"fmt"
+
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
+	"go.temporal.io/sdk/temporal"
 )
 
 // VPCAPI is the part of the Alibaba Cloud VPC client (*vpc.Client) that
@@ -28,11 +31,29 @@ type APIGAPI interface {
 	ListEndpointConnections(*model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error)
 }
 
+// APIGScope is the Huawei Cloud region and project an APIG call acts in.
+// The zero value is the worker's own (HUAWEICLOUD_SDK_REGION,
+// HUAWEICLOUD_SDK_PROJECT_ID); a field left empty keeps the worker's.
+type APIGScope struct {
+	Region    string `json:"Region,omitempty"`
+	ProjectId string `json:"ProjectId,omitempty"`
+}
+
+// HuaweiCloudNotConfiguredType is the ApplicationError type of an APIG call
+// the worker cannot make: it has no Huawei Cloud credentials, or cannot act
+// in the region or project an input names.
+const HuaweiCloudNotConfiguredType = "HuaweiCloudNotConfigured"
+
 // CloudActivities holds the cloud clients every activity uses. Build it once
 // in the worker and register it with worker.RegisterActivity.
 type CloudActivities struct {
-	VPC  VPCAPI
+	VPC VPCAPI
+	// APIG acts in the worker's own Huawei Cloud region and project.
 	APIG APIGAPI
+	// APIGFor returns a client for another region or project of the same
+	// account, for inputs that name one; nil when the worker serves only its
+	// own.
+	APIGFor func(APIGScope) (APIGAPI, error)
 	// Poll paces the waits (router interface Active, routes on the VPN
 	// connection, endpoints accepted). The zero value is DefaultPollSchedule.
 	Poll PollSchedule
@@ -40,6 +61,25 @@ type CloudActivities struct {
 	// waits remembers when recent waits of each kind saw their target, so
 	// the next one polls around that time (poll_learn.go).
 	waits waitMemory
+}
+
+// apigFor is the APIG client of a scope.
+func (a *CloudActivities) apigFor(scope APIGScope) (APIGAPI, error) {
+	if scope == (APIGScope{}) {
+		return a.APIG, nil
+	}
+	if a.APIGFor == nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"this worker acts only in its own Huawei Cloud region and project, not in region %q project %q",
+			scope.Region, scope.ProjectId), HuaweiCloudNotConfiguredType, nil)
+	}
+	client, err := a.APIGFor(scope)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"this worker cannot act in Huawei Cloud region %q project %q: %v", scope.Region, scope.ProjectId, err),
+			HuaweiCloudNotConfiguredType, nil)
+	}
+	return client, nil
 }
 
 // CallTrace is what every activity result reports about its cloud calls: the

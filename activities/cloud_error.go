@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	alierrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
@@ -65,7 +66,7 @@ func inspectCloudError(err error) (cloudCallError, bool) {
 			code:       aliServer.ErrorCode(),
 			httpStatus: aliServer.HttpStatus(),
 			requestID:  aliServer.RequestId(),
-			message:    aliServer.Message(),
+			message:    answerMessage(aliServer.Message()),
 		}
 		// The SDK keeps the response headers as http.Header built them.
 		if v := http.Header(aliServer.RespHeaders).Get("x-acs-retry-after"); v != "" {
@@ -81,7 +82,7 @@ func inspectCloudError(err error) (cloudCallError, bool) {
 			code:       hwServer.ErrorCode,
 			httpStatus: hwServer.StatusCode,
 			requestID:  hwServer.RequestId,
-			message:    hwServer.ErrorMessage,
+			message:    answerMessage(hwServer.ErrorMessage),
 		}, true
 	}
 	var aliClient *alierrors.ClientError
@@ -94,6 +95,35 @@ func inspectCloudError(err error) (cloudCallError, bool) {
 		return cloudCallError{code: NetworkErrorType, message: err.Error(), network: true}, true
 	}
 	return cloudCallError{}, false
+}
+
+// maxAnswerMessage bounds the cloud's message kept in a failure: enough
+// for any API's error message, not for a whole page of HTML.
+const maxAnswerMessage = 512
+
+// answerMessage is what a failure keeps of the message a cloud answered.
+// Both SDKs hand over the raw body when it is not the API's JSON: an HTML
+// page from a proxy or load balancer in front of the API (a 502 when the
+// backend is down), which says only its title.
+func answerMessage(raw string) string {
+	trimmed := strings.TrimSpace(raw)
+	if strings.HasPrefix(trimmed, "<") {
+		title := "no title"
+		lower := strings.ToLower(trimmed)
+		if i := strings.Index(lower, "<title>"); i >= 0 {
+			if j := strings.Index(lower[i:], "</title>"); j > len("<title>") {
+				title = strings.TrimSpace(trimmed[i+len("<title>") : i+j])
+			}
+		}
+		if len(title) > 80 {
+			title = strings.ToValidUTF8(title[:80], "") + "..."
+		}
+		return fmt.Sprintf("an HTML page (%q, %d bytes) instead of the API's answer: a proxy or load balancer in front of the API answered", title, len(raw))
+	}
+	if len(raw) > maxAnswerMessage {
+		return strings.ToValidUTF8(raw[:maxAnswerMessage], "") + fmt.Sprintf("... (%d bytes)", len(raw))
+	}
+	return raw
 }
 
 // classify finds the table row for an error. Codes without a row fall back on
@@ -136,7 +166,23 @@ func CloudError(ctx context.Context, operation, resource string, err error) erro
 	if !ok {
 		return err
 	}
-	row := call.classify()
+	return call.applicationError(ctx, operation, resource, call.classify())
+}
+
+// classifiedCloudError is CloudError with the row chosen by the caller, for
+// an answer whose meaning depends on what a read showed after it.
+func classifiedCloudError(ctx context.Context, operation, resource string, err error, row ErrorCode) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	call, ok := inspectCloudError(err)
+	if !ok {
+		return err
+	}
+	return call.applicationError(ctx, operation, resource, row)
+}
+
+func (call cloudCallError) applicationError(ctx context.Context, operation, resource string, row ErrorCode) error {
 	code := call.code
 	if code == "" {
 		code = fmt.Sprintf("HTTP%d", call.httpStatus)

@@ -2,6 +2,9 @@ package activities
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
 	"testing"
 	"time"
 
@@ -9,7 +12,11 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 var ref = RouterInterfaceRef{RegionId: "cn-hangzhou", RouterInterfaceId: "ri-init1"}
@@ -289,4 +296,118 @@ func TestAWaitHandsOverWhenItsWorkerStops(t *testing.T) {
 	require.NoError(t, appErr.Details(&p))
 	assert.Equal(t, 1, p.Polls)
 	assert.Equal(t, "Connecting", p.LastState)
+}
+
+// Forbidden.OnlyOneConnection ("Cannot connect concurrently between same
+// routers"), which some clouds answer before IncorrectRIStatus, is settled
+// by reading too: found connecting, it was this change's own connect.
+func TestConnectSettlesOnlyOneConnectionByReading(t *testing.T) {
+	fake := &fakeVPC{
+		connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+			return nil, aliError(400, "Forbidden.OnlyOneConnection", "RID-C")
+		},
+		describeRouterInterfaces: statuses(RouterInterfaceConnecting),
+	}
+	acts := &CloudActivities{VPC: fake}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	val, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+	require.NoError(t, err)
+	var res ConnectRouterInterfaceResult
+	require.NoError(t, val.Get(&res))
+	assert.True(t, res.AlreadyConnecting)
+	assert.Equal(t, []string{"RID-C", "RID-Connecting"}, res.RequestIds)
+}
+
+// Found Idle, Forbidden.OnlyOneConnection is about another connection
+// between the routers: it stops the change at once, naming the fix.
+func TestOnlyOneConnectionWithTheInterfaceIdleIsPermanent(t *testing.T) {
+	fake := &fakeVPC{
+		connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+			return nil, aliError(400, "Forbidden.OnlyOneConnection", "RID-C")
+		},
+		describeRouterInterfaces: statuses(RouterInterfaceIdle),
+	}
+	acts := &CloudActivities{VPC: fake}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	_, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, "Forbidden.OnlyOneConnection", appErr.Type())
+	assert.True(t, appErr.NonRetryable())
+	assert.Contains(t, appErr.Error(), "use the existing pair")
+	assert.Contains(t, appErr.Error(), "RequestId: RID-C")
+}
+
+// After an earlier attempt whose answer was lost, a read that still shows
+// Idle may lag behind that attempt's connect: the refusal is retried as
+// busy until the read shows it.
+func TestARetriedConnectDoubtsAnIdleRead(t *testing.T) {
+	connects := 0
+	fake := &fakeVPC{
+		connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+			connects++
+			if connects == 1 { // applied, but the answer never came
+				return nil, &url.Error{Op: "Post", URL: "http://vpc", Err: io.EOF}
+			}
+			return nil, aliError(400, "Forbidden.OnlyOneConnection", fmt.Sprint("RID-C", connects))
+		},
+		describeRouterInterfaces: statuses(RouterInterfaceIdle, RouterInterfaceIdle, RouterInterfaceConnecting),
+	}
+	acts := &CloudActivities{VPC: fake}
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterActivity(acts)
+	env.RegisterWorkflowWithOptions(func(ctx workflow.Context) (ConnectRouterInterfaceResult, error) {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
+			RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 10}})
+		var res ConnectRouterInterfaceResult
+		err := workflow.ExecuteActivity(ctx, acts.ConnectRouterInterface, ref).Get(ctx, &res)
+		return res, err
+	}, workflow.RegisterOptions{Name: "connect"})
+	env.ExecuteWorkflow("connect")
+	require.NoError(t, env.GetWorkflowError())
+	var res ConnectRouterInterfaceResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.True(t, res.AlreadyConnecting)
+	assert.EqualValues(t, 4, res.Attempt, "lost, Idle read, Idle read, found Connecting")
+	assert.Equal(t, 4, connects, "refused twice while the read lagged, never applied twice")
+}
+
+func TestAnIdleReadIsDoubtedOnlySoonAfterAnEarlierAttempt(t *testing.T) {
+	now := time.Now()
+	assert.False(t, readMayLagBehindEarlierAttempt(activity.Info{Attempt: 1, ScheduledTime: now}), "no earlier attempt")
+	assert.True(t, readMayLagBehindEarlierAttempt(activity.Info{Attempt: 2, ScheduledTime: now.Add(-time.Second)}))
+	assert.False(t, readMayLagBehindEarlierAttempt(activity.Info{Attempt: 5, ScheduledTime: now.Add(-ReadAfterWriteGrace - time.Second)}),
+		"past the grace the read is believed")
+}
+
+// A read right after this change's connect may still show Idle: the wait
+// goes on through it for the grace, and believes it after.
+func TestWaitActiveDoubtsIdleRightAfterTheConnect(t *testing.T) {
+	run := func(connectedAt time.Time) (*fakeVPC, RouterInterface, error) {
+		fake := &fakeVPC{describeRouterInterfaces: statuses("Idle", "Idle", "Connecting", "Active")}
+		acts := &CloudActivities{VPC: fake, Poll: fastPoll}
+		env := newQuietEnv()
+		env.RegisterActivity(acts)
+		val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+			WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, ConnectedAt: connectedAt, Deadline: time.Now().Add(time.Minute)})
+		var ri RouterInterface
+		if err == nil {
+			err = val.Get(&ri)
+		}
+		return fake, ri, err
+	}
+	fake, ri, err := run(time.Now())
+	require.NoError(t, err)
+	assert.Equal(t, RouterInterfaceActive, ri.Status)
+	assert.Equal(t, 4, fake.calls("DescribeRouterInterfaces"))
+
+	fake, _, err = run(time.Now().Add(-ReadAfterWriteGrace - time.Second))
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, UnreachableStateType, appErr.Type())
+	assert.Equal(t, 1, fake.calls("DescribeRouterInterfaces"), "past the grace, Idle ends the wait at its first read")
 }

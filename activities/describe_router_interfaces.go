@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -69,45 +70,66 @@ func (a *CloudActivities) DescribeRouterInterface(ctx context.Context, in Router
 }
 
 func (a *CloudActivities) describeRouterInterface(ctx context.Context, in RouterInterfaceRef) (RouterInterface, error) {
-	req := vpc.CreateDescribeRouterInterfacesRequest()
-	req.RegionId = in.RegionId
-	req.Filter = &[]vpc.DescribeRouterInterfacesFilter{
-		{Key: "RouterInterfaceId", Value: &[]string{in.RouterInterfaceId}},
-	}
-	resp, err := a.VPC.DescribeRouterInterfaces(req)
-	if err != nil {
-		return RouterInterface{}, CloudError(ctx, "DescribeRouterInterfaces", in.RouterInterfaceId, err)
-	}
-	for _, t := range resp.RouterInterfaceSet.RouterInterfaceType {
-		if t.RouterInterfaceId != in.RouterInterfaceId {
-			continue
+	var found *vpc.RouterInterfaceType
+	var foundBy string // the RequestId of the read that answered it
+	list := listing{Operation: "DescribeRouterInterfaces", Resource: in.RouterInterfaceId, PageSize: maxDescribePageSize}
+	requestIDs, err := list.read(func(c pageCursor) (pageAnswer, error) {
+		req := vpc.CreateDescribeRouterInterfacesRequest()
+		req.RegionId = in.RegionId
+		req.Filter = &[]vpc.DescribeRouterInterfacesFilter{
+			{Key: "RouterInterfaceId", Value: &[]string{in.RouterInterfaceId}},
 		}
-		return RouterInterface{
-			RouterInterfaceId:        t.RouterInterfaceId,
-			Status:                   t.Status,
-			Role:                     t.Role,
-			RouterId:                 t.RouterId,
-			RouterType:               t.RouterType,
-			OppositeInterfaceId:      t.OppositeInterfaceId,
-			OppositeRouterId:         t.OppositeRouterId,
-			OppositeRouterType:       t.OppositeRouterType,
-			OppositeInterfaceOwnerId: t.OppositeInterfaceOwnerId,
-			OppositeRegionId:         t.OppositeRegionId,
-			CallTrace:                CallTrace{RequestIds: []string{resp.RequestId}, CloudState: t.Status},
-		}, nil
+		req.PageNumber = requests.NewInteger(c.Number)
+		req.PageSize = requests.NewInteger(maxDescribePageSize)
+		resp, err := a.VPC.DescribeRouterInterfaces(req)
+		if err != nil {
+			return pageAnswer{}, CloudError(ctx, "DescribeRouterInterfaces", in.RouterInterfaceId, err)
+		}
+		page := resp.RouterInterfaceSet.RouterInterfaceType
+		for i := range page {
+			if page[i].RouterInterfaceId == in.RouterInterfaceId {
+				found, foundBy = &page[i], resp.RequestId
+			}
+		}
+		return pageAnswer{Entries: len(page), PageSize: resp.PageSize, RequestId: resp.RequestId}, nil
+	})
+	if err != nil {
+		return RouterInterface{}, err
 	}
-	return RouterInterface{}, temporal.NewNonRetryableApplicationError(
-		"DescribeRouterInterfaces "+in.RouterInterfaceId+": no router interface with this ID in region "+
-			in.RegionId+"; check RouterInterfaceId and RegionId. RequestId: "+resp.RequestId,
-		RouterInterfaceNotFoundType, nil,
-		CloudErrorDetails{Operation: "DescribeRouterInterfaces", Resource: in.RouterInterfaceId,
-			Code: RouterInterfaceNotFoundType, RequestId: resp.RequestId, Class: Permanent})
+	if found == nil {
+		requestID := lastOf(requestIDs)
+		return RouterInterface{}, temporal.NewNonRetryableApplicationError(
+			"DescribeRouterInterfaces "+in.RouterInterfaceId+": no router interface with this ID in region "+
+				in.RegionId+"; check RouterInterfaceId and RegionId. RequestId: "+requestID,
+			RouterInterfaceNotFoundType, nil,
+			CloudErrorDetails{Operation: "DescribeRouterInterfaces", Resource: in.RouterInterfaceId,
+				Code: RouterInterfaceNotFoundType, RequestId: requestID, Class: Permanent})
+	}
+	t := found
+	return RouterInterface{
+		RouterInterfaceId:        t.RouterInterfaceId,
+		Status:                   t.Status,
+		Role:                     t.Role,
+		RouterId:                 t.RouterId,
+		RouterType:               t.RouterType,
+		OppositeInterfaceId:      t.OppositeInterfaceId,
+		OppositeRouterId:         t.OppositeRouterId,
+		OppositeRouterType:       t.OppositeRouterType,
+		OppositeInterfaceOwnerId: t.OppositeInterfaceOwnerId,
+		OppositeRegionId:         t.OppositeRegionId,
+		CallTrace:                CallTrace{RequestIds: []string{foundBy}, CloudState: t.Status},
+	}, nil
 }
 
 // WaitRouterInterfaceActiveInput asks to wait until an interface is Active.
 type WaitRouterInterfaceActiveInput struct {
 	RouterInterfaceRef
-	Deadline time.Time `json:"Deadline"`
+	// ConnectedAt is when this change's connect was answered; zero if the
+	// change found the interface already connecting. For
+	// ReadAfterWriteGrace after it, a read that shows the interface Idle is
+	// taken as lagging behind the connect.
+	ConnectedAt time.Time `json:"ConnectedAt,omitzero"`
+	Deadline    time.Time `json:"Deadline"`
 }
 
 // routerInterfaceWaitStates says, for each state, whether a wait for Active
@@ -121,7 +143,7 @@ var routerInterfaceWaitStates = map[string]struct {
 	RouterInterfaceAcceptingConnecting: {true, ""},
 	RouterInterfaceActivating:          {true, ""},
 	RouterInterfaceModifying:           {true, ""},
-	RouterInterfaceIdle:                {false, "the connection was accepted but the interface fell back to Idle; check the accepting side and connect again"},
+	RouterInterfaceIdle:                {false, "the interface is Idle after the connect (past the " + ReadAfterWriteGrace.String() + " a read may lag behind it): the connection fell back; check the accepting side and connect again"},
 	RouterInterfaceInactive:            {false, "the interface was deactivated; activate it (ActivateRouterInterface) and start again"},
 	RouterInterfaceDeactivating:        {false, "the interface is being deactivated"},
 	RouterInterfaceDeleting:            {false, "the interface is being deleted"},
@@ -129,8 +151,9 @@ var routerInterfaceWaitStates = map[string]struct {
 }
 
 // WaitRouterInterfaceActive polls DescribeRouterInterfaces until the
-// interface is Active, fails at once on a state that cannot lead there, and
-// fails at the deadline otherwise.
+// interface is Active, fails at once on a state that cannot lead there
+// (Idle only once the grace after this change's connect is over), and fails
+// at the deadline otherwise.
 func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in WaitRouterInterfaceActiveInput) (RouterInterface, error) {
 	what := "router interface " + in.RouterInterfaceId + " to become Active"
 	var last RouterInterface
@@ -143,6 +166,9 @@ func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in Wait
 		p.observe(ri.Status, ri.RequestIds[0])
 		if ri.Status == RouterInterfaceActive {
 			return true, nil
+		}
+		if ri.Status == RouterInterfaceIdle && withinGrace(in.ConnectedAt) {
+			return false, nil // the read lags behind our connect
 		}
 		if rule, known := routerInterfaceWaitStates[ri.Status]; known && !rule.keepWaiting {
 			return false, unreachableState(what, ri.Status, rule.why, *p)

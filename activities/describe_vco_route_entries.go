@@ -38,8 +38,14 @@ type WaitVpnRoutesInput struct {
 	PageSize        int                `json:"PageSize"`
 	// ConsecutiveReads is how many reads in a row must show every route, so a
 	// route that flaps is not reported as settled. Zero means 2.
-	ConsecutiveReads int       `json:"ConsecutiveReads"`
-	Deadline         time.Time `json:"Deadline"`
+	ConsecutiveReads int `json:"ConsecutiveReads"`
+	// Publication, when set, is the publish whose routes these are: each
+	// read first confirms that its entries are Published to the target
+	// (as WaitRoutesPublished does) until it has seen them all Published,
+	// so one wait covers the publish and the routes' way to the VPN
+	// connection, which only starts once they are Published.
+	Publication *Publication `json:"Publication,omitempty"`
+	Deadline    time.Time    `json:"Deadline"`
 }
 
 // VpnRoute is one route DescribeVcoRouteEntries reported.
@@ -51,10 +57,12 @@ type VpnRoute struct {
 	NextHop        string `json:"NextHop,omitempty"`
 }
 
-// WaitVpnRoutesResult lists the expected routes as last seen.
+// WaitVpnRoutesResult lists the expected routes as last seen, and the
+// Publication's entries as last read.
 type WaitVpnRoutesResult struct {
-	Routes []VpnRoute `json:"Routes"`
-	Reads  int        `json:"Reads"`
+	Routes    []VpnRoute           `json:"Routes"`
+	Published []RoutePublishStatus `json:"Published,omitempty"`
+	Reads     int                  `json:"Reads"`
 	CallTrace
 }
 
@@ -78,8 +86,17 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 	}
 	what := fmt.Sprintf("%d routes to reach VPN connection %s", len(in.ExpectedRoutes), in.VpnConnectionId)
 	var seen []VpnRoute
+	var published []RoutePublishStatus
+	confirmed := in.Publication == nil // in this attempt: a retry confirms once more
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
-		routes, requestID, err := a.vpnRoutes(ctx, in, p.Polls)
+		if !confirmed {
+			routes, done, err := a.checkPublished(ctx, *in.Publication, what, p)
+			if err != nil || !done {
+				return false, err
+			}
+			published, confirmed = routes, true
+		}
+		routes, requestID, err := a.vpnRoutes(ctx, in)
 		if err != nil {
 			return false, err
 		}
@@ -100,6 +117,7 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 	}
 	return WaitVpnRoutesResult{
 		Routes:    seen,
+		Published: published,
 		Reads:     p.Polls,
 		CallTrace: CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads},
 	}, nil
@@ -109,7 +127,8 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 func missingRoutes(want []ExpectedVpnRoute, have []VpnRoute) []string {
 	var missing []string
 	for _, w := range want {
-		if !slices.ContainsFunc(have, func(r VpnRoute) bool { return r.RouteDest == w.DestinationCidrBlock && r.satisfies(w) }) {
+		dest := CanonicalCIDR(w.DestinationCidrBlock)
+		if !slices.ContainsFunc(have, func(r VpnRoute) bool { return CanonicalCIDR(r.RouteDest) == dest && r.satisfies(w) }) {
 			missing = append(missing, w.RouteEntryType+" "+w.DestinationCidrBlock)
 		}
 	}
@@ -117,48 +136,54 @@ func missingRoutes(want []ExpectedVpnRoute, have []VpnRoute) []string {
 }
 
 // vpnRoutes reads every page of every route type the input expects and
-// returns the routes whose destination is expected (the rest is not kept).
-func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput, round int) ([]VpnRoute, string, error) {
+// returns the routes whose destination is expected (the rest is not kept),
+// and the RequestId of the last page read.
+func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) ([]VpnRoute, string, error) {
 	wanted := make(map[string]bool)
 	var types []string
 	for _, w := range in.ExpectedRoutes {
-		wanted[w.DestinationCidrBlock] = true
+		wanted[CanonicalCIDR(w.DestinationCidrBlock)] = true
 		if !slices.Contains(types, w.RouteEntryType) {
 			types = append(types, w.RouteEntryType)
 		}
 	}
 	pageSize := in.PageSize
 	if pageSize <= 0 {
-		pageSize = 50
+		pageSize = maxDescribePageSize
 	}
 	var routes []VpnRoute
 	var lastRequestID string
 	for _, routeType := range types {
-		for page := 1; ; page++ {
+		list := listing{Operation: "DescribeVcoRouteEntries", Resource: in.VpnConnectionId, PageSize: pageSize}
+		requestIDs, err := list.read(func(c pageCursor) (pageAnswer, error) {
 			req := vpc.CreateDescribeVcoRouteEntriesRequest()
 			req.RegionId = in.RegionId
 			req.VpnConnectionId = in.VpnConnectionId
 			req.RouteEntryType = routeType
-			req.PageNumber = requests.NewInteger(page)
+			req.PageNumber = requests.NewInteger(c.Number)
 			req.PageSize = requests.NewInteger(pageSize)
-			// Same token on a retry of this very read; a new one for the
-			// next read, or the cloud would answer the first read again.
-			req.ClientToken = clientToken(ctx, in.VpnConnectionId, routeType, round, page)
+			// No ClientToken: the document makes it optional for this read
+			// (without one the RequestId serves), and a token only makes the
+			// cloud answer its first call again. A change run again under the
+			// same workflow ID would send the first run's tokens and read the
+			// first run's routes, or fail with IdempotentParameterMismatch if
+			// a parameter changed.
 			resp, err := a.VPC.DescribeVcoRouteEntries(req)
 			if err != nil {
-				return nil, "", CloudError(ctx, "DescribeVcoRouteEntries", in.VpnConnectionId, err)
+				return pageAnswer{}, CloudError(ctx, "DescribeVcoRouteEntries", in.VpnConnectionId, err)
 			}
-			lastRequestID = resp.RequestId
 			for _, e := range resp.VcoRouteEntries {
-				if wanted[e.RouteDest] {
+				if wanted[CanonicalCIDR(e.RouteDest)] {
 					routes = append(routes, VpnRoute{RouteDest: e.RouteDest, RouteEntryType: e.RouteEntryType,
 						State: e.State, Source: e.Source, NextHop: e.NextHop})
 				}
 			}
-			if len(resp.VcoRouteEntries) == 0 || page*pageSize >= resp.TotalCount {
-				break
-			}
+			return pageAnswer{Entries: len(resp.VcoRouteEntries), PageSize: resp.PageSize, RequestId: resp.RequestId}, nil
+		})
+		if err != nil {
+			return nil, "", err
 		}
+		lastRequestID = lastOf(requestIDs)
 	}
 	return routes, lastRequestID, nil
 }

@@ -35,28 +35,33 @@ type CrossAccountAuthorizations struct {
 func (a *CloudActivities) DescribeVpnCrossAccountAuthorizations(ctx context.Context, in VpnConnectionRef) (CrossAccountAuthorizations, error) {
 	pageSize := in.PageSize
 	if pageSize <= 0 {
-		pageSize = 50
+		pageSize = maxDescribePageSize
 	}
 	out := CrossAccountAuthorizations{CallTrace: CallTrace{Attempt: activity.GetInfo(ctx).Attempt}}
-	for page := 1; ; page++ {
+	list := listing{Operation: "DescribeVpnCrossAccountAuthorizations", Resource: in.VpnConnectionId, PageSize: pageSize}
+	requestIDs, err := list.read(func(c pageCursor) (pageAnswer, error) {
 		req := vpc.CreateDescribeVpnCrossAccountAuthorizationsRequest()
 		req.RegionId = in.RegionId
 		req.VpnConnectionId = in.VpnConnectionId
-		req.PageNumber = requests.NewInteger(page)
+		req.PageNumber = requests.NewInteger(c.Number)
 		req.PageSize = requests.NewInteger(pageSize)
-		req.ClientToken = clientToken(ctx, in.VpnConnectionId, page)
+		// No ClientToken, as for DescribeVcoRouteEntries: a token would make
+		// a change run again under the same workflow ID read the first run's
+		// answer, an authorization "still missing" after it was granted.
 		resp, err := a.VPC.DescribeVpnCrossAccountAuthorizations(req)
 		if err != nil {
-			return CrossAccountAuthorizations{}, CloudError(ctx, "DescribeVpnCrossAccountAuthorizations", in.VpnConnectionId, err)
+			return pageAnswer{}, CloudError(ctx, "DescribeVpnCrossAccountAuthorizations", in.VpnConnectionId, err)
 		}
-		out.RequestIds = append(out.RequestIds, resp.RequestId)
 		for _, auth := range resp.CrossAccountAuthorizations {
 			out.Authorizations = append(out.Authorizations, CrossAccountAuthorization{
 				BindInstance: auth.BindInstance, BindUid: auth.BindUid, BindProduct: auth.BindProduct, AliUid: auth.AliUid,
 			})
 		}
-		if len(resp.CrossAccountAuthorizations) == 0 || page*pageSize >= resp.TotalCount {
-			return out, nil
-		}
+		return pageAnswer{Entries: len(resp.CrossAccountAuthorizations), PageSize: resp.PageSize, RequestId: resp.RequestId}, nil
+	})
+	if err != nil {
+		return CrossAccountAuthorizations{}, err
 	}
+	out.RequestIds = requestIDs
+	return out, nil
 }

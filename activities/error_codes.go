@@ -42,6 +42,8 @@ const (
 	docIdempotency  = "Alibaba Cloud VPC: How to ensure idempotence (ClientToken)"
 	docAPIG         = "Huawei Cloud APIG API: Querying VPC Endpoint Connections (updated 2023-11-30)"
 	docAPIGThrottle = "Huawei Cloud APIG error codes; terraform-provider-huaweicloud issue #1335 (APIGW.0308 over ratelimit)"
+	docAPIGGateway  = "Huawei Cloud APIG User Guide: Error Codes (what the gateway answers to an API call), and its FAQ \"Incorrect IAM authentication information\""
+	docAPIGManage   = "Huawei Cloud APIG API Reference: Error Codes (what the APIG management API answers)"
 )
 
 // errorCodes is the one table that classifies every code vpcflow can meet.
@@ -106,7 +108,7 @@ var errorCodes = []ErrorCode{
 	{"LastTokenProcessing", Busy, "", docIdempotency},
 	{"OperationFailed.LastTokenProcessing", Busy, "", docIdempotency},
 	{"IncorrectStatus.*", Busy, "", docAliCommon},
-	{"IdempotentParameterMismatch", Permanent, "the same ClientToken was used with other parameters; a different change reused this workflow ID, so start it with a new ID", docIdempotency},
+	{"IdempotentParameterMismatch", Permanent, "the same ClientToken was used with other parameters; vpcflow sends no ClientToken, so report this with the RequestId", docIdempotency},
 	{"SignatureDoesNotMatch", Permanent, "the AccessKey secret does not match the AccessKey ID; check ALIBABA_CLOUD_ACCESS_KEY_SECRET", docAliCommon},
 	{"InvalidAccessKeyId.NotFound", Permanent, "the AccessKey ID does not exist; check ALIBABA_CLOUD_ACCESS_KEY_ID", docAliCommon},
 	{"InvalidAccessKeyId.Inactive", Permanent, "the AccessKey is disabled; enable it or use another", docAliCommon},
@@ -121,6 +123,16 @@ var errorCodes = []ErrorCode{
 	{"APIC.7314", Permanent, "the gateway has no VPC endpoint service; check InstanceId and that the endpoint service is enabled", docAPIG},
 	{"APIC.9007", Transient, "", docAPIG},
 	{"APIGW.0308", Throttled, "", docAPIGThrottle},
+
+	// Huawei Cloud APIG, codes of the gateway in front of every API and of
+	// the APIG management API (which ListEndpointConnections belongs to).
+	{"APIG.0101", Permanent, "the API was not found at this endpoint; check HUAWEICLOUD_SDK_REGION or VPCFLOW_HUAWEI_APIG_ENDPOINT", docAPIGGateway},
+	{"APIG.0201", Permanent, "the gateway refused the request as malformed or too large; report it with the RequestId", docAPIGGateway},
+	{"APIG.0301", Permanent, "the Huawei AK/SK was refused (a wrong SK, an unknown AK, or a clock more than 15 minutes off); check HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (after five failures in a row the gateway locks the AK for 5 minutes)", docAPIGGateway},
+	{"APIG.0308", Throttled, "", docAPIGGateway},
+	{"APIG.2012", Permanent, "a parameter was refused; check the workflow input (Status, MarkerId, Limit)", docAPIGManage},
+	{"APIG.3030", Permanent, "no gateway with this ID in the project; check InstanceId, and ProjectId and Region if the input names them", docAPIGManage},
+	{"APIG.9999", Transient, "", docAPIGManage},
 }
 
 // errorCodeIndex is errorCodes keyed by code, built once.

@@ -25,6 +25,7 @@ const MaxEndpointConnectionsPage = 500
 
 // ListEndpointConnectionsInput filters a gateway's VPC endpoint connections.
 type ListEndpointConnectionsInput struct {
+	APIGScope
 	InstanceId string `json:"InstanceId"`
 	Id         string `json:"Id,omitempty"`
 	MarkerId   *int32 `json:"MarkerId,omitempty"`
@@ -68,44 +69,57 @@ func (a *CloudActivities) ListEndpointConnections(ctx context.Context, in ListEn
 }
 
 func (a *CloudActivities) listEndpointConnections(ctx context.Context, in ListEndpointConnectionsInput) (EndpointConnections, error) {
+	client, err := a.apigFor(in.APIGScope)
+	if err != nil {
+		return EndpointConnections{}, err
+	}
 	limit := in.Limit
 	if limit <= 0 || limit > MaxEndpointConnectionsPage {
 		limit = MaxEndpointConnectionsPage
 	}
 	var out EndpointConnections
-	for offset := int64(0); ; {
-		pageOffset := offset // the request keeps a pointer: give each its own
-		req := &model.ListEndpointConnectionsRequest{InstanceId: in.InstanceId, Offset: &pageOffset, Limit: &limit, MarkerId: in.MarkerId}
+	list := listing{Operation: "ListEndpointConnections", Resource: in.InstanceId, PageSize: int(limit)}
+	requestIDs, err := list.read(func(c pageCursor) (pageAnswer, error) {
+		offset := c.Offset // the request keeps a pointer: give each its own
+		req := &model.ListEndpointConnectionsRequest{InstanceId: in.InstanceId, Offset: &offset, Limit: &limit, MarkerId: in.MarkerId}
 		if in.Id != "" {
 			req.Id = &in.Id
 		}
 		if status, ok := endpointStatusFilter[in.Status]; ok {
 			req.Status = &status
 		}
-		resp, err := a.APIG.ListEndpointConnections(req)
+		resp, err := client.ListEndpointConnections(req)
 		if err != nil {
-			return EndpointConnections{}, CloudError(ctx, "ListEndpointConnections", in.InstanceId, err)
+			return pageAnswer{}, CloudError(ctx, "ListEndpointConnections", in.InstanceId, err)
 		}
-		if resp.XRequestId != nil {
-			out.RequestIds = append(out.RequestIds, *resp.XRequestId)
-		}
-		page := 0
+		var page []model.EndpointConnection
 		if resp.Connections != nil {
-			page = len(*resp.Connections)
-			for _, c := range *resp.Connections {
-				out.Connections = append(out.Connections, EndpointConnection{
-					Id: c.Id, MarkerId: c.MarkerId, Status: c.Status.Value(), DomainId: c.DomainId,
-					CreatedAt: sdkTimeString(c.CreatedAt), UpdatedAt: sdkTimeString(c.UpdatedAt),
-				})
-			}
+			page = *resp.Connections
 		}
-		out.Total = resp.Total
-		offset += int64(page)
-		// The total says when to stop, so no extra call for an empty page.
-		if page == 0 || offset >= resp.Total {
-			return out, nil
+		for _, c := range page {
+			out.Connections = append(out.Connections, EndpointConnection{
+				Id: c.Id, MarkerId: c.MarkerId, Status: c.Status.Value(), DomainId: c.DomainId,
+				CreatedAt: sdkTimeString(c.CreatedAt), UpdatedAt: sdkTimeString(c.UpdatedAt),
+			})
 		}
+		// total is documented as the number of connections that match, but
+		// it ends nothing here: listing.read stops on a short page.
+		out.Total = max(out.Total, resp.Total)
+		return pageAnswer{Entries: len(page), RequestId: deref(resp.XRequestId)}, nil
+	})
+	if err != nil {
+		return EndpointConnections{}, err
 	}
+	out.RequestIds = requestIDs
+	out.Total = max(out.Total, int64(len(out.Connections)))
+	return out, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func sdkTimeString[T fmt.Stringer](t *T) string {
@@ -118,6 +132,7 @@ func sdkTimeString[T fmt.Stringer](t *T) string {
 // WaitEndpointsAcceptedInput asks to wait until the given endpoint
 // connections of a gateway are accepted.
 type WaitEndpointsAcceptedInput struct {
+	APIGScope
 	InstanceId  string    `json:"InstanceId"`
 	EndpointIds []string  `json:"EndpointIds"`
 	Deadline    time.Time `json:"Deadline"`
@@ -127,31 +142,40 @@ type WaitEndpointsAcceptedInput struct {
 // endpoint is accepted; rejected, failed or deleting ends the wait at once.
 // An endpoint not listed yet, or in a status vpcflow does not know, is waited
 // for (a new status must not break the wait; the deadline bounds it).
+//
+// Each read asks for the endpoints not yet seen accepted, one filtered call
+// (id=) each: a gateway may hold thousands of connections, and listing them
+// all on every read would cost pages for the few the wait is about.
+// Accepted is where a connection stays, so an endpoint seen accepted is not
+// read again.
 func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndpointsAcceptedInput) (EndpointConnections, error) {
 	what := fmt.Sprintf("endpoint connections %s of gateway %s to be accepted", strings.Join(in.EndpointIds, ", "), in.InstanceId)
-	var last EndpointConnections
+	accepted := make(map[string]EndpointConnection, len(in.EndpointIds))
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
-		all, err := a.listEndpointConnections(ctx, ListEndpointConnectionsInput{InstanceId: in.InstanceId})
-		if err != nil {
-			return false, err
-		}
-		byID := make(map[string]EndpointConnection, len(all.Connections))
-		for _, c := range all.Connections {
-			byID[c.Id] = c
-		}
-		last = EndpointConnections{Total: all.Total}
 		var waiting []string
+		var requestID string
 		for _, id := range in.EndpointIds {
-			c, listed := byID[id]
-			if !listed {
-				waiting = append(waiting, id+" not listed")
+			if _, done := accepted[id]; done {
 				continue
 			}
-			last.Connections = append(last.Connections, c)
-			switch c.Status {
-			case EndpointAccepted:
-			case EndpointRejected, EndpointFailed, EndpointDeleting:
-				p.observe(id+" "+c.Status, lastOf(all.RequestIds))
+			listed, err := a.listEndpointConnections(ctx, ListEndpointConnectionsInput{APIGScope: in.APIGScope, InstanceId: in.InstanceId, Id: id})
+			if err != nil {
+				return false, err
+			}
+			requestID = lastOf(listed.RequestIds)
+			var c *EndpointConnection
+			for i := range listed.Connections {
+				if listed.Connections[i].Id == id {
+					c = &listed.Connections[i]
+				}
+			}
+			switch {
+			case c == nil:
+				waiting = append(waiting, id+" not listed")
+			case c.Status == EndpointAccepted:
+				accepted[id] = *c
+			case c.Status == EndpointRejected || c.Status == EndpointFailed || c.Status == EndpointDeleting:
+				p.observe(id+" "+c.Status, requestID)
 				return false, unreachableState(what, c.Status, "endpoint connection "+id+" is "+c.Status+
 					"; accept it on the gateway (or recreate the endpoint) and start again", *p)
 			default:
@@ -162,14 +186,18 @@ func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndp
 		if len(waiting) > 0 {
 			state = strings.Join(waiting, ", ")
 		}
-		p.observe(state, lastOf(all.RequestIds))
+		p.observe(state, requestID)
 		return len(waiting) == 0, nil
 	})
 	if err != nil {
 		return EndpointConnections{}, err
 	}
-	last.CallTrace = CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads}
-	return last, nil
+	var out EndpointConnections
+	for _, id := range in.EndpointIds {
+		out.Connections = append(out.Connections, accepted[id])
+	}
+	out.CallTrace = CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads}
+	return out, nil
 }
 
 func lastOf(ids []string) string {

@@ -12,18 +12,26 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// apigConnections serves connections page by page (offset/limit) from the
-// list that reads(n) gives for the n-th full read.
+// apigConnections serves connections page by page (offset/limit), filtered
+// by id as the API filters them, from the list that reads(n) gives for the
+// n-th full read of the same filter.
 func apigConnections(reads func(n int) map[string]string) func(*model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error) {
-	read := 0
+	read := map[string]int{}
 	return func(r *model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error) {
-		if *r.Offset == 0 {
-			read++
+		filter := ""
+		if r.Id != nil {
+			filter = *r.Id
 		}
-		status := reads(read)
+		if *r.Offset == 0 {
+			read[filter]++
+		}
+		status := reads(read[filter])
 		var all []model.EndpointConnection
 		for i := 0; i < len(status); i++ {
 			id := fmt.Sprintf("ep-%d", i)
+			if filter != "" && id != filter {
+				continue
+			}
 			var c model.EndpointConnection
 			// The status type's value is unexported: build it as the SDK does, from JSON.
 			data, _ := json.Marshal(map[string]any{"id": id, "marker_id": i, "status": status[id]})
@@ -34,7 +42,7 @@ func apigConnections(reads func(n int) map[string]string) func(*model.ListEndpoi
 		}
 		from, to := min(int(*r.Offset), len(all)), min(int(*r.Offset)+int(*r.Limit), len(all))
 		page := all[from:to]
-		id := fmt.Sprintf("RID-%d-%d", read, *r.Offset)
+		id := fmt.Sprintf("RID-%s%d-%d", filter, read[filter], *r.Offset)
 		return &model.ListEndpointConnectionsResponse{Total: int64(len(all)), Size: int32(len(page)), Connections: &page, XRequestId: &id}, nil
 	}
 }
@@ -74,8 +82,46 @@ func TestWaitEndpointsAccepted(t *testing.T) {
 	require.NoError(t, err)
 	var res EndpointConnections
 	require.NoError(t, val.Get(&res))
-	assert.Len(t, apig.requests, 3)
 	assert.Equal(t, "accepted", res.Connections[1].Status)
+	// Each read asks for each endpoint not yet seen accepted, by id: ep-0
+	// once, ep-1 until its third ask.
+	require.Len(t, apig.requests, 4)
+	asked := map[string]int{}
+	for _, r := range apig.requests {
+		require.NotNil(t, r.Id, "the wait filters by id")
+		asked[*r.Id]++
+	}
+	assert.Equal(t, map[string]int{"ep-0": 1, "ep-1": 3}, asked)
+}
+
+// An input may name the gateway's project or region; a worker that cannot
+// act there says so.
+func TestEndpointConnectionsOfAnotherProject(t *testing.T) {
+	own := &fakeAPIG{list: apigConnections(func(int) map[string]string { return map[string]string{"ep-0": "accepted"} })}
+	other := &fakeAPIG{list: apigConnections(func(int) map[string]string { return map[string]string{"ep-0": "accepted", "ep-1": "accepted"} })}
+	var scopes []APIGScope
+	acts := &CloudActivities{APIG: own, APIGFor: func(s APIGScope) (APIGAPI, error) {
+		scopes = append(scopes, s)
+		return other, nil
+	}}
+	env := newQuietEnv()
+	env.RegisterActivity(acts)
+	scope := APIGScope{ProjectId: "p2"}
+	val, err := env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{APIGScope: scope, InstanceId: "gw2"})
+	require.NoError(t, err)
+	var res EndpointConnections
+	require.NoError(t, val.Get(&res))
+	assert.Len(t, res.Connections, 2)
+	assert.Equal(t, []APIGScope{scope}, scopes)
+	assert.Empty(t, own.requests)
+
+	acts.APIGFor = nil
+	_, err = env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{APIGScope: scope, InstanceId: "gw2"})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, HuaweiCloudNotConfiguredType, appErr.Type())
+	assert.True(t, appErr.NonRetryable())
+	assert.Contains(t, appErr.Error(), `project "p2"`)
 }
 
 func TestWaitEndpointsEndsAtOnceOnRejected(t *testing.T) {
@@ -94,6 +140,7 @@ func TestWaitEndpointsEndsAtOnceOnRejected(t *testing.T) {
 		assert.True(t, appErr.NonRetryable())
 		assert.Contains(t, appErr.Error(), "ep-1 is "+status)
 		assert.Len(t, apig.requests, 1)
+		assert.Equal(t, "ep-1", *apig.requests[0].Id)
 	}
 }
 

@@ -2,9 +2,13 @@ package activities
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"go.temporal.io/sdk/activity"
 )
 
 // Publish statuses of a route entry towards one target
@@ -16,8 +20,13 @@ const (
 	PublishStatusWithdrawing  = "Withdrawing"
 )
 
+// publishedPageSize is the page size of ListVpcPublishedRouteEntries (its
+// MaxResults, the largest it takes).
+const publishedPageSize = 100
+
 // publishStatus reads, for every route table of the input, the publish status
-// of its entries towards the input's target, following NextToken to the end.
+// of its entries towards the input's target, to the end of the listing. Keys
+// hold canonical CIDR blocks.
 func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntriesInput) (map[RouteEntry]string, []string, error) {
 	status := make(map[RouteEntry]string)
 	var requestIDs []string
@@ -27,21 +36,21 @@ func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntr
 			continue
 		}
 		seen[e.RouteTableId] = true
-		for token := ""; ; {
+		list := listing{Operation: "ListVpcPublishedRouteEntries", Resource: e.RouteTableId, PageSize: publishedPageSize, ByToken: true}
+		ids, err := list.read(func(c pageCursor) (pageAnswer, error) {
 			req := vpc.CreateListVpcPublishedRouteEntriesRequest()
 			req.RegionId = in.RegionId
 			req.RouteTableId = e.RouteTableId
 			req.TargetType = in.TargetType
 			req.TargetInstanceId = in.TargetInstanceId
-			req.MaxResults = requests.NewInteger(100)
-			req.NextToken = token
+			req.MaxResults = requests.NewInteger(publishedPageSize)
+			req.NextToken = c.Token
 			resp, err := a.VPC.ListVpcPublishedRouteEntries(req)
 			if err != nil {
-				return nil, nil, CloudError(ctx, "ListVpcPublishedRouteEntries", e.RouteTableId, err)
+				return pageAnswer{}, CloudError(ctx, "ListVpcPublishedRouteEntries", e.RouteTableId, err)
 			}
-			requestIDs = append(requestIDs, resp.RequestId)
 			for _, entry := range resp.RouteEntries {
-				key := RouteEntry{RouteTableId: entry.RouteTableId, DestinationCidrBlock: entry.DestinationCidrBlock}
+				key := RouteEntry{RouteTableId: entry.RouteTableId, DestinationCidrBlock: CanonicalCIDR(entry.DestinationCidrBlock)}
 				if key.RouteTableId == "" {
 					key.RouteTableId = e.RouteTableId
 				}
@@ -51,11 +60,108 @@ func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntr
 					}
 				}
 			}
-			if resp.NextToken == "" || resp.NextToken == token {
-				break
-			}
-			token = resp.NextToken
+			return pageAnswer{Entries: len(resp.RouteEntries), NextToken: resp.NextToken, RequestId: resp.RequestId}, nil
+		})
+		requestIDs = append(requestIDs, ids...)
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	return status, requestIDs, nil
+}
+
+// statusOf is an entry's publish status in what publishStatus read; an
+// entry the listing does not show is NonPublished.
+func statusOf(status map[RouteEntry]string, e RouteEntry) string {
+	if s, ok := status[RouteEntry{RouteTableId: e.RouteTableId, DestinationCidrBlock: CanonicalCIDR(e.DestinationCidrBlock)}]; ok {
+		return s
+	}
+	return PublishStatusNonPublished
+}
+
+// RoutePublishStatus is a route entry's publish status towards the target,
+// as last read.
+type RoutePublishStatus struct {
+	RouteTableId         string `json:"RouteTableId"`
+	DestinationCidrBlock string `json:"DestinationCidrBlock"`
+	PublishStatus        string `json:"PublishStatus"`
+}
+
+// Publication is a publish a wait confirms: the entries and their target.
+type Publication struct {
+	PublishRouteEntriesInput
+	// PublishedAt is when this change's publish call was answered; zero if
+	// it published nothing. For ReadAfterWriteGrace after it, an entry read
+	// NonPublished is taken as a read lagging behind the publish.
+	PublishedAt time.Time `json:"PublishedAt,omitzero"`
+}
+
+// WaitRoutesPublishedInput asks to wait until route entries are Published
+// to a target.
+type WaitRoutesPublishedInput struct {
+	Publication
+	Deadline time.Time `json:"Deadline"`
+}
+
+// WaitRoutesPublishedResult lists the entries' publish status as last read.
+type WaitRoutesPublishedResult struct {
+	Routes []RoutePublishStatus `json:"Routes"`
+	CallTrace
+}
+
+// WaitRoutesPublished polls ListVpcPublishedRouteEntries until every entry
+// is Published to the target: PublishVpcRouteEntries answers as soon as the
+// publish is submitted, with the entries Publishing. An entry Withdrawing,
+// or NonPublished past the grace after the publish, cannot get there: the
+// wait ends at once.
+func (a *CloudActivities) WaitRoutesPublished(ctx context.Context, in WaitRoutesPublishedInput) (WaitRoutesPublishedResult, error) {
+	what := fmt.Sprintf("%d routes to be Published to %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
+	var last []RoutePublishStatus
+	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+		routes, done, err := a.checkPublished(ctx, in.Publication, what, p)
+		last = routes
+		return done, err
+	})
+	if err != nil {
+		return WaitRoutesPublishedResult{}, err
+	}
+	return WaitRoutesPublishedResult{Routes: last,
+		CallTrace: CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads},
+	}, nil
+}
+
+// checkPublished is one read of a wait for Published (WaitRoutesPublished,
+// and WaitVpnRoutes when it confirms the publish first): it records what it
+// saw in p and says whether every entry is Published.
+func (a *CloudActivities) checkPublished(ctx context.Context, in Publication, what string, p *PollProgress) ([]RoutePublishStatus, bool, error) {
+	status, requestIDs, err := a.publishStatus(ctx, in.PublishRouteEntriesInput)
+	if err != nil {
+		return nil, false, err
+	}
+	requestID := lastOf(requestIDs)
+	routes := make([]RoutePublishStatus, 0, len(in.RouteEntries))
+	var waiting []string
+	for _, e := range in.RouteEntries {
+		s := statusOf(status, e)
+		routes = append(routes, RoutePublishStatus{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock, PublishStatus: s})
+		switch {
+		case s == PublishStatusPublished:
+		case s == PublishStatusWithdrawing:
+			p.observe(e.DestinationCidrBlock+" "+s, requestID)
+			return routes, false, unreachableState(what, s, "route "+e.DestinationCidrBlock+" of "+e.RouteTableId+
+				" is being withdrawn from "+in.TargetInstanceId+"; find out who withdraws it, then publish again", *p)
+		case s == PublishStatusNonPublished && !withinGrace(in.PublishedAt):
+			p.observe(e.DestinationCidrBlock+" "+s, requestID)
+			return routes, false, unreachableState(what, s, "route "+e.DestinationCidrBlock+" of "+e.RouteTableId+
+				" is not published to "+in.TargetInstanceId+" (it was withdrawn, or the publish did not take); publish it again", *p)
+		default: // Publishing, NonPublished within the grace, or a status vpcflow does not know
+			waiting = append(waiting, e.DestinationCidrBlock+" "+s)
+		}
+	}
+	state := "all Published"
+	if len(waiting) > 0 {
+		state = strings.Join(waiting, ", ")
+	}
+	p.observe(state, requestID)
+	return routes, len(waiting) == 0, nil
 }

@@ -113,7 +113,7 @@ func (a *CloudActivities) pendingEntries(ctx context.Context, in PublishRouteEnt
 	result := PublishRouteEntriesResult{CallTrace: CallTrace{RequestIds: listIDs, Attempt: activity.GetInfo(ctx).Attempt}}
 	var pending []RouteEntry
 	for _, e := range in.RouteEntries {
-		switch status[e] {
+		switch statusOf(status, e) {
 		case PublishStatusPublished, PublishStatusPublishing:
 			result.AlreadyPublished = append(result.AlreadyPublished, e)
 		default:

@@ -84,6 +84,20 @@ func (s PollSchedule) pauseAfterMiss(elapsed time.Duration, p *PollProgress, w f
 	}
 }
 
+// ReadAfterWriteGrace is how long after vpcflow's own write (a connect, a
+// publish) a read that contradicts the write is taken as lagging behind
+// it rather than as the answer: control planes are eventually consistent,
+// and a read right after a write may still show the state before it. Past
+// the grace the read is believed: an interface Idle after the connect, or
+// a route NonPublished after the publish, ends its wait.
+const ReadAfterWriteGrace = 30 * time.Second
+
+// withinGrace tells whether a write made at wroteAt (zero: no write of
+// ours) is recent enough for a contradicting read to be a lagging one.
+func withinGrace(wroteAt time.Time) bool {
+	return !wroteAt.IsZero() && time.Since(wroteAt) < ReadAfterWriteGrace
+}
+
 // WaitTimeoutType is the ApplicationError type of a wait that reached its
 // deadline before the target state.
 const WaitTimeoutType = "WaitTimeout"

@@ -21,7 +21,8 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnec
 		return ApigEndpointConnectionsResult{}, err
 	}
 
-	list := activities.ListEndpointConnectionsInput{InstanceId: in.InstanceId, Id: in.Id, MarkerId: in.MarkerId, Status: in.Status}
+	scope := activities.APIGScope{Region: in.Region, ProjectId: in.ProjectId}
+	list := activities.ListEndpointConnectionsInput{APIGScope: scope, InstanceId: in.InstanceId, Id: in.Id, MarkerId: in.MarkerId, Status: in.Status}
 	if in.Limit != nil {
 		list.Limit = *in.Limit
 	}
@@ -42,7 +43,7 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnec
 		return res, nil
 	}
 	timeout := in.WaitTimeout.orDefault()
-	wait := activities.WaitEndpointsAcceptedInput{InstanceId: in.InstanceId, EndpointIds: in.WaitForAccepted, Deadline: workflow.Now(ctx).Add(timeout)}
+	wait := activities.WaitEndpointsAcceptedInput{APIGScope: scope, InstanceId: in.InstanceId, EndpointIds: in.WaitForAccepted, Deadline: workflow.Now(ctx).Add(timeout)}
 	var accepted activities.EndpointConnections
 	err = log.step(ctx, StageWaitEndpoints, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d endpoint connections are accepted", len(in.WaitForAccepted))),

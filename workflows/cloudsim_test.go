@@ -124,7 +124,9 @@ func TestAPermanentPublishErrorAgainstCloudsim(t *testing.T) {
 	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
 	assert.Equal(t, "Forbidden.OperateCustomRouteTable", appErr.Type())
 	assert.Contains(t, appErr.Error(), "RequestId: ")
-	assert.Equal(t, 1, sim.CallCount("PublishVpcRouteEntries"), "the DryRun only, once")
+	// A DryRun checks the key, the RAM policy and the parameters only: the
+	// state of the route table is the real publish's to refuse, once.
+	assert.Equal(t, 2, sim.CallCount("PublishVpcRouteEntries"), "the DryRun passed, the publish was refused, no retry")
 }
 
 func TestApigEndpointsAgainstCloudsim(t *testing.T) {

@@ -50,6 +50,7 @@ func connectRouterInterface(ctx workflow.Context, log *changeLog, ref activities
 		return res, err
 	}
 
+	var connectedAt time.Time
 	if ri.Status != activities.RouterInterfaceIdle {
 		log.skip(ctx, StageConnectRouterInterface, "already "+ri.Status+": nothing to connect")
 	} else {
@@ -62,10 +63,13 @@ func connectRouterInterface(ctx workflow.Context, log *changeLog, ref activities
 		if err != nil {
 			return res, err
 		}
-		res.Connected = !conn.AlreadyConnecting
+		// The interface was Idle when read: a retry that finds it connecting
+		// found what an earlier attempt, whose answer was lost, did.
+		res.Connected = !conn.AlreadyConnecting || conn.Attempt > 1
 		if res.Connected {
 			res.ConnectRequestId = conn.RequestId
 			log.changed(conn.RequestId)
+			connectedAt = workflow.Now(ctx)
 		}
 	}
 
@@ -74,7 +78,7 @@ func connectRouterInterface(ctx workflow.Context, log *changeLog, ref activities
 		return res, nil
 	}
 	var active activities.RouterInterface
-	wait := activities.WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: workflow.Now(ctx).Add(timeout)}
+	wait := activities.WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, ConnectedAt: connectedAt, Deadline: workflow.Now(ctx).Add(timeout)}
 	err = log.step(ctx, StageWaitRouterInterface, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, "Wait until "+ref.RouterInterfaceId+" is Active"),
 			a.WaitRouterInterfaceActive, wait).Get(ctx, &active)

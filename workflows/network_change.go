@@ -18,6 +18,7 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
 		return NetworkChangeResult{}, err
 	}
+	in = in.Canonical()
 	timeout := in.WaitTimeout.orDefault()
 
 	if in.CrossAccount != nil {
@@ -34,7 +35,7 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 		return NetworkChangeResult{}, err
 	}
 
-	published, err := publishRoutes(ctx, log, PublishVpcRoutesInput{
+	published, publication, err := publishRoutes(ctx, log, PublishVpcRoutesInput{
 		RegionId:         in.RegionId,
 		TargetType:       in.TargetType,
 		TargetInstanceId: in.TargetInstanceId,
@@ -44,7 +45,13 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 		return NetworkChangeResult{}, err
 	}
 
-	routes, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.expectedRoutes(), in.PageSize, timeout)
+	// The routes reach the VPN connection only once they are Published: the
+	// verify confirms both in one wait.
+	var confirm *activities.Publication
+	if log.confirmsPublish() {
+		confirm = &publication
+	}
+	verified, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.expectedRoutes(), in.PageSize, confirm, timeout)
 	if err != nil {
 		return NetworkChangeResult{}, err
 	}
@@ -53,7 +60,8 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 		Connected:        connected.Connected,
 		Published:        published.Published,
 		AlreadyPublished: published.AlreadyPublished,
-		Routes:           routes,
+		PublishStatus:    verified.Published,
+		Routes:           verified.Routes,
 		ChangeRequestIds: append([]string{}, log.progress.ChangeRequestIds...),
 		StartedAt:        log.progress.StartedAt,
 		CompletedAt:      workflow.Now(ctx),

@@ -22,6 +22,7 @@ const (
 	StageWaitRouterInterface     = "wait-router-interface-active"
 	StageDryRunPublish           = "dry-run-publish"
 	StagePublishRoutes           = "publish-routes"
+	StageWaitRoutesPublished     = "wait-routes-published"
 	StageVerifyVpnRoutes         = "verify-vpn-routes"
 	StageListEndpoints           = "list-endpoint-connections"
 	StageWaitEndpoints           = "wait-endpoints-accepted"
@@ -36,12 +37,26 @@ const (
 	OutcomeFailed  = "failed"
 )
 
-// leanHistoryChange is the workflow.GetVersion change ID of the lean history
-// (version 1): the short read-only calls run as local activities, and
-// VpcFlowStage is upserted only for the stages a search can catch (the waits,
-// completed and failed); docs/benchmarks.md has what it saves. Workflows
-// that started before it replay on DefaultVersion, the history they have.
-const leanHistoryChange = "lean-history"
+// historyChange is the workflow.GetVersion change ID of the shape of
+// vpcflow's histories, one version per change of the commands a workflow
+// emits; the ID keeps the name of its first version. Workflows that started
+// before a version replay on the one they have: DefaultVersion is the shape
+// before the first.
+const historyChange = "lean-history"
+
+const (
+	// leanHistoryVersion: the short read-only calls run as local
+	// activities, and VpcFlowStage is upserted only for the stages a search
+	// can catch (the waits, completed and failed); docs/benchmarks.md has
+	// what it saves.
+	leanHistoryVersion workflow.Version = 1
+	// publishConfirmedVersion: a publish is followed until its routes are
+	// Published, not only submitted. PublishVpcRoutes waits in a step of its
+	// own (wait-routes-published); NetworkChange confirms it within its
+	// verify-vpn-routes wait, which looks for the routes on the VPN
+	// connection, where they arrive only once Published.
+	publishConfirmedVersion workflow.Version = 2
+)
 
 // upsertedStages are the stages VpcFlowStage is upserted for in a lean
 // history: where a change can sit for minutes (the waits) and where it ends.
@@ -50,6 +65,7 @@ const leanHistoryChange = "lean-history"
 // visibility write and a billable action, for a value no search would see.
 var upsertedStages = map[string]bool{
 	StageWaitRouterInterface: true,
+	StageWaitRoutesPublished: true,
 	StageVerifyVpnRoutes:     true,
 	StageWaitEndpoints:       true,
 	StageCompleted:           true,
@@ -63,15 +79,22 @@ type changeLog struct {
 	// upsertStage is set when the workflow was started with VpcFlowStage,
 	// which proves the namespace has vpcflow's search attributes.
 	upsertStage bool
-	// lean is set for workflows on leanHistoryChange's version 1.
-	lean bool
+	// version is the workflow's historyChange version.
+	version workflow.Version
 }
+
+// lean tells whether the workflow runs its reads as local activities.
+func (l *changeLog) lean() bool { return l.version >= leanHistoryVersion }
+
+// confirmsPublish tells whether the workflow waits for its routes to be
+// Published.
+func (l *changeLog) confirmsPublish() bool { return l.version >= publishConfirmedVersion }
 
 // newChangeLog starts the log and answers the progress query from it.
 func newChangeLog(ctx workflow.Context) (*changeLog, error) {
 	_, started := workflow.GetTypedSearchAttributes(ctx).GetKeyword(VpcFlowStageKey)
 	l := &changeLog{progress: Progress{Stage: StageValidate, StartedAt: workflow.Now(ctx), Steps: []Step{}}, upsertStage: started,
-		lean: workflow.GetVersion(ctx, leanHistoryChange, workflow.DefaultVersion, 1) == 1}
+		version: workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, publishConfirmedVersion)}
 	err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) {
 		p := l.progress
 		p.Steps = append([]Step(nil), p.Steps...)
@@ -103,7 +126,7 @@ func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activitie
 // the same NextRetryDelay for throttling. A worker lost before the workflow
 // task completes runs it again, which a read can afford.
 func (l *changeLog) readOnly(ctx workflow.Context, summary string, activity, arg any) workflow.Future {
-	if l.lean {
+	if l.lean() {
 		return workflow.ExecuteLocalActivity(withLocalCall(ctx, summary), activity, arg)
 	}
 	return workflow.ExecuteActivity(withCall(ctx, summary), activity, arg)
@@ -189,7 +212,7 @@ func (l *changeLog) completed(ctx workflow.Context) []Step {
 // when the namespace has it and the stage is one a search can catch.
 func (l *changeLog) setStage(ctx workflow.Context, stage string) {
 	l.progress.Stage = stage
-	if l.upsertStage && (!l.lean || upsertedStages[stage]) {
+	if l.upsertStage && (!l.lean() || upsertedStages[stage]) {
 		// The attribute exists (it was set at start), so this cannot fail
 		// but for a cancelled context, which ends the workflow anyway.
 		_ = workflow.UpsertTypedSearchAttributes(ctx, VpcFlowStageKey.ValueSet(stage))

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -9,7 +10,7 @@ import (
 )
 
 // PublishVpcRoutesWorkflow publishes route entries to a target, after a
-// DryRun of the same call has passed.
+// DryRun of the same call has passed, and waits until they are Published.
 func PublishVpcRoutesWorkflow(ctx workflow.Context, in PublishVpcRoutesInput) (PublishVpcRoutesResult, error) {
 	log, err := newChangeLog(ctx)
 	if err != nil {
@@ -18,9 +19,15 @@ func PublishVpcRoutesWorkflow(ctx workflow.Context, in PublishVpcRoutesInput) (P
 	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
 		return PublishVpcRoutesResult{}, err
 	}
-	res, err := publishRoutes(ctx, log, in)
+	in = in.Canonical()
+	res, publication, err := publishRoutes(ctx, log, in)
 	if err != nil {
 		return PublishVpcRoutesResult{}, err
+	}
+	if log.confirmsPublish() {
+		if res.PublishStatus, err = waitRoutesPublished(ctx, log, publication, in.WaitTimeout.orDefault()); err != nil {
+			return PublishVpcRoutesResult{}, err
+		}
 	}
 	res.Steps = log.completed(ctx)
 	return res, nil
@@ -28,8 +35,9 @@ func PublishVpcRoutesWorkflow(ctx workflow.Context, in PublishVpcRoutesInput) (P
 
 // publishRoutes runs the DryRun and, only if it passed, the real publish. The
 // input holds at most 50 entries (validated), the limit of one call, so the
-// change is one DryRun and one publish.
-func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInput) (PublishVpcRoutesResult, error) {
+// change is one DryRun and one publish. It returns what a wait needs to
+// confirm the publish.
+func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInput) (PublishVpcRoutesResult, activities.Publication, error) {
 	var a *activities.CloudActivities
 	var res PublishVpcRoutesResult
 	call := activities.PublishRouteEntriesInput{
@@ -38,6 +46,7 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInpu
 		TargetInstanceId: in.TargetInstanceId,
 		RouteEntries:     in.RouteEntries,
 	}
+	publication := activities.Publication{PublishRouteEntriesInput: call}
 	what := fmt.Sprintf("%d routes to %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
 
 	var dry activities.PublishRouteEntriesResult
@@ -47,7 +56,7 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInpu
 		return dry.CallTrace, err
 	})
 	if err != nil {
-		return res, err
+		return res, publication, err
 	}
 	if dry.RequestId != "" {
 		res.DryRunRequestIds = []string{dry.RequestId}
@@ -60,13 +69,55 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInpu
 		return pub.CallTrace, err
 	})
 	if err != nil {
-		return res, err
+		return res, publication, err
 	}
-	res.Published = pub.Published
-	res.AlreadyPublished = pub.AlreadyPublished
+	res.Published, res.AlreadyPublished = ownPublish(dry, pub)
 	if pub.RequestId != "" {
 		res.PublishRequestIds = []string{pub.RequestId}
 		log.changed(pub.RequestId)
 	}
-	return res, nil
+	if len(res.Published) > 0 {
+		publication.PublishedAt = workflow.Now(ctx)
+	}
+	return res, publication, nil
+}
+
+// ownPublish splits the entries into those this change published and those
+// it found published by someone else. The publish call reads first and
+// publishes only what it finds unpublished; when an attempt's answer is
+// lost, the retry finds that attempt's entries Publishing and leaves them
+// alone. So on a retried publish, an entry the DryRun still found
+// unpublished was published by this change, answer lost or not.
+func ownPublish(dry, pub activities.PublishRouteEntriesResult) (published, already []activities.RouteEntry) {
+	published = pub.Published
+	if pub.Attempt <= 1 {
+		return published, pub.AlreadyPublished
+	}
+	before := make(map[activities.RouteEntry]bool, len(dry.AlreadyPublished))
+	for _, e := range dry.AlreadyPublished {
+		before[e] = true
+	}
+	for _, e := range pub.AlreadyPublished {
+		if before[e] {
+			already = append(already, e)
+		} else {
+			published = append(published, e)
+		}
+	}
+	return published, already
+}
+
+// waitRoutesPublished waits until the routes of a publication are Published
+// to its target, and returns their status as last read.
+func waitRoutesPublished(ctx workflow.Context, log *changeLog, publication activities.Publication, timeout time.Duration) ([]activities.RoutePublishStatus, error) {
+	var a *activities.CloudActivities
+	in := activities.WaitRoutesPublishedInput{Publication: publication, Deadline: workflow.Now(ctx).Add(timeout)}
+	var seen activities.WaitRoutesPublishedResult
+	err := log.step(ctx, StageWaitRoutesPublished, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d routes are Published to %s",
+			len(publication.RouteEntries), publication.TargetInstanceId)),
+			a.WaitRoutesPublished, in).Get(ctx, &seen)
+		return seen.CallTrace, err
+	})
+	return seen.Routes, err
 }

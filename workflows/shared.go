@@ -40,6 +40,7 @@ type (
 	VpnRoute                  = activities.VpnRoute
 	EndpointConnection        = activities.EndpointConnection
 	CrossAccountAuthorization = activities.CrossAccountAuthorization
+	RoutePublishStatus        = activities.RoutePublishStatus
 )
 
 // ConnectRouterInterfaceInput connects an InitiatingSide router interface and
@@ -53,8 +54,12 @@ type ConnectRouterInterfaceInput struct {
 	decodeProblems []string
 }
 
-// ConnectRouterInterfaceResult reports the connection. Connected is false when
-// the interface was already Connecting or Active: nothing was connected twice.
+// ConnectRouterInterfaceResult reports the connection. Connected is true
+// when this change connected the interface: its connect call succeeded, or
+// a retried call found the interface connecting after an earlier attempt's
+// answer was lost (ConnectRequestId is then empty). It is false when the
+// interface was already Connecting or Active before: nothing was connected
+// twice.
 type ConnectRouterInterfaceResult struct {
 	RouterInterfaceId   string `json:"RouterInterfaceId"`
 	Status              string `json:"Status"`
@@ -65,24 +70,32 @@ type ConnectRouterInterfaceResult struct {
 }
 
 // PublishVpcRoutesInput publishes route entries of a VPC's system route table
-// to a target (an ECR), after a DryRun of the same call.
+// to a target (an ECR), after a DryRun of the same call, and waits until
+// they are Published.
 type PublishVpcRoutesInput struct {
 	RegionId         string       `json:"RegionId"`
 	TargetType       string       `json:"TargetType"`
 	TargetInstanceId string       `json:"TargetInstanceId"`
 	RouteEntries     []RouteEntry `json:"RouteEntries"`
+	WaitTimeout      Duration     `json:"WaitTimeout,omitempty"`
 
 	// decodeProblems are what strict decoding refused (decode.go).
 	decodeProblems []string
 }
 
-// PublishVpcRoutesResult reports the publish.
+// PublishVpcRoutesResult reports the publish. Published lists the entries
+// this change published (its call succeeded, or a retry found them
+// Publishing after an earlier attempt's answer was lost), AlreadyPublished
+// those it found published by someone else; PublishStatus is every entry's
+// status as the wait last read it: Published, all of them, once the workflow
+// completes.
 type PublishVpcRoutesResult struct {
-	Published         []RouteEntry `json:"Published"`
-	AlreadyPublished  []RouteEntry `json:"AlreadyPublished,omitempty"`
-	DryRunRequestIds  []string     `json:"DryRunRequestIds"`
-	PublishRequestIds []string     `json:"PublishRequestIds,omitempty"`
-	Steps             []Step       `json:"Steps"`
+	Published         []RouteEntry         `json:"Published"`
+	AlreadyPublished  []RouteEntry         `json:"AlreadyPublished,omitempty"`
+	PublishStatus     []RoutePublishStatus `json:"PublishStatus,omitempty"`
+	DryRunRequestIds  []string             `json:"DryRunRequestIds"`
+	PublishRequestIds []string             `json:"PublishRequestIds,omitempty"`
+	Steps             []Step               `json:"Steps"`
 }
 
 // ExpectedCrossAccount is the cross-account authorization a VPN connection
@@ -136,23 +149,30 @@ type NetworkChangeInput struct {
 }
 
 // NetworkChangeResult summarises every step with its timings, and lists the
-// RequestIds of the calls that changed something.
+// RequestIds of the calls that changed something. Connected, Published and AlreadyPublished mean what they mean in the
+// results of ConnectRouterInterface and PublishVpcRoutes; PublishStatus is
+// the routes' publish status as the verify-vpn-routes wait read it.
 type NetworkChangeResult struct {
-	Connected        bool         `json:"Connected"`
-	Published        []RouteEntry `json:"Published"`
-	AlreadyPublished []RouteEntry `json:"AlreadyPublished,omitempty"`
-	Routes           []VpnRoute   `json:"Routes"`
-	ChangeRequestIds []string     `json:"ChangeRequestIds"`
-	StartedAt        time.Time    `json:"StartedAt"`
-	CompletedAt      time.Time    `json:"CompletedAt"`
-	DurationMillis   int64        `json:"DurationMillis"`
-	Steps            []Step       `json:"Steps"`
+	Connected        bool                 `json:"Connected"`
+	Published        []RouteEntry         `json:"Published"`
+	AlreadyPublished []RouteEntry         `json:"AlreadyPublished,omitempty"`
+	PublishStatus    []RoutePublishStatus `json:"PublishStatus,omitempty"`
+	Routes           []VpnRoute           `json:"Routes"`
+	ChangeRequestIds []string             `json:"ChangeRequestIds"`
+	StartedAt        time.Time            `json:"StartedAt"`
+	CompletedAt      time.Time            `json:"CompletedAt"`
+	DurationMillis   int64                `json:"DurationMillis"`
+	Steps            []Step               `json:"Steps"`
 }
 
 // ApigEndpointConnectionsInput lists a Huawei Cloud APIG gateway's VPC
 // endpoint connections and, when WaitForAccepted names some, waits until
-// they are accepted.
+// they are accepted. ProjectId and Region name the gateway's project and
+// region when they are not the worker's own (HUAWEICLOUD_SDK_PROJECT_ID,
+// HUAWEICLOUD_SDK_REGION): the worker signs with its own AK/SK there.
 type ApigEndpointConnectionsInput struct {
+	ProjectId       string   `json:"ProjectId,omitempty"`
+	Region          string   `json:"Region,omitempty"`
 	InstanceId      string   `json:"InstanceId"`
 	Id              string   `json:"Id,omitempty"`
 	MarkerId        *int32   `json:"MarkerId,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,12 +46,19 @@ func asWorkflowError(err error) error {
 
 // Valid values from the API documents.
 var (
-	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+){1,3}$`)
+	// A region ID is lower-case words joined by dashes: cn-hangzhou,
+	// ap-southeast-1, cn-north-2-gov-1, cn-hangzhou-finance (every region
+	// of the Alibaba SDK's endpoint data matches, as a test checks), and
+	// Huawei's cn-north-4 alike. A well-formed ID the pattern accepts but
+	// the cloud does not know is refused by the cloud: InvalidRegionId.NotFound.
+	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+){1,5}$`)
 	// Resource IDs are a prefix and lowercase letters and digits.
 	idBody = `[a-z0-9]{1,60}`
 	// Huawei IDs (gateways, endpoint connections) are hex strings or UUIDs.
 	huaweiIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 
+	// The PublishVpcRoutesEntries document names one target type, ECR;
+	// any other answers OperationDenied.UnsupportedTargetType.
 	targetTypes     = []string{"ECR"}
 	routeEntryTypes = []string{activities.VcoRouteCustom, activities.VcoRouteBgp}
 	endpointStatus  = []string{activities.EndpointPendingAcceptance, activities.EndpointAccepted,
@@ -88,8 +96,24 @@ func (p *problems) region(field, v string) {
 	switch {
 	case v == "":
 		p.addf("%s is required (a region ID such as cn-hangzhou)", field)
-	case !regionPattern.MatchString(v):
-		p.addf("%s %s is not a region ID (such as cn-hangzhou)", field, shown(v))
+	case len(v) > 64 || !regionPattern.MatchString(v):
+		p.addf("%s %s is not a region ID (lower-case words joined by dashes, such as cn-hangzhou)", field, shown(v))
+	}
+}
+
+func (p *problems) optionalRegion(field, v string) {
+	if v != "" {
+		p.region(field, v)
+	}
+}
+
+func (p *problems) targetType(field, v string) {
+	switch {
+	case v == "":
+		p.addf("%s is required (ECR)", field)
+	case !slices.Contains(targetTypes, v):
+		p.addf("%s %s is not supported: the PublishVpcRouteEntries document names ECR as the only target type "+
+			"(others answer OperationDenied.UnsupportedTargetType)", field, shown(v))
 	}
 }
 
@@ -176,10 +200,11 @@ func (p *problems) routeEntries(field string, entries []RouteEntry) {
 		at := fmt.Sprintf("%s[%d]", field, i)
 		p.id(at+".RouteTableId", e.RouteTableId, "vtb-")
 		p.cidr(at+".DestinationCidrBlock", e.DestinationCidrBlock)
-		if first, dup := seen[e]; dup {
-			p.addf("%s repeats %s (%s %s)", at, fmt.Sprintf("%s[%d]", field, first), e.RouteTableId, e.DestinationCidrBlock)
+		key := canonicalEntry(e)
+		if first, dup := seen[key]; dup {
+			p.addf("%s repeats %s (%s %s)", at, fmt.Sprintf("%s[%d]", field, first), e.RouteTableId, key.DestinationCidrBlock)
 		} else {
-			seen[e] = i
+			seen[key] = i
 		}
 	}
 }
@@ -193,10 +218,11 @@ func (p *problems) expectedRoutes(field string, routes []ExpectedVpnRoute, requi
 		at := fmt.Sprintf("%s[%d]", field, i)
 		p.cidr(at+".DestinationCidrBlock", r.DestinationCidrBlock)
 		p.oneOf(at+".RouteEntryType", r.RouteEntryType, routeEntryTypes)
-		if first, dup := seen[r]; dup {
+		key := canonicalRoute(r)
+		if first, dup := seen[key]; dup {
 			p.addf("%s repeats %s[%d]", at, field, first)
 		} else {
-			seen[r] = i
+			seen[key] = i
 		}
 	}
 }
@@ -231,9 +257,10 @@ func (in ConnectRouterInterfaceInput) Validate() error {
 func (in PublishVpcRoutesInput) Validate() error {
 	p := problems(in.decodeProblems)
 	p.region("RegionId", in.RegionId)
-	p.oneOf("TargetType", in.TargetType, targetTypes)
+	p.targetType("TargetType", in.TargetType)
 	p.id("TargetInstanceId", in.TargetInstanceId, "ecr-")
 	p.routeEntries("RouteEntries", in.RouteEntries)
+	p.timeout("WaitTimeout", in.WaitTimeout)
 	return p.err(PublishVpcRoutesWorkflowType + " input")
 }
 
@@ -254,7 +281,7 @@ func (in NetworkChangeInput) Validate() error {
 	p := problems(in.decodeProblems)
 	p.region("RegionId", in.RegionId)
 	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
-	p.oneOf("TargetType", in.TargetType, targetTypes)
+	p.targetType("TargetType", in.TargetType)
 	p.id("TargetInstanceId", in.TargetInstanceId, "ecr-")
 	p.routeEntries("RouteEntries", in.RouteEntries)
 	p.id("VpnConnectionId", in.VpnConnectionId, "vco-")
@@ -268,6 +295,8 @@ func (in NetworkChangeInput) Validate() error {
 // Validate lists every problem of the input, or returns nil.
 func (in ApigEndpointConnectionsInput) Validate() error {
 	p := problems(in.decodeProblems)
+	p.huaweiID("ProjectId", in.ProjectId, false)
+	p.optionalRegion("Region", in.Region)
 	p.huaweiID("InstanceId", in.InstanceId, true)
 	p.huaweiID("Id", in.Id, false)
 	if in.MarkerId != nil && *in.MarkerId < 0 {

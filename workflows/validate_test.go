@@ -3,10 +3,13 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,12 +58,18 @@ func TestEachProblemIsNamed(t *testing.T) {
 		{"interface with the wrong prefix", func(in *NetworkChangeInput) { in.RouterInterfaceId = "vco-1" }, "RouterInterfaceId \"vco-1\" is not an ID of the form ri-"},
 		{"interface with upper case", func(in *NetworkChangeInput) { in.RouterInterfaceId = "ri-ABC" }, "not an ID of the form ri-"},
 		{"huge interface ID", func(in *NetworkChangeInput) { in.RouterInterfaceId = "ri-" + strings.Repeat("a", 100000) }, "(100003 bytes)"},
-		{"unknown target type", func(in *NetworkChangeInput) { in.TargetType = "VBR" }, `TargetType "VBR" is not one of ECR`},
+		{"unknown target type", func(in *NetworkChangeInput) { in.TargetType = "VBR" },
+			`TargetType "VBR" is not supported: the PublishVpcRouteEntries document names ECR as the only target type`},
 		{"no target type", func(in *NetworkChangeInput) { in.TargetType = "" }, "TargetType is required"},
 		{"bad target", func(in *NetworkChangeInput) { in.TargetInstanceId = "tr-1" }, "TargetInstanceId \"tr-1\" is not an ID of the form ecr-"},
 		{"no routes", func(in *NetworkChangeInput) { in.RouteEntries = nil }, "RouteEntries is empty"},
 		{"51 routes", func(in *NetworkChangeInput) { in.RouteEntries = routes(51) }, "RouteEntries has 51 entries; PublishVpcRouteEntries takes at most 50"},
 		{"duplicate route", func(in *NetworkChangeInput) { in.RouteEntries = append(routes(2), routes(1)...) }, "RouteEntries[2] repeats RouteEntries[0]"},
+		{"one IPv6 prefix in two spellings", func(in *NetworkChangeInput) {
+			in.RouteEntries = []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "2001:DB8::/32"}, {RouteTableId: "vtb-1", DestinationCidrBlock: "2001:db8:0::/32"}}
+		}, "RouteEntries[1] repeats RouteEntries[0] (vtb-1 2001:db8::/32)"},
+		{"region with an upper-case letter", func(in *NetworkChangeInput) { in.RegionId = "cn-Hangzhou" }, "is not a region ID"},
+		{"region too long", func(in *NetworkChangeInput) { in.RegionId = "cn-" + strings.Repeat("a", 70) }, "is not a region ID"},
 		{"bad CIDR", func(in *NetworkChangeInput) { in.RouteEntries[0].DestinationCidrBlock = "10.0.0.0/33" }, "RouteEntries[0].DestinationCidrBlock \"10.0.0.0/33\" is not a CIDR block"},
 		{"CIDR without length", func(in *NetworkChangeInput) { in.RouteEntries[0].DestinationCidrBlock = "10.0.0.0" }, "is not a CIDR block"},
 		{"CIDR with host bits", func(in *NetworkChangeInput) { in.RouteEntries[0].DestinationCidrBlock = "10.0.0.1/24" }, "has host bits set; the route's destination is 10.0.0.0/24"},
@@ -83,6 +92,10 @@ func TestEachProblemIsNamed(t *testing.T) {
 			r := ExpectedVpnRoute{DestinationCidrBlock: "10.0.0.0/8", RouteEntryType: "bgp"}
 			in.ExpectedRoutes = []ExpectedVpnRoute{r, r}
 		}, "ExpectedRoutes[1] repeats ExpectedRoutes[0]"},
+		{"one expected IPv6 route in two spellings", func(in *NetworkChangeInput) {
+			in.ExpectedRoutes = []ExpectedVpnRoute{{DestinationCidrBlock: "2408:4005:3AD::/48", RouteEntryType: "bgp"},
+				{DestinationCidrBlock: "2408:4005:03ad::/48", RouteEntryType: "bgp"}}
+		}, "ExpectedRoutes[1] repeats ExpectedRoutes[0]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,6 +107,45 @@ func TestEachProblemIsNamed(t *testing.T) {
 			assert.Less(t, len(err.Error()), 2000, "a huge input does not make a huge error")
 		})
 	}
+}
+
+// Every region of the Alibaba SDK's endpoint data is a region ID to
+// validation, cn-north-2-gov-1 and cn-hangzhou-finance among them, and so
+// are Huawei's.
+func TestEveryKnownRegionPasses(t *testing.T) {
+	regions := slices.Collect(maps.Keys(vpc.GetEndpointMap()))
+	regions = append(regions, "cn-hangzhou", "ap-southeast-1", "us-west-1", "eu-central-1", "me-east-1", "cn-north-2-gov-1",
+		"cn-north-4", "ap-southeast-3", "la-south-2", "ru-moscow-1")
+	for _, r := range regions {
+		in := ConnectRouterInterfaceInput{RegionId: r, RouterInterfaceId: "ri-1"}
+		assert.NoError(t, in.Validate(), r)
+	}
+	assert.NoError(t, ApigEndpointConnectionsInput{Region: "cn-north-4", ProjectId: "0f1e2d3c4b5a69788796a5b4c3d2e1f0", InstanceId: "gw1"}.Validate())
+	assert.ErrorContains(t, ApigEndpointConnectionsInput{Region: "North 4", InstanceId: "gw1"}.Validate(), `Region "North 4" is not a region ID`)
+	assert.ErrorContains(t, ApigEndpointConnectionsInput{ProjectId: "p/1", InstanceId: "gw1"}.Validate(), `ProjectId "p/1" is not an ID`)
+}
+
+// Inputs are put in one canonical form: the starter starts it, and a
+// workflow puts a service's input in it before any call.
+func TestCanonicalInputsAndIDs(t *testing.T) {
+	in := validNetworkChange()
+	in.RouteEntries = []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "2001:DB8:0::/48"}}
+	in.ExpectedRoutes = []ExpectedVpnRoute{{DestinationCidrBlock: "2001:DB8::/48", RouteEntryType: "bgp"}}
+	c := in.Canonical()
+	assert.Equal(t, "2001:db8::/48", c.RouteEntries[0].DestinationCidrBlock)
+	assert.Equal(t, "2001:db8::/48", c.ExpectedRoutes[0].DestinationCidrBlock)
+	assert.Equal(t, "2001:DB8:0::/48", in.RouteEntries[0].DestinationCidrBlock, "the caller's input is left as it was")
+
+	pub := PublishVpcRoutesInput{TargetInstanceId: "ecr-1", RouteEntries: in.RouteEntries}
+	assert.Equal(t, PublishVpcRoutesWorkflowID(pub), PublishVpcRoutesWorkflowID(pub.Canonical()), "one change, one workflow ID")
+	v := VerifyVpnRoutesInput{VpnConnectionId: "vco-1", ExpectedRoutes: in.ExpectedRoutes}
+	assert.Equal(t, VerifyVpnRoutesWorkflowID(v), VerifyVpnRoutesWorkflowID(v.Canonical()))
+	assert.Equal(t, "publish-vpc-routes/ecr-1/2805acf9f012", PublishVpcRoutesWorkflowID(PublishVpcRoutesInput{TargetInstanceId: "ecr-1",
+		RouteEntries: []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.0.0.0/24"}}}), "IPv4 IDs are what they were")
+	apig := ApigEndpointConnectionsInput{InstanceId: "gw1"}
+	other := apig
+	other.ProjectId = "p2"
+	assert.NotEqual(t, ApigEndpointConnectionsWorkflowID(apig), ApigEndpointConnectionsWorkflowID(other))
 }
 
 func TestEveryProblemIsListedAtOnce(t *testing.T) {

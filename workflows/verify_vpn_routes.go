@@ -24,16 +24,17 @@ func VerifyVpnRoutesWorkflow(ctx workflow.Context, in VerifyVpnRoutesInput) (Ver
 	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
 		return VerifyVpnRoutesResult{}, err
 	}
+	in = in.Canonical()
 	if in.CrossAccount != nil {
 		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
 			return VerifyVpnRoutesResult{}, err
 		}
 	}
-	routes, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, in.WaitTimeout.orDefault())
+	verified, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, nil, in.WaitTimeout.orDefault())
 	if err != nil {
 		return VerifyVpnRoutesResult{}, err
 	}
-	return VerifyVpnRoutesResult{Routes: routes, Steps: log.completed(ctx)}, nil
+	return VerifyVpnRoutesResult{Routes: verified.Routes, Steps: log.completed(ctx)}, nil
 }
 
 // checkCrossAccount reads the VPN connection's cross-account authorizations
@@ -63,13 +64,16 @@ func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnec
 }
 
 // verifyVpnRoutes waits until every expected route is on the VPN connection
-// in its expected state, on two reads in a row.
-func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, expected []ExpectedVpnRoute, pageSize *int, timeout time.Duration) ([]VpnRoute, error) {
+// in its expected state, on two reads in a row; with a publication, after
+// confirming that its routes are Published.
+func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, expected []ExpectedVpnRoute, pageSize *int,
+	publication *activities.Publication, timeout time.Duration) (activities.WaitVpnRoutesResult, error) {
 	var a *activities.CloudActivities
 	in := activities.WaitVpnRoutesInput{
 		RegionId:        regionID,
 		VpnConnectionId: vpnConnectionID,
 		ExpectedRoutes:  expected,
+		Publication:     publication,
 		Deadline:        workflow.Now(ctx).Add(timeout),
 	}
 	if pageSize != nil {
@@ -81,5 +85,5 @@ func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnecti
 			a.WaitVpnRoutes, in).Get(ctx, &seen)
 		return seen.CallTrace, err
 	})
-	return seen.Routes, err
+	return seen, err
 }

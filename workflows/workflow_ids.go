@@ -12,6 +12,9 @@ import (
 // WorkflowIDConflictPolicy USE_EXISTING. Temporal allows one running
 // workflow per ID, so the ID is also a lock on the resource.
 
+// Digests are of the canonical form of the input (canonical.go), so two
+// spellings of one change are one workflow.
+
 // ConnectRouterInterfaceWorkflowID is "connect-router-interface/<RouterInterfaceId>".
 func ConnectRouterInterfaceWorkflowID(in ConnectRouterInterfaceInput) string {
 	return "connect-router-interface/" + in.RouterInterfaceId
@@ -26,19 +29,30 @@ func NetworkChangeWorkflowID(in NetworkChangeInput) string {
 // PublishVpcRoutesWorkflowID is "publish-vpc-routes/<TargetInstanceId>/<digest
 // of the entries>".
 func PublishVpcRoutesWorkflowID(in PublishVpcRoutesInput) string {
-	return "publish-vpc-routes/" + in.TargetInstanceId + "/" + digest(in.RouteEntries)
+	return "publish-vpc-routes/" + in.TargetInstanceId + "/" + digest(canonicalEntries(in.RouteEntries))
 }
 
 // VerifyVpnRoutesWorkflowID is "verify-vpn-routes/<VpnConnectionId>/<digest
 // of the expectations>".
 func VerifyVpnRoutesWorkflowID(in VerifyVpnRoutesInput) string {
-	return "verify-vpn-routes/" + in.VpnConnectionId + "/" + digest([]any{in.ExpectedRoutes, in.CrossAccount})
+	return "verify-vpn-routes/" + in.VpnConnectionId + "/" + digest([]any{canonicalRoutes(in.ExpectedRoutes), in.CrossAccount})
 }
 
 // ApigEndpointConnectionsWorkflowID is "apig-endpoint-connections/<InstanceId>/<digest
 // of the filters and endpoints>".
 func ApigEndpointConnectionsWorkflowID(in ApigEndpointConnectionsInput) string {
-	return "apig-endpoint-connections/" + in.InstanceId + "/" + digest([]any{in.Id, in.MarkerId, in.Status, in.WaitForAccepted})
+	return "apig-endpoint-connections/" + in.InstanceId + "/" + digest(apigIDParts(in))
+}
+
+// apigIDParts are what tells two ApigEndpointConnections inputs of one
+// gateway apart. The project and region join them only when given, so an
+// input without them keeps the ID it always had.
+func apigIDParts(in ApigEndpointConnectionsInput) []any {
+	parts := []any{in.Id, in.MarkerId, in.Status, in.WaitForAccepted}
+	if in.ProjectId != "" || in.Region != "" {
+		parts = append(parts, in.ProjectId, in.Region)
+	}
+	return parts
 }
 
 // digest is 12 hex digits of the SHA-256 of v's JSON: short enough to read,

@@ -117,6 +117,25 @@ func (s *workflowSuite) TestConnectIdleInterface() {
 	s.EqualValues(3, p.Attempts)
 }
 
+// A connect retried after its answer was lost finds the interface
+// connecting: this change connected it, and the wait gives a lagging read
+// its grace.
+func (s *workflowSuite) TestARetriedConnectThatFindsItConnectingConnectedIt() {
+	ref := activities.RouterInterfaceRef{RegionId: region, RouterInterfaceId: riID}
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, ref).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.ConnectRouterInterface, mock.Anything, ref).Return(activities.ConnectRouterInterfaceResult{AlreadyConnecting: true,
+		CallTrace: activities.CallTrace{RequestIds: []string{"RID-REFUSED", "RID-READ"}, Attempt: 2, CloudState: "Connecting"}}, nil).Once()
+	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.MatchedBy(func(in activities.WaitRouterInterfaceActiveInput) bool {
+		return in.ConnectedAt.Equal(s.env.Now())
+	})).Return(active(), nil).Once()
+	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res ConnectRouterInterfaceResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.True(res.Connected)
+	s.Empty(res.ConnectRequestId, "the answer that carried it was lost")
+}
+
 func (s *workflowSuite) TestAnInterfaceAlreadyActiveIsNotConnectedAgain() {
 	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Active"), nil).Once()
 
@@ -232,6 +251,11 @@ func (s *workflowSuite) TestPublishAfterAPassedDryRun() {
 	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, activities.PublishRouteEntriesInput{
 		RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID, RouteEntries: s.publishInput().RouteEntries,
 	}).Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.publishInput().RouteEntries}, nil).Once()
+	status := []RoutePublishStatus{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16", PublishStatus: "Published"}}
+	s.env.OnActivity(s.acts.WaitRoutesPublished, mock.Anything, mock.MatchedBy(func(in activities.WaitRoutesPublishedInput) bool {
+		return in.TargetInstanceId == ecrID && len(in.RouteEntries) == 1 && in.PublishedAt.Equal(s.env.Now()) &&
+			in.Deadline.Sub(s.env.Now()) == DefaultWaitTimeout
+	})).Return(activities.WaitRoutesPublishedResult{Routes: status}, nil).Once()
 
 	s.env.ExecuteWorkflow(PublishVpcRoutesWorkflow, s.publishInput())
 	s.Require().NoError(s.env.GetWorkflowError())
@@ -240,6 +264,40 @@ func (s *workflowSuite) TestPublishAfterAPassedDryRun() {
 	s.Equal([]string{"RID-DRY"}, res.DryRunRequestIds)
 	s.Equal([]string{"RID-PUB"}, res.PublishRequestIds)
 	s.Equal(s.publishInput().RouteEntries, res.Published)
+	s.Equal(status, res.PublishStatus)
+	s.Equal([]string{"validate:done", "dry-run-publish:done", "publish-routes:done", "wait-routes-published:done"}, stepNames(res.Steps))
+}
+
+// A publish retried after its answer was lost finds its own entries
+// Publishing: they are still this change's, not someone else's.
+func (s *workflowSuite) TestARetriedPublishCountsWhatItsLostAnswerPublished() {
+	entries := []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"}, {RouteTableId: "vtb-1", DestinationCidrBlock: "10.2.0.0/16"}}
+	in := s.publishInput()
+	in.RouteEntries = entries
+	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY", AlreadyPublished: entries[1:]}, nil).Once()
+	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{AlreadyPublished: entries, CallTrace: activities.CallTrace{Attempt: 2}}, nil).Once()
+	s.env.OnActivity(s.acts.WaitRoutesPublished, mock.Anything, mock.Anything).Return(activities.WaitRoutesPublishedResult{}, nil).Once()
+	s.env.ExecuteWorkflow(PublishVpcRoutesWorkflow, in)
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res PublishVpcRoutesResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(entries[:1], res.Published, "unpublished at the DryRun, found Publishing by the retry: this change's")
+	s.Equal(entries[1:], res.AlreadyPublished, "published before the change began")
+}
+
+// Workflows started before the publish was confirmed (historyChange's
+// version 1) complete as they began: without the wait.
+func (s *workflowSuite) TestAPublishFromBeforeTheConfirmationDoesNotWait() {
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, publishConfirmedVersion).Return(leanHistoryVersion)
+	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
+	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.publishInput().RouteEntries}, nil).Once()
+	s.env.ExecuteWorkflow(PublishVpcRoutesWorkflow, s.publishInput())
+	s.Require().NoError(s.env.GetWorkflowError())
+	s.env.AssertActivityNotCalled(s.T(), "WaitRoutesPublished", mock.Anything, mock.Anything)
 }
 
 func (s *workflowSuite) TestAFailedDryRunStopsBeforeTheRealPublish() {
@@ -282,9 +340,13 @@ func (s *workflowSuite) serveNetworkChange() {
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.networkChangeInput().RouteEntries}, nil).Once()
 	s.env.OnActivity(s.acts.WaitVpnRoutes, mock.Anything, mock.MatchedBy(func(in activities.WaitVpnRoutesInput) bool {
 		return in.VpnConnectionId == vcoID && len(in.ExpectedRoutes) == 2 &&
-			in.ExpectedRoutes[1] == ExpectedVpnRoute{DestinationCidrBlock: "10.2.0.0/16", RouteEntryType: "bgp"}
-	})).Return(activities.WaitVpnRoutesResult{Routes: networkChangeRoutes}, nil).Once()
+			in.ExpectedRoutes[1] == ExpectedVpnRoute{DestinationCidrBlock: "10.2.0.0/16", RouteEntryType: "bgp"} &&
+			in.Publication != nil && len(in.Publication.RouteEntries) == 2 && !in.Publication.PublishedAt.IsZero()
+	})).Return(activities.WaitVpnRoutesResult{Routes: networkChangeRoutes, Published: networkChangePublished}, nil).Once()
 }
+
+var networkChangePublished = []RoutePublishStatus{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16", PublishStatus: "Published"},
+	{RouteTableId: "vtb-1", DestinationCidrBlock: "10.2.0.0/16", PublishStatus: "Published"}}
 
 var networkChangeRoutes = []VpnRoute{{RouteDest: "10.1.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"},
 	{RouteDest: "10.2.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"}}
@@ -299,6 +361,7 @@ func (s *workflowSuite) TestNetworkChangeRunsEveryStepInOrder() {
 	s.True(res.Connected)
 	s.Equal([]string{"RID-CONNECT", "RID-PUB"}, res.ChangeRequestIds, "only the calls that changed something")
 	s.Equal(routes, res.Routes)
+	s.Equal(networkChangePublished, res.PublishStatus, "the verify confirmed the publish")
 	s.Equal([]string{"validate:done", "check-cross-account-authorization:done", "describe-router-interface:done",
 		"check-router-interface:done", "connect-router-interface:done", "wait-router-interface-active:done",
 		"dry-run-publish:done", "publish-routes:done", "verify-vpn-routes:done"}, stepNames(res.Steps))
@@ -422,7 +485,7 @@ func (s *workflowSuite) TestAFailedChangeUpsertsTheFailedStage() {
 // DefaultVersion) keep the history they were recorded with: every stage
 // upserted, every read an activity.
 func (s *workflowSuite) TestWorkflowsFromBeforeTheLeanHistoryKeepTheirs() {
-	s.env.OnGetVersion(leanHistoryChange, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, publishConfirmedVersion).Return(workflow.DefaultVersion)
 	stages := s.upsertedStages()
 	var local []string
 	s.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	alicreds "github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
@@ -133,8 +134,13 @@ func HuaweiCredentials() (auth.ICredential, error) {
 	return cred, nil
 }
 
-// NewAPIGClient builds the APIG client.
+// NewAPIGClient builds the APIG client of the worker's own region and
+// project.
 func NewAPIGClient(cfg Config, cred auth.ICredential) (*apig.ApigClient, error) {
+	return newAPIGClient(cfg, cfg.HuaweiRegion, cred)
+}
+
+func newAPIGClient(cfg Config, region string, cred auth.ICredential) (*apig.ApigClient, error) {
 	builder := apig.ApigClientBuilder().WithCredential(cred)
 	switch {
 	case cfg.HuaweiAPIGEndpoint != "":
@@ -143,10 +149,10 @@ func NewAPIGClient(cfg Config, cred auth.ICredential) (*apig.ApigClient, error) 
 			endpoint = "https://" + endpoint
 		}
 		builder.WithEndpoints([]string{endpoint})
-	case cfg.HuaweiRegion != "":
-		r, err := apigregion.SafeValueOf(cfg.HuaweiRegion)
+	case region != "":
+		r, err := apigregion.SafeValueOf(region)
 		if err != nil {
-			return nil, fmt.Errorf("cloudclients: Huawei Cloud region %q: %w", cfg.HuaweiRegion, err)
+			return nil, fmt.Errorf("cloudclients: Huawei Cloud region %q: %w", region, err)
 		}
 		builder.WithRegion(r)
 	default:
@@ -157,4 +163,59 @@ func NewAPIGClient(cfg Config, cred auth.ICredential) (*apig.ApigClient, error) 
 		return nil, fmt.Errorf("cloudclients: Huawei Cloud APIG client: %w", err)
 	}
 	return apig.NewApigClient(hc), nil
+}
+
+// maxAPIGScopes bounds the clients an APIGScopes keeps: inputs name the
+// scopes, and each client holds its own HTTP transport.
+const maxAPIGScopes = 64
+
+// APIGScopes makes APIG clients for other regions and projects of the
+// worker's account, signed with the worker's AK/SK, one per region and
+// project, kept for the worker's life. An input that names the gateway's
+// project (or region) is served by one of them.
+type APIGScopes struct {
+	cfg  Config
+	cred *auth.BasicCredentials
+
+	mu      sync.Mutex
+	clients map[[2]string]*apig.ApigClient
+}
+
+// NewAPIGScopes serves the scopes of cred's account. Only AK/SK credentials
+// (HUAWEICLOUD_SDK_AK/SK) can act in another project: the project is part of
+// what they sign.
+func NewAPIGScopes(cfg Config, cred auth.ICredential) (*APIGScopes, error) {
+	basic, ok := cred.(*auth.BasicCredentials)
+	if !ok {
+		return nil, fmt.Errorf("cloudclients: Huawei Cloud credentials of type %T cannot act in another project", cred)
+	}
+	return &APIGScopes{cfg: cfg, cred: basic, clients: make(map[[2]string]*apig.ApigClient)}, nil
+}
+
+// For returns the client of a region and project; an empty one is the
+// worker's own.
+func (s *APIGScopes) For(region, projectID string) (*apig.ApigClient, error) {
+	if region == "" {
+		region = s.cfg.HuaweiRegion
+	}
+	if projectID == "" {
+		projectID = s.cred.ProjectId
+	}
+	key := [2]string{region, projectID}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.clients[key]; ok {
+		return c, nil
+	}
+	if len(s.clients) >= maxAPIGScopes {
+		return nil, fmt.Errorf("cloudclients: this worker already serves %d Huawei Cloud regions and projects", maxAPIGScopes)
+	}
+	cred := *s.cred // the same AK/SK, another project
+	cred.ProjectId = projectID
+	c, err := newAPIGClient(s.cfg, region, &cred)
+	if err != nil {
+		return nil, err
+	}
+	s.clients[key] = c
+	return c, nil
 }

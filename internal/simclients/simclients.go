@@ -23,6 +23,12 @@ func Config(url string) cloudclients.Config {
 
 // Activities returns activities whose clients call the cloudsim at url.
 func Activities(url string) (*activities.CloudActivities, error) {
+	return ActivitiesWithHuaweiKeys(url, cloudsim.DefaultHuaweiAK, cloudsim.DefaultHuaweiSK)
+}
+
+// ActivitiesWithHuaweiKeys is Activities with another Huawei AK/SK, for a
+// test of what a worker with wrong keys does.
+func ActivitiesWithHuaweiKeys(url, huaweiAK, huaweiSK string) (*activities.CloudActivities, error) {
 	kind, ak, sk := "access_key", cloudsim.DefaultAccessKeyID, cloudsim.DefaultAccessKeySecret
 	aliCred, err := credentials.NewCredential(&credentials.Config{Type: &kind, AccessKeyId: &ak, AccessKeySecret: &sk})
 	if err != nil {
@@ -32,7 +38,7 @@ func Activities(url string) (*activities.CloudActivities, error) {
 	if err != nil {
 		return nil, err
 	}
-	hwCred, err := basic.NewCredentialsBuilder().WithAk(cloudsim.DefaultHuaweiAK).WithSk(cloudsim.DefaultHuaweiSK).
+	hwCred, err := basic.NewCredentialsBuilder().WithAk(huaweiAK).WithSk(huaweiSK).
 		WithProjectId(cloudsim.DefaultHuaweiProjectID).SafeBuild()
 	if err != nil {
 		return nil, err
@@ -41,7 +47,13 @@ func Activities(url string) (*activities.CloudActivities, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &activities.CloudActivities{VPC: vpcClient, APIG: apigClient}, nil
+	scopes, err := cloudclients.NewAPIGScopes(Config(url), hwCred)
+	if err != nil {
+		return nil, err
+	}
+	return &activities.CloudActivities{VPC: vpcClient, APIG: apigClient,
+		APIGFor: func(s activities.APIGScope) (activities.APIGAPI, error) { return scopes.For(s.Region, s.ProjectId) },
+	}, nil
 }
 
 // DefaultNetworkChange is the change cloudsim's default fixture is made for:

@@ -73,10 +73,12 @@ var workflowCommands = []workflowCommand{
 		bind: func(fs *flag.FlagSet) func(string, map[string]bool) (startRequest, error) {
 			var region, targetType, target string
 			var routes []workflows.RouteEntry
+			var wait time.Duration
 			fs.StringVar(&region, "region", "", "region ID, such as cn-hangzhou")
 			fs.StringVar(&targetType, "target-type", "ECR", "type of the publish target")
 			fs.StringVar(&target, "target", "", "the publish target, ecr-...")
 			fs.Var(routeFlag{&routes}, "route", "a route to publish, ROUTE_TABLE_ID=CIDR (repeat for more, at most 50)")
+			waitTimeoutFlag(fs, &wait)
 			return func(spec string, set map[string]bool) (startRequest, error) {
 				var in workflows.PublishVpcRoutesInput
 				if err := loadIf(spec, &in); err != nil {
@@ -86,6 +88,8 @@ var workflowCommands = []workflowCommand{
 				overrideDefault(set, spec, "target-type", &in.TargetType, targetType)
 				override(set, "target", &in.TargetInstanceId, target)
 				override(set, "route", &in.RouteEntries, routes)
+				override(set, "wait-timeout", &in.WaitTimeout, workflows.Duration(wait))
+				in = in.Canonical()
 				return startRequest{
 					input: in, id: workflows.PublishVpcRoutesWorkflowID(in),
 					summary:          "Publish routes to " + in.TargetInstanceId,
@@ -122,6 +126,7 @@ var workflowCommands = []workflowCommand{
 				override(set, "page-size", &in.PageSize, pageSize)
 				in.CrossAccount = cross.value(in.CrossAccount)
 				override(set, "wait-timeout", &in.WaitTimeout, workflows.Duration(wait))
+				in = in.Canonical()
 				return startRequest{
 					input: in, id: workflows.VerifyVpnRoutesWorkflowID(in),
 					summary:          "Verify routes on " + in.VpnConnectionId,
@@ -167,7 +172,7 @@ var workflowCommands = []workflowCommand{
 				override(set, "page-size", &in.PageSize, pageSize)
 				in.CrossAccount = cross.value(in.CrossAccount)
 				override(set, "wait-timeout", &in.WaitTimeout, workflows.Duration(wait))
-				return networkChangeRequest(in), nil
+				return networkChangeRequest(in.Canonical()), nil
 			}
 		},
 	},
@@ -175,10 +180,12 @@ var workflowCommands = []workflowCommand{
 		name: "apig-endpoints", workflowType: workflows.ApigEndpointConnectionsWorkflowType,
 		summary: "list a Huawei Cloud APIG gateway's VPC endpoint connections, and wait until some are accepted",
 		bind: func(fs *flag.FlagSet) func(string, map[string]bool) (startRequest, error) {
-			var instance, id, status string
+			var project, region, instance, id, status string
 			var marker, limit *int32
 			var accepted []string
 			var wait time.Duration
+			fs.StringVar(&project, "project-id", "", "the gateway's Huawei Cloud project, if not the worker's (HUAWEICLOUD_SDK_PROJECT_ID)")
+			fs.StringVar(&region, "region", "", "the gateway's Huawei Cloud region, if not the worker's (HUAWEICLOUD_SDK_REGION)")
 			fs.StringVar(&instance, "instance", "", "the APIG gateway ID")
 			fs.StringVar(&id, "id", "", "only the connection of this VPC endpoint ID")
 			fs.Var(int32PtrFlag{&marker}, "marker-id", "only the connection with this packet (marker) ID")
@@ -191,6 +198,8 @@ var workflowCommands = []workflowCommand{
 				if err := loadIf(spec, &in); err != nil {
 					return startRequest{}, err
 				}
+				override(set, "project-id", &in.ProjectId, project)
+				override(set, "region", &in.Region, region)
 				override(set, "instance", &in.InstanceId, instance)
 				override(set, "id", &in.Id, id)
 				override(set, "marker-id", &in.MarkerId, marker)

@@ -157,6 +157,10 @@ func cloudActivities(cfg cloudclients.Config) (*activities.CloudActivities, erro
 	}
 	if hwErr != nil {
 		acts.APIG = unconfiguredAPIG{reason: hwErr}
+		return acts, nil
+	}
+	if scopes, err := cloudclients.NewAPIGScopes(cfg, hwCred); err == nil {
+		acts.APIGFor = func(s activities.APIGScope) (activities.APIGAPI, error) { return scopes.For(s.Region, s.ProjectId) }
 	}
 	return acts, nil
 }
