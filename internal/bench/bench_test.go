@@ -79,7 +79,7 @@ func TestQuickMode(t *testing.T) {
 	assert.Equal(t, 1.0, calls["ConnectRouterInterface"])
 	assert.Equal(t, 1.0, calls["DescribeVpnCrossAccountAuthorizations"])
 	assert.Equal(t, 2.0, calls["PublishVpcRouteEntries"], "a DryRun and the publish")
-	assert.Equal(t, 2.0, calls["ListVpcPublishedRouteEntries"], "a status read before each")
+	assert.Equal(t, 3.0, calls["ListVpcPublishedRouteEntries"], "a status read before each, and the verify's confirmation")
 	assert.GreaterOrEqual(t, calls["DescribeRouterInterfaces"], 2.0, "the read before the connect, and the wait's")
 	assert.GreaterOrEqual(t, calls["DescribeVcoRouteEntries"], 2.0, "two reads in a row show the routes")
 	assert.InDelta(t, rep.DirectCallsPerChange, sumCalls(calls), 1e-9, "vpcflow makes the direct baseline's calls: %v", calls)

@@ -21,8 +21,9 @@ import (
 // through the same SDK client and no Temporal: the cross-account read, the
 // interface read, the connect, reads until Active, the publish-status read
 // and DryRun, the publish-status read and publish, and reads of the VPN
-// connection's routes until two in a row show them, pause apart as the
-// wait's schedule paces them (the pause is not orchestration, so the
+// connection's routes (after reads of the publish status until the routes
+// are Published) until two in a row show them, pause apart as the wait's
+// schedule paces them (the pause is not orchestration, so the
 // baseline keeps it).
 //
 // byDestination reads the publish status with one filtered call per route
@@ -32,7 +33,6 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 	cross := vpc.CreateDescribeVpnCrossAccountAuthorizationsRequest()
 	cross.RegionId, cross.VpnConnectionId = in.RegionId, in.VpnConnectionId
 	cross.PageNumber, cross.PageSize = requests.NewInteger(1), requests.NewInteger(50)
-	cross.ClientToken = "direct-" + in.RouterInterfaceId + "-cross"
 	auths, err := vpcAPI.DescribeVpnCrossAccountAuthorizations(cross)
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 	}
 
 	publish := func(dryRun bool) error {
-		if err := publishStatus(vpcAPI, in, byDestination); err != nil {
+		if _, err := publishStatus(vpcAPI, in, byDestination); err != nil {
 			return err
 		}
 		req := vpc.CreatePublishVpcRouteEntriesRequest()
@@ -105,9 +105,28 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 		return err
 	}
 
+	// Like the verify wait: reads of the publish status until every route
+	// is Published, then of the VPN connection's routes.
 	want := map[string]bool{}
 	for _, e := range in.RouteEntries {
 		want[e.DestinationCidrBlock] = true
+	}
+	for published := 0; published < len(want); {
+		status, err := publishStatus(vpcAPI, in, byDestination)
+		if err != nil {
+			return err
+		}
+		published = 0
+		for dest := range want {
+			if status[dest] == activities.PublishStatusPublished {
+				published++
+			}
+		}
+		if published < len(want) {
+			if err := sleep(ctx, pause); err != nil {
+				return err
+			}
+		}
 	}
 	for matches, round := 0, 0; matches < 2; round++ {
 		if round > 0 {
@@ -118,7 +137,6 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 		req := vpc.CreateDescribeVcoRouteEntriesRequest()
 		req.RegionId, req.VpnConnectionId, req.RouteEntryType = in.RegionId, in.VpnConnectionId, activities.VcoRouteBgp
 		req.PageNumber, req.PageSize = requests.NewInteger(1), requests.NewInteger(50)
-		req.ClientToken = fmt.Sprintf("direct-%s-vco-%d", in.RouterInterfaceId, round)
 		resp, err := vpcAPI.DescribeVcoRouteEntries(req)
 		if err != nil {
 			return err
@@ -138,10 +156,11 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 	return nil
 }
 
-// publishStatus reads the publish status of the change's routes: like the
-// activity, every page of the route table's list (MaxResults 100, following
-// NextToken), or one call per destination.
-func publishStatus(vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, byDestination bool) error {
+// publishStatus reads the publish status of the change's routes towards
+// its target: like the activity, every page of the route table's list
+// (MaxResults 100, following NextToken), or one call per destination.
+func publishStatus(vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, byDestination bool) (map[string]string, error) {
+	status := map[string]string{}
 	list := func(dest, token string) (string, error) {
 		req := vpc.CreateListVpcPublishedRouteEntriesRequest()
 		req.RegionId, req.RouteTableId = in.RegionId, in.RouteEntries[0].RouteTableId
@@ -152,23 +171,30 @@ func publishStatus(vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, by
 		if err != nil {
 			return "", err
 		}
+		for _, e := range resp.RouteEntries {
+			for _, t := range e.RoutePublishTargets {
+				if t.PublishTargetInstanceId == in.TargetInstanceId {
+					status[e.DestinationCidrBlock] = t.PublishStatus
+				}
+			}
+		}
 		return resp.NextToken, nil
 	}
 	if byDestination {
 		for _, e := range in.RouteEntries {
 			if _, err := list(e.DestinationCidrBlock, ""); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return nil
+		return status, nil
 	}
 	for token := ""; ; {
 		next, err := list("", token)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if next == "" || next == token {
-			return nil
+			return status, nil
 		}
 		token = next
 	}

@@ -193,6 +193,9 @@ func TestAConnectWhoseAnswerWasLost(t *testing.T) {
 				want = "Forbidden.OnlyOneConnection"
 			}
 			assert.Equal(t, want, calls[1].Code, "the retry was refused: nothing was connected twice")
+			if onlyOneFirst {
+				recordHistory(t, "connect_answer_lost", uniqueID(t, "connect/lost"))
+			}
 		})
 	}
 }
@@ -320,6 +323,7 @@ func TestPublishedMeansPublished(t *testing.T) {
 		require.NoError(t, r.Get(ctx, &res))
 		require.Len(t, res["PublishStatus"], 1)
 		assert.Equal(t, "Published", res["PublishStatus"].([]any)[0].(map[string]any)["PublishStatus"])
+		recordHistory(t, "publish_confirmed", r.GetID())
 	})
 
 	t.Run("NetworkChange confirms it in its verify wait", func(t *testing.T) {

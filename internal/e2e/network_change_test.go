@@ -125,8 +125,10 @@ func TestAPermanentCloudErrorFailsOnTheFirstAttemptWithItsRequestId(t *testing.T
 	assert.Equal(t, "OperationUnsupported.PublishSystemRouteEntry", failureType(err))
 	assert.Contains(t, err.Error(), "RequestId: ")
 	assert.Contains(t, err.Error(), "publish custom route entries only")
-	assert.Equal(t, 1, stack.Cloudsim.CallCount("PublishVpcRouteEntries"), "the DryRun, once: no retry storm, no real publish")
-	recordHistory(t, "publish_dry_run_refused", run.GetID())
+	// A DryRun checks the key, the RAM policy and the parameters (the
+	// PublishVpcRouteEntries document): the real publish refuses the route.
+	assert.Equal(t, 2, stack.Cloudsim.CallCount("PublishVpcRouteEntries"), "the DryRun and one publish: no retry storm")
+	recordHistory(t, "publish_refused_after_dry_run", run.GetID())
 }
 
 func TestInjectedThrottlingIsSurvived(t *testing.T) {

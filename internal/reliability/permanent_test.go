@@ -196,6 +196,14 @@ func verifyInput(vco string) workflows.VerifyVpnRoutesInput {
 		ExpectedRoutes: []workflows.ExpectedVpnRoute{{DestinationCidrBlock: cloudsim.DefaultVpnCustomRoute1, RouteEntryType: "custom"}}}
 }
 
+// realPublish selects the calls of key that are real publishes: a DryRun
+// checks only the key, the RAM policy and the parameters (the
+// PublishVpcRouteEntries document), so the state of the route, its table
+// and the target is the real publish's to refuse.
+func realPublish(key func(cloudsim.Call) bool) func(cloudsim.Call) bool {
+	return func(c cloudsim.Call) bool { return c.Params["DryRun"] == "false" && key(c) }
+}
+
 // connectCase is a connect the cloud refuses with code.
 func connectCase(name, code, ri string) permCase {
 	return permCase{name: name, workflow: workflows.ConnectRouterInterfaceWorkflowType, input: connectInput(ri), code: code,
@@ -255,7 +263,7 @@ func stateCases() []permCase {
 		{name: "OperationDenied.UnsupportedTargetType (vpcflow's validation)", workflow: workflows.PublishVpcRoutesWorkflowType,
 			input: workflows.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "TR", TargetInstanceId: "ecr-reltargettype",
 				RouteEntries: []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}},
-			code: workflows.InvalidInputType, says: `TargetType "TR" is not one of ECR`,
+			code: workflows.InvalidInputType, says: `TargetType "TR" is not supported`,
 			key: param("TargetInstanceId", "ecr-reltargettype"), mustNotCall: "PublishVpcRouteEntries"},
 
 		{name: "MissingParameter (vpcflow's validation)", workflow: workflows.PublishVpcRoutesWorkflowType,
@@ -427,8 +435,8 @@ func TestPermanentErrors(t *testing.T) {
 		}, []permCase{
 			{name: "InvalidAccessKeyId.NotFound", workflow: workflows.ConnectRouterInterfaceWorkflowType, input: connectInput(badIni),
 				code: "InvalidAccessKeyId.NotFound", action: "DescribeRouterInterfaces", key: byKey(relUnknownAK)},
-			{name: "APIC.7102 (unknown AK)", workflow: workflows.ApigEndpointConnectionsWorkflowType, input: apig,
-				code: "APIC.7102", action: "ListEndpointConnections", key: byKey(relUnknownHwAK)},
+			{name: "APIG.0301 (unknown AK)", workflow: workflows.ApigEndpointConnectionsWorkflowType, input: apig,
+				code: "APIG.0301", action: "ListEndpointConnections", key: byKey(relUnknownHwAK)},
 		}},
 		{"wrong AccessKey secret and Huawei SK", map[string]string{
 			"ALIBABA_CLOUD_ACCESS_KEY_SECRET": relWrongSecret, "HUAWEICLOUD_SDK_SK": relWrongHwSK,
@@ -437,9 +445,9 @@ func TestPermanentErrors(t *testing.T) {
 				code: "SignatureDoesNotMatch", action: "DescribeRouterInterfaces", key: func(c cloudsim.Call) bool {
 					return c.AccessKeyID == cloudsim.DefaultAccessKeyID && c.Code == "SignatureDoesNotMatch" && !c.Injected
 				}},
-			{name: "APIC.7102 (wrong SK)", workflow: workflows.ApigEndpointConnectionsWorkflowType, input: apig,
-				code: "APIC.7102", action: "ListEndpointConnections", key: func(c cloudsim.Call) bool {
-					return c.AccessKeyID == cloudsim.DefaultHuaweiAK && c.Code == "APIC.7102" && !c.Injected
+			{name: "APIG.0301 (wrong SK)", workflow: workflows.ApigEndpointConnectionsWorkflowType, input: apig,
+				code: "APIG.0301", action: "ListEndpointConnections", key: func(c cloudsim.Call) bool {
+					return c.AccessKeyID == cloudsim.DefaultHuaweiAK && c.Code == "APIG.0301" && !c.Injected
 				}},
 		}},
 	}

@@ -114,7 +114,9 @@ func TestStuckClouds(t *testing.T) {
 		in := loadChange(2, stuckTimeout)
 		run := startChange(ctx, t, tc, in)
 		err := run.Get(ctx, nil)
-		assertEndedAtDeadline(t, run, err, workflows.StageVerifyVpnRoutes, "missing bgp "+cloudsim.LoadRouteCIDR(2))
+		// The verify wait confirms the publish first: it ends naming the
+		// route still Publishing, not a route missing on the VPN connection.
+		assertEndedAtDeadline(t, run, err, workflows.StageVerifyVpnRoutes, cloudsim.LoadRouteCIDR(2)+" Publishing")
 		real := cloud.callsOf("PublishVpcRouteEntries", func(c cloudsim.Call) bool {
 			return c.Params["DryRun"] == "false" && c.Params["RouteEntries.1.DestinationCidrBlock"] == cloudsim.LoadRouteCIDR(2)
 		})
