@@ -123,6 +123,7 @@ func connectRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 	ri.connected = time.Time{}
 	opp.Status = RouterInterfaceAcceptingConnecting
 	opp.pending = &pendingTransition{to: RouterInterfaceActive, at: at}
+	w.unsettledInterfaces[ri], w.unsettledInterfaces[opp] = true, true
 	opp.connected = time.Time{}
 	return requestIDBody{RequestId: req.requestID}, nil
 }
@@ -214,6 +215,7 @@ func activateRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 	}
 	ri.Status = RouterInterfaceActivating
 	ri.pending = &pendingTransition{to: RouterInterfaceActive, at: req.now.Add(w.delays.RouterInterfaceActivate.Std())}
+	w.unsettledInterfaces[ri] = true
 	return requestIDBody{RequestId: req.requestID}, nil
 }
 
@@ -229,6 +231,7 @@ func deactivateRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 	}
 	ri.Status = RouterInterfaceDeactivating
 	ri.pending = &pendingTransition{to: RouterInterfaceInactive, at: req.now.Add(w.delays.RouterInterfaceDeactivate.Std())}
+	w.unsettledInterfaces[ri] = true
 	return requestIDBody{RequestId: req.requestID}, nil
 }
 

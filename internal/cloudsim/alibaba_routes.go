@@ -195,6 +195,7 @@ func publishVpcRouteEntries(w *world, req *rpcRequest) (any, *apiError) {
 			status: PublishStatusPublishing, since: req.now,
 			pending: &pendingTransition{to: PublishStatusPublished, at: at},
 		}
+		w.unsettledRoutes[e] = true
 		req.quirks.publishing(e.id, pr.target.ID)
 	}
 	return requestIDBody{RequestId: req.requestID}, nil
@@ -217,6 +218,7 @@ func withdrawVpcPublishedRouteEntries(w *world, req *rpcRequest) (any, *apiError
 			status: PublishStatusWithdrawing, since: req.now,
 			pending: &pendingTransition{to: PublishStatusNonPublished, at: at},
 		}
+		w.unsettledRoutes[e] = true
 	}
 	return requestIDBody{RequestId: req.requestID}, nil
 }

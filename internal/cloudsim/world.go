@@ -191,6 +191,13 @@ type world struct {
 	// transitions do not complete.
 	fallInactive map[string]fallInactiveRule
 	stuck        map[string]bool
+
+	// The resources with a transition still to come: settle, which runs on
+	// every request, looks only at them rather than at every resource of
+	// a fixture of thousands.
+	unsettledInterfaces  map[*routerInterface]bool
+	unsettledRoutes      map[*routeEntry]bool
+	unsettledConnections map[*endpointConnection]bool
 }
 
 type fallInactiveRule struct {
@@ -219,6 +226,10 @@ func newWorld(f *Fixture, start time.Time) *world {
 		gateways:     map[string]*gateway{},
 		fallInactive: map[string]fallInactiveRule{},
 		stuck:        map[string]bool{},
+
+		unsettledInterfaces:  map[*routerInterface]bool{},
+		unsettledRoutes:      map[*routeEntry]bool{},
+		unsettledConnections: map[*endpointConnection]bool{},
 	}
 	// Resources "exist" since a day before the start so creation times
 	// look like the past.
@@ -340,6 +351,7 @@ func newWorld(f *Fixture, start time.Time) *world {
 			c.updated = c.created
 			if fc.Becomes != "" {
 				c.pending = &pendingTransition{to: fc.Becomes, at: start.Add(fc.After.Std())}
+				w.unsettledConnections[c] = true
 			}
 			g.connections = append(g.connections, c)
 		}
@@ -355,33 +367,44 @@ func defaultString(v, def string) string {
 	return v
 }
 
-// settle applies every transition due at or before now, in the order the
-// events happened, so that lazily evaluated state equals what a background
-// process would have produced.
+// settle applies every transition due at or before now, so that lazily
+// evaluated state equals what a background process would have produced.
+// Each resource's transitions depend on its own state only, so the order in
+// which resources are settled does not matter.
 func (w *world) settle(now time.Time) {
-	for _, ri := range w.riOrder {
+	for ri := range w.unsettledInterfaces {
 		w.settleRouterInterface(ri, now)
-	}
-	for _, v := range w.vpcOrder {
-		for _, t := range v.tables {
-			for _, e := range t.entries {
-				for _, st := range e.targets {
-					if st.pending != nil && !st.pending.at.After(now) && !w.stuck[e.id] {
-						st.status = st.pending.to
-						st.since = st.pending.at
-						st.pending = nil
-					}
-				}
-			}
+		if ri.pending == nil {
+			delete(w.unsettledInterfaces, ri)
 		}
 	}
-	for _, g := range w.gateways {
-		for _, c := range g.connections {
-			if c.pending != nil && !c.pending.at.After(now) && !w.stuck[c.id] {
-				c.status = c.pending.to
-				c.updated = c.pending.at
-				c.pending = nil
+	for id := range w.fallInactive {
+		if ri := w.interfaces[id]; ri != nil {
+			w.settleRouterInterface(ri, now)
+		}
+	}
+	for e := range w.unsettledRoutes {
+		waiting := false
+		for _, st := range e.targets {
+			if st.pending != nil && !st.pending.at.After(now) && !w.stuck[e.id] {
+				st.status = st.pending.to
+				st.since = st.pending.at
+				st.pending = nil
 			}
+			waiting = waiting || st.pending != nil
+		}
+		if !waiting {
+			delete(w.unsettledRoutes, e)
+		}
+	}
+	for c := range w.unsettledConnections {
+		if c.pending != nil && !c.pending.at.After(now) && !w.stuck[c.id] {
+			c.status = c.pending.to
+			c.updated = c.pending.at
+			c.pending = nil
+		}
+		if c.pending == nil {
+			delete(w.unsettledConnections, c)
 		}
 	}
 }
