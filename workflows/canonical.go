@@ -20,43 +20,33 @@ func canonicalRoute(r ExpectedVpnRoute) ExpectedVpnRoute {
 	return r
 }
 
-func canonicalEntries(entries []RouteEntry) []RouteEntry {
-	if entries == nil {
+// canonicalized is a copy of xs with canon applied to each element.
+func canonicalized[T any](xs []T, canon func(T) T) []T {
+	if xs == nil {
 		return nil
 	}
-	out := make([]RouteEntry, len(entries))
-	for i, e := range entries {
-		out[i] = canonicalEntry(e)
-	}
-	return out
-}
-
-func canonicalRoutes(routes []ExpectedVpnRoute) []ExpectedVpnRoute {
-	if routes == nil {
-		return nil
-	}
-	out := make([]ExpectedVpnRoute, len(routes))
-	for i, r := range routes {
-		out[i] = canonicalRoute(r)
+	out := make([]T, len(xs))
+	for i, x := range xs {
+		out[i] = canon(x)
 	}
 	return out
 }
 
 // Canonical returns the input with every CIDR block in canonical form.
 func (in PublishVpcRoutesInput) Canonical() PublishVpcRoutesInput {
-	in.RouteEntries = canonicalEntries(in.RouteEntries)
+	in.RouteEntries = canonicalized(in.RouteEntries, canonicalEntry)
 	return in
 }
 
 // Canonical returns the input with every CIDR block in canonical form.
 func (in VerifyVpnRoutesInput) Canonical() VerifyVpnRoutesInput {
-	in.ExpectedRoutes = canonicalRoutes(in.ExpectedRoutes)
+	in.ExpectedRoutes = canonicalized(in.ExpectedRoutes, canonicalRoute)
 	return in
 }
 
 // Canonical returns the input with every CIDR block in canonical form.
 func (in NetworkChangeInput) Canonical() NetworkChangeInput {
-	in.RouteEntries = canonicalEntries(in.RouteEntries)
-	in.ExpectedRoutes = canonicalRoutes(in.ExpectedRoutes)
+	in.RouteEntries = canonicalized(in.RouteEntries, canonicalEntry)
+	in.ExpectedRoutes = canonicalized(in.ExpectedRoutes, canonicalRoute)
 	return in
 }

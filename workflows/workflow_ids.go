@@ -29,13 +29,13 @@ func NetworkChangeWorkflowID(in NetworkChangeInput) string {
 // PublishVpcRoutesWorkflowID is "publish-vpc-routes/<TargetInstanceId>/<digest
 // of the entries>".
 func PublishVpcRoutesWorkflowID(in PublishVpcRoutesInput) string {
-	return "publish-vpc-routes/" + in.TargetInstanceId + "/" + digest(canonicalEntries(in.RouteEntries))
+	return "publish-vpc-routes/" + in.TargetInstanceId + "/" + digest(canonicalized(in.RouteEntries, canonicalEntry))
 }
 
 // VerifyVpnRoutesWorkflowID is "verify-vpn-routes/<VpnConnectionId>/<digest
 // of the expectations>".
 func VerifyVpnRoutesWorkflowID(in VerifyVpnRoutesInput) string {
-	return "verify-vpn-routes/" + in.VpnConnectionId + "/" + digest([]any{canonicalRoutes(in.ExpectedRoutes), in.CrossAccount})
+	return "verify-vpn-routes/" + in.VpnConnectionId + "/" + digest([]any{canonicalized(in.ExpectedRoutes, canonicalRoute), in.CrossAccount})
 }
 
 // ApigEndpointConnectionsWorkflowID is "apig-endpoint-connections/<InstanceId>/<digest
