@@ -7,9 +7,19 @@ import (
 	"time"
 )
 
-// Admin API under /_cloudsim/ (no SDK uses this path). It is not
-// authenticated: cloudsim is a local test double. Bodies are JSON; errors
-// are {"error": "..."} with status 400, 404, 405 or 409.
+// Admin API under /_cloudsim/ (no SDK uses this path). Bodies are JSON;
+// errors are {"error": "..."}. Every request is first checked (see
+// admin_access.go for why):
+//
+//   - without Options.AdminToken, its Host must be loopback (127.0.0.1 or
+//     another 127.x address, ::1 or localhost, any port), else 403; with
+//     one, it must carry "Authorization: Bearer <token>", else 401, and
+//     its Host does not matter;
+//   - every method but GET and HEAD needs Content-Type application/json
+//     (an empty body is fine where none is read), else 415.
+//
+// Then: 400 for a bad body, 404 for an unknown path, 405 for a method the
+// path does not take, 409 for advancing a clock that cannot be advanced.
 //
 //	GET    /_cloudsim/state          State snapshot
 //	GET    /_cloudsim/faults         faults in force
@@ -47,6 +57,13 @@ const maxAdminBody = 1 << 20
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path[len(adminPrefix):]
 	fail := func(status int, msg string) { writeJSON(w, status, adminError{Error: msg}, nil) }
+	if refusal := s.checkAdminAccess(r); refusal != nil {
+		if refusal.status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cloudsim admin"`)
+		}
+		fail(refusal.status, refusal.reason)
+		return
+	}
 	methodNotAllowed := func() { fail(http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path) }
 
 	switch path {

@@ -18,6 +18,9 @@ func adminDo(t *testing.T, base, method, path, body string, out any) int {
 	t.Helper()
 	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 	require.NoError(t, err)
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()

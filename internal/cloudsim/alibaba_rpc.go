@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -118,14 +120,16 @@ func (s *Server) handleAlibaba(r *http.Request, call *Call) (any, int, *apiError
 	if apiErr != nil {
 		return nil, 0, apiErr
 	}
-	call.Action = params["Action"]
-	call.AccessKeyID = params["AccessKeyId"]
-	call.Params = recordableAlibabaParams(params)
+	call.Action = truncate(params["Action"], maxRecordedAction)
+	call.AccessKeyID = truncate(params["AccessKeyId"], maxRecordedAccessKeyID)
 
 	key, apiErr := s.authenticateAlibaba(r.Method, params)
 	if apiErr != nil {
+		// Nothing an unauthenticated client sent beyond the action and
+		// the key it claims is recorded: the call log is not its storage.
 		return nil, 0, apiErr
 	}
+	call.Params = recordableAlibabaParams(params)
 	handler := alibabaActions[params["Action"]]
 	if key.deniedActions[call.Action] {
 		if key.ramUser {
@@ -216,43 +220,70 @@ func alibabaFaultError(d faultDecision) *apiError {
 	return nil
 }
 
-// decodeAlibabaParams merges query and form parameters. A name given twice
-// is rejected: the signature is defined over single values, so the server
-// could not tell which one the client signed.
+// decodeAlibabaParams merges query and form parameters, bounded first
+// (see maxRequestParams). A name given twice is rejected: the signature is
+// defined over single values, so the server could not tell which one the
+// client signed.
 func decodeAlibabaParams(r *http.Request) (rpcParams, *apiError) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, newAPIError(http.StatusBadRequest, "UnsupportedHTTPMethod",
 			"Specified HTTP method %q is not supported; use POST or GET.", r.Method)
 	}
+	body, apiErr := readAlibabaFormBody(r)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if err := checkParamCount(countEncodedParams(r.URL.RawQuery) + countEncodedParams(body)); err != nil {
+		return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The request has %s.", err)
+	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The query string is malformed: %v.", err)
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, maxAlibabaBody)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The request body exceeds %d bytes.", maxAlibabaBody)
-		}
+	form, err := url.ParseQuery(body)
+	if err != nil {
 		return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The request body is malformed: %v.", err)
 	}
 	params := rpcParams{}
-	add := func(values url.Values) *apiError {
+	for _, values := range []url.Values{query, form} {
+		if err := checkParamNames(values); err != nil {
+			return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The request has %s.", err)
+		}
 		for k, vs := range values {
 			if _, dup := params[k]; dup || len(vs) > 1 {
-				return newAPIError(http.StatusBadRequest, "InvalidParameter", "The parameter %q is given more than once.", k)
+				return nil, newAPIError(http.StatusBadRequest, "InvalidParameter", "The parameter %q is given more than once.", k)
 			}
 			params[k] = vs[0]
 		}
-		return nil
-	}
-	if apiErr := add(query); apiErr != nil {
-		return nil, apiErr
-	}
-	if apiErr := add(r.PostForm); apiErr != nil {
-		return nil, apiErr
 	}
 	return params, nil
+}
+
+// readAlibabaFormBody returns the body of a POST whose Content-Type is
+// application/x-www-form-urlencoded, undecoded, so that its parameters can
+// be counted before they are decoded; other bodies carry no parameters
+// (as for http.Request.ParseForm) and are not read.
+func readAlibabaFormBody(r *http.Request) (string, *apiError) {
+	ct := r.Header.Get("Content-Type")
+	if r.Method != http.MethodPost || ct == "" {
+		return "", nil
+	}
+	mediaType, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return "", newAPIError(http.StatusBadRequest, "InvalidParameter", "The request body is malformed: %v.", err)
+	}
+	if mediaType != "application/x-www-form-urlencoded" {
+		return "", nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxAlibabaBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "", newAPIError(http.StatusBadRequest, "InvalidParameter", "The request body exceeds %d bytes.", maxAlibabaBody)
+		}
+		return "", newAPIError(http.StatusBadRequest, "InvalidParameter", "The request body is malformed: %v.", err)
+	}
+	return string(b), nil
 }
 
 // recordableAlibabaParams drops what must never be recorded.
@@ -273,6 +304,10 @@ func recordableAlibabaParams(p rpcParams) map[string]string {
 func (s *Server) authenticateAlibaba(method string, p rpcParams) (*accessKey, *apiError) {
 	for _, name := range []string{"Action", "Version", "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp"} {
 		if _, err := p.required(name); err != nil {
+			if name == "Signature" {
+				// The gateway's own code for this one common parameter.
+				return nil, newAPIError(http.StatusBadRequest, "MissingSignature", "Signature is mandatory for this action.")
+			}
 			return nil, err
 		}
 	}
@@ -320,7 +355,7 @@ func (s *Server) authenticateAlibaba(method string, p rpcParams) (*accessKey, *a
 		return nil, newAPIError(http.StatusBadRequest, "SignatureDoesNotMatch",
 			"Specified signature is not matched with our calculation. server string to sign is:%s", sts)
 	}
-	if !s.nonces.use(key.id+"\x00"+p["SignatureNonce"], wall, ts.Add(alibabaTimestampWindow+time.Second)) {
+	if !s.nonces.use(key.id, p["SignatureNonce"], wall, ts.Add(alibabaTimestampWindow+time.Second)) {
 		return nil, newAPIError(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.")
 	}
 	return key, nil

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -59,62 +58,3 @@ func alibabaSign(stringToSign, secret string) string {
 
 // alibabaTimestampWindow is how far a request Timestamp may be from now.
 const alibabaTimestampWindow = 15 * time.Minute
-
-// nonceCache remembers SignatureNonces until the request that carried them
-// could no longer pass the timestamp check, so a replay within the window
-// answers SignatureNonceUsed. Memory is bounded: past capacity the oldest
-// nonce is forgotten first (a replay of it would then be caught only by
-// the timestamp window).
-type nonceCache struct {
-	mu       sync.Mutex
-	capacity int
-	seen     map[string]time.Time // key -> expiry
-	order    []string             // ring of keys in insertion order
-	head     int
-	size     int
-}
-
-const defaultNonceCapacity = 1 << 17
-
-func newNonceCache(capacity int) *nonceCache {
-	return &nonceCache{capacity: capacity, seen: make(map[string]time.Time), order: make([]string, capacity)}
-}
-
-// use records key and reports false if it was already seen and has not
-// expired.
-func (c *nonceCache) use(key string, now, expiry time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if exp, ok := c.seen[key]; ok && now.Before(exp) {
-		return false
-	}
-	// Drop expired entries from the front; they were inserted first.
-	for c.size > 0 {
-		k := c.order[c.head]
-		if exp, ok := c.seen[k]; ok && now.Before(exp) {
-			break
-		}
-		c.evictHead()
-	}
-	if c.size == c.capacity {
-		c.evictHead()
-	}
-	c.order[(c.head+c.size)%c.capacity] = key
-	c.size++
-	c.seen[key] = expiry
-	return true
-}
-
-func (c *nonceCache) evictHead() {
-	k := c.order[c.head]
-	c.order[c.head] = ""
-	c.head = (c.head + 1) % c.capacity
-	c.size--
-	delete(c.seen, k)
-}
-
-func (c *nonceCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.seen)
-}

@@ -92,8 +92,19 @@ func aliRawParams(action string) map[string]string {
 // with method; it returns the status and the decoded error body.
 func sendRaw(t *testing.T, e *testEnv, method string, params map[string]string, sign bool) (int, alibabaErrorBody) {
 	t.Helper()
+	secret := ""
 	if sign {
-		params["Signature"] = alibabaSign(alibabaStringToSign(method, params), DefaultAccessKeySecret)
+		secret = DefaultAccessKeySecret
+	}
+	return sendRawSigned(t, e, method, params, secret, "")
+}
+
+// sendRawSigned is sendRaw signing with secret (unless empty) and sending
+// Host host (unless empty).
+func sendRawSigned(t *testing.T, e *testEnv, method string, params map[string]string, secret, host string) (int, alibabaErrorBody) {
+	t.Helper()
+	if secret != "" {
+		params["Signature"] = alibabaSign(alibabaStringToSign(method, params), secret)
 	}
 	q := url.Values{}
 	for k, v := range params {
@@ -101,6 +112,9 @@ func sendRaw(t *testing.T, e *testEnv, method string, params map[string]string, 
 	}
 	req, err := http.NewRequest(method, e.http.URL+"/?"+q.Encode(), nil)
 	require.NoError(t, err)
+	if host != "" {
+		req.Host = host
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -166,7 +180,9 @@ func TestAlibabaMalformedRequests(t *testing.T) {
 		{name: "unknown action", edit: func(p map[string]string) { p["Action"] = "DeleteEverything" }, status: 404, code: "InvalidAction.NotFound"},
 		{name: "unknown version", edit: func(p map[string]string) { p["Version"] = "2014-05-26" }, status: 400, code: "InvalidVersion"},
 		{name: "no action", edit: func(p map[string]string) { delete(p, "Action") }, status: 400, code: "MissingParameter"},
-		{name: "no signature", unsigned: true, status: 400, code: "MissingParameter"},
+		{name: "no signature", unsigned: true, status: 400, code: "MissingSignature"},
+		{name: "empty signature", unsigned: true, edit: func(p map[string]string) { p["Signature"] = "" }, status: 400, code: "MissingSignature"},
+		{name: "no timestamp", edit: func(p map[string]string) { delete(p, "Timestamp") }, status: 400, code: "MissingParameter"},
 		{name: "no nonce", edit: func(p map[string]string) { delete(p, "SignatureNonce") }, status: 400, code: "MissingParameter"},
 		{name: "no region", edit: func(p map[string]string) { delete(p, "RegionId") }, status: 400, code: "MissingParameter"},
 		{name: "unknown region", edit: func(p map[string]string) { p["RegionId"] = "mars-1" }, status: 404, code: "InvalidRegionId.NotFound"},
@@ -241,21 +257,4 @@ func TestAlibabaGetAndFormBody(t *testing.T) {
 	assert.Equal(t, 2, parsed.PageSize)
 	assert.Equal(t, 2, parsed.PageNumber)
 	assert.Len(t, parsed.RouterInterfaceSet.RouterInterfaceType, 1)
-}
-
-func TestNonceCacheIsBounded(t *testing.T) {
-	c := newNonceCache(3)
-	now := time.Unix(1_000_000, 0)
-	exp := now.Add(time.Hour)
-	for _, k := range []string{"a", "b", "c"} {
-		assert.True(t, c.use(k, now, exp))
-	}
-	assert.False(t, c.use("b", now, exp))
-	assert.True(t, c.use("d", now, exp)) // evicts a
-	assert.Equal(t, 3, c.len())
-	assert.True(t, c.use("a", now, exp), "forgotten past capacity")
-	// Expired entries are dropped and may be reused.
-	later := exp.Add(time.Second)
-	assert.True(t, c.use("c", later, later.Add(time.Hour)))
-	assert.LessOrEqual(t, c.len(), 3)
 }

@@ -3,7 +3,6 @@ package cloudsim
 import (
 	"io"
 	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -30,11 +29,9 @@ func (s *Server) answerBadGateway(w http.ResponseWriter, cloud, action string) b
 }
 
 // alibabaActionInQuery reads Action from the URL query without touching
-// the body, which the normal path still has to parse. The SDK sends every
-// parameter in the query.
+// the body, which the normal path still has to parse, and without decoding
+// the rest of the query, whose bounds are not checked yet. The SDK sends
+// every parameter in the query.
 func alibabaActionInQuery(r *http.Request) string {
-	// ParseQuery keeps what it could parse when part of the query is
-	// malformed; the normal path reports the malformation.
-	q, _ := url.ParseQuery(r.URL.RawQuery)
-	return q.Get("Action")
+	return firstEncodedValue(r.URL.RawQuery, "Action")
 }

@@ -8,14 +8,16 @@
 // # Go API
 //
 //	srv, err := cloudsim.New(cloudsim.Options{
-//		Fixture: cloudsim.DefaultFixture(),         // or LoadFixture(path), GenerateFixture(n); nil = default
-//		Clock:   cloudsim.NewManualClock(time.Now()), // or RealClock{}, NewScaledClock(10); nil = real
-//		Seed:    1,                                    // random faults
+//		Fixture:    cloudsim.DefaultFixture(),         // or LoadFixture(path), GenerateFixture(n); nil = default
+//		Clock:      cloudsim.NewManualClock(time.Now()), // or RealClock{}, NewScaledClock(10); nil = real
+//		Seed:       1,                                    // random faults
+//		AdminToken: "",                                   // see "Faults and the admin API" below
 //	})
 //	hs := httptest.NewServer(srv) // *Server is an http.Handler
+//	// or, on a real port: cloudsim.NewHTTPServer("127.0.0.1:8380", srv).ListenAndServe()
 //
 //	srv.CallCount("ConnectRouterInterface") // calls since start/Reset, any outcome
-//	srv.Calls("ConnectRouterInterface")     // []Call with params, code, status (no secrets)
+//	srv.Calls("ConnectRouterInterface")     // []Call with params, code, status (no secrets; see Call)
 //	srv.SetFaults(cloudsim.Faults{...})     // AddFaults merges; Faults() reads
 //	srv.SetQuirks(cloudsim.Quirks{...})     // harsher readings, network misbehaviour; Quirks() reads
 //	srv.AddCrossAccountAuthorization(cloudsim.DefaultVpnConnectionID,
@@ -102,12 +104,16 @@
 // Alibaba, every action (checked in this order):
 //
 //	UnsupportedHTTPMethod 400              method other than POST/GET
-//	InvalidParameter 400                   malformed query/body, a parameter given twice, body > 1 MiB,
+//	InvalidParameter 400                   more than 1000 parameters (query and form body together) or a
+//	                                       parameter name over 256 bytes (before anything reads them), malformed
+//	                                       query/body, a parameter given twice, body > 1 MiB,
 //	                                       Format other than JSON, malformed N in X.N.Field, a bad
 //	                                       integer/boolean/page size, an unknown filter key, NextToken
-//	MissingParameter 400                   Action, Version, AccessKeyId, Signature, SignatureMethod,
-//	                                       SignatureVersion, SignatureNonce or Timestamp absent or empty
-//	                                       (RegionId and operation parameters: see below)
+//	MissingParameter 400                   Action, Version, AccessKeyId, SignatureMethod, SignatureVersion,
+//	                                       SignatureNonce or Timestamp absent or empty (RegionId and
+//	                                       operation parameters: see below)
+//	MissingSignature 400                   Signature absent or empty ("Signature is mandatory for this
+//	                                       action."), in its place among the parameters above
 //	InvalidVersion 400                     Version other than 2016-04-28
 //	InvalidAction.NotFound 404             unknown Action (or a path other than "/")
 //	InvalidSignatureMethod 400             SignatureMethod other than HMAC-SHA1
@@ -118,8 +124,9 @@
 //	InvalidAccessKeyId.NotFound 404        AccessKeyId not in the fixture
 //	SignatureDoesNotMatch 400              wrong secret or altered parameters; the message ends in
 //	                                       "server string to sign is:<sts>" so the SDK can diagnose it
-//	SignatureNonceUsed 400                 a SignatureNonce seen within the timestamp window (per key;
-//	                                       the newest 131072 nonces are remembered)
+//	SignatureNonceUsed 400                 a SignatureNonce seen within the timestamp window (per key:
+//	                                       the newest 131072 nonces of each AccessKeyId are remembered,
+//	                                       so one key's traffic never makes another's replay pass)
 //	Forbbiden.SubUser 403 (sic)            a RAM-user key (accessKeys[].ramUser) calling one of its
 //	                                       deniedActions (DefaultReadOnlyAccessKeyID: every mutation)
 //	Forbidden 403                          a main-account key calling one of its deniedActions; a VPN
@@ -224,6 +231,7 @@
 // this order):
 //
 //	404 APIG.0101   any other path or method under /v1/, /v2/, /v3/
+//	400 APIG.0201   "Bad request.": more than 1000 query parameters or a name over 256 bytes
 //	413 APIG.0201   "Request entity too large.": a body over 1 MiB
 //	400 APIG.0201   "Bad request.": a body that cannot be read
 //	401 APIG.0301   "Incorrect IAM authentication information: <reason>", AK/SK authentication:
@@ -293,9 +301,44 @@
 // RetryAfter (x-acs-retry-after on Throttling answers). See Quirks for the
 // exact rules.
 //
+// # The call log
+//
+// Every call is recorded (Calls, CallCount, GET /_cloudsim/calls), but a
+// call refused before or by authentication (a missing or bad common
+// parameter, an unknown key, a bad signature, a replayed nonce; for APIG a
+// bad AK/SK or token) keeps only its action, its AccessKeyId or AK cut to
+// 64 bytes, its status, code and request ID, and no parameters: what an
+// unauthenticated client sends is not stored. A call over the parameter
+// bounds keeps not even its action. Parameter values are cut to 256
+// bytes. The log keeps the newest 20000 calls, fewer once they add up to
+// 32 MiB (estimated as the size of their JSON), dropping the oldest first;
+// CallCount still counts every call since start or Reset.
+//
+// # Serving on a port
+//
+// Serve with NewHTTPServer, whose timeouts cut off a client that trickles
+// its headers (10 s) or its request (30 s) and leave room for the longest
+// injected latency. The command cmd/cloudsim listens on loopback only,
+// unless --allow-remote is given: then it logs a warning and requires an
+// admin token (--admin-token, or one generated and printed once at
+// start).
+//
 // # Faults and the admin API
 //
 // See Faults and Quirks for the JSON schemas and admin.go for the
 // endpoints under /_cloudsim/ (state, faults, quirks, reset, calls, clock,
-// clock/advance).
+// clock/advance). The admin API refuses what a web page open in the
+// developer's browser could send: a request that changes something (any
+// method but GET and HEAD) must carry Content-Type application/json
+// (else 415), which a page cannot send cross-origin without a CORS
+// preflight, never granted; and, unless Options.AdminToken is set, the
+// request's Host must be loopback (127.0.0.1 or another 127.x address,
+// ::1 or localhost, any port; else 403), which a DNS-rebound page's is
+// not. With an AdminToken, every admin request must carry
+// "Authorization: Bearer <token>" (else 401), whatever its Host. For
+// example:
+//
+//	curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8380/_cloudsim/reset
+//
+// The SDK paths are not affected by either rule.
 package cloudsim

@@ -57,6 +57,12 @@ func errHuaweiToken() *apiError {
 	return newAPIError(http.StatusUnauthorized, "APIC.7102", "Incorrect token or token resolution failed")
 }
 
+// errHuaweiBadRequest is the gateway's answer to a request it cannot
+// take in: a body it cannot read, or parameters over cloudsim's bounds.
+func errHuaweiBadRequest() *apiError {
+	return newAPIError(http.StatusBadRequest, "APIG.0201", "Bad request.")
+}
+
 func errHuaweiInvalidParam(name string) *apiError {
 	return newAPIError(http.StatusBadRequest, "APIG.2012", "Invalid parameter value,parameterName:%s. Please refer to the support documentation", name)
 }
@@ -103,10 +109,13 @@ func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
 		call.Params = map[string]string{"path": r.URL.Path, "method": r.Method}
 		return nil, newAPIError(http.StatusNotFound, "APIG.0101", "The API does not exist or has not been published in the environment.")
 	}
+	// Bound the query before anything decodes it (see maxRequestParams).
+	if checkParamCount(countEncodedParams(r.URL.RawQuery)) != nil {
+		return nil, errHuaweiBadRequest()
+	}
 	query := r.URL.Query()
-	call.Params = map[string]string{"project_id": projectID, "instance_id": instanceID}
-	for k, v := range query {
-		call.Params[k] = strings.Join(v, ",")
+	if checkParamNames(query) != nil {
+		return nil, errHuaweiBadRequest()
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxHuaweiBody))
 	if err != nil {
@@ -114,12 +123,18 @@ func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
 		if errors.As(err, &tooBig) {
 			return nil, newAPIError(http.StatusRequestEntityTooLarge, "APIG.0201", "Request entity too large.")
 		}
-		return nil, newAPIError(http.StatusBadRequest, "APIG.0201", "Bad request.")
+		return nil, errHuaweiBadRequest()
 	}
 
 	cred, apiErr := s.authenticateHuawei(r, body, call)
 	if apiErr != nil {
+		// An unauthenticated client's parameters are not recorded: the
+		// call log is not its storage.
 		return nil, apiErr
+	}
+	call.Params = map[string]string{"project_id": projectID, "instance_id": instanceID}
+	for k, v := range query {
+		call.Params[k] = strings.Join(v, ",")
 	}
 	if cred.denied || !cred.mayUse(projectID) {
 		return nil, newAPIError(http.StatusForbidden, "APIC.7106", "No permissions to request for the method")
@@ -195,7 +210,7 @@ func (s *Server) authenticateHuawei(r *http.Request, body []byte, call *Call) (*
 	if err != nil {
 		return nil, errHuaweiAKSK(err.Error())
 	}
-	call.AccessKeyID = a.access
+	call.AccessKeyID = truncate(a.access, maxRecordedAccessKeyID)
 	sdkDate := r.Header.Get("X-Sdk-Date")
 	ts, err := time.Parse(huaweiDateFormat, sdkDate)
 	if err != nil || !slices.Contains(a.signedHeaders, "x-sdk-date") {

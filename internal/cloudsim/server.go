@@ -21,17 +21,24 @@ type Options struct {
 	Seed int64
 	// Logger receives one debug line per call; nil discards.
 	Logger *slog.Logger
+	// AdminToken, if not empty, must come with every admin API request
+	// as "Authorization: Bearer <AdminToken>", whatever its Host. If
+	// empty, the admin API answers only requests addressed to a loopback
+	// Host (see admin.go): set it when the server is reachable from the
+	// network, where clients address it by other names.
+	AdminToken string
 }
 
 // Server emulates the Alibaba Cloud VPC RPC API (POST /?Action=...), the
 // Huawei Cloud APIG VPC endpoint connection API (GET /v2/...) and the
 // cloudsim admin API (/_cloudsim/...) on one http.Handler.
 type Server struct {
-	fixture *Fixture
-	clock   Clock
-	seed    int64
-	logger  *slog.Logger
-	nonces  *nonceCache
+	fixture    *Fixture
+	clock      Clock
+	seed       int64
+	logger     *slog.Logger
+	adminToken string
+	nonces     *signatureNonces
 
 	mu           sync.Mutex // guards everything below
 	world        *world
@@ -55,11 +62,12 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("copy fixture: %w", err)
 	}
 	s := &Server{
-		fixture: own,
-		clock:   opts.Clock,
-		seed:    opts.Seed,
-		logger:  opts.Logger,
-		nonces:  newNonceCache(defaultNonceCapacity),
+		fixture:    own,
+		clock:      opts.Clock,
+		seed:       opts.Seed,
+		logger:     opts.Logger,
+		adminToken: opts.AdminToken,
+		nonces:     newSignatureNonces(defaultNonceCapacity),
 	}
 	if s.clock == nil {
 		s.clock = RealClock{}
@@ -116,7 +124,7 @@ func (s *Server) resetLocked() {
 	s.faults = newFaultInjector(s.seed)
 	s.quirks = newQuirkState(Quirks{})
 	s.clientTokens = newClientTokenCache()
-	s.calls = newCallLog()
+	s.calls = newCallLog(maxRecordedCalls, maxRecordedCallBytes)
 }
 
 // Now returns the simulated time.
@@ -204,7 +212,9 @@ func (s *Server) Faults() Faults {
 }
 
 // Calls returns the recorded calls of action, or of every action if
-// action is empty, oldest first. The log keeps the most recent 20000.
+// action is empty, oldest first. The log keeps the most recent 20000
+// calls, fewer once they add up to 32 MiB (estimated: the size of their
+// JSON), dropping the oldest first; CallCount still counts dropped calls.
 func (s *Server) Calls(action string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()

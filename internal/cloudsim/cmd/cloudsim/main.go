@@ -7,6 +7,11 @@
 // Huawei SDK with WithEndpoints([]string{"http://127.0.0.1:8380"}); the
 // credentials of the default fixture are printed at start. See the package
 // documentation of internal/cloudsim for the admin API under /_cloudsim/.
+//
+// cloudsim listens on loopback only. To serve other machines, pass
+// --allow-remote: a warning is logged, and the admin API then requires
+// "Authorization: Bearer <token>" with the token of --admin-token, or one
+// generated and printed once at start.
 package main
 
 import (
@@ -34,7 +39,10 @@ func main() {
 }
 
 func run() error {
-	listen := flag.String("listen", "127.0.0.1:8380", "address to listen on")
+	listen := flag.String("listen", "127.0.0.1:8380", "address to listen on; loopback only unless --allow-remote")
+	allowRemote := flag.Bool("allow-remote", false,
+		"allow a --listen address beyond loopback; the admin API then requires an admin token (--admin-token, or one generated and printed at start)")
+	adminToken := flag.String("admin-token", "", "require 'Authorization: Bearer <token>' on every admin API request (/_cloudsim/), whatever its Host")
 	fixturePath := flag.String("fixture", "", "YAML or JSON fixture file (default: the built-in demo fixture)")
 	speed := flag.Float64("speed", 1, "simulated time runs this many times faster than wall time")
 	manual := flag.Bool("manual-clock", false, "freeze simulated time; move it with POST /_cloudsim/clock/advance")
@@ -67,6 +75,15 @@ func run() error {
 		return err
 	}
 
+	remote, err := checkListenAddress(*listen, *allowRemote)
+	if err != nil {
+		return err
+	}
+	token, generatedToken, err := adminTokenFor(*adminToken, remote)
+	if err != nil {
+		return err
+	}
+
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -77,7 +94,7 @@ func run() error {
 	if *manual {
 		clock = cloudsim.NewManualClock(time.Now())
 	}
-	srv, err := cloudsim.New(cloudsim.Options{Fixture: fixture, Clock: clock, Seed: *seed, Logger: logger})
+	srv, err := cloudsim.New(cloudsim.Options{Fixture: fixture, Clock: clock, Seed: *seed, Logger: logger, AdminToken: token})
 	if err != nil {
 		return err
 	}
@@ -85,13 +102,21 @@ func run() error {
 		return fmt.Errorf("--quirks: %w", err)
 	}
 
-	httpServer := &http.Server{Addr: *listen, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	httpServer := cloudsim.NewHTTPServer(*listen, srv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.ListenAndServe() }()
 
 	logger.Info("cloudsim listening", "addr", *listen, "speed", *speed, "manualClock", *manual, "quirks", *quirksJSON)
+	if remote {
+		logger.Warn("cloudsim is reachable beyond loopback (--allow-remote): anyone who can reach it can call the SDK APIs "+
+			"with the fixture's credentials; the admin API requires the admin token", "addr", *listen)
+	}
+	if generatedToken {
+		// Printed once: it is not stored anywhere else.
+		logger.Warn("admin API token generated; send it as 'Authorization: Bearer <token>'", "adminToken", token)
+	}
 	if *fixturePath == "" {
 		logger.Info("default credentials",
 			"alibabaAccessKeyId", cloudsim.DefaultAccessKeyID, "alibabaAccessKeySecret", cloudsim.DefaultAccessKeySecret,
