@@ -16,6 +16,8 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/internal/redact"
 )
 
 // CloudErrorDetails travels as the Details of every ApplicationError that a
@@ -87,12 +89,14 @@ func inspectCloudError(err error) (cloudCallError, bool) {
 	}
 	var aliClient *alierrors.ClientError
 	if errors.As(err, &aliClient) {
-		return cloudCallError{code: aliClient.ErrorCode(), message: aliClient.Message()}, true
+		return cloudCallError{code: aliClient.ErrorCode(), message: answerMessage(aliClient.Message())}, true
 	}
 	var urlErr *url.Error
 	var netErr net.Error
 	if errors.As(err, &urlErr) || errors.As(err, &netErr) {
-		return cloudCallError{code: NetworkErrorType, message: err.Error(), network: true}, true
+		// The error quotes the request URL: with a signed Alibaba request,
+		// its AccessKeyId, Signature and SignatureNonce.
+		return cloudCallError{code: NetworkErrorType, message: redact.Secrets(err.Error()), network: true}, true
 	}
 	return cloudCallError{}, false
 }
@@ -101,11 +105,13 @@ func inspectCloudError(err error) (cloudCallError, bool) {
 // for any API's error message, not for a whole page of HTML.
 const maxAnswerMessage = 512
 
-// answerMessage is what a failure keeps of the message a cloud answered.
-// Both SDKs hand over the raw body when it is not the API's JSON: an HTML
-// page from a proxy or load balancer in front of the API (a 502 when the
+// answerMessage is what a failure keeps of the message a cloud answered,
+// redacted: SignatureDoesNotMatch quotes the string the cloud signed. Both
+// SDKs hand over the raw body when it is not the API's JSON: an HTML page
+// from a proxy or load balancer in front of the API (a 502 when the
 // backend is down), which says only its title.
 func answerMessage(raw string) string {
+	raw = redact.Secrets(raw)
 	trimmed := strings.TrimSpace(raw)
 	if strings.HasPrefix(trimmed, "<") {
 		title := "no title"

@@ -8,6 +8,8 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/internal/redact"
 )
 
 // PollSchedule paces a wait. Without history it is a backoff: the first
@@ -250,7 +252,7 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 		switch {
 		case err != nil:
 			p.FailedReads++
-			p.LastError = err.Error()
+			p.LastError = redact.Secrets(err.Error()) // heartbeat details go to the server as they are
 			// A pause longer than Max would outlast the heartbeat timeout:
 			// Temporal retries the wait after it instead (NextRetryDelay).
 			retry, ok := s.retryPause(err, p.FailedReads)

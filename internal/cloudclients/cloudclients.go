@@ -26,6 +26,9 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/provider"
 	apig "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2"
 	apigregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/region"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/internal/redact"
 )
 
 // Environment variables that say where the clouds are.
@@ -97,10 +100,21 @@ func NewVPCClient(cfg Config, cred credentials.Credential) (*vpc.Client, error) 
 // credentialsChain lets the Alibaba SDK read credentials-go's chain.
 type credentialsChain struct{ cred credentials.Credential }
 
+// CredentialsUnavailableType is the ApplicationError type of a call made
+// without credentials because no source of the chain gave any.
+const CredentialsUnavailableType = "AlibabaCredentialsUnavailable"
+
+// GetCredentials resolves the chain. A chain that gives nothing is the
+// worker's configuration to fix, not the cloud's to recover from: the call
+// fails at once, naming the sources (redact removes what the sources'
+// errors quote of a credentials file on the way out of the worker).
 func (c credentialsChain) GetCredentials() (*alicreds.Credentials, error) {
 	m, err := c.cred.GetCredential()
 	if err != nil {
-		return nil, fmt.Errorf("Alibaba Cloud credentials: %w", err)
+		return nil, temporal.NewNonRetryableApplicationError(
+			"no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or fix the "+
+				"credentials file (ALIBABA_CLOUD_CREDENTIALS_FILE, ~/.alibabacloud/credentials, ~/.aliyun/config.json) or the "+
+				"RAM role the chain found: "+redact.Secrets(err.Error()), CredentialsUnavailableType, nil)
 	}
 	return &alicreds.Credentials{
 		AccessKeyId:     deref(m.AccessKeyId),

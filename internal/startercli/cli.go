@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/contrib/envconfig"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vpcflow/vpcflow/internal/redact"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -48,8 +49,15 @@ type App struct {
 }
 
 // Run runs the starter with args (without the program name) and returns the
-// exit code.
+// exit code. Everything it prints is redacted first (internal/redact): an
+// error from a dial or a failure read back may quote a credential.
 func (a *App) Run(ctx context.Context, args []string) int {
+	out := *a
+	out.Stdout, out.Stderr = redact.Writer(a.Stdout), redact.Writer(a.Stderr)
+	return out.run(ctx, args)
+}
+
+func (a *App) run(ctx context.Context, args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		a.usage(a.Stdout)
 		if len(args) == 0 {

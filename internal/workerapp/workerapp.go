@@ -17,12 +17,15 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/devstack"
+	"github.com/vpcflow/vpcflow/internal/redact"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -66,6 +69,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	// What leaves this process is redacted (internal/redact): log lines
+	// here, failures on their way into histories below.
+	logger = slog.New(redact.Handler(logger.Handler()))
 	getenv := cfg.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -104,6 +110,11 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 	clientOpts.Logger = sdklog.NewStructuredLogger(logger)
+	clientOpts.FailureConverter = redact.FailureConverter(temporal.GetDefaultFailureConverter())
+	if clientOpts.DataConverter == nil {
+		clientOpts.DataConverter = converter.GetDefaultDataConverter()
+	}
+	clientOpts.DataConverter = workflows.StrictInputs(clientOpts.DataConverter)
 
 	c, err := client.DialContext(ctx, clientOpts)
 	if err != nil {
@@ -179,14 +190,19 @@ func serveHealth(addr string, c client.Client, logger *slog.Logger) (url string,
 		status := map[string]string{"status": "ok", "taskQueue": workflows.TaskQueue}
 		code := http.StatusOK
 		if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-			status["status"], status["temporal"] = "unavailable", err.Error()
+			// Whoever can reach the endpoint learns that Temporal is
+			// unreachable, not why: the error names addresses and may
+			// quote what the connection carried. The log has it.
+			status["status"], status["temporal"] = "unavailable", "unreachable"
 			code = http.StatusServiceUnavailable
+			logger.Warn("health check: Temporal unreachable", "error", err)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(status)
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("health endpoint stopped", "error", err)
