@@ -50,8 +50,7 @@ type ConnectRouterInterfaceInput struct {
 	RouterInterfaceId string   `json:"RouterInterfaceId"`
 	WaitTimeout       Duration `json:"WaitTimeout,omitempty"`
 
-	// decodeProblems are what strict decoding refused (decode.go).
-	decodeProblems []string
+	decodeProblems // what decoding refused (decode.go)
 }
 
 // ConnectRouterInterfaceResult reports the connection. Connected is true
@@ -79,8 +78,7 @@ type PublishVpcRoutesInput struct {
 	RouteEntries     []RouteEntry `json:"RouteEntries"`
 	WaitTimeout      Duration     `json:"WaitTimeout,omitempty"`
 
-	// decodeProblems are what strict decoding refused (decode.go).
-	decodeProblems []string
+	decodeProblems // what decoding refused (decode.go)
 }
 
 // PublishVpcRoutesResult reports the publish. Published lists the entries
@@ -115,8 +113,7 @@ type VerifyVpnRoutesInput struct {
 	CrossAccount    *ExpectedCrossAccount `json:"CrossAccount,omitempty"`
 	WaitTimeout     Duration              `json:"WaitTimeout,omitempty"`
 
-	// decodeProblems are what strict decoding refused (decode.go).
-	decodeProblems []string
+	decodeProblems // what decoding refused (decode.go)
 }
 
 // VerifyVpnRoutesResult lists the expected routes as the VPN connection
@@ -144,8 +141,7 @@ type NetworkChangeInput struct {
 	CrossAccount   *ExpectedCrossAccount `json:"CrossAccount,omitempty"`
 	WaitTimeout    Duration              `json:"WaitTimeout,omitempty"`
 
-	// decodeProblems are what strict decoding refused (decode.go).
-	decodeProblems []string
+	decodeProblems // what decoding refused (decode.go)
 }
 
 // NetworkChangeResult summarises every step with its timings, and lists the
@@ -181,8 +177,7 @@ type ApigEndpointConnectionsInput struct {
 	WaitForAccepted []string `json:"WaitForAccepted,omitempty"`
 	WaitTimeout     Duration `json:"WaitTimeout,omitempty"`
 
-	// decodeProblems are what strict decoding refused (decode.go).
-	decodeProblems []string
+	decodeProblems // what decoding refused (decode.go)
 }
 
 // ApigEndpointConnectionsResult lists the connections.

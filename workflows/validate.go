@@ -21,8 +21,23 @@ const InvalidInputType = "InvalidInput"
 // day needs a person, not a longer poll.
 const MaxWaitTimeout = 24 * time.Hour
 
-// ValidationError lists every problem of an input, so one round trip fixes
-// them all.
+// Bounds of an input, so that no input, however large, makes a large error
+// or a long validation: the first MaxProblems problems are listed, and a
+// count of the rest.
+const (
+	// MaxExpectedRoutes bounds VerifyVpnRoutes' and NetworkChange's
+	// ExpectedRoutes: a VPN connection's routes to watch, read every few
+	// seconds while the wait lasts.
+	MaxExpectedRoutes = 500
+	// MaxWaitForAccepted bounds ApigEndpointConnections' WaitForAccepted:
+	// each read of the wait asks for each endpoint not yet accepted.
+	MaxWaitForAccepted = 200
+	// MaxProblems bounds the problems a ValidationError lists.
+	MaxProblems = 20
+)
+
+// ValidationError lists every problem of an input (up to MaxProblems, and
+// how many more), so one round trip fixes them all.
 type ValidationError struct {
 	Input    string   `json:"Input"`
 	Problems []string `json:"Problems"`
@@ -195,6 +210,7 @@ func (p *problems) routeEntries(field string, entries []RouteEntry) {
 		p.addf("%s has %d entries; PublishVpcRouteEntries takes at most %d, so split the change",
 			field, len(entries), activities.MaxRouteEntriesPerPublish)
 	}
+	entries = firstOf(entries, activities.MaxRouteEntriesPerPublish)
 	seen := make(map[RouteEntry]int, len(entries))
 	for i, e := range entries {
 		at := fmt.Sprintf("%s[%d]", field, i)
@@ -213,6 +229,10 @@ func (p *problems) expectedRoutes(field string, routes []ExpectedVpnRoute, requi
 	if len(routes) == 0 && required {
 		p.addf("%s is empty; give the routes that must reach the VPN connection", field)
 	}
+	if len(routes) > MaxExpectedRoutes {
+		p.addf("%s has %d entries; at most %d", field, len(routes), MaxExpectedRoutes)
+	}
+	routes = firstOf(routes, MaxExpectedRoutes)
 	seen := make(map[ExpectedVpnRoute]int, len(routes))
 	for i, r := range routes {
 		at := fmt.Sprintf("%s[%d]", field, i)
@@ -241,12 +261,21 @@ func (p problems) err(input string) error {
 	if len(p) == 0 {
 		return nil
 	}
+	if len(p) > MaxProblems {
+		p = append(p[:MaxProblems:MaxProblems], fmt.Sprintf("and %d more problems", len(p)-MaxProblems))
+	}
 	return &ValidationError{Input: input, Problems: p}
+}
+
+// firstOf is the part of a list that is validated entry by entry: past max
+// the list is refused as too long, and its entries beyond are not looked at.
+func firstOf[T any](list []T, max int) []T {
+	return list[:min(len(list), max)]
 }
 
 // Validate lists every problem of the input, or returns nil.
 func (in ConnectRouterInterfaceInput) Validate() error {
-	p := problems(in.decodeProblems)
+	p := problems(slices.Clone(in.decodeProblems.problems))
 	p.region("RegionId", in.RegionId)
 	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
 	p.timeout("WaitTimeout", in.WaitTimeout)
@@ -255,7 +284,7 @@ func (in ConnectRouterInterfaceInput) Validate() error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in PublishVpcRoutesInput) Validate() error {
-	p := problems(in.decodeProblems)
+	p := problems(slices.Clone(in.decodeProblems.problems))
 	p.region("RegionId", in.RegionId)
 	p.targetType("TargetType", in.TargetType)
 	p.id("TargetInstanceId", in.TargetInstanceId, "ecr-")
@@ -266,7 +295,7 @@ func (in PublishVpcRoutesInput) Validate() error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in VerifyVpnRoutesInput) Validate() error {
-	p := problems(in.decodeProblems)
+	p := problems(slices.Clone(in.decodeProblems.problems))
 	p.region("RegionId", in.RegionId)
 	p.id("VpnConnectionId", in.VpnConnectionId, "vco-")
 	p.expectedRoutes("ExpectedRoutes", in.ExpectedRoutes, true)
@@ -278,7 +307,7 @@ func (in VerifyVpnRoutesInput) Validate() error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in NetworkChangeInput) Validate() error {
-	p := problems(in.decodeProblems)
+	p := problems(slices.Clone(in.decodeProblems.problems))
 	p.region("RegionId", in.RegionId)
 	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
 	p.targetType("TargetType", in.TargetType)
@@ -294,7 +323,7 @@ func (in NetworkChangeInput) Validate() error {
 
 // Validate lists every problem of the input, or returns nil.
 func (in ApigEndpointConnectionsInput) Validate() error {
-	p := problems(in.decodeProblems)
+	p := problems(slices.Clone(in.decodeProblems.problems))
 	p.huaweiID("ProjectId", in.ProjectId, false)
 	p.optionalRegion("Region", in.Region)
 	p.huaweiID("InstanceId", in.InstanceId, true)
@@ -309,8 +338,12 @@ func (in ApigEndpointConnectionsInput) Validate() error {
 		p.addf("Limit %d is out of range 1..%d (omit it for %d)", *in.Limit,
 			activities.MaxEndpointConnectionsPage, activities.MaxEndpointConnectionsPage)
 	}
-	seen := make(map[string]int, len(in.WaitForAccepted))
-	for i, id := range in.WaitForAccepted {
+	if len(in.WaitForAccepted) > MaxWaitForAccepted {
+		p.addf("WaitForAccepted has %d entries; at most %d", len(in.WaitForAccepted), MaxWaitForAccepted)
+	}
+	waitFor := firstOf(in.WaitForAccepted, MaxWaitForAccepted)
+	seen := make(map[string]int, len(waitFor))
+	for i, id := range waitFor {
 		at := fmt.Sprintf("WaitForAccepted[%d]", i)
 		p.huaweiID(at, id, true)
 		if first, dup := seen[id]; dup {

@@ -12,6 +12,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 )
 
 func validNetworkChange() NetworkChangeInput {
@@ -233,4 +234,53 @@ func FuzzNetworkChangeInput(f *testing.F) {
 		require.NoError(t, json.Unmarshal(again, &back))
 		require.NoError(t, back.Validate())
 	})
+}
+
+// However large an input, validation looks at a bounded part of it and its
+// error stays small.
+func TestHugeInputsMakeSmallErrors(t *testing.T) {
+	in := validNetworkChange()
+	for i := range 60_000 {
+		in.ExpectedRoutes = append(in.ExpectedRoutes, ExpectedVpnRoute{DestinationCidrBlock: fmt.Sprintf("bad-%d", i), RouteEntryType: "static"})
+	}
+	in.RouteEntries = routes(3000)
+	err := in.Validate()
+	var v *ValidationError
+	require.ErrorAs(t, err, &v)
+	assert.Len(t, v.Problems, MaxProblems+1)
+	assert.Contains(t, err.Error(), "ExpectedRoutes has 60000 entries; at most 500")
+	assert.Contains(t, err.Error(), "RouteEntries has 3000 entries; PublishVpcRouteEntries takes at most 50")
+	assert.Regexp(t, `and \d+ more problems$`, v.Problems[MaxProblems])
+	assert.Less(t, len(err.Error()), 8000)
+
+	apig := ApigEndpointConnectionsInput{InstanceId: "gw1"}
+	for i := range MaxWaitForAccepted + 1 {
+		apig.WaitForAccepted = append(apig.WaitForAccepted, fmt.Sprintf("ep-%d", i))
+	}
+	assert.ErrorContains(t, apig.Validate(), "WaitForAccepted has 201 entries; at most 200")
+}
+
+// An input that is not JSON at all (a service sending raw bytes) fails the
+// workflow as InvalidInput, naming what it was, not as a decode error of
+// the SDK's; every other value decodes as before.
+func TestAnInputThatIsNotJSONIsInvalidInput(t *testing.T) {
+	dc := StrictInputs(converter.GetDefaultDataConverter())
+	raw, err := converter.GetDefaultDataConverter().ToPayloads([]byte("RegionId=cn-hangzhou"))
+	require.NoError(t, err)
+	var in NetworkChangeInput
+	require.NoError(t, dc.FromPayloads(raw, &in))
+	err = in.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the input does not decode: it is binary/plain, not a JSON object")
+
+	var b []byte
+	require.NoError(t, dc.FromPayloads(raw, &b), "values other than inputs decode as they always did")
+	var n int
+	assert.Error(t, dc.FromPayloads(raw, &n))
+
+	good, err := dc.ToPayloads(validNetworkChange())
+	require.NoError(t, err)
+	var back NetworkChangeInput
+	require.NoError(t, dc.FromPayloads(good, &back))
+	assert.NoError(t, back.Validate())
 }

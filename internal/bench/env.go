@@ -211,7 +211,7 @@ func startSim(fixture *cloudsim.Fixture, clock cloudsim.Clock) (*sim, error) {
 		return nil, err
 	}
 	s := &sim{srv: srv, url: "http://" + ln.Addr().String(), connected: map[string]time.Time{}}
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.http = cloudsim.NewHTTPServer(ln.Addr().String(), s)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintln(os.Stderr, "bench: cloudsim:", err)

@@ -63,3 +63,20 @@ func TestPortPickerDistinct(t *testing.T) {
 		seen[port] = true
 	}
 }
+
+// The dev server authorizes every client: it listens beyond loopback only
+// when asked to.
+func TestANonLoopbackAddressIsRefusedUnlessAllowed(t *testing.T) {
+	for _, ip := range []string{"", "localhost", "127.0.0.1", "::1"} {
+		_, err := resolve(Options{IP: ip})
+		assert.NoError(t, err, ip)
+	}
+	for _, ip := range []string{"0.0.0.0", "10.1.2.3", "::"} {
+		_, err := resolve(Options{IP: ip})
+		require.Error(t, err, ip)
+		assert.Contains(t, err.Error(), "not a loopback address")
+		assert.Contains(t, err.Error(), "AllowRemote")
+		_, err = resolve(Options{IP: ip, AllowRemote: true})
+		assert.NoError(t, err, ip)
+	}
+}

@@ -96,7 +96,14 @@ type Options struct {
 	// beside it. "" keeps everything in memory (tests).
 	DBFile string
 	// IP to listen on; default "127.0.0.1". "localhost" means 127.0.0.1.
+	// An address other than loopback is refused unless AllowRemote is set:
+	// the dev server is for this machine (see AllowRemote).
 	IP string
+	// AllowRemote lets IP be an address other machines reach. The dev
+	// server has development defaults that are right on loopback only: no
+	// authorization (any client may do anything in any namespace) and a
+	// Web UI whose CSRF cookie is sent over plain HTTP.
+	AllowRemote bool
 	// FrontendPort is the gRPC port clients and workers dial. 0 picks free
 	// ports for every listener, the UI included (unless UIPort says
 	// otherwise): tests and benchmarks want that; the commands pass
@@ -286,6 +293,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	started = true
+	// Say what the dev server is not, where it starts.
+	st.logger.Info("Temporal dev server: no authorization, Web UI cookie over plain HTTP; for this machine only",
+		"frontend", s.frontendHostPort, "ui", s.uiURL)
 	return s, nil
 }
 
@@ -302,8 +312,13 @@ func resolve(opts Options) (settings, error) {
 	if st.ip == "" || st.ip == "localhost" {
 		st.ip = DefaultIP
 	}
-	if net.ParseIP(st.ip) == nil {
+	ip := net.ParseIP(st.ip)
+	if ip == nil {
 		return st, fmt.Errorf("devserver: IP %q is not an IP address", opts.IP)
+	}
+	if !ip.IsLoopback() && !opts.AllowRemote {
+		return st, fmt.Errorf("devserver: IP %s is not a loopback address: the dev server authorizes every client and serves its Web UI "+
+			"over plain HTTP, which is right for this machine only; set AllowRemote to listen there anyway", st.ip)
 	}
 	st.connectIP = dialIP(st.ip)
 	if st.namespace == "" {

@@ -72,7 +72,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: cloudsim cannot listen on %s (is another vpcflow dev stack running?): %w", addr, err)
 	}
 	s := &Stack{Cloudsim: sim, CloudsimURL: "http://" + ln.Addr().String(),
-		cloudsimSrv: &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}}
+		cloudsimSrv: cloudsim.NewHTTPServer(addr, sim)}
 	go func() {
 		if err := s.cloudsimSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("cloudsim stopped", "error", err)

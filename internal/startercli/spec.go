@@ -55,11 +55,32 @@ func decodeSpecJSON(path string, data []byte, in any) error {
 	return nil
 }
 
+// Bounds of a YAML spec's document: a change is a few dozen nodes. YAML's
+// anchors and aliases let a 1 MB file stand for terabytes once expanded (a
+// "billion laughs"); a spec needs none, so they are refused.
+const (
+	maxSpecNodes = 20000
+	maxSpecDepth = 32
+)
+
 // decodeSpecYAML reads YAML as generic data and decodes it as JSON, so both
-// formats share the field names, the checks and the duration parsing.
+// formats share the field names, the checks and the duration parsing. The
+// document is first parsed to its nodes, which expands nothing, and
+// checked against the bounds above.
 func decodeSpecYAML(path string, data []byte, in any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("spec file %s: %w", path, err)
+	}
+	if doc.Kind == 0 {
+		return fmt.Errorf("spec file %s is empty", path)
+	}
+	nodes := 0
+	if err := checkSpecNode(&doc, 0, &nodes); err != nil {
+		return fmt.Errorf("spec file %s: %w", path, err)
+	}
 	var generic any
-	if err := yaml.Unmarshal(data, &generic); err != nil {
+	if err := doc.Decode(&generic); err != nil {
 		return fmt.Errorf("spec file %s: %w", path, err)
 	}
 	if generic == nil {
@@ -74,4 +95,23 @@ func decodeSpecYAML(path string, data []byte, in any) error {
 		return fmt.Errorf("spec file %s: %w", path, err)
 	}
 	return decodeSpecJSON(path, asJSON, in)
+}
+
+// checkSpecNode refuses anchors, aliases, and documents past the bounds.
+func checkSpecNode(n *yaml.Node, depth int, nodes *int) error {
+	*nodes++
+	switch {
+	case n.Kind == yaml.AliasNode || n.Anchor != "":
+		return fmt.Errorf("line %d: anchors and aliases (& and *) are not accepted in a spec file; write the values out", n.Line)
+	case *nodes > maxSpecNodes:
+		return fmt.Errorf("more than %d values; a change is far smaller", maxSpecNodes)
+	case depth > maxSpecDepth:
+		return fmt.Errorf("line %d: nested deeper than %d levels", n.Line, maxSpecDepth)
+	}
+	for _, c := range n.Content {
+		if err := checkSpecNode(c, depth+1, nodes); err != nil {
+			return err
+		}
+	}
+	return nil
 }
