@@ -141,12 +141,6 @@ func (p *problems) id(field, v, prefix string) {
 	}
 }
 
-func (p *problems) optionalID(field, v, prefix string) {
-	if v != "" {
-		p.id(field, v, prefix)
-	}
-}
-
 func (p *problems) huaweiID(field, v string, required bool) {
 	switch {
 	case v == "" && required:

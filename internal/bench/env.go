@@ -79,15 +79,6 @@ func (c *rpcCounter) get(name string) int {
 	return c.counts[name]
 }
 
-func (c *rpcCounter) snapshot() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.counts))
-	for k, v := range c.counts {
-		out[k] = v
-	}
-	return out
-}
 
 // dial connects a client whose RPCs are counted by counter (nil: none). The
 // SDK gzips every request by default; noCompression turns that off.

@@ -139,10 +139,10 @@ func deref(s *string) string {
 func HuaweiCredentials() (auth.ICredential, error) {
 	cred, err := provider.BasicCredentialEnvProvider().GetCredentials()
 	if err != nil {
-		return nil, fmt.Errorf("Huawei Cloud credentials (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK): %w", err)
+		return nil, fmt.Errorf("huawei cloud credentials (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK): %w", err)
 	}
 	if basic, ok := cred.(*auth.BasicCredentials); ok && basic.ProjectId == "" {
-		return nil, errors.New("Huawei Cloud credentials: HUAWEICLOUD_SDK_PROJECT_ID is not set; " +
+		return nil, errors.New("huawei cloud credentials: HUAWEICLOUD_SDK_PROJECT_ID is not set; " +
 			"without it the SDK would call IAM to look the project up")
 	}
 	return cred, nil

@@ -44,7 +44,7 @@ func TestAlibabaUnauthenticatedCallsRecordNoParams(t *testing.T) {
 	p = aliRawParams("DescribeRouterInterfaces")
 	status, body = sendRaw(t, e, http.MethodPost, p, true)
 	require.Equal(t, http.StatusOK, status, body.Message)
-	status, body = sendRawSigned(t, e, http.MethodPost, p, "", "")
+	_, body = sendRawSigned(t, e, http.MethodPost, p, "", "")
 	require.Equal(t, "SignatureNonceUsed", body.Code)
 
 	calls = e.srv.Calls("DescribeRouterInterfaces")

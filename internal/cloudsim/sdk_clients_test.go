@@ -69,10 +69,15 @@ func (e *testEnv) defaultVPC() *vpc.Client {
 
 // apigClient returns a Huawei APIG client with AK/SK.
 func (e *testEnv) apigClient(ak, sk, project string) *apig.ApigClient {
-	return apig.NewApigClient(apig.ApigClientBuilder().
-		WithEndpoints([]string{e.http.URL}).
-		WithCredential(basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithProjectId(project).Build()).
-		Build())
+	cred, err := basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithProjectId(project).SafeBuild()
+	if err != nil {
+		panic(err) // constant inputs: any test shows it
+	}
+	hc, err := apig.ApigClientBuilder().WithEndpoints([]string{e.http.URL}).WithCredential(cred).SafeBuild()
+	if err != nil {
+		panic(err)
+	}
+	return apig.NewApigClient(hc)
 }
 
 func (e *testEnv) defaultAPIG() *apig.ApigClient {

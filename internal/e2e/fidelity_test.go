@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -41,16 +40,6 @@ func runWorkflow(t *testing.T, id, workflowType string, input any) (map[string]a
 	var res map[string]any
 	err = r.Get(ctx, &res)
 	return res, err
-}
-
-// asJSON turns a typed input into the plain JSON object a service sends.
-func asJSON(t *testing.T, v any) map[string]any {
-	t.Helper()
-	data, err := json.Marshal(v)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(data, &m))
-	return m
 }
 
 func quirks(t *testing.T, q cloudsim.Quirks) {

@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -92,7 +91,7 @@ func run(m *testing.M) int {
 func buildWorker(path string) error {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return fmt.Errorf("go build ./worker: no go command on PATH: %w", err)
 	}
 	cmd := exec.Command(goCmd, "build", "-o", path, "github.com/vpcflow/vpcflow/worker")
 	if out, err := cmd.CombinedOutput(); err != nil {

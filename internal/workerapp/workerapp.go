@@ -157,7 +157,7 @@ func cloudActivities(cfg cloudclients.Config) (*activities.CloudActivities, erro
 	acts := &activities.CloudActivities{}
 	aliCred, err := cloudclients.AlibabaCredentials()
 	if err != nil {
-		return nil, fmt.Errorf("Alibaba Cloud credentials: %w", err)
+		return nil, fmt.Errorf("alibaba cloud credentials: %w", err)
 	}
 	if acts.VPC, err = cloudclients.NewVPCClient(cfg, aliCred); err != nil {
 		return nil, err
