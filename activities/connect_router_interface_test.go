@@ -17,12 +17,14 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/vpcflow/vpcflow/activities/activitiestest"
 )
 
 var ref = RouterInterfaceRef{RegionId: "cn-hangzhou", RouterInterfaceId: "ri-init1"}
 
 func TestConnectSendsRegionAndInterface(t *testing.T) {
-	fake := &fakeVPC{connectRouterInterface: func(r *vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+	fake := &activitiestest.FakeVPC{OnConnectRouterInterface: func(r *vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
 		assert.Equal(t, "cn-hangzhou", r.RegionId)
 		assert.Equal(t, "ri-init1", r.RouterInterfaceId)
 		return &vpc.ConnectRouterInterfaceResponse{RequestId: "RID-C"}, nil
@@ -37,20 +39,20 @@ func TestConnectSendsRegionAndInterface(t *testing.T) {
 	assert.Equal(t, "RID-C", res.RequestId)
 	assert.False(t, res.AlreadyConnecting)
 	assert.Equal(t, []string{"RID-C"}, res.RequestIds)
-	assert.Equal(t, 1, fake.calls("ConnectRouterInterface"))
-	assert.Zero(t, fake.calls("DescribeRouterInterfaces"), "a successful connect needs no read")
+	assert.Equal(t, 1, fake.Calls("ConnectRouterInterface"))
+	assert.Zero(t, fake.Calls("DescribeRouterInterfaces"), "a successful connect needs no read")
 }
 
 // A retry after a lost response gets IncorrectRIStatus: the read shows the
 // first attempt's connect, so the activity succeeds without a second one.
 func TestConnectSettlesIncorrectRIStatusByReading(t *testing.T) {
 	for _, status := range []string{RouterInterfaceConnecting, RouterInterfaceActive} {
-		fake := &fakeVPC{
-			connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
-				return nil, aliError(400, "IncorrectRIStatus", "RID-C2")
+		fake := &activitiestest.FakeVPC{
+			OnConnectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+				return nil, activitiestest.AliError(400, "IncorrectRIStatus", "RID-C2")
 			},
-			describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
-				return routerInterfaces("RID-D", initiator(status)), nil
+			OnDescribeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+				return activitiestest.RouterInterfaces("RID-D", initiator(status)), nil
 			},
 		}
 		acts := &CloudActivities{VPC: fake}
@@ -67,12 +69,12 @@ func TestConnectSettlesIncorrectRIStatusByReading(t *testing.T) {
 }
 
 func TestConnectRefusedForAStateThatCannotConnect(t *testing.T) {
-	fake := &fakeVPC{
-		connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
-			return nil, aliError(400, "IncorrectRIStatus", "RID-C3")
+	fake := &activitiestest.FakeVPC{
+		OnConnectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+			return nil, activitiestest.AliError(400, "IncorrectRIStatus", "RID-C3")
 		},
-		describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
-			return routerInterfaces("RID-D", initiator(RouterInterfaceInactive)), nil
+		OnDescribeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+			return activitiestest.RouterInterfaces("RID-D", initiator(RouterInterfaceInactive)), nil
 		},
 	}
 	acts := &CloudActivities{VPC: fake}
@@ -88,7 +90,7 @@ func TestConnectRefusedForAStateThatCannotConnect(t *testing.T) {
 }
 
 func TestDescribeFindsNoInterface(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: func(r *vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: func(r *vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
 		require.NotNil(t, r.Filter)
 		f := (*r.Filter)[0]
 		assert.Equal(t, "RouterInterfaceId", f.Key)
@@ -115,34 +117,34 @@ func statuses(list ...string) func(*vpc.DescribeRouterInterfacesRequest) (*vpc.D
 	return func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
 		s := list[min(n, len(list)-1)]
 		n++
-		return routerInterfaces("RID-"+s, initiator(s)), nil
+		return activitiestest.RouterInterfaces("RID-"+s, initiator(s)), nil
 	}
 }
 
 func TestWaitActiveGoesOnThroughConnecting(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting", "Connecting", "Active")}
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: statuses("Connecting", "Connecting", "Active")}
 	ri, err := waitActive(fake, fastPoll, time.Minute, nil)
 	require.NoError(t, err)
 	assert.Equal(t, RouterInterfaceActive, ri.Status)
-	assert.Equal(t, 3, fake.calls("DescribeRouterInterfaces"))
+	assert.Equal(t, 3, fake.Calls("DescribeRouterInterfaces"))
 	assert.Equal(t, []string{"RID-Connecting", "RID-Connecting", "RID-Active"}, ri.RequestIds)
 }
 
 func TestWaitActiveEndsAtOnceOnAStateThatCannotLeadThere(t *testing.T) {
 	for _, state := range []string{"Inactive", "Deactivating", "Deleting", "Deleted", "Idle"} {
-		fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting", state)}
+		fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: statuses("Connecting", state)}
 		_, err := waitActive(fake, fastPoll, time.Minute, nil)
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr, state)
 		assert.Equal(t, UnreachableStateType, appErr.Type())
 		assert.True(t, appErr.NonRetryable())
 		assert.Contains(t, appErr.Error(), "state "+state)
-		assert.Equal(t, 2, fake.calls("DescribeRouterInterfaces"), "no read after %s", state)
+		assert.Equal(t, 2, fake.Calls("DescribeRouterInterfaces"), "no read after %s", state)
 	}
 }
 
 func TestWaitActiveStopsAtTheDeadline(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting")}
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: statuses("Connecting")}
 	_, err := waitActive(fake, fastPoll, 200*time.Millisecond, nil)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
@@ -151,14 +153,14 @@ func TestWaitActiveStopsAtTheDeadline(t *testing.T) {
 	assert.Contains(t, appErr.Error(), `last state "Connecting"`)
 	assert.Contains(t, appErr.Error(), "RID-Connecting")
 	// Backing off from 5 ms to a 20 ms cap: about 12 reads in 200 ms, never hundreds.
-	assert.Less(t, fake.calls("DescribeRouterInterfaces"), 20)
-	assert.Greater(t, fake.calls("DescribeRouterInterfaces"), 3)
+	assert.Less(t, fake.Calls("DescribeRouterInterfaces"), 20)
+	assert.Greater(t, fake.Calls("DescribeRouterInterfaces"), 3)
 }
 
 // A retried attempt resumes from the heartbeat: its poll count and pause go
 // on from the last attempt's.
 func TestWaitActiveResumesFromHeartbeat(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: statuses("Active")}
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: statuses("Active")}
 	ri, err := waitActive(fake, fastPoll, time.Minute, &PollProgress{Polls: 7, Pause: 20 * time.Millisecond, LastState: "Connecting",
 		LastRequestId: "RID-old", RequestIds: []string{"RID-old"}})
 	require.NoError(t, err)
@@ -183,7 +185,7 @@ func TestPollScheduleBacksOffToItsCap(t *testing.T) {
 
 // waitActive runs WaitRouterInterfaceActive against fake, paced by poll,
 // with a deadline within from now, resuming from resume's heartbeat if set.
-func waitActive(fake *fakeVPC, poll PollSchedule, within time.Duration, resume *PollProgress) (RouterInterface, error) {
+func waitActive(fake *activitiestest.FakeVPC, poll PollSchedule, within time.Duration, resume *PollProgress) (RouterInterface, error) {
 	acts := &CloudActivities{VPC: fake, Poll: poll}
 	env := newQuietEnv()
 	env.RegisterActivity(acts)
@@ -208,7 +210,7 @@ func throttledWhen(fail func(read int) bool, list ...string) func(*vpc.DescribeR
 	return func(r *vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
 		read++
 		if fail(read) {
-			err := aliError(400, "Throttling.User", fmt.Sprintf("RID-THROTTLED-%d", read)).(*alierrors.ServerError)
+			err := activitiestest.AliError(400, "Throttling.User", fmt.Sprintf("RID-THROTTLED-%d", read)).(*alierrors.ServerError)
 			err.RespHeaders = map[string][]string{"X-Acs-Retry-After": {"10"}}
 			return nil, err
 		}
@@ -220,47 +222,47 @@ func throttledWhen(fail func(read int) bool, list ...string) func(*vpc.DescribeR
 // cloud's delay: the attempt goes on, and the reads after it are not slowed
 // by failures that were answered since.
 func TestAWaitRetriesAThrottledReadItself(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: throttledWhen(func(read int) bool { return read%2 == 0 },
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: throttledWhen(func(read int) bool { return read%2 == 0 },
 		"Connecting", "Connecting", "Connecting", "Active")}
 	ri, err := waitActive(fake, fastPoll, time.Minute, nil)
 	require.NoError(t, err)
 	assert.Equal(t, RouterInterfaceActive, ri.Status)
-	assert.Equal(t, 7, fake.calls("DescribeRouterInterfaces"), "4 answered reads, 3 throttled between them")
+	assert.Equal(t, 7, fake.Calls("DescribeRouterInterfaces"), "4 answered reads, 3 throttled between them")
 }
 
 // Reads that keep failing end the attempt after maxFailedReadsPerAttempt,
 // with the cloud's error (Temporal retries it), and the heartbeat keeps the
 // count so the next attempt paces on from it.
 func TestAWaitGivesUpItsAttemptAfterFailedReadsInARow(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
-		return nil, aliError(503, "ServiceUnavailable", "RID-503")
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		return nil, activitiestest.AliError(503, "ServiceUnavailable", "RID-503")
 	}}
 	_, err := waitActive(fake, fastPoll, time.Minute, nil)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, "ServiceUnavailable", appErr.Type())
 	assert.False(t, appErr.NonRetryable())
-	assert.Equal(t, maxFailedReadsPerAttempt+1, fake.calls("DescribeRouterInterfaces"))
+	assert.Equal(t, maxFailedReadsPerAttempt+1, fake.Calls("DescribeRouterInterfaces"))
 }
 
 // A throttling delay longer than the schedule's Max would outlast the
 // heartbeat timeout: the wait returns the error for Temporal to retry after
 // it, and the delay counts the read's failures in a row, not the attempt.
 func TestAWaitHandsALongThrottleToTemporal(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
-		return nil, aliError(400, "Throttling.User", "RID-T")
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		return nil, activitiestest.AliError(400, "Throttling.User", "RID-T")
 	}}
 	_, err := waitActive(fake, PollSchedule{First: 5 * time.Millisecond, Max: time.Second, Factor: 2}, time.Minute, &PollProgress{Polls: 9, FailedReads: 2})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, "Throttling.User", appErr.Type())
-	assert.Equal(t, 1, fake.calls("DescribeRouterInterfaces"), "2 s or more is past Max: no pause inside the wait")
+	assert.Equal(t, 1, fake.Calls("DescribeRouterInterfaces"), "2 s or more is past Max: no pause inside the wait")
 	// The third failure in a row: 2 s doubled twice, ±20 %.
 	assert.InDelta(t, 8*time.Second, appErr.NextRetryDelay(), float64(1700*time.Millisecond))
 }
 
 func TestAWaitThatTimesOutTellsItsLastReadError(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: throttledWhen(func(read int) bool { return read > 1 }, "Connecting")}
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: throttledWhen(func(read int) bool { return read > 1 }, "Connecting")}
 	_, err := waitActive(fake, fastPoll, 25*time.Millisecond, nil)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
@@ -268,7 +270,7 @@ func TestAWaitThatTimesOutTellsItsLastReadError(t *testing.T) {
 	assert.Contains(t, appErr.Error(), "Throttling.User")
 	var p PollProgress
 	require.NoError(t, appErr.Details(&p))
-	assert.Equal(t, fake.calls("DescribeRouterInterfaces"), p.Polls, "every read counted, the failed ones too")
+	assert.Equal(t, fake.Calls("DescribeRouterInterfaces"), p.Polls, "every read counted, the failed ones too")
 }
 
 // A stopping worker (a deploy, a scale-down) hands its waits over at once:
@@ -276,7 +278,7 @@ func TestAWaitThatTimesOutTellsItsLastReadError(t *testing.T) {
 // from, instead of holding the wait until the stop timeout and leaving it to
 // the heartbeat timeout.
 func TestAWaitHandsOverWhenItsWorkerStops(t *testing.T) {
-	fake := &fakeVPC{describeRouterInterfaces: statuses("Connecting")}
+	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: statuses("Connecting")}
 	acts := &CloudActivities{VPC: fake, Poll: PollSchedule{First: time.Hour, Max: time.Hour, Factor: 1, Static: true}}
 	env := newQuietEnv()
 	env.RegisterActivity(acts)
@@ -302,11 +304,11 @@ func TestAWaitHandsOverWhenItsWorkerStops(t *testing.T) {
 // routers"), which some clouds answer before IncorrectRIStatus, is settled
 // by reading too: found connecting, it was this change's own connect.
 func TestConnectSettlesOnlyOneConnectionByReading(t *testing.T) {
-	fake := &fakeVPC{
-		connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
-			return nil, aliError(400, "Forbidden.OnlyOneConnection", "RID-C")
+	fake := &activitiestest.FakeVPC{
+		OnConnectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+			return nil, activitiestest.AliError(400, "Forbidden.OnlyOneConnection", "RID-C")
 		},
-		describeRouterInterfaces: statuses(RouterInterfaceConnecting),
+		OnDescribeRouterInterfaces: statuses(RouterInterfaceConnecting),
 	}
 	acts := &CloudActivities{VPC: fake}
 	env := newQuietEnv()
@@ -322,11 +324,11 @@ func TestConnectSettlesOnlyOneConnectionByReading(t *testing.T) {
 // Found Idle, Forbidden.OnlyOneConnection is about another connection
 // between the routers: it stops the change at once, naming the fix.
 func TestOnlyOneConnectionWithTheInterfaceIdleIsPermanent(t *testing.T) {
-	fake := &fakeVPC{
-		connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
-			return nil, aliError(400, "Forbidden.OnlyOneConnection", "RID-C")
+	fake := &activitiestest.FakeVPC{
+		OnConnectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+			return nil, activitiestest.AliError(400, "Forbidden.OnlyOneConnection", "RID-C")
 		},
-		describeRouterInterfaces: statuses(RouterInterfaceIdle),
+		OnDescribeRouterInterfaces: statuses(RouterInterfaceIdle),
 	}
 	acts := &CloudActivities{VPC: fake}
 	env := newQuietEnv()
@@ -345,15 +347,15 @@ func TestOnlyOneConnectionWithTheInterfaceIdleIsPermanent(t *testing.T) {
 // busy until the read shows it.
 func TestARetriedConnectDoubtsAnIdleRead(t *testing.T) {
 	connects := 0
-	fake := &fakeVPC{
-		connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+	fake := &activitiestest.FakeVPC{
+		OnConnectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
 			connects++
 			if connects == 1 { // applied, but the answer never came
 				return nil, &url.Error{Op: "Post", URL: "http://vpc", Err: io.EOF}
 			}
-			return nil, aliError(400, "Forbidden.OnlyOneConnection", fmt.Sprint("RID-C", connects))
+			return nil, activitiestest.AliError(400, "Forbidden.OnlyOneConnection", fmt.Sprint("RID-C", connects))
 		},
-		describeRouterInterfaces: statuses(RouterInterfaceIdle, RouterInterfaceIdle, RouterInterfaceConnecting),
+		OnDescribeRouterInterfaces: statuses(RouterInterfaceIdle, RouterInterfaceIdle, RouterInterfaceConnecting),
 	}
 	acts := &CloudActivities{VPC: fake}
 	var suite testsuite.WorkflowTestSuite
@@ -387,8 +389,8 @@ func TestAnIdleReadIsDoubtedOnlySoonAfterAnEarlierAttempt(t *testing.T) {
 // A read right after this change's connect may still show Idle: the wait
 // goes on through it for the grace, and believes it after.
 func TestWaitActiveDoubtsIdleRightAfterTheConnect(t *testing.T) {
-	run := func(connectedAt time.Time) (*fakeVPC, RouterInterface, error) {
-		fake := &fakeVPC{describeRouterInterfaces: statuses("Idle", "Idle", "Connecting", "Active")}
+	run := func(connectedAt time.Time) (*activitiestest.FakeVPC, RouterInterface, error) {
+		fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: statuses("Idle", "Idle", "Connecting", "Active")}
 		acts := &CloudActivities{VPC: fake, Poll: fastPoll}
 		env := newQuietEnv()
 		env.RegisterActivity(acts)
@@ -403,11 +405,11 @@ func TestWaitActiveDoubtsIdleRightAfterTheConnect(t *testing.T) {
 	fake, ri, err := run(time.Now())
 	require.NoError(t, err)
 	assert.Equal(t, RouterInterfaceActive, ri.Status)
-	assert.Equal(t, 4, fake.calls("DescribeRouterInterfaces"))
+	assert.Equal(t, 4, fake.Calls("DescribeRouterInterfaces"))
 
 	fake, _, err = run(time.Now().Add(-ReadAfterWriteGrace - time.Second))
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, UnreachableStateType, appErr.Type())
-	assert.Equal(t, 1, fake.calls("DescribeRouterInterfaces"), "past the grace, Idle ends the wait at its first read")
+	assert.Equal(t, 1, fake.Calls("DescribeRouterInterfaces"), "past the grace, Idle ends the wait at its first read")
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/activities/activitiestest"
 )
 
 // vcoPages serves routes page by page as the API does, from the list that
@@ -53,7 +55,7 @@ func TestWaitVpnRoutesReadsEveryPageAndNeedsTwoReadsInARow(t *testing.T) {
 		{DestinationCidrBlock: "192.168.10.0/24", RouteEntryType: "custom"},
 	}
 	custom := vpc.VcoRouteEntrie{RouteDest: "192.168.10.0/24", RouteEntryType: "custom", State: "published"}
-	fake := &fakeVPC{describeVcoRouteEntries: vcoPages(t, func(n int) []vpc.VcoRouteEntrie {
+	fake := &activitiestest.FakeVPC{OnDescribeVcoRouteEntries: vcoPages(t, func(n int) []vpc.VcoRouteEntrie {
 		routes := append(manyBgpRoutes(120), custom)
 		if n == 2 { // the BGP route flaps on the second read
 			routes = append(manyBgpRoutes(119), custom)
@@ -71,9 +73,9 @@ func TestWaitVpnRoutesReadsEveryPageAndNeedsTwoReadsInARow(t *testing.T) {
 	assert.Equal(t, 4, res.Reads, "present, flapped, present, present")
 	assert.Len(t, res.Routes, 2)
 	// Per read: 3 pages of bgp (120 at 50 a page) and 1 of custom; the flapped read has 3 too (119).
-	assert.Equal(t, 4*4, fake.calls("DescribeVcoRouteEntries"))
+	assert.Equal(t, 4*4, fake.Calls("DescribeVcoRouteEntries"))
 
-	for _, r := range fake.requests["DescribeVcoRouteEntries"] {
+	for _, r := range fake.Requests("DescribeVcoRouteEntries") {
 		req := r.(*vpc.DescribeVcoRouteEntriesRequest)
 		assert.Empty(t, req.ClientToken, "a read sends no ClientToken: with one, a change run again would read its first run's answer")
 	}
@@ -82,7 +84,7 @@ func TestWaitVpnRoutesReadsEveryPageAndNeedsTwoReadsInARow(t *testing.T) {
 func TestWaitVpnRoutesChecksStateAndSource(t *testing.T) {
 	learnedFromVPN := bgpRoute("10.9.0.0/16")
 	learnedFromVPN.Source = "VPN_BGP"
-	fake := &fakeVPC{describeVcoRouteEntries: vcoPages(t, func(int) []vpc.VcoRouteEntrie {
+	fake := &activitiestest.FakeVPC{OnDescribeVcoRouteEntries: vcoPages(t, func(int) []vpc.VcoRouteEntrie {
 		return []vpc.VcoRouteEntrie{learnedFromVPN}
 	})}
 	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
@@ -98,7 +100,7 @@ func TestWaitVpnRoutesChecksStateAndSource(t *testing.T) {
 }
 
 func TestCrossAccountAuthorizationsReadsEveryPage(t *testing.T) {
-	fake := &fakeVPC{describeCrossAccount: func(r *vpc.DescribeVpnCrossAccountAuthorizationsRequest) (*vpc.DescribeVpnCrossAccountAuthorizationsResponse, error) {
+	fake := &activitiestest.FakeVPC{OnDescribeVpnCrossAccountAuthorizations: func(r *vpc.DescribeVpnCrossAccountAuthorizationsRequest) (*vpc.DescribeVpnCrossAccountAuthorizationsResponse, error) {
 		page, _ := strconv.Atoi(string(r.PageNumber))
 		assert.Equal(t, "vco-1", r.VpnConnectionId)
 		assert.Empty(t, r.ClientToken)

@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/activities/activitiestest"
 )
 
 // documentedCodes reads the error codes the API documents in testdata/seeds
@@ -152,20 +154,20 @@ func TestEveryCodeThroughTheActivities(t *testing.T) {
 			requestID := "RID-" + row.Code
 			var err error
 			if strings.HasPrefix(row.Code, "APIC") || strings.HasPrefix(row.Code, "APIGW") {
-				apig := &fakeAPIG{list: func(*model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error) {
-					return nil, huaweiError(statusFor(row), row.Code, requestID)
+				apig := &activitiestest.FakeAPIG{OnListEndpointConnections: func(*model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error) {
+					return nil, activitiestest.HuaweiError(statusFor(row), row.Code, requestID)
 				}}
 				acts := &CloudActivities{APIG: apig}
 				env.RegisterActivity(acts)
 				_, err = env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{InstanceId: "gw1"})
 			} else {
-				fake := &fakeVPC{
-					connectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
-						return nil, aliError(statusFor(row), row.Code, requestID)
+				fake := &activitiestest.FakeVPC{
+					OnConnectRouterInterface: func(*vpc.ConnectRouterInterfaceRequest) (*vpc.ConnectRouterInterfaceResponse, error) {
+						return nil, activitiestest.AliError(statusFor(row), row.Code, requestID)
 					},
 					// IncorrectRIStatus is settled by a read: Idle means a race, so retry.
-					describeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
-						return routerInterfaces("RID-read", initiator(RouterInterfaceIdle)), nil
+					OnDescribeRouterInterfaces: func(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+						return activitiestest.RouterInterfaces("RID-read", initiator(RouterInterfaceIdle)), nil
 					},
 				}
 				acts := &CloudActivities{VPC: fake}
@@ -193,15 +195,15 @@ func TestCloudErrorPacesThrottledAndBusyRetries(t *testing.T) {
 	ctx := context.Background()
 	var appErr *temporal.ApplicationError
 
-	require.ErrorAs(t, CloudError(ctx, "Op", "r", aliError(400, "Throttling.User", "R1")), &appErr)
+	require.ErrorAs(t, CloudError(ctx, "Op", "r", activitiestest.AliError(400, "Throttling.User", "R1")), &appErr)
 	assert.False(t, appErr.NonRetryable())
 	assert.GreaterOrEqual(t, appErr.NextRetryDelay(), throttledFirstDelay*8/10, "first throttled retry: 2 s less 20%% jitter")
 	assert.LessOrEqual(t, appErr.NextRetryDelay(), throttledFirstDelay*12/10)
 
-	require.ErrorAs(t, CloudError(ctx, "Op", "r", aliError(400, "OperationConflict", "R2")), &appErr)
+	require.ErrorAs(t, CloudError(ctx, "Op", "r", activitiestest.AliError(400, "OperationConflict", "R2")), &appErr)
 	assert.Equal(t, busyStepDelay, appErr.NextRetryDelay())
 
-	require.ErrorAs(t, CloudError(ctx, "Op", "r", aliError(503, "ServiceUnavailable", "R3")), &appErr)
+	require.ErrorAs(t, CloudError(ctx, "Op", "r", activitiestest.AliError(503, "ServiceUnavailable", "R3")), &appErr)
 	assert.Zero(t, appErr.NextRetryDelay(), "transient errors follow the retry policy")
 
 	assert.GreaterOrEqual(t, throttledDelay(30, 0), throttledMaxDelay*8/10, "capped near a minute")
@@ -218,11 +220,11 @@ func TestUnknownCodesFallBackOnTheHTTPStatus(t *testing.T) {
 		nonRetryable bool
 		typ          string
 	}{
-		{aliError(500, "Brand.NewServerCode", "R"), false, "Brand.NewServerCode"},
-		{aliError(400, "Brand.NewClientCode", "R"), true, "Brand.NewClientCode"},
-		{aliError(502, "", ""), false, "HTTP502"},
-		{huaweiError(429, "", "R"), false, "HTTP429"},
-		{huaweiError(404, "APIG.3030", "R"), true, "APIG.3030"},
+		{activitiestest.AliError(500, "Brand.NewServerCode", "R"), false, "Brand.NewServerCode"},
+		{activitiestest.AliError(400, "Brand.NewClientCode", "R"), true, "Brand.NewClientCode"},
+		{activitiestest.AliError(502, "", ""), false, "HTTP502"},
+		{activitiestest.HuaweiError(429, "", "R"), false, "HTTP429"},
+		{activitiestest.HuaweiError(404, "APIG.3030", "R"), true, "APIG.3030"},
 		{&url.Error{Op: "Post", URL: "http://127.0.0.1:1/", Err: errors.New("connection refused")}, false, NetworkErrorType},
 		{&net.OpError{Op: "dial", Err: errors.New("i/o timeout")}, false, NetworkErrorType},
 	}
@@ -236,6 +238,6 @@ func TestUnknownCodesFallBackOnTheHTTPStatus(t *testing.T) {
 	plain := errors.New("a bug")
 	assert.Same(t, plain, CloudError(ctx, "Op", "r", plain))
 	// Returned unwrapped, so Temporal sees NonRetryable at the top.
-	_, isAppErr := CloudError(ctx, "Op", "r", aliError(400, "Forbidden", "R")).(*temporal.ApplicationError)
+	_, isAppErr := CloudError(ctx, "Op", "r", activitiestest.AliError(400, "Forbidden", "R")).(*temporal.ApplicationError)
 	assert.True(t, isAppErr)
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/activities/activitiestest"
 )
 
 // apigConnections serves connections page by page (offset/limit), filtered
@@ -48,7 +50,7 @@ func apigConnections(reads func(n int) map[string]string) func(*model.ListEndpoi
 }
 
 func TestListEndpointConnectionsPagesByOffset(t *testing.T) {
-	apig := &fakeAPIG{list: apigConnections(func(int) map[string]string {
+	apig := &activitiestest.FakeAPIG{OnListEndpointConnections: apigConnections(func(int) map[string]string {
 		return map[string]string{"ep-0": "accepted", "ep-1": "pendingAcceptance", "ep-2": "rejected"}
 	})}
 	acts := &CloudActivities{APIG: apig}
@@ -61,14 +63,14 @@ func TestListEndpointConnectionsPagesByOffset(t *testing.T) {
 	assert.Len(t, res.Connections, 3)
 	assert.Equal(t, int64(3), res.Total)
 	assert.Equal(t, "pendingAcceptance", res.Connections[1].Status)
-	require.Len(t, apig.requests, 2, "3 connections at 2 a page, and no extra call for an empty page")
-	assert.Equal(t, "accepted", apig.requests[0].Status.Value())
-	assert.Equal(t, "gw1", apig.requests[1].InstanceId)
-	assert.Equal(t, int64(2), *apig.requests[1].Offset)
+	require.Len(t, apig.Requests(), 2, "3 connections at 2 a page, and no extra call for an empty page")
+	assert.Equal(t, "accepted", apig.Requests()[0].Status.Value())
+	assert.Equal(t, "gw1", apig.Requests()[1].InstanceId)
+	assert.Equal(t, int64(2), *apig.Requests()[1].Offset)
 }
 
 func TestWaitEndpointsAccepted(t *testing.T) {
-	apig := &fakeAPIG{list: apigConnections(func(n int) map[string]string {
+	apig := &activitiestest.FakeAPIG{OnListEndpointConnections: apigConnections(func(n int) map[string]string {
 		if n < 3 {
 			return map[string]string{"ep-0": "accepted", "ep-1": "pendingAcceptance"}
 		}
@@ -85,9 +87,9 @@ func TestWaitEndpointsAccepted(t *testing.T) {
 	assert.Equal(t, "accepted", res.Connections[1].Status)
 	// Each read asks for each endpoint not yet seen accepted, by id: ep-0
 	// once, ep-1 until its third ask.
-	require.Len(t, apig.requests, 4)
+	require.Len(t, apig.Requests(), 4)
 	asked := map[string]int{}
-	for _, r := range apig.requests {
+	for _, r := range apig.Requests() {
 		require.NotNil(t, r.Id, "the wait filters by id")
 		asked[*r.Id]++
 	}
@@ -97,8 +99,8 @@ func TestWaitEndpointsAccepted(t *testing.T) {
 // An input may name the gateway's project or region; a worker that cannot
 // act there says so.
 func TestEndpointConnectionsOfAnotherProject(t *testing.T) {
-	own := &fakeAPIG{list: apigConnections(func(int) map[string]string { return map[string]string{"ep-0": "accepted"} })}
-	other := &fakeAPIG{list: apigConnections(func(int) map[string]string { return map[string]string{"ep-0": "accepted", "ep-1": "accepted"} })}
+	own := &activitiestest.FakeAPIG{OnListEndpointConnections: apigConnections(func(int) map[string]string { return map[string]string{"ep-0": "accepted"} })}
+	other := &activitiestest.FakeAPIG{OnListEndpointConnections: apigConnections(func(int) map[string]string { return map[string]string{"ep-0": "accepted", "ep-1": "accepted"} })}
 	var scopes []APIGScope
 	acts := &CloudActivities{APIG: own, APIGFor: func(s APIGScope) (APIGAPI, error) {
 		scopes = append(scopes, s)
@@ -113,7 +115,7 @@ func TestEndpointConnectionsOfAnotherProject(t *testing.T) {
 	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.Connections, 2)
 	assert.Equal(t, []APIGScope{scope}, scopes)
-	assert.Empty(t, own.requests)
+	assert.Empty(t, own.Requests())
 
 	acts.APIGFor = nil
 	_, err = env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{APIGScope: scope, InstanceId: "gw2"})
@@ -126,7 +128,7 @@ func TestEndpointConnectionsOfAnotherProject(t *testing.T) {
 
 func TestWaitEndpointsEndsAtOnceOnRejected(t *testing.T) {
 	for _, status := range []string{"rejected", "failed", "deleting"} {
-		apig := &fakeAPIG{list: apigConnections(func(int) map[string]string {
+		apig := &activitiestest.FakeAPIG{OnListEndpointConnections: apigConnections(func(int) map[string]string {
 			return map[string]string{"ep-0": "accepted", "ep-1": status}
 		})}
 		acts := &CloudActivities{APIG: apig, Poll: fastPoll}
@@ -139,13 +141,13 @@ func TestWaitEndpointsEndsAtOnceOnRejected(t *testing.T) {
 		assert.Equal(t, UnreachableStateType, appErr.Type())
 		assert.True(t, appErr.NonRetryable())
 		assert.Contains(t, appErr.Error(), "ep-1 is "+status)
-		assert.Len(t, apig.requests, 1)
-		assert.Equal(t, "ep-1", *apig.requests[0].Id)
+		assert.Len(t, apig.Requests(), 1)
+		assert.Equal(t, "ep-1", *apig.Requests()[0].Id)
 	}
 }
 
 func TestWaitEndpointsKeepsWaitingForAnUnknownStatusUntilTheDeadline(t *testing.T) {
-	apig := &fakeAPIG{list: apigConnections(func(int) map[string]string {
+	apig := &activitiestest.FakeAPIG{OnListEndpointConnections: apigConnections(func(int) map[string]string {
 		return map[string]string{"ep-0": "pending"} // not a documented status
 	})}
 	acts := &CloudActivities{APIG: apig, Poll: fastPoll}

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/activities/activitiestest"
 )
 
 // publishReads answers ListVpcPublishedRouteEntries with the statuses of
@@ -21,7 +23,7 @@ func publishReads(reads ...map[string]string) func(*vpc.ListVpcPublishedRouteEnt
 	}
 }
 
-func waitPublished(fake *fakeVPC, entries []RouteEntry, publishedAt time.Time, within time.Duration) (WaitRoutesPublishedResult, error) {
+func waitPublished(fake *activitiestest.FakeVPC, entries []RouteEntry, publishedAt time.Time, within time.Duration) (WaitRoutesPublishedResult, error) {
 	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
 	env := newQuietEnv()
 	env.RegisterActivity(acts)
@@ -37,14 +39,14 @@ func waitPublished(fake *fakeVPC, entries []RouteEntry, publishedAt time.Time, w
 }
 
 func TestWaitRoutesPublishedGoesOnThroughPublishing(t *testing.T) {
-	fake := &fakeVPC{listPublished: publishReads(
+	fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: publishReads(
 		map[string]string{"10.1.0.0/16": "Publishing", "10.2.0.0/16": "Published"},
 		map[string]string{"10.1.0.0/16": "Publishing", "10.2.0.0/16": "Published"},
 		map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "Published"},
 	)}
 	res, err := waitPublished(fake, publishInput.RouteEntries[:2], time.Now(), time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, 3, fake.calls("ListVpcPublishedRouteEntries"))
+	assert.Equal(t, 3, fake.Calls("ListVpcPublishedRouteEntries"))
 	assert.Equal(t, "all Published", res.CloudState)
 	require.Len(t, res.Routes, 2)
 	for _, r := range res.Routes {
@@ -64,30 +66,30 @@ func TestWaitRoutesPublishedEndsOnAStatusThatCannotGetThere(t *testing.T) {
 		{PublishStatusNonPublished, time.Now().Add(-ReadAfterWriteGrace - time.Second), 1},
 		{PublishStatusNonPublished, time.Time{}, 1}, // nothing of ours was published: believed at once
 	} {
-		fake := &fakeVPC{listPublished: publishReads(map[string]string{"10.1.0.0/16": tc.status})}
+		fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: publishReads(map[string]string{"10.1.0.0/16": tc.status})}
 		_, err := waitPublished(fake, publishInput.RouteEntries[:1], tc.publishedAt, time.Minute)
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr, tc.status)
 		assert.Equal(t, UnreachableStateType, appErr.Type())
 		assert.True(t, appErr.NonRetryable())
 		assert.Contains(t, appErr.Error(), "10.1.0.0/16")
-		assert.Equal(t, tc.reads, fake.calls("ListVpcPublishedRouteEntries"))
+		assert.Equal(t, tc.reads, fake.Calls("ListVpcPublishedRouteEntries"))
 	}
 
 	// Right after the publish, NonPublished is a lagging read.
-	fake := &fakeVPC{listPublished: publishReads(
+	fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: publishReads(
 		map[string]string{}, // not listed at all: NonPublished
 		map[string]string{"10.1.0.0/16": "NonPublished"},
 		map[string]string{"10.1.0.0/16": "Published"},
 	)}
 	_, err := waitPublished(fake, publishInput.RouteEntries[:1], time.Now(), time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, 3, fake.calls("ListVpcPublishedRouteEntries"))
+	assert.Equal(t, 3, fake.Calls("ListVpcPublishedRouteEntries"))
 }
 
 // The cloud's spelling of an IPv6 prefix is compared in canonical form.
 func TestPublishStatusComparesCanonicalPrefixes(t *testing.T) {
-	fake := &fakeVPC{listPublished: publishReads(map[string]string{"2001:db8:0:0::/64": "Published"})}
+	fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: publishReads(map[string]string{"2001:db8:0:0::/64": "Published"})}
 	res, err := waitPublished(fake, []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "2001:DB8::/64"}}, time.Now(), time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, PublishStatusPublished, res.Routes[0].PublishStatus)
@@ -96,12 +98,12 @@ func TestPublishStatusComparesCanonicalPrefixes(t *testing.T) {
 // Given a publication, the VPN wait first confirms that its routes are
 // Published, then looks for them on the VPN connection.
 func TestWaitVpnRoutesConfirmsThePublishFirst(t *testing.T) {
-	fake := &fakeVPC{
-		listPublished: publishReads(
+	fake := &activitiestest.FakeVPC{
+		OnListVpcPublishedRouteEntries: publishReads(
 			map[string]string{"10.1.0.0/16": "Publishing"},
 			map[string]string{"10.1.0.0/16": "Published"},
 		),
-		describeVcoRouteEntries: vcoPages(t, func(int) []vpc.VcoRouteEntrie { return []vpc.VcoRouteEntrie{bgpRoute("10.1.0.0/16")} }),
+		OnDescribeVcoRouteEntries: vcoPages(t, func(int) []vpc.VcoRouteEntrie { return []vpc.VcoRouteEntrie{bgpRoute("10.1.0.0/16")} }),
 	}
 	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
 	env := newQuietEnv()
@@ -115,8 +117,8 @@ func TestWaitVpnRoutesConfirmsThePublishFirst(t *testing.T) {
 	require.NoError(t, err)
 	var res WaitVpnRoutesResult
 	require.NoError(t, val.Get(&res))
-	assert.Equal(t, 2, fake.calls("ListVpcPublishedRouteEntries"), "Publishing, then Published: not read again")
-	assert.Equal(t, 2, fake.calls("DescribeVcoRouteEntries"), "two reads in a row on the VPN connection, once Published")
+	assert.Equal(t, 2, fake.Calls("ListVpcPublishedRouteEntries"), "Publishing, then Published: not read again")
+	assert.Equal(t, 2, fake.Calls("DescribeVcoRouteEntries"), "two reads in a row on the VPN connection, once Published")
 	require.Len(t, res.Published, 1)
 	assert.Equal(t, PublishStatusPublished, res.Published[0].PublishStatus)
 	assert.Len(t, res.Routes, 1)

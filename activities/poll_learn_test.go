@@ -18,6 +18,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/vpcflow/vpcflow/activities/activitiestest"
 )
 
 func TestWaitMemoryKeepsTheRecentFlipsOfEachKind(t *testing.T) {
@@ -244,9 +246,9 @@ func (f *flipAfter) describe(*vpc.DescribeRouterInterfacesRequest) (*vpc.Describ
 	f.reads++
 	if since := time.Since(f.first); since >= f.d {
 		f.lag = since - f.d
-		return routerInterfaces("RID-A", initiator(RouterInterfaceActive)), nil
+		return activitiestest.RouterInterfaces("RID-A", initiator(RouterInterfaceActive)), nil
 	}
-	return routerInterfaces("RID-C", initiator(RouterInterfaceConnecting)), nil
+	return activitiestest.RouterInterfaces("RID-C", initiator(RouterInterfaceConnecting)), nil
 }
 
 // The worker learns from one wait when the next of the same kind will end
@@ -258,7 +260,7 @@ func TestWaitLearnsWhenItsKindEnds(t *testing.T) {
 	for _, static := range []bool{false, true} {
 		poll.Static = static
 		f := &flipAfter{d: 750 * time.Millisecond}
-		acts := &CloudActivities{VPC: &fakeVPC{describeRouterInterfaces: f.describe}, Poll: poll}
+		acts := &CloudActivities{VPC: &activitiestest.FakeVPC{OnDescribeRouterInterfaces: f.describe}, Poll: poll}
 		var lags []time.Duration
 		for range 4 {
 			f.start()
@@ -306,7 +308,7 @@ func TestWaitHeartbeatsOnlyOnceItRunsLong(t *testing.T) {
 		{flip: 1500 * time.Millisecond, heartbeats: true},
 	} {
 		f := &flipAfter{d: tc.flip}
-		acts := &CloudActivities{VPC: &fakeVPC{describeRouterInterfaces: f.describe},
+		acts := &CloudActivities{VPC: &activitiestest.FakeVPC{OnDescribeRouterInterfaces: f.describe},
 			Poll: PollSchedule{First: 20 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2}}
 		var suite testsuite.WorkflowTestSuite
 		suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))

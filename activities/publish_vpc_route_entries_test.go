@@ -7,6 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/activities/activitiestest"
 )
 
 var publishInput = PublishRouteEntriesInput{
@@ -27,14 +29,14 @@ func sentEntries(r *vpc.PublishVpcRouteEntriesRequest) []RouteEntry {
 }
 
 func TestDryRunPassesOnDryRunOperation(t *testing.T) {
-	fake := &fakeVPC{
-		listPublished: published(nil),
-		publishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
+	fake := &activitiestest.FakeVPC{
+		OnListVpcPublishedRouteEntries: published(nil),
+		OnPublishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
 			assert.Equal(t, "true", string(r.DryRun))
 			assert.Equal(t, "ECR", r.TargetType)
 			assert.Equal(t, "ecr-1", r.TargetInstanceId)
 			assert.Equal(t, publishInput.RouteEntries, sentEntries(r))
-			return nil, aliError(400, "DryRunOperation", "RID-DRY")
+			return nil, activitiestest.AliError(400, "DryRunOperation", "RID-DRY")
 		}}
 	acts := &CloudActivities{VPC: fake}
 	env := newQuietEnv()
@@ -53,14 +55,14 @@ func TestDryRunFailures(t *testing.T) {
 		typ          string
 		nonRetryable bool
 	}{
-		{aliError(400, "Forbidden.OperateCustomRouteTable", "R"), "Forbidden.OperateCustomRouteTable", true},
-		{aliError(400, "Throttling.User", "R"), "Throttling.User", false},
+		{activitiestest.AliError(400, "Forbidden.OperateCustomRouteTable", "R"), "Forbidden.OperateCustomRouteTable", true},
+		{activitiestest.AliError(400, "Throttling.User", "R"), "Throttling.User", false},
 		{nil, DryRunIgnoredType, true}, // success on a DryRun: the endpoint ignored it
 	}
 	for _, c := range cases {
-		fake := &fakeVPC{
-			listPublished: published(nil),
-			publishVpcRouteEntries: func(*vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
+		fake := &activitiestest.FakeVPC{
+			OnListVpcPublishedRouteEntries: published(nil),
+			OnPublishVpcRouteEntries: func(*vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
 				if c.answer == nil {
 					return &vpc.PublishVpcRouteEntriesResponse{RequestId: "R"}, nil
 				}
@@ -80,11 +82,11 @@ func TestDryRunFailures(t *testing.T) {
 // A re-run of a finished change checks only what is left, and nothing at
 // all when everything is published.
 func TestDryRunChecksOnlyWhatIsNotPublished(t *testing.T) {
-	fake := &fakeVPC{
-		listPublished: published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "Publishing"}),
-		publishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
+	fake := &activitiestest.FakeVPC{
+		OnListVpcPublishedRouteEntries: published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "Publishing"}),
+		OnPublishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
 			assert.Equal(t, publishInput.RouteEntries[2:], sentEntries(r))
-			return nil, aliError(400, "DryRunOperation", "RID-DRY")
+			return nil, activitiestest.AliError(400, "DryRunOperation", "RID-DRY")
 		}}
 	acts := &CloudActivities{VPC: fake}
 	env := newQuietEnv()
@@ -94,14 +96,14 @@ func TestDryRunChecksOnlyWhatIsNotPublished(t *testing.T) {
 	var res PublishRouteEntriesResult
 	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.AlreadyPublished, 2)
-	assert.Equal(t, 1, fake.calls("PublishVpcRouteEntries"))
+	assert.Equal(t, 1, fake.Calls("PublishVpcRouteEntries"))
 
-	fake.listPublished = published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "Published", "10.3.0.0/16": "Published"})
+	fake.OnListVpcPublishedRouteEntries = published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "Published", "10.3.0.0/16": "Published"})
 	val, err = env.ExecuteActivity(acts.DryRunPublishVpcRouteEntries, publishInput)
 	require.NoError(t, err)
 	require.NoError(t, val.Get(&res))
 	assert.Equal(t, "AlreadyPublished", res.CloudState)
-	assert.Equal(t, 1, fake.calls("PublishVpcRouteEntries"), "no DryRun when nothing is left to publish")
+	assert.Equal(t, 1, fake.Calls("PublishVpcRouteEntries"), "no DryRun when nothing is left to publish")
 }
 
 // published answers ListVpcPublishedRouteEntries with the given status per
@@ -120,9 +122,9 @@ func published(status map[string]string) func(*vpc.ListVpcPublishedRouteEntriesR
 }
 
 func TestPublishSkipsWhatIsAlreadyPublished(t *testing.T) {
-	fake := &fakeVPC{
-		listPublished: published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "NonPublished"}),
-		publishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
+	fake := &activitiestest.FakeVPC{
+		OnListVpcPublishedRouteEntries: published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "NonPublished"}),
+		OnPublishVpcRouteEntries: func(r *vpc.PublishVpcRouteEntriesRequest) (*vpc.PublishVpcRouteEntriesResponse, error) {
 			assert.Equal(t, "false", string(r.DryRun))
 			return &vpc.PublishVpcRouteEntriesResponse{RequestId: "RID-PUB"}, nil
 		},
@@ -137,14 +139,14 @@ func TestPublishSkipsWhatIsAlreadyPublished(t *testing.T) {
 	assert.Equal(t, "RID-PUB", res.RequestId)
 	assert.Equal(t, publishInput.RouteEntries[1:], res.Published)
 	assert.Equal(t, publishInput.RouteEntries[:1], res.AlreadyPublished)
-	require.Equal(t, 1, fake.calls("PublishVpcRouteEntries"))
-	assert.Equal(t, publishInput.RouteEntries[1:], sentEntries(fake.requests["PublishVpcRouteEntries"][0].(*vpc.PublishVpcRouteEntriesRequest)))
-	assert.Equal(t, 1, fake.calls("ListVpcPublishedRouteEntries"), "one route table, one read")
+	require.Equal(t, 1, fake.Calls("PublishVpcRouteEntries"))
+	assert.Equal(t, publishInput.RouteEntries[1:], sentEntries(fake.Requests("PublishVpcRouteEntries")[0].(*vpc.PublishVpcRouteEntriesRequest)))
+	assert.Equal(t, 1, fake.Calls("ListVpcPublishedRouteEntries"), "one route table, one read")
 }
 
 // A retry after a lost response finds its entries Publishing and makes no call.
 func TestPublishRetryAfterLostResponseMakesNoSecondCall(t *testing.T) {
-	fake := &fakeVPC{listPublished: published(map[string]string{
+	fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: published(map[string]string{
 		"10.1.0.0/16": "Publishing", "10.2.0.0/16": "Publishing", "10.3.0.0/16": "Published"})}
 	acts := &CloudActivities{VPC: fake}
 	env := newQuietEnv()
@@ -156,13 +158,13 @@ func TestPublishRetryAfterLostResponseMakesNoSecondCall(t *testing.T) {
 	assert.Empty(t, res.Published)
 	assert.Empty(t, res.RequestId)
 	assert.Len(t, res.AlreadyPublished, 3)
-	assert.Zero(t, fake.calls("PublishVpcRouteEntries"))
+	assert.Zero(t, fake.Calls("PublishVpcRouteEntries"))
 }
 
 func TestPublishFollowsNextToken(t *testing.T) {
 	calls := 0
-	fake := &fakeVPC{
-		listPublished: func(r *vpc.ListVpcPublishedRouteEntriesRequest) (*vpc.ListVpcPublishedRouteEntriesResponse, error) {
+	fake := &activitiestest.FakeVPC{
+		OnListVpcPublishedRouteEntries: func(r *vpc.ListVpcPublishedRouteEntriesRequest) (*vpc.ListVpcPublishedRouteEntriesResponse, error) {
 			calls++
 			if r.NextToken == "" {
 				resp, _ := published(map[string]string{"10.1.0.0/16": "Published"})(r)

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -218,7 +217,7 @@ func (s *workflowSuite) TestThrottlingIsRetriedThenSucceeds() {
 
 func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
 	// The real wait activity, against a router interface stuck Connecting.
-	stuck := &stuckVPC{status: "Connecting"}
+	stuck := stuckConnecting()
 	env := s.NewTestWorkflowEnvironment()
 	Register(env, &activities.CloudActivities{VPC: stuck, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}})
 	in := s.connectInput()
@@ -237,7 +236,7 @@ func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
 	s.Equal(StageWaitRouterInterface, last.Name)
 	s.Equal("Connecting", last.CloudState, "the failed wait's last state, from its error")
 	s.Contains(last.RequestIds, "RID-Connecting")
-	s.Equal(1, stuck.connects, "connected once, then waited")
+	s.Equal(1, stuck.Calls("ConnectRouterInterface"), "connected once, then waited")
 }
 
 func (s *workflowSuite) publishInput() PublishVpcRoutesInput {
@@ -417,7 +416,7 @@ func (s *workflowSuite) TestProgressShowsTheStageWhileWaiting() {
 }
 
 func (s *workflowSuite) TestARejectedEndpointEndsTheWorkflow() {
-	apig := &rejectingAPIG{}
+	apig := rejectingAPIG()
 	env := s.NewTestWorkflowEnvironment()
 	Register(env, &activities.CloudActivities{APIG: apig, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 1}})
 
@@ -441,8 +440,6 @@ func (s *workflowSuite) TestApigListsWithoutWaiting() {
 	s.Equal(int64(1), res.Total)
 	s.env.AssertActivityNotCalled(s.T(), "WaitEndpointsAccepted", mock.Anything, mock.Anything)
 }
-
-var errNotServed = errors.New("not served by this stub")
 
 // upsertedStages records the VpcFlowStage values the workflow upserts.
 func (s *workflowSuite) upsertedStages() *[]string {

@@ -79,7 +79,6 @@ func (c *rpcCounter) get(name string) int {
 	return c.counts[name]
 }
 
-
 // dial connects a client whose RPCs are counted by counter (nil: none). The
 // SDK gzips every request by default; noCompression turns that off.
 func (s *stack) dial(ctx context.Context, counter *rpcCounter, noCompression bool) (client.Client, error) {

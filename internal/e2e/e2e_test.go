@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,9 +16,9 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/internal/devstack"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
 
@@ -67,7 +66,7 @@ func run(m *testing.M) int {
 	defer func() { stopWorker(); <-workerDone }() // before the stack stops
 
 	tc, err = client.Dial(client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace(),
-		Logger: nilLogger{}})
+		Logger: stacktest.QuietLogger()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: client:", err)
 		return 1
@@ -98,16 +97,6 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// failureType is the type of the ApplicationError a workflow failed with:
-// the cloud's code, or vpcflow's.
-func failureType(err error) string {
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) {
-		return ""
-	}
-	return appErr.Type()
 }
 
 // waitVisible waits until a visibility query finds n workflows.

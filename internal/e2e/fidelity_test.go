@@ -18,6 +18,7 @@ import (
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
 	"github.com/vpcflow/vpcflow/workflows"
 )
@@ -197,7 +198,7 @@ func TestAChangeRunAgainReadsTheCloudAfresh(t *testing.T) {
 		in := verifyInput(&workflows.ExpectedCrossAccount{BindInstance: "cen-fidelitygranted", BindUid: peerUID(t)})
 		_, err := runWorkflow(t, "verify/rerun", workflows.VerifyVpnRoutesWorkflowType, in)
 		require.Error(t, err)
-		assert.Equal(t, workflows.CrossAccountMissingType, failureType(err))
+		assert.Equal(t, workflows.CrossAccountMissingType, stacktest.FailureType(err))
 
 		require.NoError(t, stack.Cloudsim.AddCrossAccountAuthorization(cloudsim.DefaultVpnConnectionID, cloudsim.CrossAccountAuthorizationSeed{
 			BindUID: cloudsim.DefaultPeerAccountUID, BindInstance: "cen-fidelitygranted"}))
@@ -233,7 +234,7 @@ func TestStateErrorsAfterAPassedDryRun(t *testing.T) {
 		resetCloud(t)
 		_, err := runWorkflow(t, "publish/system", workflows.PublishVpcRoutesWorkflowType, publishInput(cloudsim.DefaultSystemRouteCIDR))
 		require.Error(t, err)
-		assert.Equal(t, "OperationUnsupported.PublishSystemRouteEntry", failureType(err))
+		assert.Equal(t, "OperationUnsupported.PublishSystemRouteEntry", stacktest.FailureType(err))
 		assert.Contains(t, err.Error(), "publish custom route entries only")
 		calls := stack.Cloudsim.Calls("PublishVpcRouteEntries")
 		require.Len(t, calls, 2, "the DryRun, then one refused publish: no retry")
@@ -301,7 +302,7 @@ func TestPublishedMeansPublished(t *testing.T) {
 		ctx := ctxFor(t, 2*time.Minute)
 		r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish/wait"), workflows.PublishVpcRoutesWorkflowType, publishInput(cidr))
 		require.NoError(t, err)
-		waitStage(t, r.GetID(), "wait-routes-published")
+		require.NoError(t, stacktest.WaitStage(ctx, tc, workflows.StageWaitRoutesPublished, r.GetID()))
 		assert.Equal(t, "Publishing", stateOf(t, cidr))
 		desc, err := tc.DescribeWorkflowExecution(ctx, r.GetID(), "")
 		require.NoError(t, err)
@@ -343,7 +344,7 @@ func TestIPv6PrefixesInAnySpelling(t *testing.T) {
 
 	_, err = runWorkflow(t, "publish/ipv6-twice", workflows.PublishVpcRoutesWorkflowType, publishInput(upper, cloudsim.DefaultIPv6RouteCIDR))
 	require.Error(t, err)
-	assert.Equal(t, workflows.InvalidInputType, failureType(err))
+	assert.Equal(t, workflows.InvalidInputType, stacktest.FailureType(err))
 	assert.Contains(t, err.Error(), "RouteEntries[1] repeats RouteEntries[0]")
 }
 
@@ -412,7 +413,7 @@ func TestHuaweiProjectsWaitsAndCodes(t *testing.T) {
 		require.NoError(t, err)
 		err = r.Get(ctx, nil)
 		require.Error(t, err)
-		assert.Equal(t, "APIG.0301", failureType(err))
+		assert.Equal(t, "APIG.0301", stacktest.FailureType(err))
 		assert.Contains(t, err.Error(), "HUAWEICLOUD_SDK_SK")
 		assert.Len(t, callsOf("ListEndpointConnections", nil), 1, "refused once: not retried into the gateway's five-failure lock")
 	})

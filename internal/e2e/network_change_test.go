@@ -18,6 +18,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
 	"github.com/vpcflow/vpcflow/workflows"
 )
@@ -105,7 +106,7 @@ func TestConnectingTheAcceptingSideFailsOnTheFirstAttempt(t *testing.T) {
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
 	require.Error(t, err)
-	assert.Equal(t, "IncorrectRole.NotInitiatingSide", failureType(err))
+	assert.Equal(t, "IncorrectRole.NotInitiatingSide", stacktest.FailureType(err))
 	assert.Contains(t, err.Error(), "only the InitiatingSide interface of a pair can connect")
 	assert.Equal(t, 1, stack.Cloudsim.CallCount("DescribeRouterInterfaces"), "one read, no retry")
 	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"), "refused before any change")
@@ -122,7 +123,7 @@ func TestAPermanentCloudErrorFailsOnTheFirstAttemptWithItsRequestId(t *testing.T
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
 	require.Error(t, err)
-	assert.Equal(t, "OperationUnsupported.PublishSystemRouteEntry", failureType(err))
+	assert.Equal(t, "OperationUnsupported.PublishSystemRouteEntry", stacktest.FailureType(err))
 	assert.Contains(t, err.Error(), "RequestId: ")
 	assert.Contains(t, err.Error(), "publish custom route entries only")
 	// A DryRun checks the key, the RAM policy and the parameters (the
@@ -163,7 +164,7 @@ func TestADuplicateStartAttachesToTheRunningWorkflow(t *testing.T) {
 	opts := startOptions(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID)
 	first, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
-	waitStage(t, first.GetID(), workflows.StageWaitRouterInterface)
+	require.NoError(t, stacktest.WaitStage(ctx, tc, workflows.StageWaitRouterInterface, first.GetID()))
 
 	second, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
@@ -174,22 +175,6 @@ func TestADuplicateStartAttachesToTheRunningWorkflow(t *testing.T) {
 	require.NoError(t, second.Get(ctx, &res))
 	assert.True(t, res.Connected)
 	assert.Equal(t, 1, stack.Cloudsim.CallCount("ConnectRouterInterface"))
-}
-
-func waitStage(t *testing.T, id, stage string) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		val, err := tc.QueryWorkflow(ctxFor(t, 5*time.Second), id, "", workflows.ProgressQuery)
-		if err == nil {
-			var p workflows.Progress
-			if val.Get(&p) == nil && p.Stage == stage {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("workflow %s never reached stage %s", id, stage)
 }
 
 func writeSpec(t *testing.T, name string, v any) string {

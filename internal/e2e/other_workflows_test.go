@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -33,7 +34,7 @@ func TestApigEndpointsAreWaitedForUntilAccepted(t *testing.T) {
 		InstanceId: cloudsim.DefaultAPIGInstanceID, WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionRejectedID}})
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
-	assert.Equal(t, "UnreachableState", failureType(err))
+	assert.Equal(t, "UnreachableState", stacktest.FailureType(err))
 	assert.Contains(t, err.Error(), cloudsim.DefaultEndpointConnectionRejectedID+" is rejected")
 }
 
@@ -60,6 +61,6 @@ func TestVerifyCustomRoutesAndTheCrossAccountAuthorization(t *testing.T) {
 	run, err = tc.ExecuteWorkflow(ctx, startOptions(t, "verify-other-account"), workflows.VerifyVpnRoutesWorkflowType, in)
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
-	assert.Equal(t, workflows.CrossAccountMissingType, failureType(err))
+	assert.Equal(t, workflows.CrossAccountMissingType, stacktest.FailureType(err))
 	assert.Equal(t, 2, stack.Cloudsim.CallCount("DescribeVpnCrossAccountAuthorizations"))
 }

@@ -23,6 +23,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
 	"github.com/vpcflow/vpcflow/workflows"
 )
@@ -363,7 +364,7 @@ func runRawCase(t *testing.T, i int, c rawCase) {
 	run := startWorkflow(ctx, t, tc, testID(t, fmt.Sprintf("raw-%02d", i)), c.workflow, temporal.SearchAttributes{}, c.args...)
 	err := run.Get(ctx, nil)
 	require.Error(t, err, "the workflow must refuse the input")
-	require.Equal(t, workflows.InvalidInputType, failureType(err), "%v", err)
+	require.Equal(t, workflows.InvalidInputType, stacktest.FailureType(err), "%v", err)
 	assert.Contains(t, err.Error(), c.want)
 	assert.Less(t, len(err.Error()), 8<<10, "the failure stays readable, whatever the input's size")
 	var appErr *temporal.ApplicationError

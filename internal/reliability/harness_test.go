@@ -380,19 +380,6 @@ func requireAllCompleted(t *testing.T, outs []outcome) int {
 	return ok
 }
 
-// queryProgress asks a workflow for its progress.
-func queryProgress(ctx context.Context, c client.Client, id string) (workflows.Progress, error) {
-	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	val, err := c.QueryWorkflow(qctx, id, "", workflows.ProgressQuery)
-	if err != nil {
-		return workflows.Progress{}, err
-	}
-	var p workflows.Progress
-	err = val.Get(&p)
-	return p, err
-}
-
 // waitFor polls cond until it holds or ctx ends; then the test fails with
 // cond's last description of what it saw.
 func waitFor(ctx context.Context, t *testing.T, what string, cond func() (bool, string)) {
@@ -408,30 +395,6 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() (bool, 
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-}
-
-// waitStage waits until every workflow reports stage in its progress.
-func waitStage(ctx context.Context, t *testing.T, c client.Client, ids []string, stage string) {
-	t.Helper()
-	waitFor(ctx, t, fmt.Sprintf("%d workflows in stage %s", len(ids), stage), func() (bool, string) {
-		in := 0
-		var other []string
-		for _, id := range ids {
-			p, err := queryProgress(ctx, c, id)
-			switch {
-			case err != nil:
-				other = append(other, id+": "+err.Error())
-			case p.Stage == stage:
-				in++
-			default:
-				other = append(other, id+": "+p.Stage)
-			}
-		}
-		if len(other) > 3 {
-			other = other[:3]
-		}
-		return in == len(ids), fmt.Sprintf("%d of %d; others %v", in, len(ids), other)
-	})
 }
 
 // fullHistory reads every event of a workflow run.
@@ -497,15 +460,6 @@ func countEvents(events []*historypb.HistoryEvent, typ enumspb.EventType) int {
 		}
 	}
 	return n
-}
-
-// failureType is the type of the ApplicationError a workflow failed with.
-func failureType(err error) string {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return appErr.Type()
-	}
-	return ""
 }
 
 // notFound reports whether err says the workflow does not exist.

@@ -17,6 +17,7 @@ import (
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/redact"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -72,7 +73,7 @@ func TestHostileInputAndLeaks(t *testing.T) {
 			connectInput(loadInterface(0)))
 		err := run.Get(ctx, nil)
 		require.Error(t, err)
-		assert.Equal(t, cloudclients.CredentialsUnavailableType, failureType(err), "a configuration to fix: no retries for ten minutes")
+		assert.Equal(t, cloudclients.CredentialsUnavailableType, stacktest.FailureType(err), "a configuration to fix: no retries for ten minutes")
 		assert.Contains(t, err.Error(), "no Alibaba Cloud credentials")
 		assert.Contains(t, err.Error(), "config.json", "the file is named")
 		history, herr := historyJSON(ctx, tc, run.GetID(), run.GetRunID())
@@ -110,7 +111,7 @@ func TestHostileInputAndLeaks(t *testing.T) {
 			connectInput(loadInterface(2)))
 		err := run.Get(ctx, nil)
 		require.Error(t, err)
-		assert.Equal(t, "SignatureDoesNotMatch", failureType(err))
+		assert.Equal(t, "SignatureDoesNotMatch", stacktest.FailureType(err))
 		assert.Contains(t, err.Error(), "server string to sign is:"+redact.Redacted)
 		history, herr := historyJSON(ctx, tc, run.GetID(), run.GetRunID())
 		require.NoError(t, herr)
@@ -149,7 +150,7 @@ func TestHostileInputAndLeaks(t *testing.T) {
 			require.NoError(t, err, name)
 			err = run.Get(ctx, nil)
 			require.Error(t, err, name)
-			assert.Equal(t, workflows.InvalidInputType, failureType(err), "%s: %v", name, err)
+			assert.Equal(t, workflows.InvalidInputType, stacktest.FailureType(err), "%s: %v", name, err)
 			assert.Less(t, len(err.Error()), 8000, "%s (%d bytes in) made a %d-byte error", name, len(data), len(err.Error()))
 			t.Logf("%s: %d bytes in, %d bytes of error", name, len(data), len(err.Error()))
 		}

@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/vpcflow/vpcflow/internal/devserver"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -78,13 +79,29 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer temporalSrv.Stop()
-	tc, err = client.Dial(client.Options{HostPort: temporalSrv.FrontendHostPort(), Namespace: temporalSrv.Namespace(), Logger: nilLogger{}})
+	tc, err = client.Dial(client.Options{HostPort: temporalSrv.FrontendHostPort(), Namespace: temporalSrv.Namespace(), Logger: stacktest.QuietLogger()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "reliability: client:", err)
 		return 1
 	}
 	defer tc.Close()
-	return m.Run()
+	code := m.Run()
+	// Whatever ran, in whatever order: no history or output holds a secret.
+	scanCtx, cancelScan := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancelScan()
+	found, histories, outputs, err := secretsEverywhere(scanCtx, tc)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reliability: secret scan:", err)
+		return 1
+	}
+	for _, f := range found {
+		fmt.Fprintln(os.Stderr, "reliability: secret scan:", f)
+	}
+	if len(found) > 0 {
+		return 1
+	}
+	fmt.Printf("reliability: no secret in %d histories and %d outputs of the package's tests\n", histories, outputs)
+	return code
 }
 
 // buildWorker builds ./worker, the command operators run, into path.
@@ -107,11 +124,3 @@ func needStack(t *testing.T) {
 		t.Skip("needs the Temporal server, the worker binary and cloudsim; skipped with -short")
 	}
 }
-
-// nilLogger keeps the test clients quiet.
-type nilLogger struct{}
-
-func (nilLogger) Debug(string, ...any) {}
-func (nilLogger) Info(string, ...any)  {}
-func (nilLogger) Warn(string, ...any)  {}
-func (nilLogger) Error(string, ...any) {}

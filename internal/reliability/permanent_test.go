@@ -16,6 +16,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -337,7 +338,7 @@ func runPermCase(t *testing.T, cloud *simCloud, c permCase) {
 	run := startWorkflow(ctx, t, tc, testID(t, "case"), c.workflow, temporal.SearchAttributes{}, c.input)
 	err := run.Get(ctx, nil)
 	require.Error(t, err, "the workflow must fail")
-	require.Equal(t, c.code, failureType(err), "%v", err)
+	require.Equal(t, c.code, stacktest.FailureType(err), "%v", err)
 	msg := err.Error()
 
 	if c.action != "" {
@@ -524,7 +525,7 @@ func permanentRowsInjected(t *testing.T, cloud *simCloud) {
 			t.Errorf("%s completed: its injected code was retried", s.run.GetID())
 			continue
 		}
-		code := failureType(err)
+		code := stacktest.FailureType(err)
 		if s.want == "alibaba" {
 			gotAli = append(gotAli, code)
 		} else {

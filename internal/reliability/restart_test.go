@@ -16,6 +16,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devserver"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -58,7 +59,7 @@ func TestServerRestart(t *testing.T) {
 	frontend := srv.FrontendHostPort()
 	require.Equal(t, "127.0.0.1:"+strconv.Itoa(opts.FrontendPort), frontend)
 
-	c, err := client.Dial(client.Options{HostPort: frontend, Namespace: srv.Namespace(), Logger: nilLogger{}})
+	c, err := client.Dial(client.Options{HostPort: frontend, Namespace: srv.Namespace(), Logger: stacktest.QuietLogger()})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 
@@ -77,7 +78,7 @@ func TestServerRestart(t *testing.T) {
 	var waitIDs []string
 	for i := range waiting + moving {
 		if i == waiting {
-			waitStage(ctx, t, c, waitIDs, workflows.StageWaitRouterInterface)
+			require.NoError(t, stacktest.WaitStage(ctx, c, workflows.StageWaitRouterInterface, waitIDs...))
 		}
 		in := loadChange(i, 5*time.Minute)
 		changes = append(changes, in)
@@ -117,7 +118,9 @@ func TestServerRestart(t *testing.T) {
 	require.True(t, w.alive(), "the worker process rode out the restart")
 
 	// The histories on this server, too, hold no secret.
-	scanned := assertNoSecretsInHistories(ctx, t, c)
+	found, scanned, _, err := secretsEverywhere(ctx, c)
+	require.NoError(t, err)
+	require.Empty(t, found, "histories on the restarted server hold secrets")
 	t.Logf("%d histories on the restarted server hold no secret", scanned)
 }
 
@@ -125,7 +128,7 @@ func TestServerRestart(t *testing.T) {
 func stages(ctx context.Context, c client.Client, runs []client.WorkflowRun) map[string]int {
 	out := map[string]int{}
 	for _, run := range runs {
-		p, err := queryProgress(ctx, c, run.GetID())
+		p, err := stacktest.Progress(ctx, c, run.GetID())
 		if err != nil {
 			out["(query failed)"]++
 			continue

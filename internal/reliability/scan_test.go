@@ -3,10 +3,10 @@ package reliability
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -80,33 +80,36 @@ func historyJSON(ctx context.Context, c client.Client, id, runID string) (string
 	return string(data), err
 }
 
-// assertNoSecretsInHistories reads the history of every workflow run on
-// the server c talks to and fails the test for each that holds a secret.
-// It returns how many histories it read.
-func assertNoSecretsInHistories(ctx context.Context, t *testing.T, c client.Client) int {
-	t.Helper()
-	scanned := 0
+// secretsEverywhere reads the history of every workflow run on the server
+// c talks to and every output captured so far, and returns a line for each
+// that holds a secret, and how many of each it read.
+func secretsEverywhere(ctx context.Context, c client.Client) (found []string, histories, outputs int, err error) {
 	var token []byte
 	for {
 		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{PageSize: 500, NextPageToken: token})
 		if err != nil {
-			t.Fatalf("list workflows: %v", err)
+			return found, histories, outputs, fmt.Errorf("list workflows: %w", err)
 		}
 		for _, e := range resp.GetExecutions() {
 			id, runID := e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId()
 			text, err := historyJSON(ctx, c, id, runID)
 			if err != nil {
-				t.Errorf("history of %s: %v", id, err)
-				continue
+				return found, histories, outputs, fmt.Errorf("history of %s: %w", id, err)
 			}
-			scanned++
-			if found := leaks(text); len(found) > 0 {
-				t.Errorf("the history of %s (run %s) holds secrets %v", id, runID, found)
+			histories++
+			if l := leaks(text); len(l) > 0 {
+				found = append(found, fmt.Sprintf("the history of %s (run %s) holds secrets %v", id, runID, l))
 			}
 		}
-		token = resp.GetNextPageToken()
-		if len(token) == 0 {
-			return scanned
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
 		}
 	}
+	for _, capt := range allCaptures() {
+		outputs++
+		if l := leaks(capt.String()); len(l) > 0 {
+			found = append(found, fmt.Sprintf("the output of %s holds secrets %v", capt.name, l))
+		}
+	}
+	return found, histories, outputs, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -33,7 +34,7 @@ func waitFailure(t *testing.T, err error) activities.PollProgress {
 // failedStep finds the failed step in a finished workflow's progress.
 func failedStep(t *testing.T, run client.WorkflowRun) workflows.Step {
 	t.Helper()
-	p, err := queryProgress(testCtx(t, 30*time.Second), tc, run.GetID())
+	p, err := stacktest.Progress(testCtx(t, 30*time.Second), tc, run.GetID())
 	require.NoError(t, err)
 	require.Equal(t, workflows.StageFailed, p.Stage)
 	for _, s := range p.Steps {
@@ -63,7 +64,7 @@ func assertWaitNotRetried(t *testing.T, run client.WorkflowRun) {
 func assertEndedAtDeadline(t *testing.T, run client.WorkflowRun, err error, stage, lastState string) {
 	t.Helper()
 	require.Error(t, err)
-	require.Equal(t, activities.WaitTimeoutType, failureType(err), "%v", err)
+	require.Equal(t, activities.WaitTimeoutType, stacktest.FailureType(err), "%v", err)
 	p := waitFailure(t, err)
 	assert.Contains(t, err.Error(), "deadline")
 	assert.Contains(t, err.Error(), fmt.Sprintf("last state %q", lastState))
@@ -143,7 +144,7 @@ func TestStuckClouds(t *testing.T) {
 		in := loadChange(1, 5*time.Minute)
 		run := startChange(ctx, t, tc, in)
 		waitFor(ctx, t, "the wait to read Connecting", func() (bool, string) {
-			p, err := queryProgress(ctx, tc, run.GetID())
+			p, err := stacktest.Progress(ctx, tc, run.GetID())
 			if err != nil {
 				return false, err.Error()
 			}
@@ -161,7 +162,7 @@ func TestStuckClouds(t *testing.T) {
 		err := run.Get(ctx, nil)
 		ended := time.Since(dropped)
 		require.Error(t, err)
-		require.Equal(t, activities.UnreachableStateType, failureType(err), "%v", err)
+		require.Equal(t, activities.UnreachableStateType, stacktest.FailureType(err), "%v", err)
 		assert.Contains(t, err.Error(), "state Inactive cannot lead to the target")
 		assert.Contains(t, err.Error(), "activate it (ActivateRouterInterface) and start again")
 		p := waitFailure(t, err)

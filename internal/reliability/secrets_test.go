@@ -1,9 +1,5 @@
 package reliability
 
-// This file's name sorts last, so that `go test` runs TestSecrets after the
-// other tests of the package: it then reads every history and every output
-// they produced, as well as its own.
-
 import (
 	"encoding/base64"
 	"encoding/json"
@@ -46,12 +42,12 @@ func TestSecretScannerFindsEncodedSecrets(t *testing.T) {
 var secretFlag = regexp.MustCompile(`(?i)^\s+-\S*(secret|key|token|password|passwd|credential|\bak\b|\bsk\b)`)
 
 // TestSecrets: after end-to-end runs through the worker process and the
-// starter (its own, with the worker's logs at debug level and the Alibaba
-// key read from a credentials file, and all the package's runs before it),
-// every workflow history on the server, every output of every worker
-// process and starter run, and cloudsim's call log are read: the AccessKey
-// secrets and the Huawei SKs appear nowhere, in clear or base64-encoded.
-// Neither command has a flag that takes a key.
+// starter (with the worker's logs at debug level and the Alibaba key read
+// from a credentials file), every workflow history on the server, every
+// output of every worker process and starter run, and cloudsim's call log
+// are read: the AccessKey secrets and the Huawei SKs appear nowhere, in
+// clear or base64-encoded. Neither command has a flag that takes a key.
+// TestMain makes the same scan after every test of the package.
 func TestSecrets(t *testing.T) {
 	needStack(t)
 	ctx := testCtx(t, 3*time.Minute)
@@ -124,22 +120,18 @@ func TestSecrets(t *testing.T) {
 	require.Contains(t, stderr, "OperationUnsupported.PublishSystemRouteEntry")
 	fromEnv.stop()
 
-	// Now read everything.
-	histories := assertNoSecretsInHistories(ctx, t, tc)
-	outputs, bytes := 0, 0
-	for _, c := range allCaptures() {
-		text := c.String()
-		outputs++
-		bytes += len(text)
-		if found := leaks(text); len(found) > 0 {
-			t.Errorf("output of %s holds secrets %v", c.name, found)
-		}
+	// Now read everything so far; TestMain reads it all again once every
+	// test of the package has run, whatever their order.
+	found, histories, outputs, err := secretsEverywhere(ctx, tc)
+	require.NoError(t, err)
+	for _, f := range found {
+		t.Error(f)
 	}
 	calls, err := json.Marshal(cloud.Calls(""))
 	require.NoError(t, err)
 	assert.Empty(t, leaks(string(calls)), "cloudsim's call log")
-	t.Logf("no secret (%d of them, in clear or base64) in %d workflow histories, %d process and starter outputs (%d KB), or %d cloudsim calls",
-		len(allSecrets()), histories, outputs, bytes/1024, len(cloud.Calls("")))
+	t.Logf("no secret (%d of them, in clear or base64) in %d workflow histories, %d process and starter outputs, or %d cloudsim calls",
+		len(allSecrets()), histories, outputs, len(cloud.Calls("")))
 }
 
 // assertNotInProcess checks that no secret is on a worker's command line

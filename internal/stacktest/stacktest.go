@@ -1,0 +1,80 @@
+// Package stacktest holds what the tests on the real stack (internal/e2e,
+// internal/reliability) share: a client logger that stays quiet, the type
+// of a workflow's failure, and waiting until workflows reach a stage.
+package stacktest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/workflows"
+)
+
+// QuietLogger is a Temporal client logger that logs nothing: the tests'
+// clients would otherwise log every expected failure.
+func QuietLogger() log.Logger { return quiet{} }
+
+type quiet struct{}
+
+func (quiet) Debug(string, ...any) {}
+func (quiet) Info(string, ...any)  {}
+func (quiet) Warn(string, ...any)  {}
+func (quiet) Error(string, ...any) {}
+
+// FailureType is the type of the ApplicationError a workflow failed with:
+// the cloud's code, or one of vpcflow's; "" for another error.
+func FailureType(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type()
+	}
+	return ""
+}
+
+// Progress asks a workflow for its progress.
+func Progress(ctx context.Context, c client.Client, id string) (workflows.Progress, error) {
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	val, err := c.QueryWorkflow(qctx, id, "", workflows.ProgressQuery)
+	if err != nil {
+		return workflows.Progress{}, err
+	}
+	var p workflows.Progress
+	err = val.Get(&p)
+	return p, err
+}
+
+// WaitStage waits until every workflow of ids reports stage in its
+// progress, asking every 100 ms, and says what it last saw when ctx ends
+// first.
+func WaitStage(ctx context.Context, c client.Client, stage string, ids ...string) error {
+	for {
+		in := 0
+		var other []string
+		for _, id := range ids {
+			p, err := Progress(ctx, c, id)
+			switch {
+			case err != nil:
+				other = append(other, id+": "+err.Error())
+			case p.Stage == stage:
+				in++
+			default:
+				other = append(other, id+": "+p.Stage)
+			}
+		}
+		if in == len(ids) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d workflows reached stage %s; others %v", in, len(ids), stage, other[:min(len(other), 3)])
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
