@@ -12,6 +12,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // VPCAPI is the part of the Alibaba Cloud VPC client (*vpc.Client) that
@@ -39,17 +41,16 @@ type APIGScope struct {
 	ProjectId string `json:"ProjectId,omitempty"`
 }
 
-// HuaweiCloudNotConfiguredType is the ApplicationError type of an APIG call
-// the worker cannot make: it has no Huawei Cloud credentials, or cannot act
-// in the region or project an input names.
-const HuaweiCloudNotConfiguredType = "HuaweiCloudNotConfigured"
-
 // CloudActivities holds the cloud clients every activity uses. Build it once
 // in the worker and register it with worker.RegisterActivity.
 type CloudActivities struct {
 	VPC VPCAPI
-	// APIG acts in the worker's own Huawei Cloud region and project.
-	APIG APIGAPI
+	// APIG acts in the worker's own Huawei Cloud region and project; nil
+	// when the worker has no Huawei Cloud client, and APIGUnavailable says
+	// why: its APIG calls then fail at once saying so, while the Alibaba
+	// Cloud workflows run.
+	APIG            APIGAPI
+	APIGUnavailable error
 	// APIGFor returns a client for another region or project of the same
 	// account, for inputs that name one; nil when the worker serves only its
 	// own.
@@ -65,21 +66,28 @@ type CloudActivities struct {
 
 // apigFor is the APIG client of a scope.
 func (a *CloudActivities) apigFor(scope APIGScope) (APIGAPI, error) {
-	if scope == (APIGScope{}) {
+	switch {
+	case a.APIG == nil:
+		reason := "no client was given"
+		if a.APIGUnavailable != nil {
+			reason = a.APIGUnavailable.Error()
+		}
+		return nil, huaweiCloudNotConfigured("this worker has no Huawei Cloud client: %s", reason)
+	case scope == (APIGScope{}):
 		return a.APIG, nil
-	}
-	if a.APIGFor == nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"this worker acts only in its own Huawei Cloud region and project, not in region %q project %q",
-			scope.Region, scope.ProjectId), HuaweiCloudNotConfiguredType, nil)
+	case a.APIGFor == nil:
+		return nil, huaweiCloudNotConfigured("this worker acts only in its own Huawei Cloud region and project, not in region %q project %q",
+			scope.Region, scope.ProjectId)
 	}
 	client, err := a.APIGFor(scope)
 	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"this worker cannot act in Huawei Cloud region %q project %q: %v", scope.Region, scope.ProjectId, err),
-			HuaweiCloudNotConfiguredType, nil)
+		return nil, huaweiCloudNotConfigured("this worker cannot act in Huawei Cloud region %q project %q: %v", scope.Region, scope.ProjectId, err)
 	}
 	return client, nil
+}
+
+func huaweiCloudNotConfigured(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), contract.HuaweiCloudNotConfiguredType, nil)
 }
 
 // CallTrace is what every activity result reports about its cloud calls: the

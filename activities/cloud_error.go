@@ -17,26 +17,9 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/redact"
 )
-
-// CloudErrorDetails travels as the Details of every ApplicationError that a
-// failed cloud call produces, so a caller can read the code and RequestId
-// without parsing the message.
-type CloudErrorDetails struct {
-	Operation  string     `json:"Operation"`
-	Resource   string     `json:"Resource"`
-	Code       string     `json:"Code"`
-	HTTPStatus int        `json:"HTTPStatus,omitempty"`
-	RequestId  string     `json:"RequestId,omitempty"`
-	Message    string     `json:"Message,omitempty"`
-	Class      ErrorClass `json:"Class"`
-	Fix        string     `json:"Fix,omitempty"`
-}
-
-// NetworkErrorType is the ApplicationError type of a call that got no answer
-// (connection refused, reset, timed out): always retried.
-const NetworkErrorType = "NetworkError"
 
 // Retry pacing for the classes that Temporal's exponential backoff does not
 // fit. Throttling must back off harder than a blip, or every retry is
@@ -96,7 +79,7 @@ func inspectCloudError(err error) (cloudCallError, bool) {
 	if errors.As(err, &urlErr) || errors.As(err, &netErr) {
 		// The error quotes the request URL: with a signed Alibaba request,
 		// its AccessKeyId, Signature and SignatureNonce.
-		return cloudCallError{code: NetworkErrorType, message: redact.Secrets(err.Error()), network: true}, true
+		return cloudCallError{code: contract.NetworkErrorType, message: redact.Secrets(err.Error()), network: true}, true
 	}
 	return cloudCallError{}, false
 }
@@ -137,18 +120,18 @@ func answerMessage(raw string) string {
 // other 4xx is the request's and is not.
 func (e cloudCallError) classify() ErrorCode {
 	if e.network {
-		return ErrorCode{Code: NetworkErrorType, Class: Transient}
+		return ErrorCode{Code: contract.NetworkErrorType, Class: contract.Transient}
 	}
 	if row, ok := LookupErrorCode(e.code); ok {
 		return row
 	}
 	switch {
 	case e.httpStatus == 429:
-		return ErrorCode{Code: e.code, Class: Throttled}
+		return ErrorCode{Code: e.code, Class: contract.Throttled}
 	case e.httpStatus >= 500:
-		return ErrorCode{Code: e.code, Class: Transient}
+		return ErrorCode{Code: e.code, Class: contract.Transient}
 	default:
-		return ErrorCode{Code: e.code, Class: Permanent,
+		return ErrorCode{Code: e.code, Class: contract.Permanent,
 			Fix: "the cloud answered an error code vpcflow does not know; read the message and quote the RequestId to support"}
 	}
 }
@@ -172,7 +155,7 @@ func CloudError(ctx context.Context, operation, resource string, err error) erro
 	if !ok {
 		return err
 	}
-	return call.applicationError(ctx, operation, resource, call.classify())
+	return call.applicationError(attemptOf(ctx), operation, resource, call.classify())
 }
 
 // classifiedCloudError is CloudError with the row chosen by the caller, for
@@ -185,15 +168,33 @@ func classifiedCloudError(ctx context.Context, operation, resource string, err e
 	if !ok {
 		return err
 	}
-	return call.applicationError(ctx, operation, resource, row)
+	return call.applicationError(attemptOf(ctx), operation, resource, row)
 }
 
-func (call cloudCallError) applicationError(ctx context.Context, operation, resource string, row ErrorCode) error {
+// refusal is the error of a code vpcflow finds itself, by a read: before the
+// call that would answer it (an interface that cannot connect), or where the
+// API answers an empty list rather than an error (an ID that does not
+// exist). The code's row classifies it and says the fix, as when the cloud
+// answers the code; finding says what the read showed.
+func refusal(operation, resource, code, finding, requestID string) error {
+	row, ok := LookupErrorCode(code)
+	if !ok {
+		// A code of vpcflow's own choosing always has a row (a test checks
+		// every refusal); this keeps a missing one permanent.
+		row = ErrorCode{Code: code, Class: contract.Permanent}
+	}
+	return cloudCallError{code: code, requestID: requestID, message: finding}.applicationError(1, operation, resource, row)
+}
+
+// applicationError is the one maker of the error of a cloud code: a cloud's
+// answer (CloudError), or a refusal. attempt paces the retries of throttled
+// and busy codes.
+func (call cloudCallError) applicationError(attempt int32, operation, resource string, row ErrorCode) error {
 	code := call.code
 	if code == "" {
 		code = fmt.Sprintf("HTTP%d", call.httpStatus)
 	}
-	details := CloudErrorDetails{
+	details := contract.CloudErrorDetails{
 		Operation:  operation,
 		Resource:   resource,
 		Code:       code,
@@ -204,34 +205,16 @@ func (call cloudCallError) applicationError(ctx context.Context, operation, reso
 		Fix:        row.Fix,
 	}
 	opts := temporal.ApplicationErrorOptions{
-		NonRetryable: row.Class == Permanent || row.Class == DryRunPassed,
+		NonRetryable: row.Class == contract.Permanent || row.Class == contract.DryRunPassed,
 		Details:      []any{details},
 	}
 	switch row.Class {
-	case Throttled:
-		opts.NextRetryDelay = throttledDelay(attemptOf(ctx), call.retryAfter)
-	case Busy:
-		opts.NextRetryDelay = busyDelay(attemptOf(ctx))
+	case contract.Throttled:
+		opts.NextRetryDelay = throttledDelay(attempt, call.retryAfter)
+	case contract.Busy:
+		opts.NextRetryDelay = busyDelay(attempt)
 	}
 	return temporal.NewApplicationErrorWithOptions(details.String(), code, opts)
-}
-
-// String is the one-line message users read in the Web UI and the CLI.
-func (d CloudErrorDetails) String() string {
-	msg := fmt.Sprintf("%s %s: %s", d.Operation, d.Resource, d.Code)
-	if d.HTTPStatus != 0 {
-		msg += fmt.Sprintf(" (HTTP %d)", d.HTTPStatus)
-	}
-	if d.Message != "" {
-		msg += ": " + d.Message
-	}
-	if d.Fix != "" {
-		msg += ". Fix: " + d.Fix
-	}
-	if d.RequestId != "" {
-		msg += ". RequestId: " + d.RequestId
-	}
-	return msg
 }
 
 // callAttemptKey carries the attempt a call's retry pacing counts from when

@@ -2,10 +2,12 @@ package activities
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // ConnectRouterInterfaceResult reports a connect call. AlreadyConnecting is
@@ -66,17 +68,15 @@ func (a *CloudActivities) ConnectRouterInterface(ctx context.Context, in RouterI
 		// attempt's connect: within the grace, retry as busy.
 		if readMayLagBehindEarlierAttempt(info) {
 			row, _ := LookupErrorCode(code)
-			row.Class, row.Fix = Busy, ""
+			row.Class, row.Fix = contract.Busy, ""
 			return ConnectRouterInterfaceResult{}, classifiedCloudError(ctx, "ConnectRouterInterface", in.RouterInterfaceId, err, row)
 		}
 		return ConnectRouterInterfaceResult{}, CloudError(ctx, "ConnectRouterInterface", in.RouterInterfaceId, err)
 	default:
-		return ConnectRouterInterfaceResult{}, temporal.NewNonRetryableApplicationError(
-			"ConnectRouterInterface "+in.RouterInterfaceId+": the interface is "+ri.Status+
-				"; only an Idle interface can be connected. RequestId: "+requestIDOf(err),
-			code, nil,
-			CloudErrorDetails{Operation: "ConnectRouterInterface", Resource: in.RouterInterfaceId,
-				Code: code, RequestId: requestIDOf(err), Class: Permanent, Message: "status " + ri.Status})
+		// Neither Idle nor on its way to Active: the refusal stands.
+		row, _ := LookupErrorCode(code)
+		row.Class, row.Fix = contract.Permanent, "the interface is "+ri.Status+"; only an Idle interface can be connected"
+		return ConnectRouterInterfaceResult{}, classifiedCloudError(ctx, "ConnectRouterInterface", in.RouterInterfaceId, err, row)
 	}
 }
 
@@ -85,4 +85,37 @@ func (a *CloudActivities) ConnectRouterInterface(ctx context.Context, in RouterI
 // a read may not show what an earlier attempt did yet.
 func readMayLagBehindEarlierAttempt(info activity.Info) bool {
 	return info.Attempt > 1 && withinGrace(info.ScheduledTime)
+}
+
+// connectableStates are the states in which a connect can still end Active:
+// Idle is connected, the others are already on their way.
+var connectableStates = map[string]bool{
+	RouterInterfaceIdle:                true,
+	RouterInterfaceConnecting:          true,
+	RouterInterfaceAcceptingConnecting: true,
+	RouterInterfaceActivating:          true,
+	RouterInterfaceActive:              true,
+}
+
+// ReadyToConnect checks, on the interface as read, what ConnectRouterInterface
+// would refuse, before calling it: the role and the opposite fields (the
+// errors are those of the codes the cloud would answer, from the error
+// table), and a state from which it cannot become Active.
+func (ri RouterInterface) ReadyToConnect() error {
+	readBy := lastOf(ri.RequestIds)
+	if ri.Role != RoleInitiatingSide {
+		return refusal("ConnectRouterInterface", ri.RouterInterfaceId, "IncorrectRole.NotInitiatingSide",
+			fmt.Sprintf("the interface is the %s of its pair; its peer is %s", ri.Role, ri.OppositeInterfaceId), readBy)
+	}
+	if !ri.OppositeSet() {
+		return refusal("ConnectRouterInterface", ri.RouterInterfaceId, "IncorrectOppositeInterfaceInfo.NotSet",
+			fmt.Sprintf("OppositeInterfaceId %q, OppositeRouterId %q, OppositeRouterType %q, OppositeInterfaceOwnerId %q",
+				ri.OppositeInterfaceId, ri.OppositeRouterId, ri.OppositeRouterType, ri.OppositeInterfaceOwnerId), readBy)
+	}
+	if !connectableStates[ri.Status] {
+		return unreachableState("Connect "+ri.RouterInterfaceId, ri.Status,
+			"only an Idle interface can be connected; activate or recreate it first",
+			PollProgress{Polls: 1, LastState: ri.Status, LastRequestId: readBy, RequestIds: ri.RequestIds})
+	}
+	return nil
 }

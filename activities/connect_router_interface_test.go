@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities/activitiestest"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 var ref = RouterInterfaceRef{RegionId: "cn-hangzhou", RouterInterfaceId: "ri-init1"}
@@ -103,7 +104,7 @@ func TestDescribeFindsNoInterface(t *testing.T) {
 	_, err := env.ExecuteActivity(acts.DescribeRouterInterface, ref)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, RouterInterfaceNotFoundType, appErr.Type())
+	assert.Equal(t, RouterInterfaceNotFoundCode, appErr.Type())
 	assert.True(t, appErr.NonRetryable())
 	assert.Contains(t, appErr.Error(), "RID-E")
 }
@@ -136,7 +137,7 @@ func TestWaitActiveEndsAtOnceOnAStateThatCannotLeadThere(t *testing.T) {
 		_, err := waitActive(fake, fastPoll, time.Minute, nil)
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr, state)
-		assert.Equal(t, UnreachableStateType, appErr.Type())
+		assert.Equal(t, contract.UnreachableStateType, appErr.Type())
 		assert.True(t, appErr.NonRetryable())
 		assert.Contains(t, appErr.Error(), "state "+state)
 		assert.Equal(t, 2, fake.Calls("DescribeRouterInterfaces"), "no read after %s", state)
@@ -148,7 +149,7 @@ func TestWaitActiveStopsAtTheDeadline(t *testing.T) {
 	_, err := waitActive(fake, fastPoll, 200*time.Millisecond, nil)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, WaitTimeoutType, appErr.Type())
+	assert.Equal(t, contract.WaitTimeoutType, appErr.Type())
 	assert.True(t, appErr.NonRetryable())
 	assert.Contains(t, appErr.Error(), `last state "Connecting"`)
 	assert.Contains(t, appErr.Error(), "RID-Connecting")
@@ -266,7 +267,7 @@ func TestAWaitThatTimesOutTellsItsLastReadError(t *testing.T) {
 	_, err := waitActive(fake, fastPoll, 25*time.Millisecond, nil)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, WaitTimeoutType, appErr.Type())
+	assert.Equal(t, contract.WaitTimeoutType, appErr.Type())
 	assert.Contains(t, appErr.Error(), "Throttling.User")
 	var p PollProgress
 	require.NoError(t, appErr.Details(&p))
@@ -290,7 +291,7 @@ func TestAWaitHandsOverWhenItsWorkerStops(t *testing.T) {
 		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(2 * time.Hour)})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, WorkerStoppingType, appErr.Type())
+	assert.Equal(t, contract.WorkerStoppingType, appErr.Type())
 	assert.False(t, appErr.NonRetryable())
 	assert.Equal(t, handoverDelay, appErr.NextRetryDelay())
 	assert.Less(t, time.Since(began), time.Minute, "not held for the hour's pause")
@@ -410,6 +411,42 @@ func TestWaitActiveDoubtsIdleRightAfterTheConnect(t *testing.T) {
 	fake, _, err = run(time.Now().Add(-ReadAfterWriteGrace - time.Second))
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, UnreachableStateType, appErr.Type())
+	assert.Equal(t, contract.UnreachableStateType, appErr.Type())
 	assert.Equal(t, 1, fake.Calls("DescribeRouterInterfaces"), "past the grace, Idle ends the wait at its first read")
+}
+
+// What the workflow checks before connecting fails as the cloud's answer
+// would: the code's type, its row's class and fix, the RequestId of the
+// read that showed it; a state that cannot become Active is UnreachableState.
+func TestReadyToConnectRefusesAsTheCloudWould(t *testing.T) {
+	ready := RouterInterface{RouterInterfaceId: "ri-a", Status: RouterInterfaceIdle, Role: RoleInitiatingSide,
+		OppositeInterfaceId: "ri-b", OppositeRouterId: "vrt-b", OppositeRouterType: "VRouter", OppositeInterfaceOwnerId: "1",
+		CallTrace: CallTrace{RequestIds: []string{"req-read"}}}
+	require.NoError(t, ready.ReadyToConnect())
+
+	accepting := ready
+	accepting.Role = RoleAcceptingSide
+	noOpposite := ready
+	noOpposite.OppositeRouterId = ""
+	for code, ri := range map[string]RouterInterface{"IncorrectRole.NotInitiatingSide": accepting, "IncorrectOppositeInterfaceInfo.NotSet": noOpposite} {
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, ri.ReadyToConnect(), &appErr, code)
+		assert.Equal(t, code, appErr.Type())
+		assert.True(t, appErr.NonRetryable(), code)
+		var details contract.CloudErrorDetails
+		require.NoError(t, appErr.Details(&details))
+		row, ok := LookupErrorCode(code)
+		require.True(t, ok, "%s has a row", code)
+		assert.Equal(t, row.Fix, details.Fix, code)
+		assert.Equal(t, "req-read", details.RequestId)
+		assert.Contains(t, appErr.Error(), "RequestId: req-read")
+	}
+
+	inactive := ready
+	inactive.Status = RouterInterfaceInactive
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, inactive.ReadyToConnect(), &appErr)
+	assert.Equal(t, contract.UnreachableStateType, appErr.Type())
+	assert.True(t, appErr.NonRetryable())
+	assert.Contains(t, appErr.Error(), "Inactive")
 }

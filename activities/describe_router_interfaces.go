@@ -7,7 +7,6 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 )
 
 // Router interface states (Alibaba Cloud VPC, DescribeRouterInterfaces).
@@ -27,9 +26,10 @@ const (
 	RoleAcceptingSide  = "AcceptingSide"
 )
 
-// RouterInterfaceNotFoundType is the error type when DescribeRouterInterfaces
-// finds no interface with the ID (the API answers an empty list, not an error).
-const RouterInterfaceNotFoundType = "InvalidRouterInterfaceId.NotFound"
+// RouterInterfaceNotFoundCode is the code of the error when
+// DescribeRouterInterfaces finds no interface with the ID: the API answers
+// an empty list, not an error, where ConnectRouterInterface answers this code.
+const RouterInterfaceNotFoundCode = "InvalidRouterInterfaceId.NotFound"
 
 // RouterInterfaceRef names one router interface.
 type RouterInterfaceRef struct {
@@ -97,13 +97,8 @@ func (a *CloudActivities) describeRouterInterface(ctx context.Context, in Router
 		return RouterInterface{}, err
 	}
 	if found == nil {
-		requestID := lastOf(requestIDs)
-		return RouterInterface{}, temporal.NewNonRetryableApplicationError(
-			"DescribeRouterInterfaces "+in.RouterInterfaceId+": no router interface with this ID in region "+
-				in.RegionId+"; check RouterInterfaceId and RegionId. RequestId: "+requestID,
-			RouterInterfaceNotFoundType, nil,
-			CloudErrorDetails{Operation: "DescribeRouterInterfaces", Resource: in.RouterInterfaceId,
-				Code: RouterInterfaceNotFoundType, RequestId: requestID, Class: Permanent})
+		return RouterInterface{}, refusal("DescribeRouterInterfaces", in.RouterInterfaceId, RouterInterfaceNotFoundCode,
+			"the listing of region "+in.RegionId+" holds no router interface with this ID", lastOf(requestIDs))
 	}
 	t := found
 	return RouterInterface{

@@ -10,32 +10,24 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // Route entry types and the states DescribeVcoRouteEntries reports.
 const (
-	VcoRouteCustom = "custom"
-	VcoRouteBgp    = "bgp"
-
 	VcoStatePublished = "published" // a custom route advertised to the transit router
 	VcoStateActive    = "Active"    // a BGP route in use
 	VcoSourceCloud    = "CLOUD"     // a BGP route learned from the transit router
 )
 
-// ExpectedVpnRoute is a route that must be present on the VPN connection:
-// a custom route in State published, or a bgp route Active from Source CLOUD.
-type ExpectedVpnRoute struct {
-	DestinationCidrBlock string `json:"DestinationCidrBlock"`
-	RouteEntryType       string `json:"RouteEntryType"`
-}
-
 // WaitVpnRoutesInput asks to wait until every expected route is on the VPN
 // connection in its expected state.
 type WaitVpnRoutesInput struct {
-	RegionId        string             `json:"RegionId"`
-	VpnConnectionId string             `json:"VpnConnectionId"`
-	ExpectedRoutes  []ExpectedVpnRoute `json:"ExpectedRoutes"`
-	PageSize        int                `json:"PageSize"`
+	RegionId        string                      `json:"RegionId"`
+	VpnConnectionId string                      `json:"VpnConnectionId"`
+	ExpectedRoutes  []contract.ExpectedVpnRoute `json:"ExpectedRoutes"`
+	PageSize        int                         `json:"PageSize"`
 	// ConsecutiveReads is how many reads in a row must show every route, so a
 	// route that flaps is not reported as settled. Zero means 2.
 	ConsecutiveReads int `json:"ConsecutiveReads"`
@@ -48,29 +40,22 @@ type WaitVpnRoutesInput struct {
 	Deadline    time.Time    `json:"Deadline"`
 }
 
-// VpnRoute is one route DescribeVcoRouteEntries reported.
-type VpnRoute struct {
-	RouteDest      string `json:"RouteDest"`
-	RouteEntryType string `json:"RouteEntryType"`
-	State          string `json:"State"`
-	Source         string `json:"Source,omitempty"`
-	NextHop        string `json:"NextHop,omitempty"`
-}
-
 // WaitVpnRoutesResult lists the expected routes as last seen, and the
 // Publication's entries as last read.
 type WaitVpnRoutesResult struct {
-	Routes    []VpnRoute           `json:"Routes"`
-	Published []RoutePublishStatus `json:"Published,omitempty"`
-	Reads     int                  `json:"Reads"`
+	Routes    []contract.VpnRoute           `json:"Routes"`
+	Published []contract.RoutePublishStatus `json:"Published,omitempty"`
+	Reads     int                           `json:"Reads"`
 	CallTrace
 }
 
-func (r VpnRoute) satisfies(want ExpectedVpnRoute) bool {
+// satisfies tells whether route r, as read, is the expected route in its
+// expected state.
+func satisfies(r contract.VpnRoute, want contract.ExpectedVpnRoute) bool {
 	if r.RouteEntryType != want.RouteEntryType {
 		return false
 	}
-	if want.RouteEntryType == VcoRouteBgp {
+	if want.RouteEntryType == contract.VcoRouteBgp {
 		return r.State == VcoStateActive && r.Source == VcoSourceCloud
 	}
 	return r.State == VcoStatePublished
@@ -85,8 +70,8 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 		need = 2
 	}
 	what := fmt.Sprintf("%d routes to reach VPN connection %s", len(in.ExpectedRoutes), in.VpnConnectionId)
-	var seen []VpnRoute
-	var published []RoutePublishStatus
+	var seen []contract.VpnRoute
+	var published []contract.RoutePublishStatus
 	confirmed := in.Publication == nil // in this attempt: a retry confirms once more
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		if !confirmed {
@@ -124,11 +109,11 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 }
 
 // missingRoutes names the expected routes not (yet) in their expected state.
-func missingRoutes(want []ExpectedVpnRoute, have []VpnRoute) []string {
+func missingRoutes(want []contract.ExpectedVpnRoute, have []contract.VpnRoute) []string {
 	var missing []string
 	for _, w := range want {
-		dest := CanonicalCIDR(w.DestinationCidrBlock)
-		if !slices.ContainsFunc(have, func(r VpnRoute) bool { return CanonicalCIDR(r.RouteDest) == dest && r.satisfies(w) }) {
+		dest := contract.CanonicalCIDR(w.DestinationCidrBlock)
+		if !slices.ContainsFunc(have, func(r contract.VpnRoute) bool { return contract.CanonicalCIDR(r.RouteDest) == dest && satisfies(r, w) }) {
 			missing = append(missing, w.RouteEntryType+" "+w.DestinationCidrBlock)
 		}
 	}
@@ -138,11 +123,11 @@ func missingRoutes(want []ExpectedVpnRoute, have []VpnRoute) []string {
 // vpnRoutes reads every page of every route type the input expects and
 // returns the routes whose destination is expected (the rest is not kept),
 // and the RequestId of the last page read.
-func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) ([]VpnRoute, string, error) {
+func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) ([]contract.VpnRoute, string, error) {
 	wanted := make(map[string]bool)
 	var types []string
 	for _, w := range in.ExpectedRoutes {
-		wanted[CanonicalCIDR(w.DestinationCidrBlock)] = true
+		wanted[contract.CanonicalCIDR(w.DestinationCidrBlock)] = true
 		if !slices.Contains(types, w.RouteEntryType) {
 			types = append(types, w.RouteEntryType)
 		}
@@ -151,7 +136,7 @@ func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) 
 	if pageSize <= 0 {
 		pageSize = maxDescribePageSize
 	}
-	var routes []VpnRoute
+	var routes []contract.VpnRoute
 	var lastRequestID string
 	for _, routeType := range types {
 		list := listing{Operation: "DescribeVcoRouteEntries", Resource: in.VpnConnectionId, PageSize: pageSize}
@@ -173,8 +158,8 @@ func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) 
 				return pageAnswer{}, CloudError(ctx, "DescribeVcoRouteEntries", in.VpnConnectionId, err)
 			}
 			for _, e := range resp.VcoRouteEntries {
-				if wanted[CanonicalCIDR(e.RouteDest)] {
-					routes = append(routes, VpnRoute{RouteDest: e.RouteDest, RouteEntryType: e.RouteEntryType,
+				if wanted[contract.CanonicalCIDR(e.RouteDest)] {
+					routes = append(routes, contract.VpnRoute{RouteDest: e.RouteDest, RouteEntryType: e.RouteEntryType,
 						State: e.State, Source: e.Source, NextHop: e.NextHop})
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/activities/activitiestest"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // vcoPages serves routes page by page as the API does, from the list that
@@ -50,7 +51,7 @@ func manyBgpRoutes(n int) []vpc.VcoRouteEntrie {
 }
 
 func TestWaitVpnRoutesReadsEveryPageAndNeedsTwoReadsInARow(t *testing.T) {
-	expected := []ExpectedVpnRoute{
+	expected := []contract.ExpectedVpnRoute{
 		{DestinationCidrBlock: "172.16.119.0/24", RouteEntryType: "bgp"}, // on the third page of 50
 		{DestinationCidrBlock: "192.168.10.0/24", RouteEntryType: "custom"},
 	}
@@ -91,11 +92,11 @@ func TestWaitVpnRoutesChecksStateAndSource(t *testing.T) {
 	env := newQuietEnv()
 	env.RegisterActivity(acts)
 	_, err := env.ExecuteActivity(acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
-		ExpectedRoutes: []ExpectedVpnRoute{{DestinationCidrBlock: "10.9.0.0/16", RouteEntryType: "bgp"}},
+		ExpectedRoutes: []contract.ExpectedVpnRoute{{DestinationCidrBlock: "10.9.0.0/16", RouteEntryType: "bgp"}},
 		Deadline:       time.Now().Add(100 * time.Millisecond)})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, WaitTimeoutType, appErr.Type())
+	assert.Equal(t, contract.WaitTimeoutType, appErr.Type())
 	assert.Contains(t, appErr.Error(), "missing bgp 10.9.0.0/16")
 }
 
@@ -119,6 +120,6 @@ func TestCrossAccountAuthorizationsReadsEveryPage(t *testing.T) {
 	var res CrossAccountAuthorizations
 	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.Authorizations, 51)
-	assert.Equal(t, CrossAccountAuthorization{BindInstance: "cen-50", BindUid: 1050, BindProduct: "CEN"}, res.Authorizations[50])
+	assert.Equal(t, contract.CrossAccountAuthorization{BindInstance: "cen-50", BindUid: 1050, BindProduct: "CEN"}, res.Authorizations[50])
 	assert.Equal(t, []string{"RID-1", "RID-2"}, res.RequestIds)
 }

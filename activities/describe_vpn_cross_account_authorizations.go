@@ -6,6 +6,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // VpnConnectionRef names one IPsec-VPN connection.
@@ -15,18 +17,9 @@ type VpnConnectionRef struct {
 	PageSize        int    `json:"PageSize,omitempty"`
 }
 
-// CrossAccountAuthorization lets a VPN connection join a resource (a CEN
-// instance) of another account.
-type CrossAccountAuthorization struct {
-	BindInstance string `json:"BindInstance"`
-	BindUid      int64  `json:"BindUid"`
-	BindProduct  string `json:"BindProduct"`
-	AliUid       int64  `json:"AliUid"`
-}
-
 // CrossAccountAuthorizations is every authorization of a VPN connection.
 type CrossAccountAuthorizations struct {
-	Authorizations []CrossAccountAuthorization `json:"Authorizations"`
+	Authorizations []contract.CrossAccountAuthorization `json:"Authorizations"`
 	CallTrace
 }
 
@@ -53,7 +46,7 @@ func (a *CloudActivities) DescribeVpnCrossAccountAuthorizations(ctx context.Cont
 			return pageAnswer{}, CloudError(ctx, "DescribeVpnCrossAccountAuthorizations", in.VpnConnectionId, err)
 		}
 		for _, auth := range resp.CrossAccountAuthorizations {
-			out.Authorizations = append(out.Authorizations, CrossAccountAuthorization{
+			out.Authorizations = append(out.Authorizations, contract.CrossAccountAuthorization{
 				BindInstance: auth.BindInstance, BindUid: auth.BindUid, BindProduct: auth.BindProduct, AliUid: auth.AliUid,
 			})
 		}

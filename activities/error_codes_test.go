@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/activities/activitiestest"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // documentedCodes reads the error codes the API documents in testdata/seeds
@@ -98,8 +99,8 @@ func TestEveryRowIsWellFormed(t *testing.T) {
 		assert.False(t, seen[row.Code], "duplicate row %s", row.Code)
 		seen[row.Code] = true
 		assert.NotEmpty(t, row.Source, "%s cites no document", row.Code)
-		assert.Contains(t, []ErrorClass{Transient, Throttled, Busy, Permanent, DryRunPassed}, row.Class, row.Code)
-		if row.Class == Permanent {
+		assert.Contains(t, []contract.ErrorClass{contract.Transient, contract.Throttled, contract.Busy, contract.Permanent, contract.DryRunPassed}, row.Class, row.Code)
+		if row.Class == contract.Permanent {
 			assert.NotEmpty(t, row.Fix, "permanent %s must say what to fix", row.Code)
 		}
 	}
@@ -114,7 +115,7 @@ func TestEveryRowIsWellFormed(t *testing.T) {
 func TestLookupFallsBackOnWildcardRows(t *testing.T) {
 	row, ok := LookupErrorCode("IncorrectStatus.VpnGateway")
 	require.True(t, ok)
-	assert.Equal(t, Busy, row.Class)
+	assert.Equal(t, contract.Busy, row.Class)
 	assert.Equal(t, "IncorrectStatus.*", row.Code)
 
 	row, ok = LookupErrorCode("IncorrectStatus.Vpc")
@@ -136,7 +137,7 @@ func statusFor(row ErrorCode) int {
 		return 404
 	case row.Code == "APIGW.0308":
 		return 429
-	case row.Class == Transient:
+	case row.Class == contract.Transient:
 		return 503
 	}
 	return 400
@@ -177,14 +178,14 @@ func TestEveryCodeThroughTheActivities(t *testing.T) {
 			var appErr *temporal.ApplicationError
 			require.ErrorAs(t, err, &appErr)
 			assert.Equal(t, row.Code, appErr.Type())
-			assert.Equal(t, row.Class == Permanent || row.Class == DryRunPassed, appErr.NonRetryable(), "class %s", row.Class)
+			assert.Equal(t, row.Class == contract.Permanent || row.Class == contract.DryRunPassed, appErr.NonRetryable(), "class %s", row.Class)
 			assert.Contains(t, appErr.Error(), requestID)
-			var details CloudErrorDetails
+			var details contract.CloudErrorDetails
 			require.NoError(t, appErr.Details(&details))
 			assert.Equal(t, requestID, details.RequestId)
 			assert.Equal(t, row.Class, details.Class)
 			assert.Equal(t, statusFor(row), details.HTTPStatus)
-			if row.Class == Permanent {
+			if row.Class == contract.Permanent {
 				assert.Contains(t, appErr.Error(), "Fix: "+row.Fix)
 			}
 		})
@@ -225,8 +226,8 @@ func TestUnknownCodesFallBackOnTheHTTPStatus(t *testing.T) {
 		{activitiestest.AliError(502, "", ""), false, "HTTP502"},
 		{activitiestest.HuaweiError(429, "", "R"), false, "HTTP429"},
 		{activitiestest.HuaweiError(404, "APIG.3030", "R"), true, "APIG.3030"},
-		{&url.Error{Op: "Post", URL: "http://127.0.0.1:1/", Err: errors.New("connection refused")}, false, NetworkErrorType},
-		{&net.OpError{Op: "dial", Err: errors.New("i/o timeout")}, false, NetworkErrorType},
+		{&url.Error{Op: "Post", URL: "http://127.0.0.1:1/", Err: errors.New("connection refused")}, false, contract.NetworkErrorType},
+		{&net.OpError{Op: "dial", Err: errors.New("i/o timeout")}, false, contract.NetworkErrorType},
 	}
 	for _, c := range cases {
 		var appErr *temporal.ApplicationError

@@ -8,20 +8,9 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
 	"go.temporal.io/sdk/activity"
-)
 
-// VPC endpoint connection statuses (Huawei Cloud APIG).
-const (
-	EndpointPendingAcceptance = "pendingAcceptance"
-	EndpointCreating          = "creating"
-	EndpointAccepted          = "accepted"
-	EndpointRejected          = "rejected"
-	EndpointFailed            = "failed"
-	EndpointDeleting          = "deleting"
+	"github.com/vpcflow/vpcflow/contract"
 )
-
-// MaxEndpointConnectionsPage is the largest page the API serves.
-const MaxEndpointConnectionsPage = 500
 
 // ListEndpointConnectionsInput filters a gateway's VPC endpoint connections.
 type ListEndpointConnectionsInput struct {
@@ -33,28 +22,18 @@ type ListEndpointConnectionsInput struct {
 	Limit      int32  `json:"Limit,omitempty"` // page size, 1..500; zero means 500
 }
 
-// EndpointConnection is one VPC endpoint connection of a gateway.
-type EndpointConnection struct {
-	Id        string `json:"Id"`
-	MarkerId  int32  `json:"MarkerId"`
-	Status    string `json:"Status"`
-	DomainId  string `json:"DomainId,omitempty"`
-	CreatedAt string `json:"CreatedAt,omitempty"`
-	UpdatedAt string `json:"UpdatedAt,omitempty"`
-}
-
 // EndpointConnections is every connection that matched.
 type EndpointConnections struct {
-	Connections []EndpointConnection `json:"Connections"`
-	Total       int64                `json:"Total"`
+	Connections []contract.EndpointConnection `json:"Connections"`
+	Total       int64                         `json:"Total"`
 	CallTrace
 }
 
 var endpointStatusFilter = map[string]model.ListEndpointConnectionsRequestStatus{
-	EndpointPendingAcceptance: model.GetListEndpointConnectionsRequestStatusEnum().PENDING_ACCEPTANCE,
-	EndpointAccepted:          model.GetListEndpointConnectionsRequestStatusEnum().ACCEPTED,
-	EndpointRejected:          model.GetListEndpointConnectionsRequestStatusEnum().REJECTED,
-	EndpointFailed:            model.GetListEndpointConnectionsRequestStatusEnum().FAILED,
+	contract.EndpointPendingAcceptance: model.GetListEndpointConnectionsRequestStatusEnum().PENDING_ACCEPTANCE,
+	contract.EndpointAccepted:          model.GetListEndpointConnectionsRequestStatusEnum().ACCEPTED,
+	contract.EndpointRejected:          model.GetListEndpointConnectionsRequestStatusEnum().REJECTED,
+	contract.EndpointFailed:            model.GetListEndpointConnectionsRequestStatusEnum().FAILED,
 }
 
 // ListEndpointConnections reads every page (offset/limit) of a gateway's VPC
@@ -74,8 +53,8 @@ func (a *CloudActivities) listEndpointConnections(ctx context.Context, in ListEn
 		return EndpointConnections{}, err
 	}
 	limit := in.Limit
-	if limit <= 0 || limit > MaxEndpointConnectionsPage {
-		limit = MaxEndpointConnectionsPage
+	if limit <= 0 || limit > contract.MaxEndpointConnectionsPage {
+		limit = contract.MaxEndpointConnectionsPage
 	}
 	var out EndpointConnections
 	list := listing{Operation: "ListEndpointConnections", Resource: in.InstanceId, PageSize: int(limit)}
@@ -97,7 +76,7 @@ func (a *CloudActivities) listEndpointConnections(ctx context.Context, in ListEn
 			page = *resp.Connections
 		}
 		for _, c := range page {
-			out.Connections = append(out.Connections, EndpointConnection{
+			out.Connections = append(out.Connections, contract.EndpointConnection{
 				Id: c.Id, MarkerId: c.MarkerId, Status: c.Status.Value(), DomainId: c.DomainId,
 				CreatedAt: sdkTimeString(c.CreatedAt), UpdatedAt: sdkTimeString(c.UpdatedAt),
 			})
@@ -150,7 +129,7 @@ type WaitEndpointsAcceptedInput struct {
 // read again.
 func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndpointsAcceptedInput) (EndpointConnections, error) {
 	what := fmt.Sprintf("endpoint connections %s of gateway %s to be accepted", strings.Join(in.EndpointIds, ", "), in.InstanceId)
-	accepted := make(map[string]EndpointConnection, len(in.EndpointIds))
+	accepted := make(map[string]contract.EndpointConnection, len(in.EndpointIds))
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		var waiting []string
 		var requestID string
@@ -163,7 +142,7 @@ func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndp
 				return false, err
 			}
 			requestID = lastOf(listed.RequestIds)
-			var c *EndpointConnection
+			var c *contract.EndpointConnection
 			for i := range listed.Connections {
 				if listed.Connections[i].Id == id {
 					c = &listed.Connections[i]
@@ -172,9 +151,9 @@ func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndp
 			switch {
 			case c == nil:
 				waiting = append(waiting, id+" not listed")
-			case c.Status == EndpointAccepted:
+			case c.Status == contract.EndpointAccepted:
 				accepted[id] = *c
-			case c.Status == EndpointRejected || c.Status == EndpointFailed || c.Status == EndpointDeleting:
+			case c.Status == contract.EndpointRejected || c.Status == contract.EndpointFailed || c.Status == contract.EndpointDeleting:
 				p.observe(id+" "+c.Status, requestID)
 				return false, unreachableState(what, c.Status, "endpoint connection "+id+" is "+c.Status+
 					"; accept it on the gateway (or recreate the endpoint) and start again", *p)

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/activities/activitiestest"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // apigConnections serves connections page by page (offset/limit), filtered
@@ -121,7 +122,7 @@ func TestEndpointConnectionsOfAnotherProject(t *testing.T) {
 	_, err = env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{APIGScope: scope, InstanceId: "gw2"})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, HuaweiCloudNotConfiguredType, appErr.Type())
+	assert.Equal(t, contract.HuaweiCloudNotConfiguredType, appErr.Type())
 	assert.True(t, appErr.NonRetryable())
 	assert.Contains(t, appErr.Error(), `project "p2"`)
 }
@@ -138,7 +139,7 @@ func TestWaitEndpointsEndsAtOnceOnRejected(t *testing.T) {
 			EndpointIds: []string{"ep-1"}, Deadline: time.Now().Add(time.Minute)})
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr, status)
-		assert.Equal(t, UnreachableStateType, appErr.Type())
+		assert.Equal(t, contract.UnreachableStateType, appErr.Type())
 		assert.True(t, appErr.NonRetryable())
 		assert.Contains(t, appErr.Error(), "ep-1 is "+status)
 		assert.Len(t, apig.Requests(), 1)
@@ -157,6 +158,6 @@ func TestWaitEndpointsKeepsWaitingForAnUnknownStatusUntilTheDeadline(t *testing.
 		EndpointIds: []string{"ep-0", "ep-9"}, Deadline: time.Now().Add(100 * time.Millisecond)})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, WaitTimeoutType, appErr.Type())
+	assert.Equal(t, contract.WaitTimeoutType, appErr.Type())
 	assert.Contains(t, appErr.Error(), "ep-0 pending, ep-9 not listed")
 }

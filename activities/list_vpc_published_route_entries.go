@@ -9,6 +9,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // Publish statuses of a route entry towards one target
@@ -27,8 +29,8 @@ const publishedPageSize = 100
 // publishStatus reads, for every route table of the input, the publish status
 // of its entries towards the input's target, to the end of the listing. Keys
 // hold canonical CIDR blocks.
-func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntriesInput) (map[RouteEntry]string, []string, error) {
-	status := make(map[RouteEntry]string)
+func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntriesInput) (map[contract.RouteEntry]string, []string, error) {
+	status := make(map[contract.RouteEntry]string)
 	var requestIDs []string
 	seen := make(map[string]bool)
 	for _, e := range in.RouteEntries {
@@ -50,7 +52,7 @@ func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntr
 				return pageAnswer{}, CloudError(ctx, "ListVpcPublishedRouteEntries", e.RouteTableId, err)
 			}
 			for _, entry := range resp.RouteEntries {
-				key := RouteEntry{RouteTableId: entry.RouteTableId, DestinationCidrBlock: CanonicalCIDR(entry.DestinationCidrBlock)}
+				key := contract.RouteEntry{RouteTableId: entry.RouteTableId, DestinationCidrBlock: contract.CanonicalCIDR(entry.DestinationCidrBlock)}
 				if key.RouteTableId == "" {
 					key.RouteTableId = e.RouteTableId
 				}
@@ -72,19 +74,11 @@ func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntr
 
 // statusOf is an entry's publish status in what publishStatus read; an
 // entry the listing does not show is NonPublished.
-func statusOf(status map[RouteEntry]string, e RouteEntry) string {
-	if s, ok := status[RouteEntry{RouteTableId: e.RouteTableId, DestinationCidrBlock: CanonicalCIDR(e.DestinationCidrBlock)}]; ok {
+func statusOf(status map[contract.RouteEntry]string, e contract.RouteEntry) string {
+	if s, ok := status[contract.RouteEntry{RouteTableId: e.RouteTableId, DestinationCidrBlock: contract.CanonicalCIDR(e.DestinationCidrBlock)}]; ok {
 		return s
 	}
 	return PublishStatusNonPublished
-}
-
-// RoutePublishStatus is a route entry's publish status towards the target,
-// as last read.
-type RoutePublishStatus struct {
-	RouteTableId         string `json:"RouteTableId"`
-	DestinationCidrBlock string `json:"DestinationCidrBlock"`
-	PublishStatus        string `json:"PublishStatus"`
 }
 
 // Publication is a publish a wait confirms: the entries and their target.
@@ -105,7 +99,7 @@ type WaitRoutesPublishedInput struct {
 
 // WaitRoutesPublishedResult lists the entries' publish status as last read.
 type WaitRoutesPublishedResult struct {
-	Routes []RoutePublishStatus `json:"Routes"`
+	Routes []contract.RoutePublishStatus `json:"Routes"`
 	CallTrace
 }
 
@@ -116,7 +110,7 @@ type WaitRoutesPublishedResult struct {
 // wait ends at once.
 func (a *CloudActivities) WaitRoutesPublished(ctx context.Context, in WaitRoutesPublishedInput) (WaitRoutesPublishedResult, error) {
 	what := fmt.Sprintf("%d routes to be Published to %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
-	var last []RoutePublishStatus
+	var last []contract.RoutePublishStatus
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		routes, done, err := a.checkPublished(ctx, in.Publication, what, p)
 		last = routes
@@ -133,17 +127,17 @@ func (a *CloudActivities) WaitRoutesPublished(ctx context.Context, in WaitRoutes
 // checkPublished is one read of a wait for Published (WaitRoutesPublished,
 // and WaitVpnRoutes when it confirms the publish first): it records what it
 // saw in p and says whether every entry is Published.
-func (a *CloudActivities) checkPublished(ctx context.Context, in Publication, what string, p *PollProgress) ([]RoutePublishStatus, bool, error) {
+func (a *CloudActivities) checkPublished(ctx context.Context, in Publication, what string, p *PollProgress) ([]contract.RoutePublishStatus, bool, error) {
 	status, requestIDs, err := a.publishStatus(ctx, in.PublishRouteEntriesInput)
 	if err != nil {
 		return nil, false, err
 	}
 	requestID := lastOf(requestIDs)
-	routes := make([]RoutePublishStatus, 0, len(in.RouteEntries))
+	routes := make([]contract.RoutePublishStatus, 0, len(in.RouteEntries))
 	var waiting []string
 	for _, e := range in.RouteEntries {
 		s := statusOf(status, e)
-		routes = append(routes, RoutePublishStatus{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock, PublishStatus: s})
+		routes = append(routes, contract.RoutePublishStatus{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock, PublishStatus: s})
 		switch {
 		case s == PublishStatusPublished:
 		case s == PublishStatusWithdrawing:

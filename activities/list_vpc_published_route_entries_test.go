@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/activities/activitiestest"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // publishReads answers ListVpcPublishedRouteEntries with the statuses of
@@ -23,7 +24,7 @@ func publishReads(reads ...map[string]string) func(*vpc.ListVpcPublishedRouteEnt
 	}
 }
 
-func waitPublished(fake *activitiestest.FakeVPC, entries []RouteEntry, publishedAt time.Time, within time.Duration) (WaitRoutesPublishedResult, error) {
+func waitPublished(fake *activitiestest.FakeVPC, entries []contract.RouteEntry, publishedAt time.Time, within time.Duration) (WaitRoutesPublishedResult, error) {
 	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
 	env := newQuietEnv()
 	env.RegisterActivity(acts)
@@ -70,7 +71,7 @@ func TestWaitRoutesPublishedEndsOnAStatusThatCannotGetThere(t *testing.T) {
 		_, err := waitPublished(fake, publishInput.RouteEntries[:1], tc.publishedAt, time.Minute)
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr, tc.status)
-		assert.Equal(t, UnreachableStateType, appErr.Type())
+		assert.Equal(t, contract.UnreachableStateType, appErr.Type())
 		assert.True(t, appErr.NonRetryable())
 		assert.Contains(t, appErr.Error(), "10.1.0.0/16")
 		assert.Equal(t, tc.reads, fake.Calls("ListVpcPublishedRouteEntries"))
@@ -90,7 +91,7 @@ func TestWaitRoutesPublishedEndsOnAStatusThatCannotGetThere(t *testing.T) {
 // The cloud's spelling of an IPv6 prefix is compared in canonical form.
 func TestPublishStatusComparesCanonicalPrefixes(t *testing.T) {
 	fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: publishReads(map[string]string{"2001:db8:0:0::/64": "Published"})}
-	res, err := waitPublished(fake, []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "2001:DB8::/64"}}, time.Now(), time.Minute)
+	res, err := waitPublished(fake, []contract.RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "2001:DB8::/64"}}, time.Now(), time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, PublishStatusPublished, res.Routes[0].PublishStatus)
 }
@@ -111,7 +112,7 @@ func TestWaitVpnRoutesConfirmsThePublishFirst(t *testing.T) {
 	in := publishInput
 	in.RouteEntries = in.RouteEntries[:1]
 	val, err := env.ExecuteActivity(acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
-		ExpectedRoutes: []ExpectedVpnRoute{{DestinationCidrBlock: "10.1.0.0/16", RouteEntryType: "bgp"}},
+		ExpectedRoutes: []contract.ExpectedVpnRoute{{DestinationCidrBlock: "10.1.0.0/16", RouteEntryType: "bgp"}},
 		Publication:    &Publication{PublishRouteEntriesInput: in, PublishedAt: time.Now()},
 		Deadline:       time.Now().Add(time.Minute)})
 	require.NoError(t, err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // Every listing vpcflow reads (router interfaces, a VPN connection's routes
@@ -33,11 +35,6 @@ const maxListPages = 200
 // serve (PageSize 1..50): vpcflow reads in pages of it unless asked
 // otherwise, the fewest calls.
 const maxDescribePageSize = 50
-
-// ListingDidNotEndType is the ApplicationError type of a listing that kept
-// answering full pages, or came back to a page token it had given, past
-// maxListPages pages.
-const ListingDidNotEndType = "ListingDidNotEnd"
 
 // listing describes one paged read.
 type listing struct {
@@ -106,10 +103,10 @@ func (l listing) last(ans pageAnswer) bool {
 }
 
 func (l listing) didNotEnd(requestID, why string) error {
-	d := CloudErrorDetails{
-		Operation: l.Operation, Resource: l.Resource, Code: ListingDidNotEndType, RequestId: requestID, Class: Permanent,
+	d := contract.CloudErrorDetails{
+		Operation: l.Operation, Resource: l.Resource, Code: contract.ListingDidNotEndType, RequestId: requestID, Class: contract.Permanent,
 		Message: "the listing did not end: " + why,
 		Fix:     "the cloud's paging is broken for this listing; quote the RequestId to its support",
 	}
-	return temporal.NewNonRetryableApplicationError(d.String(), ListingDidNotEndType, nil, d)
+	return temporal.NewNonRetryableApplicationError(d.String(), contract.ListingDidNotEndType, nil, d)
 }

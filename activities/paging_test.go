@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // pages serves n entries in pages of size, numbered from 1, answering
@@ -77,7 +79,7 @@ func TestAListingThatDoesNotEndFailsClearly(t *testing.T) {
 		})
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr)
-		assert.Equal(t, ListingDidNotEndType, appErr.Type())
+		assert.Equal(t, contract.ListingDidNotEndType, appErr.Type())
 		assert.True(t, appErr.NonRetryable())
 		assert.Contains(t, appErr.Error(), "DescribeVcoRouteEntries vco-1")
 		assert.Contains(t, appErr.Error(), "still answered full pages after 200 pages")
@@ -91,7 +93,7 @@ func TestAListingThatDoesNotEndFailsClearly(t *testing.T) {
 		})
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr)
-		assert.Equal(t, ListingDidNotEndType, appErr.Type())
+		assert.Equal(t, contract.ListingDidNotEndType, appErr.Type())
 		assert.Contains(t, appErr.Error(), "NextToken of an earlier page again")
 	})
 	t.Run("a page's error ends it as it is", func(t *testing.T) {

@@ -7,41 +7,29 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
-
-// MaxRouteEntriesPerPublish is the documented limit of one
-// PublishVpcRouteEntries call.
-const MaxRouteEntriesPerPublish = 50
-
-// DryRunIgnoredType is the error type when a DryRun publish answers success:
-// the endpoint did not honour DryRun and may have published for real.
-const DryRunIgnoredType = "DryRunIgnored"
-
-// RouteEntry names a route of a VPC route table by its destination.
-type RouteEntry struct {
-	RouteTableId         string `json:"RouteTableId"`
-	DestinationCidrBlock string `json:"DestinationCidrBlock"`
-}
 
 // PublishRouteEntriesInput is one PublishVpcRouteEntries call: at most 50
 // entries, one target.
 type PublishRouteEntriesInput struct {
-	RegionId         string       `json:"RegionId"`
-	TargetType       string       `json:"TargetType"`
-	TargetInstanceId string       `json:"TargetInstanceId"`
-	RouteEntries     []RouteEntry `json:"RouteEntries"`
+	RegionId         string                `json:"RegionId"`
+	TargetType       string                `json:"TargetType"`
+	TargetInstanceId string                `json:"TargetInstanceId"`
+	RouteEntries     []contract.RouteEntry `json:"RouteEntries"`
 }
 
 // PublishRouteEntriesResult reports a publish. Published is what this call
 // published; AlreadyPublished what an earlier attempt (or someone else) had.
 type PublishRouteEntriesResult struct {
-	RequestId        string       `json:"RequestId,omitempty"`
-	Published        []RouteEntry `json:"Published,omitempty"`
-	AlreadyPublished []RouteEntry `json:"AlreadyPublished,omitempty"`
+	RequestId        string                `json:"RequestId,omitempty"`
+	Published        []contract.RouteEntry `json:"Published,omitempty"`
+	AlreadyPublished []contract.RouteEntry `json:"AlreadyPublished,omitempty"`
 	CallTrace
 }
 
-func (in PublishRouteEntriesInput) request(entries []RouteEntry, dryRun bool) *vpc.PublishVpcRouteEntriesRequest {
+func (in PublishRouteEntriesInput) request(entries []contract.RouteEntry, dryRun bool) *vpc.PublishVpcRouteEntriesRequest {
 	req := vpc.CreatePublishVpcRouteEntriesRequest()
 	req.RegionId = in.RegionId
 	req.TargetType = in.TargetType
@@ -71,14 +59,14 @@ func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in P
 		return PublishRouteEntriesResult{}, temporal.NewNonRetryableApplicationError(
 			"PublishVpcRouteEntries DryRun to "+in.TargetInstanceId+" answered success instead of DryRunOperation: "+
 				"the endpoint ignored DryRun and may have published; check the route table before going on",
-			DryRunIgnoredType, nil)
+			contract.DryRunIgnoredType, nil)
 	}
-	if errorCode(err) != "DryRunOperation" {
+	if row, _ := LookupErrorCode(errorCode(err)); row.Class != contract.DryRunPassed {
 		return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries (DryRun)", in.TargetInstanceId, err)
 	}
 	result.RequestId = requestIDOf(err)
 	result.RequestIds = append(result.RequestIds, result.RequestId)
-	result.CloudState = "DryRunOperation"
+	result.CloudState = errorCode(err)
 	return result, nil
 }
 
@@ -105,13 +93,13 @@ func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in Publish
 // pendingEntries reads the publish status of the input's entries and splits
 // them: the result lists those already Published or Publishing to the
 // target, pending the rest.
-func (a *CloudActivities) pendingEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, []RouteEntry, error) {
+func (a *CloudActivities) pendingEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, []contract.RouteEntry, error) {
 	status, listIDs, err := a.publishStatus(ctx, in)
 	if err != nil {
 		return PublishRouteEntriesResult{}, nil, err
 	}
 	result := PublishRouteEntriesResult{CallTrace: CallTrace{RequestIds: listIDs, Attempt: activity.GetInfo(ctx).Attempt}}
-	var pending []RouteEntry
+	var pending []contract.RouteEntry
 	for _, e := range in.RouteEntries {
 		switch statusOf(status, e) {
 		case PublishStatusPublished, PublishStatusPublishing:

@@ -9,21 +9,22 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/activities/activitiestest"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 var publishInput = PublishRouteEntriesInput{
 	RegionId: "cn-hangzhou", TargetType: "ECR", TargetInstanceId: "ecr-1",
-	RouteEntries: []RouteEntry{
+	RouteEntries: []contract.RouteEntry{
 		{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"},
 		{RouteTableId: "vtb-1", DestinationCidrBlock: "10.2.0.0/16"},
 		{RouteTableId: "vtb-1", DestinationCidrBlock: "10.3.0.0/16"},
 	},
 }
 
-func sentEntries(r *vpc.PublishVpcRouteEntriesRequest) []RouteEntry {
-	var out []RouteEntry
+func sentEntries(r *vpc.PublishVpcRouteEntriesRequest) []contract.RouteEntry {
+	var out []contract.RouteEntry
 	for _, e := range *r.RouteEntries {
-		out = append(out, RouteEntry{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock})
+		out = append(out, contract.RouteEntry{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock})
 	}
 	return out
 }
@@ -57,7 +58,7 @@ func TestDryRunFailures(t *testing.T) {
 	}{
 		{activitiestest.AliError(400, "Forbidden.OperateCustomRouteTable", "R"), "Forbidden.OperateCustomRouteTable", true},
 		{activitiestest.AliError(400, "Throttling.User", "R"), "Throttling.User", false},
-		{nil, DryRunIgnoredType, true}, // success on a DryRun: the endpoint ignored it
+		{nil, contract.DryRunIgnoredType, true}, // success on a DryRun: the endpoint ignored it
 	}
 	for _, c := range cases {
 		fake := &activitiestest.FakeVPC{

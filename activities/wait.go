@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/redact"
 )
 
@@ -99,21 +100,6 @@ const ReadAfterWriteGrace = 30 * time.Second
 func withinGrace(wroteAt time.Time) bool {
 	return !wroteAt.IsZero() && time.Since(wroteAt) < ReadAfterWriteGrace
 }
-
-// WaitTimeoutType is the ApplicationError type of a wait that reached its
-// deadline before the target state.
-const WaitTimeoutType = "WaitTimeout"
-
-// UnreachableStateType is the ApplicationError type of a wait that saw a
-// state from which the target cannot be reached (an interface gone Inactive,
-// an endpoint rejected).
-const UnreachableStateType = "UnreachableState"
-
-// WorkerStoppingType is the ApplicationError type of a wait that gave its
-// attempt up because its worker is stopping (a deploy, a scale-down): it is
-// retryable, and the next attempt, on another worker, resumes from the
-// heartbeat at once instead of after the heartbeat timeout.
-const WorkerStoppingType = "WorkerStopping"
 
 // handoverDelay is how soon Temporal retries a wait handed over by a
 // stopping worker: another worker should take it now.
@@ -302,13 +288,13 @@ func waitTimeout(what string, deadline time.Time, p PollProgress) error {
 	if p.FailedReads > 0 {
 		msg += fmt.Sprintf("; the last %d reads failed, the last with: %s", p.FailedReads, p.LastError)
 	}
-	return temporal.NewNonRetryableApplicationError(msg, WaitTimeoutType, nil, p)
+	return temporal.NewNonRetryableApplicationError(msg, contract.WaitTimeoutType, nil, p)
 }
 
 func workerStopping(what string, p PollProgress) error {
 	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf(
 		"%s: this worker is stopping after %d reads; the wait goes on from its last read on another worker", what, p.Polls),
-		WorkerStoppingType, temporal.ApplicationErrorOptions{NextRetryDelay: handoverDelay, Details: []any{p}})
+		contract.WorkerStoppingType, temporal.ApplicationErrorOptions{NextRetryDelay: handoverDelay, Details: []any{p}})
 }
 
 func unreachableState(what, state, why string, p PollProgress) error {
@@ -316,5 +302,5 @@ func unreachableState(what, state, why string, p PollProgress) error {
 	if p.LastRequestId != "" {
 		msg += " (RequestId " + p.LastRequestId + ")"
 	}
-	return temporal.NewNonRetryableApplicationError(msg, UnreachableStateType, nil, p)
+	return temporal.NewNonRetryableApplicationError(msg, contract.UnreachableStateType, nil, p)
 }

@@ -6,19 +6,17 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // ApigEndpointConnectionsWorkflow lists a Huawei Cloud APIG gateway's VPC
 // endpoint connections and, when asked, waits until the given ones are
 // accepted. A rejected or failed connection ends it with an error.
-func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnectionsInput) (ApigEndpointConnectionsResult, error) {
+func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in contract.ApigEndpointConnectionsInput) (contract.ApigEndpointConnectionsResult, error) {
 	var a *activities.CloudActivities
-	log, err := newChangeLog(ctx)
+	log, in, err := startChange(ctx, in)
 	if err != nil {
-		return ApigEndpointConnectionsResult{}, err
-	}
-	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
-		return ApigEndpointConnectionsResult{}, err
+		return contract.ApigEndpointConnectionsResult{}, err
 	}
 
 	scope := activities.APIGScope{Region: in.Region, ProjectId: in.ProjectId}
@@ -27,31 +25,31 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in ApigEndpointConnec
 		list.Limit = *in.Limit
 	}
 	var listed activities.EndpointConnections
-	err = log.step(ctx, StageListEndpoints, func() (activities.CallTrace, error) {
+	err = log.step(ctx, contract.StageListEndpoints, func() (activities.CallTrace, error) {
 		err := log.readOnly(ctx, "List VPC endpoint connections of gateway "+in.InstanceId,
 			a.ListEndpointConnections, list).Get(ctx, &listed)
 		return listed.CallTrace, err
 	})
 	if err != nil {
-		return ApigEndpointConnectionsResult{}, err
+		return contract.ApigEndpointConnectionsResult{}, err
 	}
-	res := ApigEndpointConnectionsResult{Connections: listed.Connections, Total: listed.Total}
+	res := contract.ApigEndpointConnectionsResult{Connections: listed.Connections, Total: listed.Total}
 
 	if len(in.WaitForAccepted) == 0 {
-		log.skip(ctx, StageWaitEndpoints, "no WaitForAccepted in the input")
+		log.skip(ctx, contract.StageWaitEndpoints, "no WaitForAccepted in the input")
 		res.Steps = log.completed(ctx)
 		return res, nil
 	}
-	timeout := in.WaitTimeout.orDefault()
+	timeout := in.WaitTimeout.OrDefault()
 	wait := activities.WaitEndpointsAcceptedInput{APIGScope: scope, InstanceId: in.InstanceId, EndpointIds: in.WaitForAccepted, Deadline: workflow.Now(ctx).Add(timeout)}
 	var accepted activities.EndpointConnections
-	err = log.step(ctx, StageWaitEndpoints, func() (activities.CallTrace, error) {
+	err = log.step(ctx, contract.StageWaitEndpoints, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d endpoint connections are accepted", len(in.WaitForAccepted))),
 			a.WaitEndpointsAccepted, wait).Get(ctx, &accepted)
 		return accepted.CallTrace, err
 	})
 	if err != nil {
-		return ApigEndpointConnectionsResult{}, err
+		return contract.ApigEndpointConnectionsResult{}, err
 	}
 	// The listing was taken before the wait; report the waited-for
 	// connections as last seen, accepted.

@@ -5,12 +5,15 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/workflows"
@@ -39,13 +42,14 @@ func newCloud(t *testing.T) (*cloudsim.Server, *activities.CloudActivities) {
 func newEnv(t *testing.T, acts *activities.CloudActivities) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	workflows.Register(env, acts)
+	require.NoError(t, workflows.Register(env, acts))
+	env.SetDataConverter(contract.StrictInputs(converter.GetDefaultDataConverter()))
 	return env
 }
 
-func defaultChange() workflows.NetworkChangeInput {
+func defaultChange() contract.NetworkChangeInput {
 	in := simclients.DefaultNetworkChange()
-	in.WaitTimeout = workflows.Duration(time.Minute)
+	in.WaitTimeout = contract.Duration(time.Minute)
 	return in
 }
 
@@ -54,7 +58,7 @@ func TestNetworkChangeAgainstCloudsim(t *testing.T) {
 	env := newEnv(t, acts)
 	env.ExecuteWorkflow(workflows.NetworkChangeWorkflow, defaultChange())
 	require.NoError(t, env.GetWorkflowError())
-	var res workflows.NetworkChangeResult
+	var res contract.NetworkChangeResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 
 	assert.True(t, res.Connected)
@@ -69,7 +73,7 @@ func TestNetworkChangeAgainstCloudsim(t *testing.T) {
 	assert.Equal(t, 1, sim.CallCount("ConnectRouterInterface"), "connected exactly once")
 	assert.Equal(t, 2, sim.CallCount("PublishVpcRouteEntries"), "one DryRun, one publish")
 	for _, step := range res.Steps {
-		assert.Equal(t, workflows.OutcomeDone, step.Outcome, step.Name)
+		assert.Equal(t, contract.OutcomeDone, step.Outcome, step.Name)
 	}
 
 	// Running the same change again changes nothing: the interface is Active
@@ -89,7 +93,7 @@ func TestNetworkChangeAgainstCloudsim(t *testing.T) {
 func TestConnectingTheAcceptingSideAgainstCloudsim(t *testing.T) {
 	sim, acts := newCloud(t)
 	env := newEnv(t, acts)
-	env.ExecuteWorkflow(workflows.ConnectRouterInterfaceWorkflow, workflows.ConnectRouterInterfaceInput{
+	env.ExecuteWorkflow(workflows.ConnectRouterInterfaceWorkflow, contract.ConnectRouterInterfaceInput{
 		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultSecondAcceptingInterfaceID})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
@@ -103,10 +107,10 @@ func TestThrottlingAgainstCloudsimIsRidden(t *testing.T) {
 		{Action: "ConnectRouterInterface", Count: 2, Code: "Throttling.User", Status: 400},
 	}}))
 	env := newEnv(t, acts)
-	env.ExecuteWorkflow(workflows.ConnectRouterInterfaceWorkflow, workflows.ConnectRouterInterfaceInput{
-		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: workflows.Duration(time.Minute)})
+	env.ExecuteWorkflow(workflows.ConnectRouterInterfaceWorkflow, contract.ConnectRouterInterfaceInput{
+		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: contract.Duration(time.Minute)})
 	require.NoError(t, env.GetWorkflowError())
-	var res workflows.ConnectRouterInterfaceResult
+	var res contract.ConnectRouterInterfaceResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	assert.True(t, res.Connected)
 	assert.Equal(t, "Active", res.Status)
@@ -116,9 +120,9 @@ func TestThrottlingAgainstCloudsimIsRidden(t *testing.T) {
 func TestAPermanentPublishErrorAgainstCloudsim(t *testing.T) {
 	sim, acts := newCloud(t)
 	env := newEnv(t, acts)
-	env.ExecuteWorkflow(workflows.PublishVpcRoutesWorkflow, workflows.PublishVpcRoutesInput{
+	env.ExecuteWorkflow(workflows.PublishVpcRoutesWorkflow, contract.PublishVpcRoutesInput{
 		RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: cloudsim.DefaultECRID,
-		RouteEntries: []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultCustomRouteTableID, DestinationCidrBlock: cloudsim.DefaultCustomTableRouteCIDR}},
+		RouteEntries: []contract.RouteEntry{{RouteTableId: cloudsim.DefaultCustomRouteTableID, DestinationCidrBlock: cloudsim.DefaultCustomTableRouteCIDR}},
 	})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
@@ -132,13 +136,13 @@ func TestAPermanentPublishErrorAgainstCloudsim(t *testing.T) {
 func TestApigEndpointsAgainstCloudsim(t *testing.T) {
 	_, acts := newCloud(t)
 	env := newEnv(t, acts)
-	env.ExecuteWorkflow(workflows.ApigEndpointConnectionsWorkflow, workflows.ApigEndpointConnectionsInput{
+	env.ExecuteWorkflow(workflows.ApigEndpointConnectionsWorkflow, contract.ApigEndpointConnectionsInput{
 		InstanceId:      cloudsim.DefaultAPIGInstanceID,
 		WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionPendingID, cloudsim.DefaultEndpointConnectionSlowID},
-		WaitTimeout:     workflows.Duration(time.Minute),
+		WaitTimeout:     contract.Duration(time.Minute),
 	})
 	require.NoError(t, env.GetWorkflowError())
-	var res workflows.ApigEndpointConnectionsResult
+	var res contract.ApigEndpointConnectionsResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	assert.EqualValues(t, 4, res.Total)
 	status := map[string]string{}
@@ -149,9 +153,9 @@ func TestApigEndpointsAgainstCloudsim(t *testing.T) {
 	assert.Equal(t, "rejected", status[cloudsim.DefaultEndpointConnectionRejectedID])
 
 	env = newEnv(t, acts)
-	env.ExecuteWorkflow(workflows.ApigEndpointConnectionsWorkflow, workflows.ApigEndpointConnectionsInput{
+	env.ExecuteWorkflow(workflows.ApigEndpointConnectionsWorkflow, contract.ApigEndpointConnectionsInput{
 		InstanceId: cloudsim.DefaultAPIGInstanceID, WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionRejectedID}})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
-	assert.Equal(t, activities.UnreachableStateType, appErr.Type())
+	assert.Equal(t, contract.UnreachableStateType, appErr.Type())
 }

@@ -4,45 +4,42 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // NetworkChangeWorkflow makes the whole change: check that the VPN connection
 // may join the cross-account CEN (when asked), connect the router interface
 // and wait until it is Active, DryRun then publish the routes, and verify
 // that they reach the VPN connection.
-func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (NetworkChangeResult, error) {
-	log, err := newChangeLog(ctx)
+func NetworkChangeWorkflow(ctx workflow.Context, in contract.NetworkChangeInput) (contract.NetworkChangeResult, error) {
+	log, in, err := startChange(ctx, in)
 	if err != nil {
-		return NetworkChangeResult{}, err
+		return contract.NetworkChangeResult{}, err
 	}
-	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
-		return NetworkChangeResult{}, err
-	}
-	in = in.Canonical()
-	timeout := in.WaitTimeout.orDefault()
+	timeout := in.WaitTimeout.OrDefault()
 
 	if in.CrossAccount != nil {
 		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
-			return NetworkChangeResult{}, err
+			return contract.NetworkChangeResult{}, err
 		}
 	} else {
-		log.skip(ctx, StageCheckCrossAccount, "no CrossAccount in the input")
+		log.skip(ctx, contract.StageCheckCrossAccount, "no CrossAccount in the input")
 	}
 
 	connected, err := connectRouterInterface(ctx, log,
 		activities.RouterInterfaceRef{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}, timeout)
 	if err != nil {
-		return NetworkChangeResult{}, err
+		return contract.NetworkChangeResult{}, err
 	}
 
-	published, publication, err := publishRoutes(ctx, log, PublishVpcRoutesInput{
+	published, publication, err := publishRoutes(ctx, log, contract.PublishVpcRoutesInput{
 		RegionId:         in.RegionId,
 		TargetType:       in.TargetType,
 		TargetInstanceId: in.TargetInstanceId,
 		RouteEntries:     in.RouteEntries,
 	})
 	if err != nil {
-		return NetworkChangeResult{}, err
+		return contract.NetworkChangeResult{}, err
 	}
 
 	// The routes reach the VPN connection only once they are Published: the
@@ -51,12 +48,12 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 	if log.confirmsPublish() {
 		confirm = &publication
 	}
-	verified, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.expectedRoutes(), in.PageSize, confirm, timeout)
+	verified, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedVpnRoutes(), in.PageSize, confirm, timeout)
 	if err != nil {
-		return NetworkChangeResult{}, err
+		return contract.NetworkChangeResult{}, err
 	}
 
-	res := NetworkChangeResult{
+	res := contract.NetworkChangeResult{
 		Connected:        connected.Connected,
 		Published:        published.Published,
 		AlreadyPublished: published.AlreadyPublished,
@@ -69,21 +66,4 @@ func NetworkChangeWorkflow(ctx workflow.Context, in NetworkChangeInput) (Network
 	}
 	res.DurationMillis = res.CompletedAt.Sub(res.StartedAt).Milliseconds()
 	return res, nil
-}
-
-// expectedRoutes are the input's, or else every published destination as a
-// BGP route the VPN connection learns from the transit router.
-func (in NetworkChangeInput) expectedRoutes() []ExpectedVpnRoute {
-	if len(in.ExpectedRoutes) > 0 {
-		return in.ExpectedRoutes
-	}
-	seen := make(map[string]bool)
-	var routes []ExpectedVpnRoute
-	for _, e := range in.RouteEntries {
-		if !seen[e.DestinationCidrBlock] {
-			seen[e.DestinationCidrBlock] = true
-			routes = append(routes, ExpectedVpnRoute{DestinationCidrBlock: e.DestinationCidrBlock, RouteEntryType: activities.VcoRouteBgp})
-		}
-	}
-	return routes
 }

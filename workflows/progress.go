@@ -10,31 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
-)
-
-// Stages, as the progress query and the steps of a result name them.
-const (
-	StageValidate                = "validate"
-	StageCheckCrossAccount       = "check-cross-account-authorization"
-	StageDescribeRouterInterface = "describe-router-interface"
-	StageCheckRouterInterface    = "check-router-interface"
-	StageConnectRouterInterface  = "connect-router-interface"
-	StageWaitRouterInterface     = "wait-router-interface-active"
-	StageDryRunPublish           = "dry-run-publish"
-	StagePublishRoutes           = "publish-routes"
-	StageWaitRoutesPublished     = "wait-routes-published"
-	StageVerifyVpnRoutes         = "verify-vpn-routes"
-	StageListEndpoints           = "list-endpoint-connections"
-	StageWaitEndpoints           = "wait-endpoints-accepted"
-	StageCompleted               = "completed"
-	StageFailed                  = "failed"
-)
-
-// Step outcomes.
-const (
-	OutcomeDone    = "done"
-	OutcomeSkipped = "skipped"
-	OutcomeFailed  = "failed"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // historyChange is the workflow.GetVersion change ID of the shape of
@@ -64,18 +40,18 @@ const (
 // UI's current details; upserting each would cost a history event, a
 // visibility write and a billable action, for a value no search would see.
 var upsertedStages = map[string]bool{
-	StageWaitRouterInterface: true,
-	StageWaitRoutesPublished: true,
-	StageVerifyVpnRoutes:     true,
-	StageWaitEndpoints:       true,
-	StageCompleted:           true,
-	StageFailed:              true,
+	contract.StageWaitRouterInterface: true,
+	contract.StageWaitRoutesPublished: true,
+	contract.StageVerifyVpnRoutes:     true,
+	contract.StageWaitEndpoints:       true,
+	contract.StageCompleted:           true,
+	contract.StageFailed:              true,
 }
 
 // changeLog records a workflow's steps as they run: the progress query reads
 // it, and the result is built from it.
 type changeLog struct {
-	progress Progress
+	progress contract.Progress
 	// upsertStage is set when the workflow was started with VpcFlowStage,
 	// which proves the namespace has vpcflow's search attributes.
 	upsertStage bool
@@ -92,12 +68,12 @@ func (l *changeLog) confirmsPublish() bool { return l.version >= publishConfirme
 
 // newChangeLog starts the log and answers the progress query from it.
 func newChangeLog(ctx workflow.Context) (*changeLog, error) {
-	_, started := workflow.GetTypedSearchAttributes(ctx).GetKeyword(VpcFlowStageKey)
-	l := &changeLog{progress: Progress{Stage: StageValidate, StartedAt: workflow.Now(ctx), Steps: []Step{}}, upsertStage: started,
+	_, started := workflow.GetTypedSearchAttributes(ctx).GetKeyword(contract.VpcFlowStageKey)
+	l := &changeLog{progress: contract.Progress{Stage: contract.StageValidate, StartedAt: workflow.Now(ctx), Steps: []contract.Step{}}, upsertStage: started,
 		version: workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, publishConfirmedVersion)}
-	err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) {
+	err := workflow.SetQueryHandler(ctx, contract.ProgressQuery, func() (contract.Progress, error) {
 		p := l.progress
-		p.Steps = append([]Step(nil), p.Steps...)
+		p.Steps = append([]contract.Step(nil), p.Steps...)
 		p.RequestIds = append([]string(nil), p.RequestIds...)
 		p.ChangeRequestIds = append([]string(nil), p.ChangeRequestIds...)
 		return p, nil
@@ -115,7 +91,7 @@ func (l *changeLog) step(ctx workflow.Context, name string, fn func() (activitie
 	if err != nil {
 		trace = failedTrace(err)
 	}
-	return l.finish(ctx, Step{Name: name, StartedAt: started, Attempts: trace.Attempt, RetriedReads: trace.RetriedReads,
+	return l.finish(ctx, contract.Step{Name: name, StartedAt: started, Attempts: trace.Attempt, RetriedReads: trace.RetriedReads,
 		CloudState: trace.CloudState, RequestIds: trace.RequestIds}, err)
 }
 
@@ -141,13 +117,13 @@ func failedTrace(err error) activities.CallTrace {
 		return activities.CallTrace{}
 	}
 	switch appErr.Type() {
-	case activities.WaitTimeoutType, activities.UnreachableStateType:
+	case contract.WaitTimeoutType, contract.UnreachableStateType:
 		var wait activities.PollProgress
 		if appErr.Details(&wait) == nil {
 			return activities.CallTrace{RequestIds: wait.RequestIds, CloudState: wait.LastState, RetriedReads: wait.RetriedReads}
 		}
 	default:
-		var cloud activities.CloudErrorDetails
+		var cloud contract.CloudErrorDetails
 		if appErr.Details(&cloud) == nil && cloud.RequestId != "" {
 			return activities.CallTrace{RequestIds: []string{cloud.RequestId}, CloudState: cloud.Code}
 		}
@@ -158,32 +134,32 @@ func failedTrace(err error) activities.CallTrace {
 // check records a check the workflow makes itself (no cloud call): done when
 // err is nil, else failed, and err stops the change.
 func (l *changeLog) check(ctx workflow.Context, name string, err error) error {
-	return l.finish(ctx, Step{Name: name, StartedAt: workflow.Now(ctx)}, err)
+	return l.finish(ctx, contract.Step{Name: name, StartedAt: workflow.Now(ctx)}, err)
 }
 
 // skip records a step that had nothing to do, and why.
 func (l *changeLog) skip(ctx workflow.Context, name, why string) {
 	now := workflow.Now(ctx)
-	l.record(Step{Name: name, Outcome: OutcomeSkipped, StartedAt: now, CompletedAt: now, Note: why})
+	l.record(contract.Step{Name: name, Outcome: contract.OutcomeSkipped, StartedAt: now, CompletedAt: now, Note: why})
 }
 
 // finish completes a step's record with its end, outcome and error, and
 // moves the workflow to the failed stage when err stops it.
-func (l *changeLog) finish(ctx workflow.Context, s Step, err error) error {
+func (l *changeLog) finish(ctx workflow.Context, s contract.Step, err error) error {
 	s.CompletedAt = workflow.Now(ctx)
 	s.DurationMillis = s.CompletedAt.Sub(s.StartedAt).Milliseconds()
-	s.Outcome = OutcomeDone
+	s.Outcome = contract.OutcomeDone
 	if err != nil {
-		s.Outcome, s.Note = OutcomeFailed, err.Error()
+		s.Outcome, s.Note = contract.OutcomeFailed, err.Error()
 	}
 	l.record(s)
 	if err != nil {
-		l.setStage(ctx, StageFailed)
+		l.setStage(ctx, contract.StageFailed)
 	}
 	return err
 }
 
-func (l *changeLog) record(s Step) {
+func (l *changeLog) record(s contract.Step) {
 	l.progress.Steps = append(l.progress.Steps, s)
 	l.progress.Attempts += s.Attempts
 	if s.CloudState != "" {
@@ -202,8 +178,8 @@ func (l *changeLog) changed(requestID string) {
 // completed marks the workflow completed and returns its steps for the
 // result. A failed workflow returns no result (Temporal keeps only the
 // error); its steps and changes stay readable through the progress query.
-func (l *changeLog) completed(ctx workflow.Context) []Step {
-	l.setStage(ctx, StageCompleted)
+func (l *changeLog) completed(ctx workflow.Context) []contract.Step {
+	l.setStage(ctx, contract.StageCompleted)
 	return l.progress.Steps
 }
 
@@ -215,7 +191,7 @@ func (l *changeLog) setStage(ctx workflow.Context, stage string) {
 	if l.upsertStage && (!l.lean() || upsertedStages[stage]) {
 		// The attribute exists (it was set at start), so this cannot fail
 		// but for a cancelled context, which ends the workflow anyway.
-		_ = workflow.UpsertTypedSearchAttributes(ctx, VpcFlowStageKey.ValueSet(stage))
+		_ = workflow.UpsertTypedSearchAttributes(ctx, contract.VpcFlowStageKey.ValueSet(stage))
 	}
 	workflow.SetCurrentDetails(ctx, l.details())
 }

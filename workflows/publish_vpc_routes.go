@@ -7,26 +7,23 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // PublishVpcRoutesWorkflow publishes route entries to a target, after a
 // DryRun of the same call has passed, and waits until they are Published.
-func PublishVpcRoutesWorkflow(ctx workflow.Context, in PublishVpcRoutesInput) (PublishVpcRoutesResult, error) {
-	log, err := newChangeLog(ctx)
+func PublishVpcRoutesWorkflow(ctx workflow.Context, in contract.PublishVpcRoutesInput) (contract.PublishVpcRoutesResult, error) {
+	log, in, err := startChange(ctx, in)
 	if err != nil {
-		return PublishVpcRoutesResult{}, err
+		return contract.PublishVpcRoutesResult{}, err
 	}
-	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
-		return PublishVpcRoutesResult{}, err
-	}
-	in = in.Canonical()
 	res, publication, err := publishRoutes(ctx, log, in)
 	if err != nil {
-		return PublishVpcRoutesResult{}, err
+		return contract.PublishVpcRoutesResult{}, err
 	}
 	if log.confirmsPublish() {
-		if res.PublishStatus, err = waitRoutesPublished(ctx, log, publication, in.WaitTimeout.orDefault()); err != nil {
-			return PublishVpcRoutesResult{}, err
+		if res.PublishStatus, err = waitRoutesPublished(ctx, log, publication, in.WaitTimeout.OrDefault()); err != nil {
+			return contract.PublishVpcRoutesResult{}, err
 		}
 	}
 	res.Steps = log.completed(ctx)
@@ -37,9 +34,9 @@ func PublishVpcRoutesWorkflow(ctx workflow.Context, in PublishVpcRoutesInput) (P
 // input holds at most 50 entries (validated), the limit of one call, so the
 // change is one DryRun and one publish. It returns what a wait needs to
 // confirm the publish.
-func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInput) (PublishVpcRoutesResult, activities.Publication, error) {
+func publishRoutes(ctx workflow.Context, log *changeLog, in contract.PublishVpcRoutesInput) (contract.PublishVpcRoutesResult, activities.Publication, error) {
 	var a *activities.CloudActivities
-	var res PublishVpcRoutesResult
+	var res contract.PublishVpcRoutesResult
 	call := activities.PublishRouteEntriesInput{
 		RegionId:         in.RegionId,
 		TargetType:       in.TargetType,
@@ -50,7 +47,7 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInpu
 	what := fmt.Sprintf("%d routes to %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
 
 	var dry activities.PublishRouteEntriesResult
-	err := log.step(ctx, StageDryRunPublish, func() (activities.CallTrace, error) {
+	err := log.step(ctx, contract.StageDryRunPublish, func() (activities.CallTrace, error) {
 		err := log.readOnly(ctx, "DryRun publish of "+what,
 			a.DryRunPublishVpcRouteEntries, call).Get(ctx, &dry)
 		return dry.CallTrace, err
@@ -63,7 +60,7 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInpu
 	}
 
 	var pub activities.PublishRouteEntriesResult
-	err = log.step(ctx, StagePublishRoutes, func() (activities.CallTrace, error) {
+	err = log.step(ctx, contract.StagePublishRoutes, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withCall(ctx, "Publish "+what),
 			a.PublishVpcRouteEntries, call).Get(ctx, &pub)
 		return pub.CallTrace, err
@@ -88,12 +85,12 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in PublishVpcRoutesInpu
 // lost, the retry finds that attempt's entries Publishing and leaves them
 // alone. So on a retried publish, an entry the DryRun still found
 // unpublished was published by this change, answer lost or not.
-func ownPublish(dry, pub activities.PublishRouteEntriesResult) (published, already []activities.RouteEntry) {
+func ownPublish(dry, pub activities.PublishRouteEntriesResult) (published, already []contract.RouteEntry) {
 	published = pub.Published
 	if pub.Attempt <= 1 {
 		return published, pub.AlreadyPublished
 	}
-	before := make(map[activities.RouteEntry]bool, len(dry.AlreadyPublished))
+	before := make(map[contract.RouteEntry]bool, len(dry.AlreadyPublished))
 	for _, e := range dry.AlreadyPublished {
 		before[e] = true
 	}
@@ -109,11 +106,11 @@ func ownPublish(dry, pub activities.PublishRouteEntriesResult) (published, alrea
 
 // waitRoutesPublished waits until the routes of a publication are Published
 // to its target, and returns their status as last read.
-func waitRoutesPublished(ctx workflow.Context, log *changeLog, publication activities.Publication, timeout time.Duration) ([]activities.RoutePublishStatus, error) {
+func waitRoutesPublished(ctx workflow.Context, log *changeLog, publication activities.Publication, timeout time.Duration) ([]contract.RoutePublishStatus, error) {
 	var a *activities.CloudActivities
 	in := activities.WaitRoutesPublishedInput{Publication: publication, Deadline: workflow.Now(ctx).Add(timeout)}
 	var seen activities.WaitRoutesPublishedResult
-	err := log.step(ctx, StageWaitRoutesPublished, func() (activities.CallTrace, error) {
+	err := log.step(ctx, contract.StageWaitRoutesPublished, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d routes are Published to %s",
 			len(publication.RouteEntries), publication.TargetInstanceId)),
 			a.WaitRoutesPublished, in).Get(ctx, &seen)

@@ -5,8 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"go.temporal.io/sdk/converter"
+
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // TestReplayRecordedHistories replays histories recorded from real runs
@@ -19,8 +23,10 @@ func TestReplayRecordedHistories(t *testing.T) {
 	require.NotEmpty(t, files, "no recorded histories in testdata/replay")
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
-			replayer := worker.NewWorkflowReplayer()
-			RegisterWorkflows(replayer)
+			replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				DataConverter: contract.StrictInputs(converter.GetDefaultDataConverter())})
+			require.NoError(t, err)
+			require.NoError(t, RegisterWorkflows(replayer))
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})
 	}

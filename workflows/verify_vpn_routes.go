@@ -8,41 +8,34 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 )
-
-// CrossAccountMissingType is the error type when the VPN connection is not
-// authorized for the expected CEN instance.
-const CrossAccountMissingType = "CrossAccountAuthorizationMissing"
 
 // VerifyVpnRoutesWorkflow checks the VPN connection's cross-account
 // authorization (when asked) and waits until the expected routes reach it.
-func VerifyVpnRoutesWorkflow(ctx workflow.Context, in VerifyVpnRoutesInput) (VerifyVpnRoutesResult, error) {
-	log, err := newChangeLog(ctx)
+func VerifyVpnRoutesWorkflow(ctx workflow.Context, in contract.VerifyVpnRoutesInput) (contract.VerifyVpnRoutesResult, error) {
+	log, in, err := startChange(ctx, in)
 	if err != nil {
-		return VerifyVpnRoutesResult{}, err
+		return contract.VerifyVpnRoutesResult{}, err
 	}
-	if err := log.check(ctx, StageValidate, asWorkflowError(in.Validate())); err != nil {
-		return VerifyVpnRoutesResult{}, err
-	}
-	in = in.Canonical()
 	if in.CrossAccount != nil {
 		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
-			return VerifyVpnRoutesResult{}, err
+			return contract.VerifyVpnRoutesResult{}, err
 		}
 	}
-	verified, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, nil, in.WaitTimeout.orDefault())
+	verified, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, nil, in.WaitTimeout.OrDefault())
 	if err != nil {
-		return VerifyVpnRoutesResult{}, err
+		return contract.VerifyVpnRoutesResult{}, err
 	}
-	return VerifyVpnRoutesResult{Routes: verified.Routes, Steps: log.completed(ctx)}, nil
+	return contract.VerifyVpnRoutesResult{Routes: verified.Routes, Steps: log.completed(ctx)}, nil
 }
 
 // checkCrossAccount reads the VPN connection's cross-account authorizations
 // and fails unless one lets it join the expected account's CEN instance.
-func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, want ExpectedCrossAccount) error {
+func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, want contract.ExpectedCrossAccount) error {
 	var a *activities.CloudActivities
 	var auths activities.CrossAccountAuthorizations
-	err := log.step(ctx, StageCheckCrossAccount, func() (activities.CallTrace, error) {
+	err := log.step(ctx, contract.StageCheckCrossAccount, func() (activities.CallTrace, error) {
 		err := log.readOnly(ctx, "Read cross-account authorizations of "+vpnConnectionID,
 			a.DescribeVpnCrossAccountAuthorizations, activities.VpnConnectionRef{RegionId: regionID, VpnConnectionId: vpnConnectionID},
 		).Get(ctx, &auths)
@@ -56,17 +49,17 @@ func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnec
 			return nil
 		}
 	}
-	return log.check(ctx, StageCheckCrossAccount, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+	return log.check(ctx, contract.StageCheckCrossAccount, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
 		"VPN connection %s is not authorized to join CEN %s of account %d (it has %d authorizations: %v); "+
 			"authorize it for that CEN instance from the VPN connection's account first",
 		vpnConnectionID, want.BindInstance, want.BindUid, len(auths.Authorizations), auths.Authorizations),
-		CrossAccountMissingType, nil, auths.Authorizations))
+		contract.CrossAccountMissingType, nil, auths.Authorizations))
 }
 
 // verifyVpnRoutes waits until every expected route is on the VPN connection
 // in its expected state, on two reads in a row; with a publication, after
 // confirming that its routes are Published.
-func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, expected []ExpectedVpnRoute, pageSize *int,
+func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, expected []contract.ExpectedVpnRoute, pageSize *int,
 	publication *activities.Publication, timeout time.Duration) (activities.WaitVpnRoutesResult, error) {
 	var a *activities.CloudActivities
 	in := activities.WaitVpnRoutesInput{
@@ -80,7 +73,7 @@ func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnecti
 		in.PageSize = *pageSize
 	}
 	var seen activities.WaitVpnRoutesResult
-	err := log.step(ctx, StageVerifyVpnRoutes, func() (activities.CallTrace, error) {
+	err := log.step(ctx, contract.StageVerifyVpnRoutes, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d routes reach %s", len(expected), vpnConnectionID)),
 			a.WaitVpnRoutes, in).Get(ctx, &seen)
 		return seen.CallTrace, err

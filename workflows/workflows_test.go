@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 type workflowSuite struct {
@@ -29,9 +30,17 @@ func TestWorkflows(t *testing.T) {
 }
 
 func (s *workflowSuite) SetupTest() {
-	s.env = s.NewTestWorkflowEnvironment()
+	s.env = s.newEnv()
 	s.acts = &activities.CloudActivities{}
-	Register(s.env, s.acts)
+	s.Require().NoError(Register(s.env, s.acts))
+}
+
+// newEnv is a test environment that decodes inputs as a worker does
+// (contract.StrictInputs).
+func (s *workflowSuite) newEnv() *testsuite.TestWorkflowEnvironment {
+	env := s.NewTestWorkflowEnvironment()
+	env.SetDataConverter(contract.StrictInputs(converter.GetDefaultDataConverter()))
+	return env
 }
 
 func (s *workflowSuite) AfterTest(_, _ string) {
@@ -67,19 +76,19 @@ func cloudError(status int, code string) error {
 	return activities.CloudError(context.Background(), "Op", "res", alierrors.NewServerError(status, body, ""))
 }
 
-func (s *workflowSuite) connectInput() ConnectRouterInterfaceInput {
-	return ConnectRouterInterfaceInput{RegionId: region, RouterInterfaceId: riID}
+func (s *workflowSuite) connectInput() contract.ConnectRouterInterfaceInput {
+	return contract.ConnectRouterInterfaceInput{RegionId: region, RouterInterfaceId: riID}
 }
 
-func (s *workflowSuite) progress() Progress {
-	val, err := s.env.QueryWorkflow(ProgressQuery)
+func (s *workflowSuite) progress() contract.Progress {
+	val, err := s.env.QueryWorkflow(contract.ProgressQuery)
 	s.Require().NoError(err)
-	var p Progress
+	var p contract.Progress
 	s.Require().NoError(val.Get(&p))
 	return p
 }
 
-func stepNames(steps []Step) []string {
+func stepNames(steps []contract.Step) []string {
 	var names []string
 	for _, st := range steps {
 		names = append(names, st.Name+":"+st.Outcome)
@@ -100,7 +109,7 @@ func (s *workflowSuite) TestConnectIdleInterface() {
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().True(s.env.IsWorkflowCompleted())
 	s.Require().NoError(s.env.GetWorkflowError())
-	var res ConnectRouterInterfaceResult
+	var res contract.ConnectRouterInterfaceResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
 	s.True(res.Connected)
 	s.Equal("RID-CONNECT", res.ConnectRequestId)
@@ -110,7 +119,7 @@ func (s *workflowSuite) TestConnectIdleInterface() {
 		"connect-router-interface:done", "wait-router-interface-active:done"}, stepNames(res.Steps))
 
 	p := s.progress()
-	s.Equal(StageCompleted, p.Stage)
+	s.Equal(contract.StageCompleted, p.Stage)
 	s.Equal("Active", p.LastCloudState)
 	s.Equal([]string{"RID-DESCRIBE", "RID-CONNECT", "RID-WAIT-1", "RID-WAIT-2"}, p.RequestIds)
 	s.EqualValues(3, p.Attempts)
@@ -129,7 +138,7 @@ func (s *workflowSuite) TestARetriedConnectThatFindsItConnectingConnectedIt() {
 	})).Return(active(), nil).Once()
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	var res ConnectRouterInterfaceResult
+	var res contract.ConnectRouterInterfaceResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
 	s.True(res.Connected)
 	s.Empty(res.ConnectRequestId, "the answer that carried it was lost")
@@ -140,7 +149,7 @@ func (s *workflowSuite) TestAnInterfaceAlreadyActiveIsNotConnectedAgain() {
 
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	var res ConnectRouterInterfaceResult
+	var res contract.ConnectRouterInterfaceResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
 	s.False(res.Connected)
 	s.Equal("Active", res.Status)
@@ -168,9 +177,12 @@ func (s *workflowSuite) TestConnectingTheAcceptingSideFailsBeforeAnyChange() {
 	var appErr *temporal.ApplicationError
 	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
 	s.Equal("IncorrectRole.NotInitiatingSide", appErr.Type())
-	s.Contains(appErr.Error(), "connect from its peer "+peerID+" (read with RequestId RID-DESCRIBE)")
+	s.Contains(appErr.Error(), "the interface is the AcceptingSide of its pair; its peer is "+peerID)
+	s.Contains(appErr.Error(), "Fix: connect from the InitiatingSide router interface of the pair")
+	s.Contains(appErr.Error(), "RequestId: RID-DESCRIBE")
+	s.True(appErr.NonRetryable())
 	s.env.AssertActivityNotCalled(s.T(), "ConnectRouterInterface", mock.Anything, mock.Anything)
-	s.Equal(StageFailed, s.progress().Stage)
+	s.Equal(contract.StageFailed, s.progress().Stage)
 }
 
 func (s *workflowSuite) TestMissingOppositeFieldsFailBeforeAnyChange() {
@@ -209,7 +221,7 @@ func (s *workflowSuite) TestThrottlingIsRetriedThenSucceeds() {
 
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	var res ConnectRouterInterfaceResult
+	var res contract.ConnectRouterInterfaceResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
 	s.Equal("RID-CONNECT", res.ConnectRequestId)
 	s.env.AssertActivityNumberOfCalls(s.T(), "ConnectRouterInterface", 3)
@@ -218,30 +230,30 @@ func (s *workflowSuite) TestThrottlingIsRetriedThenSucceeds() {
 func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
 	// The real wait activity, against a router interface stuck Connecting.
 	stuck := stuckConnecting()
-	env := s.NewTestWorkflowEnvironment()
-	Register(env, &activities.CloudActivities{VPC: stuck, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}})
+	env := s.newEnv()
+	s.Require().NoError(Register(env, &activities.CloudActivities{VPC: stuck, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}}))
 	in := s.connectInput()
-	in.WaitTimeout = Duration(time.Second)
+	in.WaitTimeout = contract.Duration(time.Second)
 
 	env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, in)
 	var appErr *temporal.ApplicationError
 	s.Require().ErrorAs(env.GetWorkflowError(), &appErr)
-	s.Equal(activities.WaitTimeoutType, appErr.Type())
+	s.Equal(contract.WaitTimeoutType, appErr.Type())
 	s.Contains(appErr.Error(), `last state "Connecting"`)
-	val, err := env.QueryWorkflow(ProgressQuery)
+	val, err := env.QueryWorkflow(contract.ProgressQuery)
 	s.Require().NoError(err)
-	var p Progress
+	var p contract.Progress
 	s.Require().NoError(val.Get(&p))
 	last := p.Steps[len(p.Steps)-1]
-	s.Equal(StageWaitRouterInterface, last.Name)
+	s.Equal(contract.StageWaitRouterInterface, last.Name)
 	s.Equal("Connecting", last.CloudState, "the failed wait's last state, from its error")
 	s.Contains(last.RequestIds, "RID-Connecting")
 	s.Equal(1, stuck.Calls("ConnectRouterInterface"), "connected once, then waited")
 }
 
-func (s *workflowSuite) publishInput() PublishVpcRoutesInput {
-	return PublishVpcRoutesInput{RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID,
-		RouteEntries: []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"}}}
+func (s *workflowSuite) publishInput() contract.PublishVpcRoutesInput {
+	return contract.PublishVpcRoutesInput{RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID,
+		RouteEntries: []contract.RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"}}}
 }
 
 func (s *workflowSuite) TestPublishAfterAPassedDryRun() {
@@ -250,15 +262,15 @@ func (s *workflowSuite) TestPublishAfterAPassedDryRun() {
 	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, activities.PublishRouteEntriesInput{
 		RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID, RouteEntries: s.publishInput().RouteEntries,
 	}).Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.publishInput().RouteEntries}, nil).Once()
-	status := []RoutePublishStatus{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16", PublishStatus: "Published"}}
+	status := []contract.RoutePublishStatus{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16", PublishStatus: "Published"}}
 	s.env.OnActivity(s.acts.WaitRoutesPublished, mock.Anything, mock.MatchedBy(func(in activities.WaitRoutesPublishedInput) bool {
 		return in.TargetInstanceId == ecrID && len(in.RouteEntries) == 1 && in.PublishedAt.Equal(s.env.Now()) &&
-			in.Deadline.Sub(s.env.Now()) == DefaultWaitTimeout
+			in.Deadline.Sub(s.env.Now()) == contract.DefaultWaitTimeout
 	})).Return(activities.WaitRoutesPublishedResult{Routes: status}, nil).Once()
 
 	s.env.ExecuteWorkflow(PublishVpcRoutesWorkflow, s.publishInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	var res PublishVpcRoutesResult
+	var res contract.PublishVpcRoutesResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
 	s.Equal([]string{"RID-DRY"}, res.DryRunRequestIds)
 	s.Equal([]string{"RID-PUB"}, res.PublishRequestIds)
@@ -270,7 +282,7 @@ func (s *workflowSuite) TestPublishAfterAPassedDryRun() {
 // A publish retried after its answer was lost finds its own entries
 // Publishing: they are still this change's, not someone else's.
 func (s *workflowSuite) TestARetriedPublishCountsWhatItsLostAnswerPublished() {
-	entries := []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"}, {RouteTableId: "vtb-1", DestinationCidrBlock: "10.2.0.0/16"}}
+	entries := []contract.RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"}, {RouteTableId: "vtb-1", DestinationCidrBlock: "10.2.0.0/16"}}
 	in := s.publishInput()
 	in.RouteEntries = entries
 	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
@@ -280,7 +292,7 @@ func (s *workflowSuite) TestARetriedPublishCountsWhatItsLostAnswerPublished() {
 	s.env.OnActivity(s.acts.WaitRoutesPublished, mock.Anything, mock.Anything).Return(activities.WaitRoutesPublishedResult{}, nil).Once()
 	s.env.ExecuteWorkflow(PublishVpcRoutesWorkflow, in)
 	s.Require().NoError(s.env.GetWorkflowError())
-	var res PublishVpcRoutesResult
+	var res contract.PublishVpcRoutesResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
 	s.Equal(entries[:1], res.Published, "unpublished at the DryRun, found Publishing by the retry: this change's")
 	s.Equal(entries[1:], res.AlreadyPublished, "published before the change began")
@@ -310,22 +322,22 @@ func (s *workflowSuite) TestAFailedDryRunStopsBeforeTheRealPublish() {
 	s.env.AssertActivityNotCalled(s.T(), "PublishVpcRouteEntries", mock.Anything, mock.Anything)
 }
 
-func (s *workflowSuite) networkChangeInput() NetworkChangeInput {
-	return NetworkChangeInput{
+func (s *workflowSuite) networkChangeInput() contract.NetworkChangeInput {
+	return contract.NetworkChangeInput{
 		RegionId: region, RouterInterfaceId: riID, TargetType: "ECR", TargetInstanceId: ecrID,
-		RouteEntries: []RouteEntry{
+		RouteEntries: []contract.RouteEntry{
 			{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"},
 			{RouteTableId: "vtb-1", DestinationCidrBlock: "10.2.0.0/16"},
 		},
 		VpnConnectionId: vcoID,
-		CrossAccount:    &ExpectedCrossAccount{BindInstance: cenID, BindUid: 1210123456123456},
+		CrossAccount:    &contract.ExpectedCrossAccount{BindInstance: cenID, BindUid: 1210123456123456},
 	}
 }
 
 // serveNetworkChange serves every call of a NetworkChange that succeeds.
 func (s *workflowSuite) serveNetworkChange() {
 	s.env.OnActivity(s.acts.DescribeVpnCrossAccountAuthorizations, mock.Anything, activities.VpnConnectionRef{RegionId: region, VpnConnectionId: vcoID}).
-		Return(activities.CrossAccountAuthorizations{Authorizations: []CrossAccountAuthorization{
+		Return(activities.CrossAccountAuthorizations{Authorizations: []contract.CrossAccountAuthorization{
 			{BindInstance: "cen-other", BindUid: 1, BindProduct: "CEN"},
 			{BindInstance: cenID, BindUid: 1210123456123456, BindProduct: "CEN"},
 		}}, nil).Once()
@@ -339,15 +351,15 @@ func (s *workflowSuite) serveNetworkChange() {
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.networkChangeInput().RouteEntries}, nil).Once()
 	s.env.OnActivity(s.acts.WaitVpnRoutes, mock.Anything, mock.MatchedBy(func(in activities.WaitVpnRoutesInput) bool {
 		return in.VpnConnectionId == vcoID && len(in.ExpectedRoutes) == 2 &&
-			in.ExpectedRoutes[1] == ExpectedVpnRoute{DestinationCidrBlock: "10.2.0.0/16", RouteEntryType: "bgp"} &&
+			in.ExpectedRoutes[1] == contract.ExpectedVpnRoute{DestinationCidrBlock: "10.2.0.0/16", RouteEntryType: "bgp"} &&
 			in.Publication != nil && len(in.Publication.RouteEntries) == 2 && !in.Publication.PublishedAt.IsZero()
 	})).Return(activities.WaitVpnRoutesResult{Routes: networkChangeRoutes, Published: networkChangePublished}, nil).Once()
 }
 
-var networkChangePublished = []RoutePublishStatus{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16", PublishStatus: "Published"},
+var networkChangePublished = []contract.RoutePublishStatus{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16", PublishStatus: "Published"},
 	{RouteTableId: "vtb-1", DestinationCidrBlock: "10.2.0.0/16", PublishStatus: "Published"}}
 
-var networkChangeRoutes = []VpnRoute{{RouteDest: "10.1.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"},
+var networkChangeRoutes = []contract.VpnRoute{{RouteDest: "10.1.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"},
 	{RouteDest: "10.2.0.0/16", RouteEntryType: "bgp", State: "Active", Source: "CLOUD"}}
 
 func (s *workflowSuite) TestNetworkChangeRunsEveryStepInOrder() {
@@ -355,7 +367,7 @@ func (s *workflowSuite) TestNetworkChangeRunsEveryStepInOrder() {
 	routes := networkChangeRoutes
 	s.env.ExecuteWorkflow(NetworkChangeWorkflow, s.networkChangeInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	var res NetworkChangeResult
+	var res contract.NetworkChangeResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
 	s.True(res.Connected)
 	s.Equal([]string{"RID-CONNECT", "RID-PUB"}, res.ChangeRequestIds, "only the calls that changed something")
@@ -370,14 +382,14 @@ func (s *workflowSuite) TestNetworkChangeRunsEveryStepInOrder() {
 
 func (s *workflowSuite) TestNetworkChangeStopsWhenTheCrossAccountAuthorizationIsMissing() {
 	s.env.OnActivity(s.acts.DescribeVpnCrossAccountAuthorizations, mock.Anything, mock.Anything).
-		Return(activities.CrossAccountAuthorizations{Authorizations: []CrossAccountAuthorization{
+		Return(activities.CrossAccountAuthorizations{Authorizations: []contract.CrossAccountAuthorization{
 			{BindInstance: cenID, BindUid: 42, BindProduct: "CEN"}, // the right CEN, another account
 		}}, nil).Once()
 
 	s.env.ExecuteWorkflow(NetworkChangeWorkflow, s.networkChangeInput())
 	var appErr *temporal.ApplicationError
 	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
-	s.Equal(CrossAccountMissingType, appErr.Type())
+	s.Equal(contract.CrossAccountMissingType, appErr.Type())
 	s.Contains(appErr.Error(), cenID)
 	s.env.AssertActivityNotCalled(s.T(), "DescribeRouterInterface", mock.Anything, mock.Anything)
 }
@@ -391,12 +403,12 @@ func (s *workflowSuite) TestBadInputFailsBeforeAnyCloudCall() {
 	s.env.ExecuteWorkflow(NetworkChangeWorkflow, in)
 	var appErr *temporal.ApplicationError
 	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
-	s.Equal(InvalidInputType, appErr.Type())
+	s.Equal(contract.InvalidInputType, appErr.Type())
 	s.True(appErr.NonRetryable())
 	var problems []string
 	s.Require().NoError(appErr.Details(&problems))
 	s.Len(problems, 3, "every problem at once: %v", problems)
-	s.Equal(StageFailed, s.progress().Stage)
+	s.Equal(contract.StageFailed, s.progress().Stage)
 }
 
 func (s *workflowSuite) TestProgressShowsTheStageWhileWaiting() {
@@ -405,37 +417,37 @@ func (s *workflowSuite) TestProgressShowsTheStageWhileWaiting() {
 		Return(activities.ConnectRouterInterfaceResult{RequestId: "RID-CONNECT", CallTrace: activities.CallTrace{
 			RequestIds: []string{"RID-CONNECT"}, Attempt: 1, CloudState: "Connecting"}}, nil).Once()
 	s.env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.Anything).After(time.Minute).Return(active(), nil).Once()
-	var during Progress
+	var during contract.Progress
 	s.env.RegisterDelayedCallback(func() { during = s.progress() }, 30*time.Second)
 
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	s.Equal(StageWaitRouterInterface, during.Stage)
+	s.Equal(contract.StageWaitRouterInterface, during.Stage)
 	s.Equal("Connecting", during.LastCloudState)
 	s.Equal([]string{"RID-DESCRIBE", "RID-CONNECT"}, during.RequestIds)
 }
 
 func (s *workflowSuite) TestARejectedEndpointEndsTheWorkflow() {
 	apig := rejectingAPIG()
-	env := s.NewTestWorkflowEnvironment()
-	Register(env, &activities.CloudActivities{APIG: apig, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 1}})
+	env := s.newEnv()
+	s.Require().NoError(Register(env, &activities.CloudActivities{APIG: apig, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 1}}))
 
-	env.ExecuteWorkflow(ApigEndpointConnectionsWorkflow, ApigEndpointConnectionsInput{
+	env.ExecuteWorkflow(ApigEndpointConnectionsWorkflow, contract.ApigEndpointConnectionsInput{
 		InstanceId: "eddc4d25480b4cd6b512f270a1b8b341", WaitForAccepted: []string{"ep-ok", "ep-bad"}})
 	var appErr *temporal.ApplicationError
 	s.Require().ErrorAs(env.GetWorkflowError(), &appErr)
-	s.Equal(activities.UnreachableStateType, appErr.Type())
+	s.Equal(contract.UnreachableStateType, appErr.Type())
 	s.Contains(appErr.Error(), "ep-bad is rejected")
 }
 
 func (s *workflowSuite) TestApigListsWithoutWaiting() {
 	s.env.OnActivity(s.acts.ListEndpointConnections, mock.Anything, activities.ListEndpointConnectionsInput{
 		InstanceId: "gw-1", Status: "accepted", Limit: 100,
-	}).Return(activities.EndpointConnections{Total: 1, Connections: []EndpointConnection{{Id: "ep-1", Status: "accepted"}}}, nil).Once()
+	}).Return(activities.EndpointConnections{Total: 1, Connections: []contract.EndpointConnection{{Id: "ep-1", Status: "accepted"}}}, nil).Once()
 	limit := int32(100)
-	s.env.ExecuteWorkflow(ApigEndpointConnectionsWorkflow, ApigEndpointConnectionsInput{InstanceId: "gw-1", Status: "accepted", Limit: &limit})
+	s.env.ExecuteWorkflow(ApigEndpointConnectionsWorkflow, contract.ApigEndpointConnectionsInput{InstanceId: "gw-1", Status: "accepted", Limit: &limit})
 	s.Require().NoError(s.env.GetWorkflowError())
-	var res ApigEndpointConnectionsResult
+	var res contract.ApigEndpointConnectionsResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
 	s.Equal(int64(1), res.Total)
 	s.env.AssertActivityNotCalled(s.T(), "WaitEndpointsAccepted", mock.Anything, mock.Anything)
@@ -443,11 +455,11 @@ func (s *workflowSuite) TestApigListsWithoutWaiting() {
 
 // upsertedStages records the VpcFlowStage values the workflow upserts.
 func (s *workflowSuite) upsertedStages() *[]string {
-	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(StartSearchAttributes(region, riID, "")))
+	s.Require().NoError(s.env.SetTypedSearchAttributesOnStart(contract.StartSearchAttributes(region, riID, "")))
 	var stages []string
 	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
-		stage, _ := sa.GetKeyword(VpcFlowStageKey)
+		stage, _ := sa.GetKeyword(contract.VpcFlowStageKey)
 		stages = append(stages, stage)
 	}).Return(nil)
 	return &stages
@@ -466,7 +478,7 @@ func (s *workflowSuite) TestTheStageIsUpsertedForTheWaitsAndTheEnd() {
 	s.connectIdle()
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	s.Equal([]string{StageWaitRouterInterface, StageCompleted}, *stages)
+	s.Equal([]string{contract.StageWaitRouterInterface, contract.StageCompleted}, *stages)
 }
 
 func (s *workflowSuite) TestAFailedChangeUpsertsTheFailedStage() {
@@ -475,7 +487,7 @@ func (s *workflowSuite) TestAFailedChangeUpsertsTheFailedStage() {
 		Return(activities.RouterInterface{}, cloudError(404, "InvalidRouterInterfaceId.NotFound")).Once()
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().Error(s.env.GetWorkflowError())
-	s.Equal([]string{StageFailed}, *stages)
+	s.Equal([]string{contract.StageFailed}, *stages)
 }
 
 // Workflows started before the lean history (leanHistoryChange's
@@ -491,7 +503,7 @@ func (s *workflowSuite) TestWorkflowsFromBeforeTheLeanHistoryKeepTheirs() {
 	s.connectIdle()
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	s.Equal([]string{StageDescribeRouterInterface, StageConnectRouterInterface, StageWaitRouterInterface, StageCompleted}, *stages)
+	s.Equal([]string{contract.StageDescribeRouterInterface, contract.StageConnectRouterInterface, contract.StageWaitRouterInterface, contract.StageCompleted}, *stages)
 	s.Empty(local)
 }
 
@@ -524,7 +536,7 @@ func (s *workflowSuite) TestNoUpsertWithoutSearchAttributesAtStart() {
 // A service that sends a field vpcflow does not know gets InvalidInput at
 // once, not a workflow task that fails for ever.
 func (s *workflowSuite) TestUnknownFieldsFromAnotherServiceFailTheWorkflow() {
-	s.env.ExecuteWorkflow(NetworkChangeWorkflowType, map[string]any{
+	s.env.ExecuteWorkflow(contract.NetworkChange.Type, map[string]any{
 		"RegionId": region, "RouterInterfaceId": riID, "TargetType": "ECR", "TargetInstanceId": ecrID,
 		"RouteEntries":    []map[string]string{{"RouteTableId": "vtb-1", "DestinationCidrBlock": "10.1.0.0/16"}},
 		"VpnConnectionId": vcoID, "DryRun": false,
@@ -532,7 +544,7 @@ func (s *workflowSuite) TestUnknownFieldsFromAnotherServiceFailTheWorkflow() {
 	s.Require().True(s.env.IsWorkflowCompleted())
 	var appErr *temporal.ApplicationError
 	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
-	s.Equal(InvalidInputType, appErr.Type())
+	s.Equal(contract.InvalidInputType, appErr.Type())
 	s.Contains(appErr.Error(), `unknown field "DryRun"`)
 }
 
@@ -552,10 +564,10 @@ func (s *workflowSuite) TestAFailedChangeTellsWhatItChanged() {
 	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
 	s.Equal("ResourceNotAssociated.TargetInstance", appErr.Type())
 	p := s.progress()
-	s.Equal(StageFailed, p.Stage)
+	s.Equal(contract.StageFailed, p.Stage)
 	s.Equal([]string{"RID-CONNECT"}, p.ChangeRequestIds)
 	last := p.Steps[len(p.Steps)-1]
-	s.Equal(StageDryRunPublish+":"+OutcomeFailed, last.Name+":"+last.Outcome)
+	s.Equal(contract.StageDryRunPublish+":"+contract.OutcomeFailed, last.Name+":"+last.Outcome)
 	s.Contains(last.Note, "ResourceNotAssociated.TargetInstance")
 	s.Equal([]string{"RID-ResourceNotAssociated.TargetInstance"}, last.RequestIds, "the failed call's RequestId, from the error")
 	s.Equal("ResourceNotAssociated.TargetInstance", last.CloudState)

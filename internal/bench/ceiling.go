@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // The engine's ceiling: a workflow that runs a chain of activities that do
@@ -53,7 +53,7 @@ func chainWorkflow(ctx workflow.Context, in ChainInput) (int, error) {
 		var out noopResult
 		var err error
 		if step == 'u' {
-			if err := workflow.UpsertTypedSearchAttributes(ctx, workflows.VpcFlowStageKey.ValueSet(fmt.Sprint("step-", i))); err != nil {
+			if err := workflow.UpsertTypedSearchAttributes(ctx, contract.VpcFlowStageKey.ValueSet(fmt.Sprint("step-", i))); err != nil {
 				return done, err
 			}
 			continue

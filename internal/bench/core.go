@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // runStats is one batch of workflows (or direct changes).
@@ -61,9 +61,9 @@ func networkChangeJobs(prefix string, from, n int, sharedVpn, startAttrs bool) [
 	for k := range n {
 		in := networkChange(from+k, sharedVpn)
 		j := job{id: fmt.Sprintf("bench/%s/%d", prefix, k), key: in.RouterInterfaceId,
-			workflowType: workflows.NetworkChangeWorkflowType, input: in}
+			workflowType: contract.NetworkChange.Type, input: in}
 		if startAttrs {
-			j.attrs = workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)
+			j.attrs = contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)
 		}
 		jobs[k] = j
 	}
@@ -340,8 +340,8 @@ func runCore(ctx context.Context, st *stack, fresh func(string) (*stack, error),
 	}
 
 	pause := activities.DefaultPollSchedule.First
-	inputs := func(from, n int) []workflows.NetworkChangeInput {
-		out := make([]workflows.NetworkChangeInput, n)
+	inputs := func(from, n int) []contract.NetworkChangeInput {
+		out := make([]contract.NetworkChangeInput, n)
 		for k := range n {
 			out[k] = networkChange(from+k, cfg.Shared)
 		}

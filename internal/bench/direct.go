@@ -13,7 +13,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 
 	"github.com/vpcflow/vpcflow/activities"
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // directChange makes the cloud calls of one NetworkChange, in the same
@@ -29,7 +29,7 @@ import (
 // byDestination reads the publish status with one filtered call per route
 // (DestinationCidrBlock) instead of paging through the route table as the
 // activity does: the change proposed for list_vpc_published_route_entries.go.
-func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, pause time.Duration, byDestination bool) error {
+func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in contract.NetworkChangeInput, pause time.Duration, byDestination bool) error {
 	cross := vpc.CreateDescribeVpnCrossAccountAuthorizationsRequest()
 	cross.RegionId, cross.VpnConnectionId = in.RegionId, in.VpnConnectionId
 	cross.PageNumber, cross.PageSize = requests.NewInteger(1), requests.NewInteger(50)
@@ -135,7 +135,7 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 			}
 		}
 		req := vpc.CreateDescribeVcoRouteEntriesRequest()
-		req.RegionId, req.VpnConnectionId, req.RouteEntryType = in.RegionId, in.VpnConnectionId, activities.VcoRouteBgp
+		req.RegionId, req.VpnConnectionId, req.RouteEntryType = in.RegionId, in.VpnConnectionId, contract.VcoRouteBgp
 		req.PageNumber, req.PageSize = requests.NewInteger(1), requests.NewInteger(50)
 		resp, err := vpcAPI.DescribeVcoRouteEntries(req)
 		if err != nil {
@@ -159,7 +159,7 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in workflows.Ne
 // publishStatus reads the publish status of the change's routes towards
 // its target: like the activity, every page of the route table's list
 // (MaxResults 100, following NextToken), or one call per destination.
-func publishStatus(vpcAPI activities.VPCAPI, in workflows.NetworkChangeInput, byDestination bool) (map[string]string, error) {
+func publishStatus(vpcAPI activities.VPCAPI, in contract.NetworkChangeInput, byDestination bool) (map[string]string, error) {
 	status := map[string]string{}
 	list := func(dest, token string) (string, error) {
 		req := vpc.CreateListVpcPublishedRouteEntriesRequest()
@@ -213,7 +213,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // runDirect makes changes with at most inflight at once and returns each
 // one's duration.
-func runDirect(ctx context.Context, vpcAPI activities.VPCAPI, inputs []workflows.NetworkChangeInput, inflight int, pause time.Duration, byDestination bool) (loadResult, error) {
+func runDirect(ctx context.Context, vpcAPI activities.VPCAPI, inputs []contract.NetworkChangeInput, inflight int, pause time.Duration, byDestination bool) (loadResult, error) {
 	out := make([]outcome, len(inputs))
 	sem := make(chan struct{}, max(1, inflight))
 	var wg sync.WaitGroup

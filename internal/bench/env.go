@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devserver"
 	"github.com/vpcflow/vpcflow/internal/simclients"
@@ -37,7 +38,7 @@ type stack struct {
 }
 
 func startStack(ctx context.Context, db, dir string, dc map[string]any, logger *slog.Logger) (*stack, error) {
-	opts := devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributeTypes(), Logger: logger, DynamicConfig: dc}
+	opts := devserver.Options{UIPort: -1, SearchAttributes: contract.SearchAttributeTypes(), Logger: logger, DynamicConfig: dc}
 	desc := "in memory (SQLite shared-cache :memory:)"
 	if db == "file" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -162,7 +163,10 @@ func (s *stack) startWorker(ctx context.Context, queue string, acts *activities.
 		return nil, err
 	}
 	w := worker.New(c, queue, t.options())
-	workflows.Register(w, acts)
+	if err := workflows.Register(w, acts); err != nil {
+		c.Close()
+		return nil, err
+	}
 	registerChain(w)
 	if err := w.Start(); err != nil {
 		c.Close()

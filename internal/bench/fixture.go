@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // benchFixture is cloudsim.GenerateFixture(n), with each pair's route moved
@@ -87,10 +87,10 @@ func withConnect(d time.Duration) cloudsim.Delays {
 // networkChange is the change of pair i: the default fixture's shape
 // (simclients.DefaultNetworkChange: cross-account check, connect, wait,
 // DryRun, publish, verify) on the pair's resources.
-func networkChange(i int, shared bool) workflows.NetworkChangeInput {
+func networkChange(i int, shared bool) contract.NetworkChangeInput {
 	in := simclients.DefaultNetworkChange()
 	in.RouterInterfaceId, _ = cloudsim.LoadRouterInterfaceIDs(i)
-	in.RouteEntries = []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.LoadRouteCIDR(i)}}
+	in.RouteEntries = []contract.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.LoadRouteCIDR(i)}}
 	if !shared {
 		in.RouteEntries[0].RouteTableId = loadRouteTableID(i)
 		in.TargetInstanceId = loadECRID(i)
@@ -100,7 +100,7 @@ func networkChange(i int, shared bool) workflows.NetworkChangeInput {
 }
 
 // connectInput is the ConnectRouterInterface change of pair i.
-func connectInput(i int) workflows.ConnectRouterInterfaceInput {
+func connectInput(i int) contract.ConnectRouterInterfaceInput {
 	id, _ := cloudsim.LoadRouterInterfaceIDs(i)
-	return workflows.ConnectRouterInterfaceInput{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: id}
+	return contract.ConnectRouterInterfaceInput{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: id}
 }

@@ -17,9 +17,9 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // Footprint: the worker binary (`go build ./worker`) runs as its own process
@@ -246,7 +246,7 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 		return nil, 0, err
 	}
 	defer c.Close()
-	if err := waitPollers(ctx, c, workflows.TaskQueue); err != nil {
+	if err := waitPollers(ctx, c, contract.TaskQueue); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w; worker log:\n%s", name, err, proc.tail())
 	}
 	pid := proc.cmd.Process.Pid
@@ -263,8 +263,8 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 		for k := range n {
 			in := networkChange(next+k, false)
 			jobs[k] = job{id: fmt.Sprintf("bench/%s/%d", tag, next+k), key: in.RouterInterfaceId,
-				workflowType: workflows.NetworkChangeWorkflowType, input: in,
-				attrs: workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)}
+				workflowType: contract.NetworkChange.Type, input: in,
+				attrs: contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)}
 		}
 		next += n
 		return jobs
@@ -272,7 +272,7 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 
 	if cfg.immediate > 0 {
 		before, _ := readProc(pid)
-		res := runLoad(ctx, c, workflows.TaskQueue, take(cfg.immediate), 100)
+		res := runLoad(ctx, c, contract.TaskQueue, take(cfg.immediate), 100)
 		after, err := readProc(pid)
 		if err != nil {
 			return rows, workerCPU, err
@@ -307,7 +307,7 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 				defer wg.Done()
 				sem <- struct{}{}
 				o := outcome{id: j.id, key: j.key, start: time.Now()}
-				run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: j.id, TaskQueue: workflows.TaskQueue,
+				run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: j.id, TaskQueue: contract.TaskQueue,
 					TypedSearchAttributes: j.attrs}, j.workflowType, j.input)
 				<-sem
 				if err == nil {

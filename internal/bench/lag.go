@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/vpcflow/vpcflow/activities"
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // Detection lag: how long after a router interface turns Active the
@@ -159,8 +159,8 @@ func runStaggered(ctx context.Context, w *benchWorker, base, n int, spread time.
 	jobs := make([]job, n)
 	for k := range n {
 		in := connectInput(base + k)
-		jobs[k] = job{id: fmt.Sprintf("bench/%s/%d", prefix, k), key: in.RouterInterfaceId, workflowType: workflows.ConnectRouterInterfaceWorkflowType,
-			input: in, attrs: workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, "")}
+		jobs[k] = job{id: fmt.Sprintf("bench/%s/%d", prefix, k), key: in.RouterInterfaceId, workflowType: contract.ConnectRouterInterface.Type,
+			input: in, attrs: contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, "")}
 	}
 	out := make([]outcome, n)
 	var wg sync.WaitGroup

@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devserver"
 	"github.com/vpcflow/vpcflow/internal/simclients"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // Options configure Start. The commands set the ports they document
@@ -82,7 +82,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	dsOpts := devserver.Options{
 		FrontendPort:     opts.FrontendPort,
 		UIPort:           opts.UIPort,
-		SearchAttributes: workflows.SearchAttributeTypes(),
+		SearchAttributes: contract.SearchAttributeTypes(),
 		Logger:           logger,
 	}
 	if !opts.InMemory {

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
@@ -89,22 +90,22 @@ func stateOf(t *testing.T, cidr string) string {
 	return ""
 }
 
-func routeEntry(cidr string) workflows.RouteEntry {
-	return workflows.RouteEntry{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cidr}
+func routeEntry(cidr string) contract.RouteEntry {
+	return contract.RouteEntry{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cidr}
 }
 
-func publishInput(cidrs ...string) workflows.PublishVpcRoutesInput {
-	in := workflows.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: cloudsim.DefaultECRID}
+func publishInput(cidrs ...string) contract.PublishVpcRoutesInput {
+	in := contract.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: cloudsim.DefaultECRID}
 	for _, c := range cidrs {
 		in.RouteEntries = append(in.RouteEntries, routeEntry(c))
 	}
 	return in
 }
 
-func verifyInput(cross *workflows.ExpectedCrossAccount) workflows.VerifyVpnRoutesInput {
-	return workflows.VerifyVpnRoutesInput{RegionId: cloudsim.DefaultRegionID, VpnConnectionId: cloudsim.DefaultVpnConnectionID,
-		ExpectedRoutes: []workflows.ExpectedVpnRoute{{DestinationCidrBlock: cloudsim.DefaultVpnCustomRoute2, RouteEntryType: "custom"}},
-		CrossAccount:   cross, WaitTimeout: workflows.Duration(30 * time.Second)}
+func verifyInput(cross *contract.ExpectedCrossAccount) contract.VerifyVpnRoutesInput {
+	return contract.VerifyVpnRoutesInput{RegionId: cloudsim.DefaultRegionID, VpnConnectionId: cloudsim.DefaultVpnConnectionID,
+		ExpectedRoutes: []contract.ExpectedVpnRoute{{DestinationCidrBlock: cloudsim.DefaultVpnCustomRoute2, RouteEntryType: "custom"}},
+		CrossAccount:   cross, WaitTimeout: contract.Duration(30 * time.Second)}
 }
 
 func peerUID(t *testing.T) int64 {
@@ -124,8 +125,8 @@ func TestListingsDoNotTrustTotalCount(t *testing.T) {
 		in := simclients.DefaultNetworkChange()
 		one := 1
 		in.PageSize = &one // bgp routes: the learned one, then the two published: pages 1, 2 and 3
-		in.WaitTimeout = workflows.Duration(30 * time.Second)
-		res, err := runWorkflow(t, "network-change/paging", workflows.NetworkChangeWorkflowType, in)
+		in.WaitTimeout = contract.Duration(30 * time.Second)
+		res, err := runWorkflow(t, "network-change/paging", contract.NetworkChange.Type, in)
 		require.NoError(t, err)
 		assert.Len(t, res["Routes"], 2)
 		pages := map[string]bool{}
@@ -144,8 +145,8 @@ func TestListingsDoNotTrustTotalCount(t *testing.T) {
 		}
 		require.NoError(t, stack.Cloudsim.AddCrossAccountAuthorization(cloudsim.DefaultVpnConnectionID, cloudsim.CrossAccountAuthorizationSeed{
 			BindUID: cloudsim.DefaultPeerAccountUID, BindInstance: "cen-fidelitylast"}))
-		_, err := runWorkflow(t, "verify/paging", workflows.VerifyVpnRoutesWorkflowType,
-			verifyInput(&workflows.ExpectedCrossAccount{BindInstance: "cen-fidelitylast", BindUid: peerUID(t)}))
+		_, err := runWorkflow(t, "verify/paging", contract.VerifyVpnRoutes.Type,
+			verifyInput(&contract.ExpectedCrossAccount{BindInstance: "cen-fidelitylast", BindUid: peerUID(t)}))
 		require.NoError(t, err, "the 52nd authorization is on page 2 of 50")
 		assert.Len(t, callsOf("DescribeVpnCrossAccountAuthorizations", nil), 2)
 	})
@@ -153,7 +154,7 @@ func TestListingsDoNotTrustTotalCount(t *testing.T) {
 	t.Run("APIG connections by pages of 2", func(t *testing.T) {
 		resetCloud(t)
 		quirks(t, cloudsim.Quirks{TotalCountPerPage: true})
-		res, err := runWorkflow(t, "apig/paging", workflows.ApigEndpointConnectionsWorkflowType,
+		res, err := runWorkflow(t, "apig/paging", contract.ApigEndpointConnections.Type,
 			map[string]any{"InstanceId": cloudsim.DefaultAPIGInstanceID, "Limit": 2})
 		require.NoError(t, err)
 		assert.Len(t, res["Connections"], 4, "4 connections in pages of 2, and the empty page that ends them")
@@ -169,8 +170,8 @@ func TestAConnectWhoseAnswerWasLost(t *testing.T) {
 		t.Run(fmt.Sprintf("OnlyOneConnection first: %v", onlyOneFirst), func(t *testing.T) {
 			resetCloud(t)
 			quirks(t, cloudsim.Quirks{LostResponses: map[string]int{"ConnectRouterInterface": 1}, OnlyOneConnectionFirst: onlyOneFirst})
-			res, err := runWorkflow(t, "connect/lost", workflows.ConnectRouterInterfaceWorkflowType, workflows.ConnectRouterInterfaceInput{
-				RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: workflows.Duration(time.Minute)})
+			res, err := runWorkflow(t, "connect/lost", contract.ConnectRouterInterface.Type, contract.ConnectRouterInterfaceInput{
+				RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: contract.Duration(time.Minute)})
 			require.NoError(t, err)
 			assert.Equal(t, true, res["Connected"], "this change connected it, though its answer was lost")
 			assert.Equal(t, "Active", res["Status"])
@@ -195,14 +196,14 @@ func TestAConnectWhoseAnswerWasLost(t *testing.T) {
 func TestAChangeRunAgainReadsTheCloudAfresh(t *testing.T) {
 	t.Run("an authorization granted between the runs", func(t *testing.T) {
 		resetCloud(t)
-		in := verifyInput(&workflows.ExpectedCrossAccount{BindInstance: "cen-fidelitygranted", BindUid: peerUID(t)})
-		_, err := runWorkflow(t, "verify/rerun", workflows.VerifyVpnRoutesWorkflowType, in)
+		in := verifyInput(&contract.ExpectedCrossAccount{BindInstance: "cen-fidelitygranted", BindUid: peerUID(t)})
+		_, err := runWorkflow(t, "verify/rerun", contract.VerifyVpnRoutes.Type, in)
 		require.Error(t, err)
-		assert.Equal(t, workflows.CrossAccountMissingType, stacktest.FailureType(err))
+		assert.Equal(t, contract.CrossAccountMissingType, stacktest.FailureType(err))
 
 		require.NoError(t, stack.Cloudsim.AddCrossAccountAuthorization(cloudsim.DefaultVpnConnectionID, cloudsim.CrossAccountAuthorizationSeed{
 			BindUID: cloudsim.DefaultPeerAccountUID, BindInstance: "cen-fidelitygranted"}))
-		_, err = runWorkflow(t, "verify/rerun", workflows.VerifyVpnRoutesWorkflowType, in)
+		_, err = runWorkflow(t, "verify/rerun", contract.VerifyVpnRoutes.Type, in)
 		require.NoError(t, err, "the second run sees the authorization granted since the first")
 		noClientTokens(t)
 	})
@@ -210,11 +211,11 @@ func TestAChangeRunAgainReadsTheCloudAfresh(t *testing.T) {
 	t.Run("another page size", func(t *testing.T) {
 		resetCloud(t)
 		in := verifyInput(nil)
-		_, err := runWorkflow(t, "verify/pagesize", workflows.VerifyVpnRoutesWorkflowType, in)
+		_, err := runWorkflow(t, "verify/pagesize", contract.VerifyVpnRoutes.Type, in)
 		require.NoError(t, err)
 		ten := 10
 		in.PageSize = &ten
-		_, err = runWorkflow(t, "verify/pagesize", workflows.VerifyVpnRoutesWorkflowType, in)
+		_, err = runWorkflow(t, "verify/pagesize", contract.VerifyVpnRoutes.Type, in)
 		require.NoError(t, err, "no IdempotentParameterMismatch: the reads carry no token")
 		noClientTokens(t)
 	})
@@ -232,7 +233,7 @@ func noClientTokens(t *testing.T) {
 func TestStateErrorsAfterAPassedDryRun(t *testing.T) {
 	t.Run("permanent: stops at once, naming the code and the fix", func(t *testing.T) {
 		resetCloud(t)
-		_, err := runWorkflow(t, "publish/system", workflows.PublishVpcRoutesWorkflowType, publishInput(cloudsim.DefaultSystemRouteCIDR))
+		_, err := runWorkflow(t, "publish/system", contract.PublishVpcRoutes.Type, publishInput(cloudsim.DefaultSystemRouteCIDR))
 		require.Error(t, err)
 		assert.Equal(t, "OperationUnsupported.PublishSystemRouteEntry", stacktest.FailureType(err))
 		assert.Contains(t, err.Error(), "publish custom route entries only")
@@ -262,7 +263,7 @@ func TestStateErrorsAfterAPassedDryRun(t *testing.T) {
 		require.NoError(t, err)
 
 		ctx := ctxFor(t, 3*time.Minute)
-		r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish/busy"), workflows.PublishVpcRoutesWorkflowType, publishInput(cidr))
+		r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish/busy"), contract.PublishVpcRoutes.Type, publishInput(cidr))
 		require.NoError(t, err)
 		require.Eventually(t, func() bool {
 			return len(callsOf("PublishVpcRouteEntries", func(c cloudsim.Call) bool {
@@ -284,8 +285,8 @@ func TestStateErrorsAfterAPassedDryRun(t *testing.T) {
 func TestIdleRightAfterOurConnectIsALaggingRead(t *testing.T) {
 	resetCloud(t)
 	quirks(t, cloudsim.Quirks{IdleReadsAfterConnect: 3})
-	res, err := runWorkflow(t, "connect/lag", workflows.ConnectRouterInterfaceWorkflowType, workflows.ConnectRouterInterfaceInput{
-		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: workflows.Duration(time.Minute)})
+	res, err := runWorkflow(t, "connect/lag", contract.ConnectRouterInterface.Type, contract.ConnectRouterInterfaceInput{
+		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: contract.Duration(time.Minute)})
 	require.NoError(t, err)
 	assert.Equal(t, "Active", res["Status"])
 	assert.Len(t, callsOf("ConnectRouterInterface", nil), 1)
@@ -300,9 +301,9 @@ func TestPublishedMeansPublished(t *testing.T) {
 		cidr := cloudsim.DefaultRouteCIDR1
 		require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{"rte-bp1cloudsim00000001"}}))
 		ctx := ctxFor(t, 2*time.Minute)
-		r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish/wait"), workflows.PublishVpcRoutesWorkflowType, publishInput(cidr))
+		r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish/wait"), contract.PublishVpcRoutes.Type, publishInput(cidr))
 		require.NoError(t, err)
-		require.NoError(t, stacktest.WaitStage(ctx, tc, workflows.StageWaitRoutesPublished, r.GetID()))
+		require.NoError(t, stacktest.WaitStage(ctx, tc, contract.StageWaitRoutesPublished, r.GetID()))
 		assert.Equal(t, "Publishing", stateOf(t, cidr))
 		desc, err := tc.DescribeWorkflowExecution(ctx, r.GetID(), "")
 		require.NoError(t, err)
@@ -320,8 +321,8 @@ func TestPublishedMeansPublished(t *testing.T) {
 		resetCloud(t)
 		quirks(t, cloudsim.Quirks{PublishingReadsAfterPublish: 2})
 		in := simclients.DefaultNetworkChange()
-		in.WaitTimeout = workflows.Duration(time.Minute)
-		res, err := runWorkflow(t, "network-change/published", workflows.NetworkChangeWorkflowType, in)
+		in.WaitTimeout = contract.Duration(time.Minute)
+		res, err := runWorkflow(t, "network-change/published", contract.NetworkChange.Type, in)
 		require.NoError(t, err)
 		status, _ := res["PublishStatus"].([]any)
 		require.Len(t, status, 2)
@@ -337,14 +338,14 @@ func TestPublishedMeansPublished(t *testing.T) {
 func TestIPv6PrefixesInAnySpelling(t *testing.T) {
 	resetCloud(t)
 	upper := strings.ToUpper(cloudsim.DefaultIPv6RouteCIDR)
-	res, err := runWorkflow(t, "publish/ipv6", workflows.PublishVpcRoutesWorkflowType, publishInput(upper))
+	res, err := runWorkflow(t, "publish/ipv6", contract.PublishVpcRoutes.Type, publishInput(upper))
 	require.NoError(t, err)
 	assert.Len(t, res["Published"], 1)
 	assert.Equal(t, "Published", stateOf(t, cloudsim.DefaultIPv6RouteCIDR))
 
-	_, err = runWorkflow(t, "publish/ipv6-twice", workflows.PublishVpcRoutesWorkflowType, publishInput(upper, cloudsim.DefaultIPv6RouteCIDR))
+	_, err = runWorkflow(t, "publish/ipv6-twice", contract.PublishVpcRoutes.Type, publishInput(upper, cloudsim.DefaultIPv6RouteCIDR))
 	require.Error(t, err)
-	assert.Equal(t, workflows.InvalidInputType, stacktest.FailureType(err))
+	assert.Equal(t, contract.InvalidInputType, stacktest.FailureType(err))
 	assert.Contains(t, err.Error(), "RouteEntries[1] repeats RouteEntries[0]")
 }
 
@@ -371,7 +372,7 @@ func TestARealRegionWithFourPartsIsAccepted(t *testing.T) {
 func TestHuaweiProjectsWaitsAndCodes(t *testing.T) {
 	t.Run("a gateway of another project", func(t *testing.T) {
 		resetCloud(t)
-		res, err := runWorkflow(t, "apig/project", workflows.ApigEndpointConnectionsWorkflowType, map[string]any{
+		res, err := runWorkflow(t, "apig/project", contract.ApigEndpointConnections.Type, map[string]any{
 			"ProjectId": cloudsim.DefaultHuaweiSecondProjectID, "InstanceId": cloudsim.DefaultAPIGSecondProjectInstanceID})
 		require.NoError(t, err)
 		require.Len(t, res["Connections"], 1)
@@ -383,10 +384,10 @@ func TestHuaweiProjectsWaitsAndCodes(t *testing.T) {
 
 	t.Run("the wait asks for its endpoints by id", func(t *testing.T) {
 		resetCloud(t)
-		_, err := runWorkflow(t, "apig/wait-by-id", workflows.ApigEndpointConnectionsWorkflowType, workflows.ApigEndpointConnectionsInput{
+		_, err := runWorkflow(t, "apig/wait-by-id", contract.ApigEndpointConnections.Type, contract.ApigEndpointConnectionsInput{
 			InstanceId:      cloudsim.DefaultAPIGInstanceID,
 			WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionPendingID, cloudsim.DefaultEndpointConnectionAcceptedID},
-			WaitTimeout:     workflows.Duration(time.Minute)})
+			WaitTimeout:     contract.Duration(time.Minute)})
 		require.NoError(t, err)
 		calls := callsOf("ListEndpointConnections", nil)
 		require.Greater(t, len(calls), 1)
@@ -402,13 +403,13 @@ func TestHuaweiProjectsWaitsAndCodes(t *testing.T) {
 		require.NoError(t, err)
 		queue := "fidelity-wrong-sk"
 		w := worker.New(tc, queue, worker.Options{})
-		workflows.Register(w, acts)
+		require.NoError(t, workflows.Register(w, acts))
 		require.NoError(t, w.Start())
 		t.Cleanup(w.Stop)
 		opts := startOptions(t, "apig/wrong-sk")
 		opts.TaskQueue = queue
 		ctx := ctxFor(t, time.Minute)
-		r, err := tc.ExecuteWorkflow(ctx, opts, workflows.ApigEndpointConnectionsWorkflowType,
+		r, err := tc.ExecuteWorkflow(ctx, opts, contract.ApigEndpointConnections.Type,
 			map[string]any{"InstanceId": cloudsim.DefaultAPIGInstanceID})
 		require.NoError(t, err)
 		err = r.Get(ctx, nil)
@@ -425,8 +426,8 @@ func TestABadGatewayPageIsRetriedAndSummarised(t *testing.T) {
 	resetCloud(t)
 	quirks(t, cloudsim.Quirks{BadGateway: map[string]int{"ConnectRouterInterface": 1000}})
 	ctx := ctxFor(t, 2*time.Minute)
-	r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "connect/502"), workflows.ConnectRouterInterfaceWorkflowType, workflows.ConnectRouterInterfaceInput{
-		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: workflows.Duration(time.Minute)})
+	r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "connect/502"), contract.ConnectRouterInterface.Type, contract.ConnectRouterInterfaceInput{
+		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: contract.Duration(time.Minute)})
 	require.NoError(t, err)
 	var lastFailure string
 	require.Eventually(t, func() bool {
@@ -461,8 +462,8 @@ func TestThrottlingHonoursRetryAfter(t *testing.T) {
 	quirks(t, cloudsim.Quirks{RetryAfter: cloudsim.Duration(hint)})
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Scripted: []cloudsim.ScriptedFault{
 		{Action: "ConnectRouterInterface", Count: 1, Code: "Throttling.User", Status: 400}}}))
-	_, err := runWorkflow(t, "connect/retry-after", workflows.ConnectRouterInterfaceWorkflowType, workflows.ConnectRouterInterfaceInput{
-		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: workflows.Duration(time.Minute)})
+	_, err := runWorkflow(t, "connect/retry-after", contract.ConnectRouterInterface.Type, contract.ConnectRouterInterfaceInput{
+		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: contract.Duration(time.Minute)})
 	require.NoError(t, err)
 	calls := callsOf("ConnectRouterInterface", nil)
 	require.Len(t, calls, 2)
@@ -476,8 +477,8 @@ func TestAPublishWhoseAnswerWasLost(t *testing.T) {
 	resetCloud(t)
 	quirks(t, cloudsim.Quirks{LostResponses: map[string]int{"PublishVpcRouteEntries": 1}})
 	in := simclients.DefaultNetworkChange()
-	in.WaitTimeout = workflows.Duration(time.Minute)
-	res, err := runWorkflow(t, "network-change/lost-publish", workflows.NetworkChangeWorkflowType, in)
+	in.WaitTimeout = contract.Duration(time.Minute)
+	res, err := runWorkflow(t, "network-change/lost-publish", contract.NetworkChange.Type, in)
 	require.NoError(t, err)
 	assert.Len(t, res["Published"], 2, "published by this change, though its answer was lost")
 	assert.Empty(t, res["AlreadyPublished"])

@@ -16,11 +16,11 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
@@ -37,7 +37,7 @@ func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 	var report struct {
 		WorkflowId string
 		WebUI      string
-		Result     workflows.NetworkChangeResult
+		Result     contract.NetworkChangeResult
 	}
 	require.NoError(t, json.Unmarshal(out.Bytes(), &report), out.String())
 	assert.Equal(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID, report.WorkflowId)
@@ -65,7 +65,7 @@ func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 
 	out.Reset()
 	require.Equal(t, 0, app.Run(ctxFor(t, time.Minute), []string{"result", "--json", report.WorkflowId}), errOut.String())
-	var again struct{ Result workflows.NetworkChangeResult }
+	var again struct{ Result contract.NetworkChangeResult }
 	require.NoError(t, json.Unmarshal(out.Bytes(), &again), out.String())
 	assert.Equal(t, report.Result.ChangeRequestIds, again.Result.ChangeRequestIds)
 }
@@ -101,8 +101,8 @@ func TestConnectingTheAcceptingSideFailsOnTheFirstAttempt(t *testing.T) {
 	resetCloud(t)
 	ctx := ctxFor(t, time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "connect-router-interface/"+cloudsim.DefaultSecondAcceptingInterfaceID),
-		workflows.ConnectRouterInterfaceWorkflowType,
-		workflows.ConnectRouterInterfaceInput{RegionId: "cn-hangzhou", RouterInterfaceId: cloudsim.DefaultSecondAcceptingInterfaceID})
+		contract.ConnectRouterInterface.Type,
+		contract.ConnectRouterInterfaceInput{RegionId: "cn-hangzhou", RouterInterfaceId: cloudsim.DefaultSecondAcceptingInterfaceID})
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
 	require.Error(t, err)
@@ -117,8 +117,8 @@ func TestAPermanentCloudErrorFailsOnTheFirstAttemptWithItsRequestId(t *testing.T
 	resetCloud(t)
 	ctx := ctxFor(t, time.Minute)
 	in := simclients.DefaultNetworkChange()
-	in.RouteEntries = []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultSystemRouteCIDR}}
-	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish"), workflows.PublishVpcRoutesWorkflowType, workflows.PublishVpcRoutesInput{
+	in.RouteEntries = []contract.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultSystemRouteCIDR}}
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish"), contract.PublishVpcRoutes.Type, contract.PublishVpcRoutesInput{
 		RegionId: in.RegionId, TargetType: in.TargetType, TargetInstanceId: in.TargetInstanceId, RouteEntries: in.RouteEntries})
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
@@ -140,9 +140,9 @@ func TestInjectedThrottlingIsSurvived(t *testing.T) {
 		{Action: "DescribeVcoRouteEntries", Count: 1, Code: "Throttling", Status: 400},
 	}}))
 	ctx := ctxFor(t, 3*time.Minute)
-	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change"), workflows.NetworkChangeWorkflowType, simclients.DefaultNetworkChange())
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
-	var res workflows.NetworkChangeResult
+	var res contract.NetworkChangeResult
 	require.NoError(t, run.Get(ctx, &res))
 	assert.True(t, res.Connected)
 	assert.Equal(t, 3, stack.Cloudsim.CallCount("ConnectRouterInterface"), "two throttled, one accepted")
@@ -162,16 +162,16 @@ func TestADuplicateStartAttachesToTheRunningWorkflow(t *testing.T) {
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{cloudsim.DefaultInitiatingInterfaceID}}))
 	ctx := ctxFor(t, 2*time.Minute)
 	opts := startOptions(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID)
-	first, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, simclients.DefaultNetworkChange())
+	first, err := tc.ExecuteWorkflow(ctx, opts, contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
-	require.NoError(t, stacktest.WaitStage(ctx, tc, workflows.StageWaitRouterInterface, first.GetID()))
+	require.NoError(t, stacktest.WaitStage(ctx, tc, contract.StageWaitRouterInterface, first.GetID()))
 
-	second, err := tc.ExecuteWorkflow(ctx, opts, workflows.NetworkChangeWorkflowType, simclients.DefaultNetworkChange())
+	second, err := tc.ExecuteWorkflow(ctx, opts, contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	assert.Equal(t, first.GetRunID(), second.GetRunID(), "the second start attached to the first run")
 
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{}))
-	var res workflows.NetworkChangeResult
+	var res contract.NetworkChangeResult
 	require.NoError(t, second.Get(ctx, &res))
 	assert.True(t, res.Connected)
 	assert.Equal(t, 1, stack.Cloudsim.CallCount("ConnectRouterInterface"))
@@ -223,8 +223,8 @@ func TestFollowingAChangeQueriesOnlyWhenItsHistoryMoves(t *testing.T) {
 	code := app.Run(ctxFor(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait"})
 	took := time.Since(began)
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
-	assert.Contains(t, out.String(), workflows.StageWaitRouterInterface)
-	assert.Contains(t, out.String(), workflows.StageCompleted)
+	assert.Contains(t, out.String(), contract.StageWaitRouterInterface)
+	assert.Contains(t, out.String(), contract.StageCompleted)
 
 	events := 0
 	it := tc.GetWorkflowHistory(ctxFor(t, 30*time.Second), "network-change/"+in.RouterInterfaceId, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)

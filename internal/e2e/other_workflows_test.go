@@ -7,20 +7,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 func TestApigEndpointsAreWaitedForUntilAccepted(t *testing.T) {
 	resetCloud(t)
 	ctx := ctxFor(t, 2*time.Minute)
-	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "apig"), workflows.ApigEndpointConnectionsWorkflowType, workflows.ApigEndpointConnectionsInput{
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "apig"), contract.ApigEndpointConnections.Type, contract.ApigEndpointConnectionsInput{
 		InstanceId:      cloudsim.DefaultAPIGInstanceID,
 		WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionPendingID, cloudsim.DefaultEndpointConnectionSlowID},
 	})
 	require.NoError(t, err)
-	var res workflows.ApigEndpointConnectionsResult
+	var res contract.ApigEndpointConnectionsResult
 	require.NoError(t, run.Get(ctx, &res))
 	assert.EqualValues(t, 4, res.Total)
 	for _, c := range res.Connections {
@@ -30,7 +30,7 @@ func TestApigEndpointsAreWaitedForUntilAccepted(t *testing.T) {
 	}
 	recordHistory(t, "apig_endpoints_accepted", run.GetID())
 
-	run, err = tc.ExecuteWorkflow(ctx, startOptions(t, "apig-rejected"), workflows.ApigEndpointConnectionsWorkflowType, workflows.ApigEndpointConnectionsInput{
+	run, err = tc.ExecuteWorkflow(ctx, startOptions(t, "apig-rejected"), contract.ApigEndpointConnections.Type, contract.ApigEndpointConnectionsInput{
 		InstanceId: cloudsim.DefaultAPIGInstanceID, WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionRejectedID}})
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
@@ -41,26 +41,26 @@ func TestApigEndpointsAreWaitedForUntilAccepted(t *testing.T) {
 func TestVerifyCustomRoutesAndTheCrossAccountAuthorization(t *testing.T) {
 	resetCloud(t)
 	ctx := ctxFor(t, time.Minute)
-	in := workflows.VerifyVpnRoutesInput{
+	in := contract.VerifyVpnRoutesInput{
 		RegionId: cloudsim.DefaultRegionID, VpnConnectionId: cloudsim.DefaultVpnConnectionID,
-		ExpectedRoutes: []workflows.ExpectedVpnRoute{
+		ExpectedRoutes: []contract.ExpectedVpnRoute{
 			{DestinationCidrBlock: cloudsim.DefaultVpnCustomRoute1, RouteEntryType: "custom"},
 			{DestinationCidrBlock: cloudsim.DefaultVpnCustomRoute2, RouteEntryType: "custom"},
 		},
-		CrossAccount: &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
+		CrossAccount: &contract.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
 	}
-	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "verify"), workflows.VerifyVpnRoutesWorkflowType, in)
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "verify"), contract.VerifyVpnRoutes.Type, in)
 	require.NoError(t, err)
-	var res workflows.VerifyVpnRoutesResult
+	var res contract.VerifyVpnRoutesResult
 	require.NoError(t, run.Get(ctx, &res))
 	require.Len(t, res.Routes, 2)
 	assert.Equal(t, "published", res.Routes[0].State)
 	recordHistory(t, "verify_vpn_routes", run.GetID())
 
 	in.CrossAccount.BindUid = 42
-	run, err = tc.ExecuteWorkflow(ctx, startOptions(t, "verify-other-account"), workflows.VerifyVpnRoutesWorkflowType, in)
+	run, err = tc.ExecuteWorkflow(ctx, startOptions(t, "verify-other-account"), contract.VerifyVpnRoutes.Type, in)
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
-	assert.Equal(t, workflows.CrossAccountMissingType, stacktest.FailureType(err))
+	assert.Equal(t, contract.CrossAccountMissingType, stacktest.FailureType(err))
 	assert.Equal(t, 2, stack.Cloudsim.CallCount("DescribeVpnCrossAccountAuthorizations"))
 }

@@ -22,10 +22,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // validSpec is a NetworkChange input that validates, as a service or a
@@ -269,7 +269,7 @@ func TestBadInputFromAService(t *testing.T) {
 	needStack(t)
 	cloud := startCloud(t, nil, 20)
 	w := startWorker(t, "worker", workerConfig{cloud: cloud})
-	nc := workflows.NetworkChangeWorkflowType
+	nc := contract.NetworkChange.Type
 	one := func(v any) []any { return []any{v} }
 	route := func(table, cidr string) []any {
 		return []any{map[string]any{"RouteTableId": table, "DestinationCidrBlock": cidr}}
@@ -324,17 +324,17 @@ func TestBadInputFromAService(t *testing.T) {
 		{"input is an array", nc, one([]any{validSpec()}), "cannot unmarshal array"},
 		{"input is null", nc, one(nil), "RegionId is required"},
 		{"no input at all", nc, nil, "RegionId is required"},
-		{"connect: bad interface", workflows.ConnectRouterInterfaceWorkflowType, one(map[string]any{"RegionId": cloudsim.DefaultRegionID, "RouterInterfaceId": "ri-"}), `RouterInterfaceId "ri-" is not an ID`},
-		{"publish: 51 routes", workflows.PublishVpcRoutesWorkflowType, one(map[string]any{"RegionId": cloudsim.DefaultRegionID, "TargetType": "ECR",
+		{"connect: bad interface", contract.ConnectRouterInterface.Type, one(map[string]any{"RegionId": cloudsim.DefaultRegionID, "RouterInterfaceId": "ri-"}), `RouterInterfaceId "ri-" is not an ID`},
+		{"publish: 51 routes", contract.PublishVpcRoutes.Type, one(map[string]any{"RegionId": cloudsim.DefaultRegionID, "TargetType": "ECR",
 			"TargetInstanceId": cloudsim.DefaultECRID, "RouteEntries": routeList(51)}), "RouteEntries has 51 entries"},
-		{"verify: no expected routes", workflows.VerifyVpnRoutesWorkflowType, one(map[string]any{"RegionId": cloudsim.DefaultRegionID, "VpnConnectionId": cloudsim.DefaultVpnConnectionID}), "ExpectedRoutes is empty"},
-		{"APIG: limit 0", workflows.ApigEndpointConnectionsWorkflowType, apig("Limit", 0), "Limit 0 is out of range 1..500"},
-		{"APIG: limit 501", workflows.ApigEndpointConnectionsWorkflowType, apig("Limit", 501), "Limit 501 is out of range 1..500"},
-		{"APIG: unknown status", workflows.ApigEndpointConnectionsWorkflowType, apig("Status", "bogus"), `Status "bogus" is not one of`},
-		{"APIG: negative marker", workflows.ApigEndpointConnectionsWorkflowType, apig("MarkerId", -1), "MarkerId -1 is negative"},
-		{"APIG: gateway ID with a space", workflows.ApigEndpointConnectionsWorkflowType, apig("InstanceId", "gateway one"), `InstanceId "gateway one" is not an ID`},
-		{"APIG: duplicate endpoint", workflows.ApigEndpointConnectionsWorkflowType, apig("WaitForAccepted", []any{cloudsim.DefaultEndpointConnectionPendingID, cloudsim.DefaultEndpointConnectionPendingID}), "WaitForAccepted[1] repeats WaitForAccepted[0]"},
-		{"APIG: unknown field", workflows.ApigEndpointConnectionsWorkflowType, apig("Limits", 5), `unknown field "Limits"`},
+		{"verify: no expected routes", contract.VerifyVpnRoutes.Type, one(map[string]any{"RegionId": cloudsim.DefaultRegionID, "VpnConnectionId": cloudsim.DefaultVpnConnectionID}), "ExpectedRoutes is empty"},
+		{"APIG: limit 0", contract.ApigEndpointConnections.Type, apig("Limit", 0), "Limit 0 is out of range 1..500"},
+		{"APIG: limit 501", contract.ApigEndpointConnections.Type, apig("Limit", 501), "Limit 501 is out of range 1..500"},
+		{"APIG: unknown status", contract.ApigEndpointConnections.Type, apig("Status", "bogus"), `Status "bogus" is not one of`},
+		{"APIG: negative marker", contract.ApigEndpointConnections.Type, apig("MarkerId", -1), "MarkerId -1 is negative"},
+		{"APIG: gateway ID with a space", contract.ApigEndpointConnections.Type, apig("InstanceId", "gateway one"), `InstanceId "gateway one" is not an ID`},
+		{"APIG: duplicate endpoint", contract.ApigEndpointConnections.Type, apig("WaitForAccepted", []any{cloudsim.DefaultEndpointConnectionPendingID, cloudsim.DefaultEndpointConnectionPendingID}), "WaitForAccepted[1] repeats WaitForAccepted[0]"},
+		{"APIG: unknown field", contract.ApigEndpointConnections.Type, apig("Limits", 5), `unknown field "Limits"`},
 	}
 	require.GreaterOrEqual(t, len(cases), 30)
 
@@ -364,7 +364,7 @@ func runRawCase(t *testing.T, i int, c rawCase) {
 	run := startWorkflow(ctx, t, tc, testID(t, fmt.Sprintf("raw-%02d", i)), c.workflow, temporal.SearchAttributes{}, c.args...)
 	err := run.Get(ctx, nil)
 	require.Error(t, err, "the workflow must refuse the input")
-	require.Equal(t, workflows.InvalidInputType, stacktest.FailureType(err), "%v", err)
+	require.Equal(t, contract.InvalidInputType, stacktest.FailureType(err), "%v", err)
 	assert.Contains(t, err.Error(), c.want)
 	assert.Less(t, len(err.Error()), 8<<10, "the failure stays readable, whatever the input's size")
 	var appErr *temporal.ApplicationError
@@ -452,7 +452,7 @@ func FuzzStarterSpec(f *testing.F) {
 				t.Fatalf("the starter let through a spec the workflow refuses: %+v", in)
 			}
 			// What the worker receives: the input as the SDK encodes it.
-			var back workflows.NetworkChangeInput
+			var back contract.NetworkChangeInput
 			if err := json.Unmarshal(mustJSON(in), &back); err != nil {
 				t.Fatal(err)
 			}
@@ -468,8 +468,8 @@ func FuzzStarterSpec(f *testing.F) {
 // workflowVerdict decodes a spec the way the workflow decodes its input
 // (for YAML, after the generic YAML-to-JSON conversion the starter
 // documents) and says whether it is a single valid input.
-func workflowVerdict(data []byte, asYAML bool) (workflows.NetworkChangeInput, bool) {
-	var in workflows.NetworkChangeInput
+func workflowVerdict(data []byte, asYAML bool) (contract.NetworkChangeInput, bool) {
+	var in contract.NetworkChangeInput
 	if asYAML {
 		var generic any
 		if yaml.Unmarshal(data, &generic) != nil || generic == nil {

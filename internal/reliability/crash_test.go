@@ -13,9 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // waitActivity is the activity type of the wait for Active.
@@ -73,7 +72,7 @@ func waitingChanges(ctx context.Context, t *testing.T, cloud *simCloud, n int, w
 
 // waitingSet is what waitingChanges started.
 type waitingSet struct {
-	changes []workflows.NetworkChangeInput
+	changes []contract.NetworkChangeInput
 	runs    []client.WorkflowRun
 	ids     []string
 }
@@ -165,7 +164,7 @@ func TestScaleOut(t *testing.T) {
 		startWorker(t, "worker-b", workerConfig{cloud: cloud}),
 	}
 
-	var changes []workflows.NetworkChangeInput
+	var changes []contract.NetworkChangeInput
 	var runs []client.WorkflowRun
 	var ids []string
 	start := func(i int) {
@@ -289,8 +288,8 @@ func TestRollingRestart(t *testing.T) {
 				continue
 			}
 			assert.True(t, strings.HasPrefix(a.identity, second.identityPrefix()), "%s: the wait closed on %s", run.GetID(), a.identity)
-			assert.Equal(t, activities.WorkerStoppingType, a.previousFailure, "%s: attempt %d followed %q", run.GetID(), a.attempt, a.previousFailure)
-			if a.previousFailure == activities.WorkerStoppingType {
+			assert.Equal(t, contract.WorkerStoppingType, a.previousFailure, "%s: attempt %d followed %q", run.GetID(), a.attempt, a.previousFailure)
+			if a.previousFailure == contract.WorkerStoppingType {
 				handed++
 			}
 		}

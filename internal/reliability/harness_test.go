@@ -23,8 +23,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // ---------------------------------------------------------------------------
@@ -297,7 +297,7 @@ func startWorkflow(ctx context.Context, t *testing.T, c client.Client, id, workf
 	t.Helper()
 	opts := client.StartWorkflowOptions{
 		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                contract.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    sa,
 	}
@@ -319,33 +319,33 @@ func terminateIfRunning(c client.Client, id, runID string) {
 }
 
 // startChange starts NetworkChange with the starter's workflow ID scheme.
-func startChange(ctx context.Context, t *testing.T, c client.Client, in workflows.NetworkChangeInput) client.WorkflowRun {
+func startChange(ctx context.Context, t *testing.T, c client.Client, in contract.NetworkChangeInput) client.WorkflowRun {
 	t.Helper()
-	return startWorkflow(ctx, t, c, testID(t, workflows.NetworkChangeWorkflowID(in)), workflows.NetworkChangeWorkflowType,
-		workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId), in)
+	return startWorkflow(ctx, t, c, testID(t, contract.NetworkChange.ID(in)), contract.NetworkChange.Type,
+		contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId), in)
 }
 
 // loadChange is the NetworkChange of the i-th pair of a generated fixture:
 // connect it, publish its route to the default ECR, verify the route on the
 // default VPN connection, after checking its cross-account authorization.
-func loadChange(i int, wait time.Duration) workflows.NetworkChangeInput {
+func loadChange(i int, wait time.Duration) contract.NetworkChangeInput {
 	ini, _ := cloudsim.LoadRouterInterfaceIDs(i)
-	return workflows.NetworkChangeInput{
+	return contract.NetworkChangeInput{
 		RegionId:          cloudsim.DefaultRegionID,
 		RouterInterfaceId: ini,
 		TargetType:        "ECR",
 		TargetInstanceId:  cloudsim.DefaultECRID,
-		RouteEntries:      []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.LoadRouteCIDR(i)}},
+		RouteEntries:      []contract.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.LoadRouteCIDR(i)}},
 		VpnConnectionId:   cloudsim.DefaultVpnConnectionID,
-		CrossAccount:      &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
-		WaitTimeout:       workflows.Duration(wait),
+		CrossAccount:      &contract.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456},
+		WaitTimeout:       contract.Duration(wait),
 	}
 }
 
 // outcome is how one workflow ended.
 type outcome struct {
 	id     string
-	result workflows.NetworkChangeResult
+	result contract.NetworkChangeResult
 	err    error
 }
 

@@ -14,11 +14,10 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/vpcflow/vpcflow/internal/cloudclients"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/redact"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // Secrets and key IDs the probes below plant.
@@ -69,11 +68,11 @@ func TestHostileInputAndLeaks(t *testing.T) {
 			"HOME": home, "ALIBABA_CLOUD_ACCESS_KEY_ID": "", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "",
 		}})
 		ctx := testCtx(t, time.Minute)
-		run := startWorkflow(ctx, t, tc, testID(t, "connect"), workflows.ConnectRouterInterfaceWorkflowType, temporal.SearchAttributes{},
+		run := startWorkflow(ctx, t, tc, testID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
 			connectInput(loadInterface(0)))
 		err := run.Get(ctx, nil)
 		require.Error(t, err)
-		assert.Equal(t, cloudclients.CredentialsUnavailableType, stacktest.FailureType(err), "a configuration to fix: no retries for ten minutes")
+		assert.Equal(t, contract.AlibabaCredentialsUnavailableType, stacktest.FailureType(err), "a configuration to fix: no retries for ten minutes")
 		assert.Contains(t, err.Error(), "no Alibaba Cloud credentials")
 		assert.Contains(t, err.Error(), "config.json", "the file is named")
 		history, herr := historyJSON(ctx, tc, run.GetID(), run.GetRunID())
@@ -92,7 +91,7 @@ func TestHostileInputAndLeaks(t *testing.T) {
 		require.NoError(t, cloud.SetQuirks(cloudsim.Quirks{LostResponses: map[string]int{"ConnectRouterInterface": 1}}))
 		t.Cleanup(func() { _ = cloud.SetQuirks(cloudsim.Quirks{}) })
 		ctx := testCtx(t, time.Minute)
-		run := startWorkflow(ctx, t, tc, testID(t, "connect"), workflows.ConnectRouterInterfaceWorkflowType, temporal.SearchAttributes{},
+		run := startWorkflow(ctx, t, tc, testID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
 			connectInput(loadInterface(1)))
 		require.NoError(t, run.Get(ctx, nil), "the retry settles it")
 		history, err := historyJSON(ctx, tc, run.GetID(), run.GetRunID())
@@ -107,7 +106,7 @@ func TestHostileInputAndLeaks(t *testing.T) {
 	t.Run("the string a cloud signed", func(t *testing.T) {
 		w := startWorker(t, "worker-wrong-secret", workerConfig{cloud: cloud, env: map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET": hostileWrongKey}})
 		ctx := testCtx(t, time.Minute)
-		run := startWorkflow(ctx, t, tc, testID(t, "connect"), workflows.ConnectRouterInterfaceWorkflowType, temporal.SearchAttributes{},
+		run := startWorkflow(ctx, t, tc, testID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
 			connectInput(loadInterface(2)))
 		err := run.Get(ctx, nil)
 		require.Error(t, err)
@@ -145,12 +144,12 @@ func TestHostileInputAndLeaks(t *testing.T) {
 			"a JSON string, no object": "network-change please",
 		} {
 			data, _ := json.Marshal(input)
-			run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: testID(t, name), TaskQueue: workflows.TaskQueue},
-				workflows.NetworkChangeWorkflowType, input)
+			run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: testID(t, name), TaskQueue: contract.TaskQueue},
+				contract.NetworkChange.Type, input)
 			require.NoError(t, err, name)
 			err = run.Get(ctx, nil)
 			require.Error(t, err, name)
-			assert.Equal(t, workflows.InvalidInputType, stacktest.FailureType(err), "%s: %v", name, err)
+			assert.Equal(t, contract.InvalidInputType, stacktest.FailureType(err), "%s: %v", name, err)
 			assert.Less(t, len(err.Error()), 8000, "%s (%d bytes in) made a %d-byte error", name, len(data), len(err.Error()))
 			t.Logf("%s: %d bytes in, %d bytes of error", name, len(data), len(err.Error()))
 		}

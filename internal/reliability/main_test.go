@@ -23,9 +23,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/devserver"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // The stack every test shares. Each test brings its own cloudsim and its
@@ -73,7 +73,7 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	temporalSrv, err = devserver.Start(ctx, devserver.Options{UIPort: -1, SearchAttributes: workflows.SearchAttributeTypes(), Logger: quiet})
+	temporalSrv, err = devserver.Start(ctx, devserver.Options{UIPort: -1, SearchAttributes: contract.SearchAttributeTypes(), Logger: quiet})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "reliability: temporal:", err)
 		return 1

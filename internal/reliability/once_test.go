@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // applyCounts are what cloudsim's call log says was done to the cloud.
@@ -44,7 +44,7 @@ func entriesOf(call cloudsim.Call) []publishedEntry {
 // ConnectRouterInterface was applied (answered with success) exactly once,
 // that each route of each change was in exactly one successful real
 // (DryRun=false) publish, and that nothing else was connected or published.
-func assertAppliedOnce(t *testing.T, cloud *simCloud, changes []workflows.NetworkChangeInput) applyCounts {
+func assertAppliedOnce(t *testing.T, cloud *simCloud, changes []contract.NetworkChangeInput) applyCounts {
 	t.Helper()
 	var n applyCounts
 	connected := map[string]int{}

@@ -15,9 +15,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // Accounts, keys and resources the permanent-error fixture adds to the
@@ -183,18 +183,18 @@ type permCase struct {
 	readOf string
 }
 
-func connectInput(ri string) workflows.ConnectRouterInterfaceInput {
-	return workflows.ConnectRouterInterfaceInput{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: ri, WaitTimeout: workflows.Duration(time.Minute)}
+func connectInput(ri string) contract.ConnectRouterInterfaceInput {
+	return contract.ConnectRouterInterfaceInput{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: ri, WaitTimeout: contract.Duration(time.Minute)}
 }
 
-func publishInput(target, table, cidr string) workflows.PublishVpcRoutesInput {
-	return workflows.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: target,
-		RouteEntries: []workflows.RouteEntry{{RouteTableId: table, DestinationCidrBlock: cidr}}}
+func publishInput(target, table, cidr string) contract.PublishVpcRoutesInput {
+	return contract.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: target,
+		RouteEntries: []contract.RouteEntry{{RouteTableId: table, DestinationCidrBlock: cidr}}}
 }
 
-func verifyInput(vco string) workflows.VerifyVpnRoutesInput {
-	return workflows.VerifyVpnRoutesInput{RegionId: cloudsim.DefaultRegionID, VpnConnectionId: vco, WaitTimeout: workflows.Duration(time.Minute),
-		ExpectedRoutes: []workflows.ExpectedVpnRoute{{DestinationCidrBlock: cloudsim.DefaultVpnCustomRoute1, RouteEntryType: "custom"}}}
+func verifyInput(vco string) contract.VerifyVpnRoutesInput {
+	return contract.VerifyVpnRoutesInput{RegionId: cloudsim.DefaultRegionID, VpnConnectionId: vco, WaitTimeout: contract.Duration(time.Minute),
+		ExpectedRoutes: []contract.ExpectedVpnRoute{{DestinationCidrBlock: cloudsim.DefaultVpnCustomRoute1, RouteEntryType: "custom"}}}
 }
 
 // realPublish selects the calls of key that are real publishes: a DryRun
@@ -207,7 +207,7 @@ func realPublish(key func(cloudsim.Call) bool) func(cloudsim.Call) bool {
 
 // connectCase is a connect the cloud refuses with code.
 func connectCase(name, code, ri string) permCase {
-	return permCase{name: name, workflow: workflows.ConnectRouterInterfaceWorkflowType, input: connectInput(ri), code: code,
+	return permCase{name: name, workflow: contract.ConnectRouterInterface.Type, input: connectInput(ri), code: code,
 		action: "ConnectRouterInterface", key: param("RouterInterfaceId", ri)}
 }
 
@@ -215,102 +215,102 @@ func connectCase(name, code, ri string) permCase {
 // state or the input, and vpcflow's own refusals, all with the default key.
 func stateCases() []permCase {
 	cases := []permCase{
-		{name: "InvalidRouterInterfaceId.NotFound (vpcflow's read)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
+		{name: "InvalidRouterInterfaceId.NotFound (vpcflow's read)", workflow: contract.ConnectRouterInterface.Type,
 			input: connectInput("ri-relnosuchinterface"), code: "InvalidRouterInterfaceId.NotFound",
 			says: "no router interface with this ID in region cn-hangzhou; check RouterInterfaceId and RegionId. RequestId: ",
 			key:  param("RouterInterfaceId", "ri-relnosuchinterface"), mustNotCall: "ConnectRouterInterface", readOf: "ri-relnosuchinterface"},
-		{name: "InvalidRegionId.NotFound (input region)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
-			input: workflows.ConnectRouterInterfaceInput{RegionId: "cn-nowhere", RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID},
+		{name: "InvalidRegionId.NotFound (input region)", workflow: contract.ConnectRouterInterface.Type,
+			input: contract.ConnectRouterInterfaceInput{RegionId: "cn-nowhere", RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID},
 			code:  "InvalidRegionId.NotFound", action: "DescribeRouterInterfaces", key: param("RegionId", "cn-nowhere")},
-		{name: "IncorrectRole.NotInitiatingSide (vpcflow's check)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
+		{name: "IncorrectRole.NotInitiatingSide (vpcflow's check)", workflow: contract.ConnectRouterInterface.Type,
 			input: connectInput(cloudsim.DefaultSecondAcceptingInterfaceID), code: "IncorrectRole.NotInitiatingSide",
 			says: "only the InitiatingSide interface of a pair can connect", key: param("RouterInterfaceId", cloudsim.DefaultSecondAcceptingInterfaceID),
 			mustNotCall: "ConnectRouterInterface", readOf: cloudsim.DefaultSecondAcceptingInterfaceID},
-		{name: "IncorrectOppositeInterfaceInfo.NotSet (vpcflow's check)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
+		{name: "IncorrectOppositeInterfaceInfo.NotSet (vpcflow's check)", workflow: contract.ConnectRouterInterface.Type,
 			input: connectInput("ri-relnotseti"), code: "IncorrectOppositeInterfaceInfo.NotSet",
 			says: "set all four with ModifyRouterInterfaceAttribute", key: param("RouterInterfaceId", "ri-relnotseti"), mustNotCall: "ConnectRouterInterface", readOf: "ri-relnotseti"},
-		{name: "IncorrectRIStatus Inactive (vpcflow's check)", workflow: workflows.ConnectRouterInterfaceWorkflowType,
-			input: connectInput("ri-relinactivei"), code: activities.UnreachableStateType,
+		{name: "IncorrectRIStatus Inactive (vpcflow's check)", workflow: contract.ConnectRouterInterface.Type,
+			input: connectInput("ri-relinactivei"), code: contract.UnreachableStateType,
 			says: "only an Idle interface can be connected; activate or recreate it first", key: param("RouterInterfaceId", "ri-relinactivei"),
 			mustNotCall: "ConnectRouterInterface", readOf: "ri-relinactivei"},
 
-		{name: "ResourceNotAssociated.TargetInstance (no such ECR)", workflow: workflows.PublishVpcRoutesWorkflowType,
+		{name: "ResourceNotAssociated.TargetInstance (no such ECR)", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput("ecr-relnosuchecr", cloudsim.DefaultSystemRouteTableID, cloudsim.DefaultRouteCIDR1),
 			code:  "ResourceNotAssociated.TargetInstance", action: "PublishVpcRouteEntries", key: realPublish(param("TargetInstanceId", "ecr-relnosuchecr"))},
-		{name: "ResourceNotAssociated.TargetInstance (not associated)", workflow: workflows.PublishVpcRoutesWorkflowType,
+		{name: "ResourceNotAssociated.TargetInstance (not associated)", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput("ecr-relnotassociated", cloudsim.DefaultSystemRouteTableID, cloudsim.DefaultRouteCIDR1),
 			code:  "ResourceNotAssociated.TargetInstance", action: "PublishVpcRouteEntries", key: realPublish(param("TargetInstanceId", "ecr-relnotassociated"))},
-		{name: "ResourceNotFound.RouteEntry (no such table)", workflow: workflows.PublishVpcRoutesWorkflowType,
+		{name: "ResourceNotFound.RouteEntry (no such table)", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput(cloudsim.DefaultECRID, "vtb-relnosuchtable", cloudsim.DefaultRouteCIDR1),
 			code:  "ResourceNotFound.RouteEntry", action: "PublishVpcRouteEntries", key: realPublish(param("RouteEntries.1.RouteTableId", "vtb-relnosuchtable"))},
-		{name: "ResourceNotFound.RouteEntry (no such route)", workflow: workflows.PublishVpcRoutesWorkflowType,
+		{name: "ResourceNotFound.RouteEntry (no such route)", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput(cloudsim.DefaultECRID, cloudsim.DefaultSystemRouteTableID, "10.99.99.0/24"),
 			code:  "ResourceNotFound.RouteEntry", action: "PublishVpcRouteEntries", key: realPublish(param("RouteEntries.1.DestinationCidrBlock", "10.99.99.0/24"))},
-		{name: "Forbidden.OperateCustomRouteTable", workflow: workflows.PublishVpcRoutesWorkflowType,
+		{name: "Forbidden.OperateCustomRouteTable", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput(cloudsim.DefaultECRID, cloudsim.DefaultCustomRouteTableID, cloudsim.DefaultCustomTableRouteCIDR),
 			code:  "Forbidden.OperateCustomRouteTable", action: "PublishVpcRouteEntries", key: realPublish(param("RouteEntries.1.RouteTableId", cloudsim.DefaultCustomRouteTableID))},
-		{name: "OperationUnsupported.PublishSystemRouteEntry", workflow: workflows.PublishVpcRoutesWorkflowType,
+		{name: "OperationUnsupported.PublishSystemRouteEntry", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput(cloudsim.DefaultECRID, cloudsim.DefaultSystemRouteTableID, cloudsim.DefaultSystemRouteCIDR),
 			code:  "OperationUnsupported.PublishSystemRouteEntry", action: "PublishVpcRouteEntries",
 			key: realPublish(param("RouteEntries.1.DestinationCidrBlock", cloudsim.DefaultSystemRouteCIDR))},
-		{name: "OperationUnsupported.UnsupportedNextHop", workflow: workflows.PublishVpcRoutesWorkflowType,
+		{name: "OperationUnsupported.UnsupportedNextHop", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput(cloudsim.DefaultECRID, cloudsim.DefaultSystemRouteTableID, cloudsim.DefaultVpnNextHopRouteCIDR),
 			code:  "OperationUnsupported.UnsupportedNextHop", action: "PublishVpcRouteEntries",
 			key: realPublish(param("RouteEntries.1.DestinationCidrBlock", cloudsim.DefaultVpnNextHopRouteCIDR))},
-		{name: "OperationUnsupported.PublishPrefixListRouteEntry (vpcflow's validation)", workflow: workflows.PublishVpcRoutesWorkflowType,
+		{name: "OperationUnsupported.PublishPrefixListRouteEntry (vpcflow's validation)", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput(cloudsim.DefaultECRID, cloudsim.DefaultSystemRouteTableID, cloudsim.DefaultPrefixListRouteDest),
-			code:  workflows.InvalidInputType, says: `"` + cloudsim.DefaultPrefixListRouteDest + `" is not a CIDR block`,
+			code:  contract.InvalidInputType, says: `"` + cloudsim.DefaultPrefixListRouteDest + `" is not a CIDR block`,
 			key: param("RouteEntries.1.DestinationCidrBlock", cloudsim.DefaultPrefixListRouteDest), mustNotCall: "PublishVpcRouteEntries"},
-		{name: "OperationDenied.UnsupportedTargetType (vpcflow's validation)", workflow: workflows.PublishVpcRoutesWorkflowType,
-			input: workflows.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "TR", TargetInstanceId: "ecr-reltargettype",
-				RouteEntries: []workflows.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}},
-			code: workflows.InvalidInputType, says: `TargetType "TR" is not supported`,
+		{name: "OperationDenied.UnsupportedTargetType (vpcflow's validation)", workflow: contract.PublishVpcRoutes.Type,
+			input: contract.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "TR", TargetInstanceId: "ecr-reltargettype",
+				RouteEntries: []contract.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}},
+			code: contract.InvalidInputType, says: `TargetType "TR" is not supported`,
 			key: param("TargetInstanceId", "ecr-reltargettype"), mustNotCall: "PublishVpcRouteEntries"},
 
-		{name: "MissingParameter (vpcflow's validation)", workflow: workflows.PublishVpcRoutesWorkflowType,
-			input: workflows.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR",
-				RouteEntries: []workflows.RouteEntry{{RouteTableId: "vtb-relmissing", DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}},
-			code: workflows.InvalidInputType, says: "TargetInstanceId is required",
+		{name: "MissingParameter (vpcflow's validation)", workflow: contract.PublishVpcRoutes.Type,
+			input: contract.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR",
+				RouteEntries: []contract.RouteEntry{{RouteTableId: "vtb-relmissing", DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}},
+			code: contract.InvalidInputType, says: "TargetInstanceId is required",
 			key: param("RouteEntries.1.RouteTableId", "vtb-relmissing"), mustNotCall: "PublishVpcRouteEntries"},
-		{name: "InvalidParameter (vpcflow's validation)", workflow: workflows.VerifyVpnRoutesWorkflowType,
-			input: func() workflows.VerifyVpnRoutesInput {
+		{name: "InvalidParameter (vpcflow's validation)", workflow: contract.VerifyVpnRoutes.Type,
+			input: func() contract.VerifyVpnRoutesInput {
 				in := verifyInput("vco-relpagesize")
 				size := 51
 				in.PageSize = &size
 				return in
 			}(),
-			code: workflows.InvalidInputType, says: "PageSize 51 is out of range 1..50",
+			code: contract.InvalidInputType, says: "PageSize 51 is out of range 1..50",
 			key: param("VpnConnectionId", "vco-relpagesize"), mustNotCall: "DescribeVcoRouteEntries"},
 
-		{name: "InvalidVpnConnectionInstanceId.NotFound", workflow: workflows.VerifyVpnRoutesWorkflowType, input: verifyInput("vco-relnosuchvco"),
+		{name: "InvalidVpnConnectionInstanceId.NotFound", workflow: contract.VerifyVpnRoutes.Type, input: verifyInput("vco-relnosuchvco"),
 			code: "InvalidVpnConnectionInstanceId.NotFound", action: "DescribeVcoRouteEntries", key: param("VpnConnectionId", "vco-relnosuchvco")},
-		{name: "Forbidden (another account's VPN connection)", workflow: workflows.VerifyVpnRoutesWorkflowType, input: verifyInput("vco-relforeign"),
+		{name: "Forbidden (another account's VPN connection)", workflow: contract.VerifyVpnRoutes.Type, input: verifyInput("vco-relforeign"),
 			code: "Forbidden", action: "DescribeVcoRouteEntries", key: param("VpnConnectionId", "vco-relforeign")},
-		{name: "InvalidVpnConnectionInstanceId.NotFound (cross-account check)", workflow: workflows.VerifyVpnRoutesWorkflowType,
-			input: func() workflows.VerifyVpnRoutesInput {
+		{name: "InvalidVpnConnectionInstanceId.NotFound (cross-account check)", workflow: contract.VerifyVpnRoutes.Type,
+			input: func() contract.VerifyVpnRoutesInput {
 				in := verifyInput("vco-relnosuchvcotoo")
-				in.CrossAccount = &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456}
+				in.CrossAccount = &contract.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: 1210123456123456}
 				return in
 			}(),
 			code: "InvalidVpnConnectionInstanceId.NotFound", action: "DescribeVpnCrossAccountAuthorizations", key: param("VpnConnectionId", "vco-relnosuchvcotoo")},
-		{name: "IllegalParam.RouteEntryType (vpcflow's validation)", workflow: workflows.VerifyVpnRoutesWorkflowType,
-			input: func() workflows.VerifyVpnRoutesInput {
+		{name: "IllegalParam.RouteEntryType (vpcflow's validation)", workflow: contract.VerifyVpnRoutes.Type,
+			input: func() contract.VerifyVpnRoutesInput {
 				in := verifyInput("vco-relroutetype")
 				in.ExpectedRoutes[0].RouteEntryType = "static"
 				return in
 			}(),
-			code: workflows.InvalidInputType, says: `RouteEntryType "static" is not one of custom, bgp`,
+			code: contract.InvalidInputType, says: `RouteEntryType "static" is not one of custom, bgp`,
 			key: param("VpnConnectionId", "vco-relroutetype"), mustNotCall: "DescribeVcoRouteEntries"},
 
-		{name: "APIC.7314", workflow: workflows.ApigEndpointConnectionsWorkflowType,
-			input: workflows.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGNoEndpointServiceInstanceID},
+		{name: "APIC.7314", workflow: contract.ApigEndpointConnections.Type,
+			input: contract.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGNoEndpointServiceInstanceID},
 			code:  "APIC.7314", action: "ListEndpointConnections", key: param("instance_id", cloudsim.DefaultAPIGNoEndpointServiceInstanceID)},
-		{name: "APIG.3030 (a code without a row: 4xx)", workflow: workflows.ApigEndpointConnectionsWorkflowType,
-			input: workflows.ApigEndpointConnectionsInput{InstanceId: "0123456789abcdef0123456789abcdef"},
+		{name: "APIG.3030 (a code without a row: 4xx)", workflow: contract.ApigEndpointConnections.Type,
+			input: contract.ApigEndpointConnectionsInput{InstanceId: "0123456789abcdef0123456789abcdef"},
 			code:  "APIG.3030", action: "ListEndpointConnections", key: param("instance_id", "0123456789abcdef0123456789abcdef")},
-		{name: "APIG.2012 (vpcflow's validation)", workflow: workflows.ApigEndpointConnectionsWorkflowType,
-			input: workflows.ApigEndpointConnectionsInput{InstanceId: "0123456789abcdef0123456789abcde0", Status: "bogus"},
-			code:  workflows.InvalidInputType, says: `Status "bogus" is not one of`,
+		{name: "APIG.2012 (vpcflow's validation)", workflow: contract.ApigEndpointConnections.Type,
+			input: contract.ApigEndpointConnectionsInput{InstanceId: "0123456789abcdef0123456789abcde0", Status: "bogus"},
+			code:  contract.InvalidInputType, says: `Status "bogus" is not one of`,
 			key: param("instance_id", "0123456789abcdef0123456789abcde0"), mustNotCall: "ListEndpointConnections"},
 	}
 	for _, p := range connectPairs {
@@ -351,11 +351,11 @@ func runPermCase(t *testing.T, cloud *simCloud, c permCase) {
 		assert.Contains(t, msg, "Fix: "+fixOf(c.code), "the failure says what to fix")
 		var appErr *temporal.ApplicationError
 		require.True(t, errors.As(err, &appErr))
-		var d activities.CloudErrorDetails
+		var d contract.CloudErrorDetails
 		require.NoError(t, appErr.Details(&d))
 		assert.Equal(t, c.code, d.Code)
 		assert.Equal(t, call.RequestID, d.RequestId)
-		assert.Equal(t, activities.Permanent, d.Class)
+		assert.Equal(t, contract.Permanent, d.Class)
 		assert.True(t, appErr.NonRetryable())
 	} else {
 		assert.Contains(t, msg, c.says, "vpcflow's refusal says what to fix")
@@ -404,7 +404,7 @@ func TestPermanentErrors(t *testing.T) {
 	billsIni, _, _, _ := pairIDs("bills")
 	subIni, _, _, _ := pairIDs("subuser")
 	badIni, _, _, _ := pairIDs("badkey")
-	apig := workflows.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGInstanceID}
+	apig := contract.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGInstanceID}
 	byKey := func(key string) func(cloudsim.Call) bool {
 		return func(c cloudsim.Call) bool { return c.AccessKeyID == key }
 	}
@@ -417,36 +417,36 @@ func TestPermanentErrors(t *testing.T) {
 			"ALIBABA_CLOUD_ACCESS_KEY_ID": relBillsAK, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": relBillsSecret,
 			"HUAWEICLOUD_SDK_AK": relHwDeniedAK, "HUAWEICLOUD_SDK_SK": relHwDeniedSK,
 		}, []permCase{
-			{name: "Forbidden.BillsOutstanding", workflow: workflows.ConnectRouterInterfaceWorkflowType, input: connectInput(billsIni),
+			{name: "Forbidden.BillsOutstanding", workflow: contract.ConnectRouterInterface.Type, input: connectInput(billsIni),
 				code: "Forbidden.BillsOutstanding", action: "ConnectRouterInterface", key: byKey(relBillsAK)},
-			{name: "Forbidden (denied action)", workflow: workflows.PublishVpcRoutesWorkflowType,
+			{name: "Forbidden (denied action)", workflow: contract.PublishVpcRoutes.Type,
 				input: publishInput(cloudsim.DefaultECRID, cloudsim.DefaultSystemRouteTableID, cloudsim.DefaultRouteCIDR1),
 				code:  "Forbidden", action: "PublishVpcRouteEntries", key: byKey(relBillsAK)},
-			{name: "APIC.7106", workflow: workflows.ApigEndpointConnectionsWorkflowType, input: apig,
+			{name: "APIC.7106", workflow: contract.ApigEndpointConnections.Type, input: apig,
 				code: "APIC.7106", action: "ListEndpointConnections", key: byKey(relHwDeniedAK)},
 		}},
 		{"RAM user that may only read", map[string]string{
 			"ALIBABA_CLOUD_ACCESS_KEY_ID": cloudsim.DefaultReadOnlyAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": cloudsim.DefaultReadOnlyAccessKeySecret,
 		}, []permCase{
-			{name: "Forbbiden.SubUser", workflow: workflows.ConnectRouterInterfaceWorkflowType, input: connectInput(subIni),
+			{name: "Forbbiden.SubUser", workflow: contract.ConnectRouterInterface.Type, input: connectInput(subIni),
 				code: "Forbbiden.SubUser", action: "ConnectRouterInterface", key: byKey(cloudsim.DefaultReadOnlyAccessKeyID)},
 		}},
 		{"unknown AccessKey ID and Huawei AK", map[string]string{
 			"ALIBABA_CLOUD_ACCESS_KEY_ID": relUnknownAK, "HUAWEICLOUD_SDK_AK": relUnknownHwAK,
 		}, []permCase{
-			{name: "InvalidAccessKeyId.NotFound", workflow: workflows.ConnectRouterInterfaceWorkflowType, input: connectInput(badIni),
+			{name: "InvalidAccessKeyId.NotFound", workflow: contract.ConnectRouterInterface.Type, input: connectInput(badIni),
 				code: "InvalidAccessKeyId.NotFound", action: "DescribeRouterInterfaces", key: byKey(relUnknownAK)},
-			{name: "APIG.0301 (unknown AK)", workflow: workflows.ApigEndpointConnectionsWorkflowType, input: apig,
+			{name: "APIG.0301 (unknown AK)", workflow: contract.ApigEndpointConnections.Type, input: apig,
 				code: "APIG.0301", action: "ListEndpointConnections", key: byKey(relUnknownHwAK)},
 		}},
 		{"wrong AccessKey secret and Huawei SK", map[string]string{
 			"ALIBABA_CLOUD_ACCESS_KEY_SECRET": relWrongSecret, "HUAWEICLOUD_SDK_SK": relWrongHwSK,
 		}, []permCase{
-			{name: "SignatureDoesNotMatch", workflow: workflows.ConnectRouterInterfaceWorkflowType, input: connectInput(badIni),
+			{name: "SignatureDoesNotMatch", workflow: contract.ConnectRouterInterface.Type, input: connectInput(badIni),
 				code: "SignatureDoesNotMatch", action: "DescribeRouterInterfaces", key: func(c cloudsim.Call) bool {
 					return c.AccessKeyID == cloudsim.DefaultAccessKeyID && c.Code == "SignatureDoesNotMatch" && !c.Injected
 				}},
-			{name: "APIG.0301 (wrong SK)", workflow: workflows.ApigEndpointConnectionsWorkflowType, input: apig,
+			{name: "APIG.0301 (wrong SK)", workflow: contract.ApigEndpointConnections.Type, input: apig,
 				code: "APIG.0301", action: "ListEndpointConnections", key: func(c cloudsim.Call) bool {
 					return c.AccessKeyID == cloudsim.DefaultHuaweiAK && c.Code == "APIG.0301" && !c.Injected
 				}},
@@ -477,7 +477,7 @@ func permanentRowsInjected(t *testing.T, cloud *simCloud) {
 	ctx := testCtx(t, 2*time.Minute)
 	var aliCodes, hwCodes []string
 	for _, row := range activities.ErrorCodes() {
-		if row.Class != activities.Permanent {
+		if row.Class != contract.Permanent {
 			continue
 		}
 		if strings.HasPrefix(row.Code, "APIC.") || strings.HasPrefix(row.Code, "APIG") {
@@ -503,12 +503,12 @@ func permanentRowsInjected(t *testing.T, cloud *simCloud) {
 	var runs []started
 	for i := range aliCodes {
 		runs = append(runs, started{"alibaba", startWorkflow(ctx, t, tc, testID(t, fmt.Sprintf("connect-%02d", i)),
-			workflows.ConnectRouterInterfaceWorkflowType, temporal.SearchAttributes{}, connectInput(cloudsim.DefaultInitiatingInterfaceID))})
+			contract.ConnectRouterInterface.Type, temporal.SearchAttributes{}, connectInput(cloudsim.DefaultInitiatingInterfaceID))})
 	}
 	for i := range hwCodes {
 		runs = append(runs, started{"huawei", startWorkflow(ctx, t, tc, testID(t, fmt.Sprintf("apig-%02d", i)),
-			workflows.ApigEndpointConnectionsWorkflowType, temporal.SearchAttributes{},
-			workflows.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGInstanceID})})
+			contract.ApigEndpointConnections.Type, temporal.SearchAttributes{},
+			contract.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGInstanceID})})
 	}
 	errs := make([]error, len(runs))
 	for i, s := range runs {
@@ -533,7 +533,7 @@ func permanentRowsInjected(t *testing.T, cloud *simCloud) {
 		}
 		assert.Contains(t, err.Error(), "Fix: "+fixOf(code), "%s", s.run.GetID())
 		var appErr *temporal.ApplicationError
-		var d activities.CloudErrorDetails
+		var d contract.CloudErrorDetails
 		if assert.True(t, errors.As(err, &appErr)) && assert.NoError(t, appErr.Details(&d)) {
 			assert.Contains(t, err.Error(), "RequestId: "+d.RequestId)
 			assert.Equal(t, code, byRequestID[d.RequestId].Code, "%s: the RequestId is that of the call that answered %s", s.run.GetID(), code)

@@ -14,10 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devserver"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // freePort returns a TCP port free on 127.0.0.1 at the time of the call.
@@ -46,7 +46,7 @@ func TestServerRestart(t *testing.T) {
 		DBFile:           filepath.Join(t.TempDir(), "temporal.db"),
 		FrontendPort:     freePort(t),
 		UIPort:           -1,
-		SearchAttributes: workflows.SearchAttributeTypes(),
+		SearchAttributes: contract.SearchAttributeTypes(),
 		Logger:           quiet,
 	}
 	began := time.Now()
@@ -73,12 +73,12 @@ func TestServerRestart(t *testing.T) {
 	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: stuck, Actions: latency}))
 	w := startWorker(t, "worker", workerConfig{frontend: frontend, cloud: cloud})
 
-	var changes []workflows.NetworkChangeInput
+	var changes []contract.NetworkChangeInput
 	var runs []client.WorkflowRun
 	var waitIDs []string
 	for i := range waiting + moving {
 		if i == waiting {
-			require.NoError(t, stacktest.WaitStage(ctx, c, workflows.StageWaitRouterInterface, waitIDs...))
+			require.NoError(t, stacktest.WaitStage(ctx, c, contract.StageWaitRouterInterface, waitIDs...))
 		}
 		in := loadChange(i, 5*time.Minute)
 		changes = append(changes, in)

@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // soakFixture is GenerateFixture(n) plus, for each pair i, a VPC of its own
@@ -49,16 +49,16 @@ func soakECR(i int) string   { return fmt.Sprintf("ecr-soak%05d", i) }
 func soakVpn(i int) string   { return fmt.Sprintf("vco-soak%05d", i) }
 
 // soakChange is the whole change of pair i of soakFixture.
-func soakChange(i int) workflows.NetworkChangeInput {
+func soakChange(i int) contract.NetworkChangeInput {
 	ini, _ := cloudsim.LoadRouterInterfaceIDs(i)
-	return workflows.NetworkChangeInput{
+	return contract.NetworkChangeInput{
 		RegionId:          cloudsim.DefaultRegionID,
 		RouterInterfaceId: ini,
 		TargetType:        "ECR",
 		TargetInstanceId:  soakECR(i),
-		RouteEntries:      []workflows.RouteEntry{{RouteTableId: soakTable(i), DestinationCidrBlock: cloudsim.LoadRouteCIDR(i)}},
+		RouteEntries:      []contract.RouteEntry{{RouteTableId: soakTable(i), DestinationCidrBlock: cloudsim.LoadRouteCIDR(i)}},
 		VpnConnectionId:   soakVpn(i),
-		WaitTimeout:       workflows.Duration(5 * time.Minute),
+		WaitTimeout:       contract.Duration(5 * time.Minute),
 	}
 }
 
@@ -118,7 +118,7 @@ func TestFaultSoak(t *testing.T) {
 	startWorker(t, "worker", workerConfig{cloud: cloud})
 
 	began := time.Now()
-	var changes []workflows.NetworkChangeInput
+	var changes []contract.NetworkChangeInput
 	var runs []client.WorkflowRun
 	for i := range n {
 		in := soakChange(i)

@@ -13,9 +13,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // stuckTimeout is the WaitTimeout of the inputs whose waits must time out.
@@ -32,18 +32,18 @@ func waitFailure(t *testing.T, err error) activities.PollProgress {
 }
 
 // failedStep finds the failed step in a finished workflow's progress.
-func failedStep(t *testing.T, run client.WorkflowRun) workflows.Step {
+func failedStep(t *testing.T, run client.WorkflowRun) contract.Step {
 	t.Helper()
 	p, err := stacktest.Progress(testCtx(t, 30*time.Second), tc, run.GetID())
 	require.NoError(t, err)
-	require.Equal(t, workflows.StageFailed, p.Stage)
+	require.Equal(t, contract.StageFailed, p.Stage)
 	for _, s := range p.Steps {
-		if s.Outcome == workflows.OutcomeFailed {
+		if s.Outcome == contract.OutcomeFailed {
 			return s
 		}
 	}
 	t.Fatalf("no failed step in %+v", p.Steps)
-	return workflows.Step{}
+	return contract.Step{}
 }
 
 // assertWaitNotRetried checks that the last activity of a run, the wait
@@ -64,7 +64,7 @@ func assertWaitNotRetried(t *testing.T, run client.WorkflowRun) {
 func assertEndedAtDeadline(t *testing.T, run client.WorkflowRun, err error, stage, lastState string) {
 	t.Helper()
 	require.Error(t, err)
-	require.Equal(t, activities.WaitTimeoutType, stacktest.FailureType(err), "%v", err)
+	require.Equal(t, contract.WaitTimeoutType, stacktest.FailureType(err), "%v", err)
 	p := waitFailure(t, err)
 	assert.Contains(t, err.Error(), "deadline")
 	assert.Contains(t, err.Error(), fmt.Sprintf("last state %q", lastState))
@@ -103,7 +103,7 @@ func TestStuckClouds(t *testing.T) {
 		in := loadChange(0, stuckTimeout)
 		run := startChange(ctx, t, tc, in)
 		err := run.Get(ctx, nil)
-		assertEndedAtDeadline(t, run, err, workflows.StageWaitRouterInterface, cloudsim.RouterInterfaceConnecting)
+		assertEndedAtDeadline(t, run, err, contract.StageWaitRouterInterface, cloudsim.RouterInterfaceConnecting)
 		assert.Len(t, cloud.callsOf("ConnectRouterInterface", param("RouterInterfaceId", riStuck)), 1)
 		assert.Empty(t, cloud.callsOf("PublishVpcRouteEntries", param("RouteEntries.1.DestinationCidrBlock", cloudsim.LoadRouteCIDR(0))),
 			"nothing is published behind an interface that never came up")
@@ -117,7 +117,7 @@ func TestStuckClouds(t *testing.T) {
 		err := run.Get(ctx, nil)
 		// The verify wait confirms the publish first: it ends naming the
 		// route still Publishing, not a route missing on the VPN connection.
-		assertEndedAtDeadline(t, run, err, workflows.StageVerifyVpnRoutes, cloudsim.LoadRouteCIDR(2)+" Publishing")
+		assertEndedAtDeadline(t, run, err, contract.StageVerifyVpnRoutes, cloudsim.LoadRouteCIDR(2)+" Publishing")
 		real := cloud.callsOf("PublishVpcRouteEntries", func(c cloudsim.Call) bool {
 			return c.Params["DryRun"] == "false" && c.Params["RouteEntries.1.DestinationCidrBlock"] == cloudsim.LoadRouteCIDR(2)
 		})
@@ -127,15 +127,15 @@ func TestStuckClouds(t *testing.T) {
 	t.Run("endpoint connection stuck pendingAcceptance", func(t *testing.T) {
 		t.Parallel()
 		ctx := testCtx(t, 2*time.Minute)
-		in := workflows.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGInstanceID,
-			WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionPendingID}, WaitTimeout: workflows.Duration(stuckTimeout)}
-		run := startWorkflow(ctx, t, tc, testID(t, workflows.ApigEndpointConnectionsWorkflowID(in)), workflows.ApigEndpointConnectionsWorkflowType,
+		in := contract.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGInstanceID,
+			WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionPendingID}, WaitTimeout: contract.Duration(stuckTimeout)}
+		run := startWorkflow(ctx, t, tc, testID(t, contract.ApigEndpointConnections.ID(in)), contract.ApigEndpointConnections.Type,
 			temporal.SearchAttributes{}, in)
 		err := run.Get(ctx, nil)
 		require.Error(t, err)
 		p := waitFailure(t, err)
-		assertEndedAtDeadline(t, run, err, workflows.StageWaitEndpoints, p.LastState)
-		assert.Contains(t, p.LastState, activities.EndpointPendingAcceptance)
+		assertEndedAtDeadline(t, run, err, contract.StageWaitEndpoints, p.LastState)
+		assert.Contains(t, p.LastState, contract.EndpointPendingAcceptance)
 	})
 
 	t.Run("interface drops to Inactive during the wait", func(t *testing.T) {
@@ -149,7 +149,7 @@ func TestStuckClouds(t *testing.T) {
 				return false, err.Error()
 			}
 			reads := cloud.callsOf("DescribeRouterInterfaces", param("Filter.1.Value.1", riFalls))
-			return p.Stage == workflows.StageWaitRouterInterface && len(reads) >= 2, fmt.Sprintf("stage %s, %d reads", p.Stage, len(reads))
+			return p.Stage == contract.StageWaitRouterInterface && len(reads) >= 2, fmt.Sprintf("stage %s, %d reads", p.Stage, len(reads))
 		})
 		// The connection completes and at once drops to Inactive.
 		mu.Lock()
@@ -162,7 +162,7 @@ func TestStuckClouds(t *testing.T) {
 		err := run.Get(ctx, nil)
 		ended := time.Since(dropped)
 		require.Error(t, err)
-		require.Equal(t, activities.UnreachableStateType, stacktest.FailureType(err), "%v", err)
+		require.Equal(t, contract.UnreachableStateType, stacktest.FailureType(err), "%v", err)
 		assert.Contains(t, err.Error(), "state Inactive cannot lead to the target")
 		assert.Contains(t, err.Error(), "activate it (ActivateRouterInterface) and start again")
 		p := waitFailure(t, err)
@@ -177,7 +177,7 @@ func TestStuckClouds(t *testing.T) {
 			}
 		}
 		assert.LessOrEqual(t, after, 1, "the wait stopped at the first read that saw Inactive")
-		assert.Equal(t, workflows.StageWaitRouterInterface, failedStep(t, run).Name)
+		assert.Equal(t, contract.StageWaitRouterInterface, failedStep(t, run).Name)
 		assertWaitNotRetried(t, run)
 		assert.Less(t, ended, 15*time.Second, "ended at the next read (reads are at most 10 s apart), not at the 5 minute WaitTimeout")
 		t.Logf("dropped to Inactive; the workflow failed %.1fs later, after %d reads of the interface (%d after the drop): %s", ended.Seconds(), len(reads), after, err)

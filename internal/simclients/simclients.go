@@ -11,9 +11,9 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // Config points both clouds at the cloudsim at url ("http://127.0.0.1:8380").
@@ -59,21 +59,21 @@ func ActivitiesWithHuaweiKeys(url, huaweiAK, huaweiSK string) (*activities.Cloud
 // DefaultNetworkChange is the change cloudsim's default fixture is made for:
 // connect its router interface, publish two routes to its ECR, and verify
 // them on its VPN connection, which is authorized for its CEN.
-func DefaultNetworkChange() workflows.NetworkChangeInput {
+func DefaultNetworkChange() contract.NetworkChangeInput {
 	peer, err := strconv.ParseInt(cloudsim.DefaultPeerAccountUID, 10, 64)
 	if err != nil {
 		panic("cloudsim.DefaultPeerAccountUID is not a number: " + err.Error()) // a constant: caught by any test
 	}
-	return workflows.NetworkChangeInput{
+	return contract.NetworkChangeInput{
 		RegionId:          cloudsim.DefaultRegionID,
 		RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID,
 		TargetType:        "ECR",
 		TargetInstanceId:  cloudsim.DefaultECRID,
-		RouteEntries: []workflows.RouteEntry{
+		RouteEntries: []contract.RouteEntry{
 			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1},
 			{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR2},
 		},
 		VpnConnectionId: cloudsim.DefaultVpnConnectionID,
-		CrossAccount:    &workflows.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: peer},
+		CrossAccount:    &contract.ExpectedCrossAccount{BindInstance: cloudsim.DefaultCenID, BindUid: peer},
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // QuietLogger is a Temporal client logger that logs nothing: the tests'
@@ -38,14 +38,14 @@ func FailureType(err error) string {
 }
 
 // Progress asks a workflow for its progress.
-func Progress(ctx context.Context, c client.Client, id string) (workflows.Progress, error) {
+func Progress(ctx context.Context, c client.Client, id string) (contract.Progress, error) {
 	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	val, err := c.QueryWorkflow(qctx, id, "", workflows.ProgressQuery)
+	val, err := c.QueryWorkflow(qctx, id, "", contract.ProgressQuery)
 	if err != nil {
-		return workflows.Progress{}, err
+		return contract.Progress{}, err
 	}
-	var p workflows.Progress
+	var p contract.Progress
 	err = val.Get(&p)
 	return p, err
 }

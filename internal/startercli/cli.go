@@ -21,8 +21,8 @@ import (
 	"go.temporal.io/sdk/contrib/envconfig"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/redact"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // Exit codes.
@@ -154,7 +154,7 @@ func (a *App) runWorkflowCommand(ctx context.Context, cmd workflowCommand, args 
 
 // printProblems lists every validation problem, one per line.
 func (a *App) printProblems(command string, err error) {
-	var v *workflows.ValidationError
+	var v *contract.ValidationError
 	if !errors.As(err, &v) {
 		fmt.Fprintf(a.Stderr, "starter %s: %v\nNothing was started.\n", command, err)
 		return
@@ -200,7 +200,7 @@ func (a *App) start(ctx context.Context, workflowType string, req startRequest, 
 func (a *App) startWith(ctx context.Context, c client.Client, workflowType string, req startRequest, ff followFlags) int {
 	opts := client.StartWorkflowOptions{
 		ID:                       req.id,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                contract.TaskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		StaticSummary:            truncate(req.summary, 200),
@@ -361,7 +361,7 @@ func (a *App) printResult(result any) {
 		fmt.Fprintf(a.Stdout, "Result: %s\n", data)
 		return
 	}
-	var steps []workflows.Step
+	var steps []contract.Step
 	if json.Unmarshal(fields["Steps"], &steps) == nil && len(steps) > 0 {
 		fmt.Fprintf(a.Stdout, "\n  %-36s %-8s %8s  %-22s %s\n", "STEP", "OUTCOME", "MS", "CLOUD STATE", "REQUEST IDS")
 		for _, st := range steps {
@@ -388,14 +388,14 @@ func (a *App) printJSON(v any) {
 	_ = enc.Encode(v)
 }
 
-func queryProgress(ctx context.Context, c client.Client, id, runID string) (workflows.Progress, error) {
+func queryProgress(ctx context.Context, c client.Client, id, runID string) (contract.Progress, error) {
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	val, err := c.QueryWorkflow(qctx, id, runID, workflows.ProgressQuery)
+	val, err := c.QueryWorkflow(qctx, id, runID, contract.ProgressQuery)
 	if err != nil {
-		return workflows.Progress{}, err
+		return contract.Progress{}, err
 	}
-	var p workflows.Progress
+	var p contract.Progress
 	err = val.Get(&p)
 	return p, err
 }

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/vpcflow/vpcflow/internal/simclients"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vpcflow/vpcflow/internal/simclients"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // workflowCommand is a subcommand that starts one workflow type.
@@ -42,7 +42,7 @@ func loadIf(specPath string, in any) error {
 
 var workflowCommands = []workflowCommand{
 	{
-		name: "connect", workflowType: workflows.ConnectRouterInterfaceWorkflowType,
+		name: "connect", workflowType: contract.ConnectRouterInterface.Type,
 		summary: "connect an InitiatingSide router interface and wait until it is Active",
 		bind: func(fs *flag.FlagSet) func(string, map[string]bool) (startRequest, error) {
 			var region, ri string
@@ -51,28 +51,28 @@ var workflowCommands = []workflowCommand{
 			fs.StringVar(&ri, "router-interface", "", "the InitiatingSide router interface, ri-...")
 			waitTimeoutFlag(fs, &wait)
 			return func(spec string, set map[string]bool) (startRequest, error) {
-				var in workflows.ConnectRouterInterfaceInput
+				var in contract.ConnectRouterInterfaceInput
 				if err := loadIf(spec, &in); err != nil {
 					return startRequest{}, err
 				}
 				override(set, "region", &in.RegionId, region)
 				override(set, "router-interface", &in.RouterInterfaceId, ri)
-				override(set, "wait-timeout", &in.WaitTimeout, workflows.Duration(wait))
+				override(set, "wait-timeout", &in.WaitTimeout, contract.Duration(wait))
 				return startRequest{
-					input: in, id: workflows.ConnectRouterInterfaceWorkflowID(in),
+					input: in, id: contract.ConnectRouterInterface.ID(in),
 					summary:          "Connect " + in.RouterInterfaceId,
-					searchAttributes: workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, ""),
-					newResult:        func() any { return new(workflows.ConnectRouterInterfaceResult) },
+					searchAttributes: contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, ""),
+					newResult:        func() any { return new(contract.ConnectRouterInterfaceResult) },
 				}, nil
 			}
 		},
 	},
 	{
-		name: "publish", workflowType: workflows.PublishVpcRoutesWorkflowType,
+		name: "publish", workflowType: contract.PublishVpcRoutes.Type,
 		summary: "publish VPC route entries to an ECR, after a DryRun",
 		bind: func(fs *flag.FlagSet) func(string, map[string]bool) (startRequest, error) {
 			var region, targetType, target string
-			var routes []workflows.RouteEntry
+			var routes []contract.RouteEntry
 			var wait time.Duration
 			fs.StringVar(&region, "region", "", "region ID, such as cn-hangzhou")
 			fs.StringVar(&targetType, "target-type", "ECR", "type of the publish target")
@@ -80,7 +80,7 @@ var workflowCommands = []workflowCommand{
 			fs.Var(routeFlag{&routes}, "route", "a route to publish, ROUTE_TABLE_ID=CIDR (repeat for more, at most 50)")
 			waitTimeoutFlag(fs, &wait)
 			return func(spec string, set map[string]bool) (startRequest, error) {
-				var in workflows.PublishVpcRoutesInput
+				var in contract.PublishVpcRoutesInput
 				if err := loadIf(spec, &in); err != nil {
 					return startRequest{}, err
 				}
@@ -88,23 +88,23 @@ var workflowCommands = []workflowCommand{
 				overrideDefault(set, spec, "target-type", &in.TargetType, targetType)
 				override(set, "target", &in.TargetInstanceId, target)
 				override(set, "route", &in.RouteEntries, routes)
-				override(set, "wait-timeout", &in.WaitTimeout, workflows.Duration(wait))
+				override(set, "wait-timeout", &in.WaitTimeout, contract.Duration(wait))
 				in = in.Canonical()
 				return startRequest{
-					input: in, id: workflows.PublishVpcRoutesWorkflowID(in),
+					input: in, id: contract.PublishVpcRoutes.ID(in),
 					summary:          "Publish routes to " + in.TargetInstanceId,
-					searchAttributes: workflows.StartSearchAttributes(in.RegionId, "", ""),
-					newResult:        func() any { return new(workflows.PublishVpcRoutesResult) },
+					searchAttributes: contract.StartSearchAttributes(in.RegionId, "", ""),
+					newResult:        func() any { return new(contract.PublishVpcRoutesResult) },
 				}, nil
 			}
 		},
 	},
 	{
-		name: "verify", workflowType: workflows.VerifyVpnRoutesWorkflowType,
+		name: "verify", workflowType: contract.VerifyVpnRoutes.Type,
 		summary: "verify that routes reach an IPsec-VPN connection (and its cross-account CEN authorization)",
 		bind: func(fs *flag.FlagSet) func(string, map[string]bool) (startRequest, error) {
 			var region, vco string
-			var expect []workflows.ExpectedVpnRoute
+			var expect []contract.ExpectedVpnRoute
 			var pageSize *int
 			var cross crossAccountFlags
 			var wait time.Duration
@@ -116,7 +116,7 @@ var workflowCommands = []workflowCommand{
 			fs.Int64Var(&cross.uid, "cen-uid", 0, "the account ID that owns the CEN instance")
 			waitTimeoutFlag(fs, &wait)
 			return func(spec string, set map[string]bool) (startRequest, error) {
-				var in workflows.VerifyVpnRoutesInput
+				var in contract.VerifyVpnRoutesInput
 				if err := loadIf(spec, &in); err != nil {
 					return startRequest{}, err
 				}
@@ -125,24 +125,24 @@ var workflowCommands = []workflowCommand{
 				override(set, "expect", &in.ExpectedRoutes, expect)
 				override(set, "page-size", &in.PageSize, pageSize)
 				in.CrossAccount = cross.value(in.CrossAccount)
-				override(set, "wait-timeout", &in.WaitTimeout, workflows.Duration(wait))
+				override(set, "wait-timeout", &in.WaitTimeout, contract.Duration(wait))
 				in = in.Canonical()
 				return startRequest{
-					input: in, id: workflows.VerifyVpnRoutesWorkflowID(in),
+					input: in, id: contract.VerifyVpnRoutes.ID(in),
 					summary:          "Verify routes on " + in.VpnConnectionId,
-					searchAttributes: workflows.StartSearchAttributes(in.RegionId, "", in.VpnConnectionId),
-					newResult:        func() any { return new(workflows.VerifyVpnRoutesResult) },
+					searchAttributes: contract.StartSearchAttributes(in.RegionId, "", in.VpnConnectionId),
+					newResult:        func() any { return new(contract.VerifyVpnRoutesResult) },
 				}, nil
 			}
 		},
 	},
 	{
-		name: "network-change", workflowType: workflows.NetworkChangeWorkflowType,
+		name: "network-change", workflowType: contract.NetworkChange.Type,
 		summary: "the whole change: cross-account check, connect, wait Active, DryRun, publish, verify",
 		bind: func(fs *flag.FlagSet) func(string, map[string]bool) (startRequest, error) {
 			var region, ri, targetType, target, vco string
-			var routes []workflows.RouteEntry
-			var expect []workflows.ExpectedVpnRoute
+			var routes []contract.RouteEntry
+			var expect []contract.ExpectedVpnRoute
 			var pageSize *int
 			var cross crossAccountFlags
 			var wait time.Duration
@@ -158,7 +158,7 @@ var workflowCommands = []workflowCommand{
 			fs.Int64Var(&cross.uid, "cen-uid", 0, "the account ID that owns the CEN instance")
 			waitTimeoutFlag(fs, &wait)
 			return func(spec string, set map[string]bool) (startRequest, error) {
-				var in workflows.NetworkChangeInput
+				var in contract.NetworkChangeInput
 				if err := loadIf(spec, &in); err != nil {
 					return startRequest{}, err
 				}
@@ -171,13 +171,13 @@ var workflowCommands = []workflowCommand{
 				override(set, "expect", &in.ExpectedRoutes, expect)
 				override(set, "page-size", &in.PageSize, pageSize)
 				in.CrossAccount = cross.value(in.CrossAccount)
-				override(set, "wait-timeout", &in.WaitTimeout, workflows.Duration(wait))
+				override(set, "wait-timeout", &in.WaitTimeout, contract.Duration(wait))
 				return networkChangeRequest(in.Canonical()), nil
 			}
 		},
 	},
 	{
-		name: "apig-endpoints", workflowType: workflows.ApigEndpointConnectionsWorkflowType,
+		name: "apig-endpoints", workflowType: contract.ApigEndpointConnections.Type,
 		summary: "list a Huawei Cloud APIG gateway's VPC endpoint connections, and wait until some are accepted",
 		bind: func(fs *flag.FlagSet) func(string, map[string]bool) (startRequest, error) {
 			var project, region, instance, id, status string
@@ -194,7 +194,7 @@ var workflowCommands = []workflowCommand{
 			fs.Var(listFlag{&accepted}, "wait-accepted", "wait until this endpoint connection is accepted (repeat for more)")
 			waitTimeoutFlag(fs, &wait)
 			return func(spec string, set map[string]bool) (startRequest, error) {
-				var in workflows.ApigEndpointConnectionsInput
+				var in contract.ApigEndpointConnectionsInput
 				if err := loadIf(spec, &in); err != nil {
 					return startRequest{}, err
 				}
@@ -206,23 +206,23 @@ var workflowCommands = []workflowCommand{
 				override(set, "status", &in.Status, status)
 				override(set, "limit", &in.Limit, limit)
 				override(set, "wait-accepted", &in.WaitForAccepted, accepted)
-				override(set, "wait-timeout", &in.WaitTimeout, workflows.Duration(wait))
+				override(set, "wait-timeout", &in.WaitTimeout, contract.Duration(wait))
 				return startRequest{
-					input: in, id: workflows.ApigEndpointConnectionsWorkflowID(in),
+					input: in, id: contract.ApigEndpointConnections.ID(in),
 					summary:   "VPC endpoint connections of " + in.InstanceId,
-					newResult: func() any { return new(workflows.ApigEndpointConnectionsResult) },
+					newResult: func() any { return new(contract.ApigEndpointConnectionsResult) },
 				}, nil
 			}
 		},
 	},
 }
 
-func networkChangeRequest(in workflows.NetworkChangeInput) startRequest {
+func networkChangeRequest(in contract.NetworkChangeInput) startRequest {
 	return startRequest{
-		input: in, id: workflows.NetworkChangeWorkflowID(in),
+		input: in, id: contract.NetworkChange.ID(in),
 		summary:          "Connect " + in.RouterInterfaceId + ", publish " + plural(len(in.RouteEntries), "route") + " to " + in.TargetInstanceId + ", verify on " + in.VpnConnectionId,
-		searchAttributes: workflows.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId),
-		newResult:        func() any { return new(workflows.NetworkChangeResult) },
+		searchAttributes: contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId),
+		newResult:        func() any { return new(contract.NetworkChangeResult) },
 	}
 }
 

@@ -10,10 +10,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/devstack"
 	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
-	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // runDemo starts the dev stack and a worker in this process, runs
@@ -77,7 +77,7 @@ func (a *App) runDemo(ctx context.Context, args []string) int {
 	in := simclients.DefaultNetworkChange()
 	fmt.Fprintf(a.Stdout, "\nNetworkChange: connect %s, publish %s and %s to %s, verify them on %s\n\n",
 		in.RouterInterfaceId, in.RouteEntries[0].DestinationCidrBlock, in.RouteEntries[1].DestinationCidrBlock, in.TargetInstanceId, in.VpnConnectionId)
-	code := a.startWith(ctx, c, workflows.NetworkChangeWorkflowType, networkChangeRequest(in), followFlags{wait: true})
+	code := a.startWith(ctx, c, contract.NetworkChange.Type, networkChangeRequest(in), followFlags{wait: true})
 	if exit || ctx.Err() != nil {
 		return code
 	}

@@ -5,11 +5,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // routeFlag collects --route ROUTE_TABLE_ID=CIDR, repeatable.
-type routeFlag struct{ entries *[]workflows.RouteEntry }
+type routeFlag struct{ entries *[]contract.RouteEntry }
 
 func (f routeFlag) String() string { return "" }
 
@@ -18,12 +18,12 @@ func (f routeFlag) Set(v string) error {
 	if !ok || table == "" || cidr == "" {
 		return fmt.Errorf("want ROUTE_TABLE_ID=CIDR, such as vtb-123=10.0.0.0/24; got %q", v)
 	}
-	*f.entries = append(*f.entries, workflows.RouteEntry{RouteTableId: table, DestinationCidrBlock: cidr})
+	*f.entries = append(*f.entries, contract.RouteEntry{RouteTableId: table, DestinationCidrBlock: cidr})
 	return nil
 }
 
 // expectFlag collects --expect TYPE:CIDR (custom or bgp), repeatable.
-type expectFlag struct{ routes *[]workflows.ExpectedVpnRoute }
+type expectFlag struct{ routes *[]contract.ExpectedVpnRoute }
 
 func (f expectFlag) String() string { return "" }
 
@@ -32,7 +32,7 @@ func (f expectFlag) Set(v string) error {
 	if !ok || typ == "" || cidr == "" {
 		return fmt.Errorf("want TYPE:CIDR with TYPE custom or bgp, such as bgp:10.0.0.0/24; got %q", v)
 	}
-	*f.routes = append(*f.routes, workflows.ExpectedVpnRoute{DestinationCidrBlock: cidr, RouteEntryType: typ})
+	*f.routes = append(*f.routes, contract.ExpectedVpnRoute{DestinationCidrBlock: cidr, RouteEntryType: typ})
 	return nil
 }
 
@@ -82,11 +82,11 @@ type crossAccountFlags struct {
 	uid int64
 }
 
-func (c crossAccountFlags) value(spec *workflows.ExpectedCrossAccount) *workflows.ExpectedCrossAccount {
+func (c crossAccountFlags) value(spec *contract.ExpectedCrossAccount) *contract.ExpectedCrossAccount {
 	if c.cen == "" && c.uid == 0 {
 		return spec
 	}
-	out := workflows.ExpectedCrossAccount{}
+	out := contract.ExpectedCrossAccount{}
 	if spec != nil {
 		out = *spec
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // billionLaughs is a YAML document of under 1 MiB that stands for a huge
@@ -51,7 +51,7 @@ func TestHostileSpecFilesAreRefusedCheaply(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		var in workflows.VerifyVpnRoutesInput
+		var in contract.VerifyVpnRoutesInput
 		err := loadSpec(path, &in)
 		runtime.ReadMemStats(&after)
 		require.Error(t, err, name)

@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/devstack"
 	"github.com/vpcflow/vpcflow/internal/redact"
@@ -114,7 +115,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if clientOpts.DataConverter == nil {
 		clientOpts.DataConverter = converter.GetDefaultDataConverter()
 	}
-	clientOpts.DataConverter = workflows.StrictInputs(clientOpts.DataConverter)
+	clientOpts.DataConverter = contract.StrictInputs(clientOpts.DataConverter)
 
 	c, err := client.DialContext(ctx, clientOpts)
 	if err != nil {
@@ -122,16 +123,18 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer c.Close()
 
-	w := worker.New(c, workflows.TaskQueue, worker.Options{
+	w := worker.New(c, contract.TaskQueue, worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrentActivities,
 		WorkerStopTimeout:                  cfg.StopTimeout,
 	})
-	workflows.Register(w, acts)
+	if err := workflows.Register(w, acts); err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
 	defer w.Stop()
-	logger.Info("worker polling", "taskQueue", workflows.TaskQueue, "namespace", clientOpts.Namespace, "temporal", clientOpts.HostPort)
+	logger.Info("worker polling", "taskQueue", contract.TaskQueue, "namespace", clientOpts.Namespace, "temporal", clientOpts.HostPort)
 
 	ready := Ready{Frontend: clientOpts.HostPort, UI: uiURL}
 	if cfg.HealthAddr != "" {
@@ -167,7 +170,7 @@ func cloudActivities(cfg cloudclients.Config) (*activities.CloudActivities, erro
 		acts.APIG, hwErr = cloudclients.NewAPIGClient(cfg, hwCred)
 	}
 	if hwErr != nil {
-		acts.APIG = unconfiguredAPIG{reason: hwErr}
+		acts.APIGUnavailable = hwErr
 		return acts, nil
 	}
 	if scopes, err := cloudclients.NewAPIGScopes(cfg, hwCred); err == nil {
@@ -187,7 +190,7 @@ func serveHealth(addr string, c client.Client, logger *slog.Logger) (url string,
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
-		status := map[string]string{"status": "ok", "taskQueue": workflows.TaskQueue}
+		status := map[string]string{"status": "ok", "taskQueue": contract.TaskQueue}
 		code := http.StatusOK
 		if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 			// Whoever can reach the endpoint learns that Temporal is

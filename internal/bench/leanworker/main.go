@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/workflows"
 )
@@ -58,8 +59,10 @@ func run() error {
 		return err
 	}
 	defer c.Close()
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.CloudActivities{VPC: vpcClient, APIG: apigClient})
+	w := worker.New(c, contract.TaskQueue, worker.Options{})
+	if err := workflows.Register(w, &activities.CloudActivities{VPC: vpcClient, APIG: apigClient}); err != nil {
+		return err
+	}
 	return w.Run(stopChannel(ctx))
 }
 

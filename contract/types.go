@@ -1,47 +1,10 @@
-// Package workflows holds vpcflow's Temporal workflows and the types that
-// cross the wire: a service that starts a workflow imports this package for
-// the task queue, the workflow type names, the inputs and the results.
-//
-// JSON field names are stable and follow the cloud APIs' own parameter names
-// (RegionId, RouterInterfaceId, DestinationCidrBlock, ...), so an input reads
-// like the API call it leads to. Durations are strings such as "10m" or "90s".
-package workflows
+package contract
 
-import (
-	"fmt"
-	"time"
+import "time"
 
-	"github.com/vpcflow/vpcflow/activities"
-)
-
-// TaskQueue is the task queue vpcflow's workers poll.
-const TaskQueue = "vpcflow"
-
-// Workflow type names, for services that start workflows by name.
-const (
-	ConnectRouterInterfaceWorkflowType  = "ConnectRouterInterface"
-	PublishVpcRoutesWorkflowType        = "PublishVpcRoutes"
-	VerifyVpnRoutesWorkflowType         = "VerifyVpnRoutes"
-	NetworkChangeWorkflowType           = "NetworkChange"
-	ApigEndpointConnectionsWorkflowType = "ApigEndpointConnections"
-)
-
-// ProgressQuery is the name of the query every workflow answers with its Progress.
-const ProgressQuery = "progress"
-
-// DefaultWaitTimeout bounds each wait (Active, routes, endpoints) when the
-// input sets none.
-const DefaultWaitTimeout = 10 * time.Minute
-
-// Types shared with the activities, named here so callers need one import.
-type (
-	RouteEntry                = activities.RouteEntry
-	ExpectedVpnRoute          = activities.ExpectedVpnRoute
-	VpnRoute                  = activities.VpnRoute
-	EndpointConnection        = activities.EndpointConnection
-	CrossAccountAuthorization = activities.CrossAccountAuthorization
-	RoutePublishStatus        = activities.RoutePublishStatus
-)
+// The inputs and results of the workflows, and the progress query's answer.
+// Every input embeds decodeProblems: what its strict decoding refused
+// (decode.go), reported by Validate with its other problems.
 
 // ConnectRouterInterfaceInput connects an InitiatingSide router interface and
 // waits until it is Active.
@@ -216,27 +179,20 @@ type Progress struct {
 	Steps            []Step    `json:"Steps"`
 }
 
-// Duration is a time.Duration written as text ("10m", "90s") in JSON and YAML.
-type Duration time.Duration
-
-// MarshalText writes the duration as Go writes durations ("10m0s").
-func (d Duration) MarshalText() ([]byte, error) {
-	return []byte(time.Duration(d).String()), nil
-}
-
-// UnmarshalText reads a duration such as "10m" or "1h30m".
-func (d *Duration) UnmarshalText(text []byte) error {
-	v, err := time.ParseDuration(string(text))
-	if err != nil {
-		return fmt.Errorf("not a duration (use a value such as \"10m\" or \"90s\"): %q", text)
+// ExpectedVpnRoutes are the routes the change verifies: its ExpectedRoutes,
+// or else every published destination as a bgp route the VPN connection
+// learns from the transit router.
+func (in NetworkChangeInput) ExpectedVpnRoutes() []ExpectedVpnRoute {
+	if len(in.ExpectedRoutes) > 0 {
+		return in.ExpectedRoutes
 	}
-	*d = Duration(v)
-	return nil
-}
-
-func (d Duration) orDefault() time.Duration {
-	if d == 0 {
-		return DefaultWaitTimeout
+	seen := make(map[string]bool)
+	var routes []ExpectedVpnRoute
+	for _, e := range in.RouteEntries {
+		if !seen[e.DestinationCidrBlock] {
+			seen[e.DestinationCidrBlock] = true
+			routes = append(routes, ExpectedVpnRoute{DestinationCidrBlock: e.DestinationCidrBlock, RouteEntryType: VcoRouteBgp})
+		}
 	}
-	return time.Duration(d)
+	return routes
 }

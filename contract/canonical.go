@@ -1,22 +1,20 @@
-package workflows
-
-import "github.com/vpcflow/vpcflow/activities"
+package contract
 
 // Inputs are put in canonical form before any use, so every comparison,
 // every call and every workflow ID sees one spelling of each value: an IPv6
 // prefix has many (2001:DB8::/32, 2001:db8:0::/32, ...), and the one sent
 // to the cloud and compared with its answers is RFC 5952's
-// (activities.CanonicalCIDR). Validation accepts any spelling; the
-// starter starts the canonical input, and a workflow started by a service
-// puts its own input in canonical form after validating it.
+// (CanonicalCIDR). Validation accepts any spelling; workflow IDs and
+// StartOptions use the canonical input, and a workflow puts its input in
+// canonical form after validating it.
 
 func canonicalEntry(e RouteEntry) RouteEntry {
-	e.DestinationCidrBlock = activities.CanonicalCIDR(e.DestinationCidrBlock)
+	e.DestinationCidrBlock = CanonicalCIDR(e.DestinationCidrBlock)
 	return e
 }
 
 func canonicalRoute(r ExpectedVpnRoute) ExpectedVpnRoute {
-	r.DestinationCidrBlock = activities.CanonicalCIDR(r.DestinationCidrBlock)
+	r.DestinationCidrBlock = CanonicalCIDR(r.DestinationCidrBlock)
 	return r
 }
 
@@ -50,3 +48,9 @@ func (in NetworkChangeInput) Canonical() NetworkChangeInput {
 	in.ExpectedRoutes = canonicalized(in.ExpectedRoutes, canonicalRoute)
 	return in
 }
+
+// Canonical returns the input: it holds no CIDR block.
+func (in ConnectRouterInterfaceInput) Canonical() ConnectRouterInterfaceInput { return in }
+
+// Canonical returns the input: it holds no CIDR block.
+func (in ApigEndpointConnectionsInput) Canonical() ApigEndpointConnectionsInput { return in }

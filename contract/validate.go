@@ -1,4 +1,4 @@
-package workflows
+package contract
 
 import (
 	"fmt"
@@ -7,19 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/vpcflow/vpcflow/activities"
 )
-
-// InvalidInputType is the ApplicationError type of a workflow that refused
-// its input before any cloud call.
-const InvalidInputType = "InvalidInput"
-
-// MaxWaitTimeout bounds a wait's timeout: a change that has not settled in a
-// day needs a person, not a longer poll.
-const MaxWaitTimeout = 24 * time.Hour
 
 // Bounds of an input, so that no input, however large, makes a large error
 // or a long validation: the first MaxProblems problems are listed, and a
@@ -35,29 +23,6 @@ const (
 	// MaxProblems bounds the problems a ValidationError lists.
 	MaxProblems = 20
 )
-
-// ValidationError lists every problem of an input (up to MaxProblems, and
-// how many more), so one round trip fixes them all.
-type ValidationError struct {
-	Input    string   `json:"Input"`
-	Problems []string `json:"Problems"`
-}
-
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("invalid %s: %s", e.Input, strings.Join(e.Problems, "; "))
-}
-
-// asWorkflowError makes a validation failure a non-retryable workflow error,
-// with the problems as details.
-func asWorkflowError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if v, ok := err.(*ValidationError); ok {
-		return temporal.NewNonRetryableApplicationError(v.Error(), InvalidInputType, nil, v.Problems)
-	}
-	return temporal.NewNonRetryableApplicationError(err.Error(), InvalidInputType, nil)
-}
 
 // Valid values from the API documents.
 var (
@@ -75,9 +40,9 @@ var (
 	// The PublishVpcRoutesEntries document names one target type, ECR;
 	// any other answers OperationDenied.UnsupportedTargetType.
 	targetTypes     = []string{"ECR"}
-	routeEntryTypes = []string{activities.VcoRouteCustom, activities.VcoRouteBgp}
-	endpointStatus  = []string{activities.EndpointPendingAcceptance, activities.EndpointAccepted,
-		activities.EndpointRejected, activities.EndpointFailed}
+	routeEntryTypes = []string{VcoRouteCustom, VcoRouteBgp}
+	endpointStatus  = []string{EndpointPendingAcceptance, EndpointAccepted,
+		EndpointRejected, EndpointFailed}
 )
 
 // idPatterns holds, per ID prefix, the pattern of a whole ID. Built once:
@@ -190,21 +155,21 @@ func (p *problems) timeout(field string, d Duration) {
 }
 
 func (p *problems) pageSize(field string, v *int) {
-	if v != nil && (*v < 1 || *v > 50) {
-		p.addf("%s %d is out of range 1..50 (omit it for 50)", field, *v)
+	if v != nil && (*v < 1 || *v > MaxVcoRoutesPageSize) {
+		p.addf("%s %d is out of range 1..%d (omit it for %d)", field, *v, MaxVcoRoutesPageSize, MaxVcoRoutesPageSize)
 	}
 }
 
 func (p *problems) routeEntries(field string, entries []RouteEntry) {
 	switch {
 	case len(entries) == 0:
-		p.addf("%s is empty; give 1 to %d route entries", field, activities.MaxRouteEntriesPerPublish)
+		p.addf("%s is empty; give 1 to %d route entries", field, MaxRouteEntriesPerPublish)
 		return
-	case len(entries) > activities.MaxRouteEntriesPerPublish:
+	case len(entries) > MaxRouteEntriesPerPublish:
 		p.addf("%s has %d entries; PublishVpcRouteEntries takes at most %d, so split the change",
-			field, len(entries), activities.MaxRouteEntriesPerPublish)
+			field, len(entries), MaxRouteEntriesPerPublish)
 	}
-	entries = firstOf(entries, activities.MaxRouteEntriesPerPublish)
+	entries = firstOf(entries, MaxRouteEntriesPerPublish)
 	seen := make(map[RouteEntry]int, len(entries))
 	for i, e := range entries {
 		at := fmt.Sprintf("%s[%d]", field, i)
@@ -269,39 +234,39 @@ func firstOf[T any](list []T, max int) []T {
 
 // Validate lists every problem of the input, or returns nil.
 func (in ConnectRouterInterfaceInput) Validate() error {
-	p := problems(slices.Clone(in.decodeProblems.problems))
+	p := problems(slices.Clone(in.decodeRefusals()))
 	p.region("RegionId", in.RegionId)
 	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
 	p.timeout("WaitTimeout", in.WaitTimeout)
-	return p.err(ConnectRouterInterfaceWorkflowType + " input")
+	return p.err(ConnectRouterInterface.Type + " input")
 }
 
 // Validate lists every problem of the input, or returns nil.
 func (in PublishVpcRoutesInput) Validate() error {
-	p := problems(slices.Clone(in.decodeProblems.problems))
+	p := problems(slices.Clone(in.decodeRefusals()))
 	p.region("RegionId", in.RegionId)
 	p.targetType("TargetType", in.TargetType)
 	p.id("TargetInstanceId", in.TargetInstanceId, "ecr-")
 	p.routeEntries("RouteEntries", in.RouteEntries)
 	p.timeout("WaitTimeout", in.WaitTimeout)
-	return p.err(PublishVpcRoutesWorkflowType + " input")
+	return p.err(PublishVpcRoutes.Type + " input")
 }
 
 // Validate lists every problem of the input, or returns nil.
 func (in VerifyVpnRoutesInput) Validate() error {
-	p := problems(slices.Clone(in.decodeProblems.problems))
+	p := problems(slices.Clone(in.decodeRefusals()))
 	p.region("RegionId", in.RegionId)
 	p.id("VpnConnectionId", in.VpnConnectionId, "vco-")
 	p.expectedRoutes("ExpectedRoutes", in.ExpectedRoutes, true)
 	p.pageSize("PageSize", in.PageSize)
 	p.crossAccount("CrossAccount", in.CrossAccount)
 	p.timeout("WaitTimeout", in.WaitTimeout)
-	return p.err(VerifyVpnRoutesWorkflowType + " input")
+	return p.err(VerifyVpnRoutes.Type + " input")
 }
 
 // Validate lists every problem of the input, or returns nil.
 func (in NetworkChangeInput) Validate() error {
-	p := problems(slices.Clone(in.decodeProblems.problems))
+	p := problems(slices.Clone(in.decodeRefusals()))
 	p.region("RegionId", in.RegionId)
 	p.id("RouterInterfaceId", in.RouterInterfaceId, "ri-")
 	p.targetType("TargetType", in.TargetType)
@@ -312,12 +277,12 @@ func (in NetworkChangeInput) Validate() error {
 	p.pageSize("PageSize", in.PageSize)
 	p.crossAccount("CrossAccount", in.CrossAccount)
 	p.timeout("WaitTimeout", in.WaitTimeout)
-	return p.err(NetworkChangeWorkflowType + " input")
+	return p.err(NetworkChange.Type + " input")
 }
 
 // Validate lists every problem of the input, or returns nil.
 func (in ApigEndpointConnectionsInput) Validate() error {
-	p := problems(slices.Clone(in.decodeProblems.problems))
+	p := problems(slices.Clone(in.decodeRefusals()))
 	p.huaweiID("ProjectId", in.ProjectId, false)
 	p.optionalRegion("Region", in.Region)
 	p.huaweiID("InstanceId", in.InstanceId, true)
@@ -328,9 +293,9 @@ func (in ApigEndpointConnectionsInput) Validate() error {
 	if in.Status != "" {
 		p.oneOf("Status", in.Status, endpointStatus)
 	}
-	if in.Limit != nil && (*in.Limit < 1 || *in.Limit > activities.MaxEndpointConnectionsPage) {
+	if in.Limit != nil && (*in.Limit < 1 || *in.Limit > MaxEndpointConnectionsPage) {
 		p.addf("Limit %d is out of range 1..%d (omit it for %d)", *in.Limit,
-			activities.MaxEndpointConnectionsPage, activities.MaxEndpointConnectionsPage)
+			MaxEndpointConnectionsPage, MaxEndpointConnectionsPage)
 	}
 	if len(in.WaitForAccepted) > MaxWaitForAccepted {
 		p.addf("WaitForAccepted has %d entries; at most %d", len(in.WaitForAccepted), MaxWaitForAccepted)
@@ -347,5 +312,5 @@ func (in ApigEndpointConnectionsInput) Validate() error {
 		}
 	}
 	p.timeout("WaitTimeout", in.WaitTimeout)
-	return p.err(ApigEndpointConnectionsWorkflowType + " input")
+	return p.err(ApigEndpointConnections.Type + " input")
 }

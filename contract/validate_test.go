@@ -1,4 +1,4 @@
-package workflows
+package contract
 
 import (
 	"encoding/json"
@@ -138,15 +138,15 @@ func TestCanonicalInputsAndIDs(t *testing.T) {
 	assert.Equal(t, "2001:DB8:0::/48", in.RouteEntries[0].DestinationCidrBlock, "the caller's input is left as it was")
 
 	pub := PublishVpcRoutesInput{TargetInstanceId: "ecr-1", RouteEntries: in.RouteEntries}
-	assert.Equal(t, PublishVpcRoutesWorkflowID(pub), PublishVpcRoutesWorkflowID(pub.Canonical()), "one change, one workflow ID")
+	assert.Equal(t, PublishVpcRoutes.ID(pub), PublishVpcRoutes.ID(pub.Canonical()), "one change, one workflow ID")
 	v := VerifyVpnRoutesInput{VpnConnectionId: "vco-1", ExpectedRoutes: in.ExpectedRoutes}
-	assert.Equal(t, VerifyVpnRoutesWorkflowID(v), VerifyVpnRoutesWorkflowID(v.Canonical()))
-	assert.Equal(t, "publish-vpc-routes/ecr-1/2805acf9f012", PublishVpcRoutesWorkflowID(PublishVpcRoutesInput{TargetInstanceId: "ecr-1",
+	assert.Equal(t, VerifyVpnRoutes.ID(v), VerifyVpnRoutes.ID(v.Canonical()))
+	assert.Equal(t, "publish-vpc-routes/ecr-1/2805acf9f012", PublishVpcRoutes.ID(PublishVpcRoutesInput{TargetInstanceId: "ecr-1",
 		RouteEntries: []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.0.0.0/24"}}}), "IPv4 IDs are what they were")
 	apig := ApigEndpointConnectionsInput{InstanceId: "gw1"}
 	other := apig
 	other.ProjectId = "p2"
-	assert.NotEqual(t, ApigEndpointConnectionsWorkflowID(apig), ApigEndpointConnectionsWorkflowID(other))
+	assert.NotEqual(t, ApigEndpointConnections.ID(apig), ApigEndpointConnections.ID(other))
 }
 
 func TestEveryProblemIsListedAtOnce(t *testing.T) {
@@ -183,9 +183,11 @@ func TestDurationsAreText(t *testing.T) {
 	out, err := json.Marshal(in)
 	require.NoError(t, err)
 	assert.Contains(t, string(out), `"WaitTimeout":"1m30s"`)
-	require.NoError(t, json.Unmarshal([]byte(`{"RegionId":"cn-hangzhou","RouterInterfaceId":"ri-1","WaitTimeout":"ten minutes"}`), &in))
+	in = ConnectRouterInterfaceInput{}
+	require.NoError(t, DecodeInput([]byte(`{"RegionId":"cn-hangzhou","RouterInterfaceId":"ri-1","WaitTimeout":"ten minutes"}`), &in))
 	assert.ErrorContains(t, in.Validate(), `use a value such as "10m"`)
-	require.NoError(t, json.Unmarshal([]byte(`{"RegionId":"cn-hangzhou","RouterInterfaceId":"ri-1","WaitTimeout":600}`), &in))
+	in = ConnectRouterInterfaceInput{}
+	require.NoError(t, DecodeInput([]byte(`{"RegionId":"cn-hangzhou","RouterInterfaceId":"ri-1","WaitTimeout":600}`), &in))
 	assert.Error(t, in.Validate(), "a bare number is ambiguous (seconds? nanoseconds?) and refused")
 }
 
@@ -200,7 +202,7 @@ func TestDecodeProblemsAreValidationProblems(t *testing.T) {
 	}
 	for data, want := range cases {
 		var in NetworkChangeInput
-		require.NoError(t, json.Unmarshal([]byte(data), &in), data)
+		require.NoError(t, DecodeInput([]byte(data), &in), data)
 		err := in.Validate()
 		require.Error(t, err, data)
 		assert.Contains(t, err.Error(), want, data)
@@ -219,9 +221,7 @@ func FuzzNetworkChangeInput(f *testing.F) {
 	f.Add([]byte(`{"RouteEntries":null,"CrossAccount":{},"ExpectedRoutes":[{}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var in NetworkChangeInput
-		if json.Unmarshal(data, &in) != nil {
-			return
-		}
+		require.NoError(t, DecodeInput(data, &in))
 		if err := in.Validate(); err != nil {
 			var v *ValidationError
 			require.ErrorAs(t, err, &v)
@@ -231,7 +231,7 @@ func FuzzNetworkChangeInput(f *testing.F) {
 		again, err := json.Marshal(in)
 		require.NoError(t, err)
 		var back NetworkChangeInput
-		require.NoError(t, json.Unmarshal(again, &back))
+		require.NoError(t, DecodeInput(again, &back))
 		require.NoError(t, back.Validate())
 	})
 }
@@ -283,4 +283,13 @@ func TestAnInputThatIsNotJSONIsInvalidInput(t *testing.T) {
 	var back NetworkChangeInput
 	require.NoError(t, dc.FromPayloads(good, &back))
 	assert.NoError(t, back.Validate())
+
+	typo, err := dc.ToPayloads(map[string]any{"RegionId": "cn-hangzhou", "RouteEntrys": []any{}})
+	require.NoError(t, err)
+	var strict NetworkChangeInput
+	require.NoError(t, dc.FromPayloads(typo, &strict))
+	assert.ErrorContains(t, strict.Validate(), `unknown field "RouteEntrys"`, "JSON inputs decode strictly")
+	assert.Equal(t, "cn-hangzhou", strict.RegionId)
+
+	assert.ErrorContains(t, DecodeInput([]byte(`{}`), &b), "not a pointer to a vpcflow workflow input")
 }

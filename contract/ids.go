@@ -1,4 +1,4 @@
-package workflows
+package contract
 
 import (
 	"crypto/sha256"
@@ -9,38 +9,37 @@ import (
 // Workflow IDs are derived from the resource a workflow changes, so starting
 // the same change twice (a retried deploy, a second click) attaches to the
 // running workflow instead of making the change twice: start with
-// WorkflowIDConflictPolicy USE_EXISTING. Temporal allows one running
-// workflow per ID, so the ID is also a lock on the resource.
+// WorkflowIDConflictPolicy USE_EXISTING (Workflow.StartOptions does).
+// Temporal allows one running workflow per ID, so the ID is also a lock on
+// the resource. Each function takes the canonical input (Workflow.ID
+// makes it), so two spellings of one change are one workflow.
 
-// Digests are of the canonical form of the input (canonical.go), so two
-// spellings of one change are one workflow.
-
-// ConnectRouterInterfaceWorkflowID is "connect-router-interface/<RouterInterfaceId>".
-func ConnectRouterInterfaceWorkflowID(in ConnectRouterInterfaceInput) string {
+// connectRouterInterfaceID is "connect-router-interface/<RouterInterfaceId>".
+func connectRouterInterfaceID(in ConnectRouterInterfaceInput) string {
 	return "connect-router-interface/" + in.RouterInterfaceId
 }
 
-// NetworkChangeWorkflowID is "network-change/<RouterInterfaceId>": one change
+// networkChangeID is "network-change/<RouterInterfaceId>": one change
 // at a time per router interface.
-func NetworkChangeWorkflowID(in NetworkChangeInput) string {
+func networkChangeID(in NetworkChangeInput) string {
 	return "network-change/" + in.RouterInterfaceId
 }
 
-// PublishVpcRoutesWorkflowID is "publish-vpc-routes/<TargetInstanceId>/<digest
+// publishVpcRoutesID is "publish-vpc-routes/<TargetInstanceId>/<digest
 // of the entries>".
-func PublishVpcRoutesWorkflowID(in PublishVpcRoutesInput) string {
-	return "publish-vpc-routes/" + in.TargetInstanceId + "/" + digest(canonicalized(in.RouteEntries, canonicalEntry))
+func publishVpcRoutesID(in PublishVpcRoutesInput) string {
+	return "publish-vpc-routes/" + in.TargetInstanceId + "/" + digest(in.RouteEntries)
 }
 
-// VerifyVpnRoutesWorkflowID is "verify-vpn-routes/<VpnConnectionId>/<digest
+// verifyVpnRoutesID is "verify-vpn-routes/<VpnConnectionId>/<digest
 // of the expectations>".
-func VerifyVpnRoutesWorkflowID(in VerifyVpnRoutesInput) string {
-	return "verify-vpn-routes/" + in.VpnConnectionId + "/" + digest([]any{canonicalized(in.ExpectedRoutes, canonicalRoute), in.CrossAccount})
+func verifyVpnRoutesID(in VerifyVpnRoutesInput) string {
+	return "verify-vpn-routes/" + in.VpnConnectionId + "/" + digest([]any{in.ExpectedRoutes, in.CrossAccount})
 }
 
-// ApigEndpointConnectionsWorkflowID is "apig-endpoint-connections/<InstanceId>/<digest
+// apigEndpointConnectionsID is "apig-endpoint-connections/<InstanceId>/<digest
 // of the filters and endpoints>".
-func ApigEndpointConnectionsWorkflowID(in ApigEndpointConnectionsInput) string {
+func apigEndpointConnectionsID(in ApigEndpointConnectionsInput) string {
 	return "apig-endpoint-connections/" + in.InstanceId + "/" + digest(apigIDParts(in))
 }
 

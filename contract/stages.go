@@ -1,0 +1,27 @@
+package contract
+
+// Stages, as the progress query, the steps of a result and the
+// VpcFlowStage search attribute name them.
+const (
+	StageValidate                = "validate"
+	StageCheckCrossAccount       = "check-cross-account-authorization"
+	StageDescribeRouterInterface = "describe-router-interface"
+	StageCheckRouterInterface    = "check-router-interface"
+	StageConnectRouterInterface  = "connect-router-interface"
+	StageWaitRouterInterface     = "wait-router-interface-active"
+	StageDryRunPublish           = "dry-run-publish"
+	StagePublishRoutes           = "publish-routes"
+	StageWaitRoutesPublished     = "wait-routes-published"
+	StageVerifyVpnRoutes         = "verify-vpn-routes"
+	StageListEndpoints           = "list-endpoint-connections"
+	StageWaitEndpoints           = "wait-endpoints-accepted"
+	StageCompleted               = "completed"
+	StageFailed                  = "failed"
+)
+
+// Step outcomes.
+const (
+	OutcomeDone    = "done"
+	OutcomeSkipped = "skipped"
+	OutcomeFailed  = "failed"
+)
