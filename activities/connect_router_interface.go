@@ -104,8 +104,11 @@ var connectableStates = map[string]bool{
 func (ri RouterInterface) ReadyToConnect() error {
 	readBy := lastOf(ri.RequestIds)
 	if ri.Role != RoleInitiatingSide {
-		return refusal("ConnectRouterInterface", ri.RouterInterfaceId, "IncorrectRole.NotInitiatingSide",
-			fmt.Sprintf("the interface is the %s of its pair; its peer is %s", ri.Role, ri.OppositeInterfaceId), readBy)
+		finding := "the interface is the " + ri.Role + " of its pair"
+		if ri.OppositeInterfaceId != "" {
+			finding += "; its peer is " + ri.OppositeInterfaceId
+		}
+		return refusal("ConnectRouterInterface", ri.RouterInterfaceId, "IncorrectRole.NotInitiatingSide", finding, readBy)
 	}
 	if !ri.OppositeSet() {
 		return refusal("ConnectRouterInterface", ri.RouterInterfaceId, "IncorrectOppositeInterfaceInfo.NotSet",

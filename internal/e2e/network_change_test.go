@@ -107,7 +107,7 @@ func TestConnectingTheAcceptingSideFailsOnTheFirstAttempt(t *testing.T) {
 	err = run.Get(ctx, nil)
 	require.Error(t, err)
 	assert.Equal(t, "IncorrectRole.NotInitiatingSide", stacktest.FailureType(err))
-	assert.Contains(t, err.Error(), "only the InitiatingSide interface of a pair can connect")
+	assert.Contains(t, err.Error(), "the interface is the AcceptingSide of its pair. Fix: connect from the InitiatingSide router interface of the pair")
 	assert.Equal(t, 1, stack.Cloudsim.CallCount("DescribeRouterInterfaces"), "one read, no retry")
 	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"), "refused before any change")
 	recordHistory(t, "connect_accepting_side", run.GetID())

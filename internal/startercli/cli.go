@@ -1,25 +1,24 @@
-// Package startercli is the starter command: a subcommand per workflow that
-// validates its input, starts the workflow with a deterministic ID, and
-// follows it; status and result of a workflow by ID; and the demo.
+// Package startercli is the starter command: a command per workflow (made
+// from its description in package contract) that validates the input,
+// starts the workflow with its deterministic ID, and follows it; status and
+// result of a workflow by ID; the demo; and shell completion. It is built on
+// cobra, as the temporal CLI and kubectl are: flags go anywhere on the
+// command line.
 package startercli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
-	"go.temporal.io/api/enums/v1"
+	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/redact"
@@ -48,122 +47,72 @@ type App struct {
 	PollInterval time.Duration
 }
 
+// exitCode ends a command with a code, once the command has said why.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
+
 // Run runs the starter with args (without the program name) and returns the
 // exit code. Everything it prints is redacted first (internal/redact): an
 // error from a dial or a failure read back may quote a credential.
 func (a *App) Run(ctx context.Context, args []string) int {
 	out := *a
 	out.Stdout, out.Stderr = redact.Writer(a.Stdout), redact.Writer(a.Stderr)
-	return out.run(ctx, args)
-}
-
-func (a *App) run(ctx context.Context, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		a.usage(a.Stdout)
-		if len(args) == 0 {
-			return exitBadUsage
-		}
+	root := out.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(out.Stdout)
+	root.SetErr(out.Stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	var code exitCode
+	switch {
+	case err == nil:
 		return exitOK
+	case errors.As(err, &code):
+		return int(code)
 	}
-	name, rest := args[0], args[1:]
-	for _, cmd := range workflowCommands {
-		if cmd.name == name {
-			return a.runWorkflowCommand(ctx, cmd, rest)
-		}
-	}
-	switch name {
-	case "status":
-		return a.runStatus(ctx, rest)
-	case "result":
-		return a.runResult(ctx, rest)
-	case "demo":
-		return a.runDemo(ctx, rest)
-	}
-	fmt.Fprintf(a.Stderr, "starter: unknown command %q\n\n", name)
-	a.usage(a.Stderr)
+	// The command line itself is wrong (an unknown command or flag, a bad
+	// value, arguments where none are taken): cobra said nothing yet.
+	fmt.Fprintf(out.Stderr, "%s: %v\nRun '%s --help' for usage. Nothing was started.\n", cmd.CommandPath(), err, cmd.CommandPath())
 	return exitBadUsage
 }
 
-func (a *App) usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: starter COMMAND [flags]")
-	fmt.Fprintln(w, "\nStart a vpcflow workflow (and follow it with --wait):")
-	for _, cmd := range workflowCommands {
-		fmt.Fprintf(w, "  %-16s %s\n", cmd.name, cmd.summary)
-	}
-	fmt.Fprintln(w, "\nInspect a workflow:")
-	fmt.Fprintf(w, "  %-16s %s\n", "status ID", "its status and progress")
-	fmt.Fprintf(w, "  %-16s %s\n", "result ID", "wait for its result")
-	fmt.Fprintln(w, "\nTry it:")
-	fmt.Fprintf(w, "  %-16s %s\n", "demo", "start an embedded Temporal server, Web UI and cloudsim, and run NetworkChange")
-	fmt.Fprintln(w, "\nRun 'starter COMMAND -h' for a command's flags. Temporal is reached as the")
-	fmt.Fprintln(w, "TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY ... variables say (default localhost:7233).")
+func init() {
+	// The commands are listed as contract.Workflows orders them, the
+	// whole change among its parts, not alphabetically.
+	cobra.EnableCommandSorting = false
 }
 
-// newFlagSet makes a command's flag set, printing errors and help to stderr.
-func (a *App) newFlagSet(name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(a.Stderr, "Usage: starter %s\n\nFlags:\n", usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
+// rootCommand is the starter: a command per workflow of contract.Workflows,
+// then the commands that inspect a workflow, the demo, and completion.
+func (a *App) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "starter",
+		Short: "Start vpcflow workflows and follow them",
+		Long: `Start vpcflow workflows and follow them.
 
-// followFlags are the flags every starting command has.
-type followFlags struct {
-	spec string
-	wait bool
-	json bool
-}
-
-func (f *followFlags) bind(fs *flag.FlagSet) {
-	fs.StringVar(&f.spec, "f", "", "read the input from this spec file (.json, .yaml or .yml); flags given too win")
-	fs.BoolVar(&f.wait, "wait", false, "follow the workflow: live progress, then its result")
-	fs.BoolVar(&f.json, "json", false, "print machine-readable JSON instead of text")
-}
-
-func (a *App) runWorkflowCommand(ctx context.Context, cmd workflowCommand, args []string) int {
-	fs := a.newFlagSet(cmd.name, cmd.name+" [flags]   ("+cmd.summary+")")
-	var ff followFlags
-	ff.bind(fs)
-	build := cmd.bind(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitBadUsage
+Temporal is reached as the TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+TEMPORAL_API_KEY ... variables say (default localhost:7233); the Web UI
+links use VPCFLOW_UI_URL (default http://localhost:8233).`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		// Run without a command, the starter lists them and fails: it
+		// was asked to do nothing.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_ = cmd.Help()
+			return exitCode(exitBadUsage)
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(a.Stderr, "starter %s: unexpected arguments %q (flags come before them? values with spaces need quotes)\n", cmd.name, fs.Args())
-		return exitBadUsage
+	root.AddGroup(&cobra.Group{ID: "start", Title: "Start a workflow (and follow it with --wait):"},
+		&cobra.Group{ID: "inspect", Title: "Inspect a workflow:"},
+		&cobra.Group{ID: "try", Title: "Try it:"})
+	for _, w := range contract.Workflows() {
+		root.AddCommand(a.workflowCommand(w))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	req, err := build(ff.spec, set)
-	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter %s: %v\nNothing was started.\n", cmd.name, err)
-		return exitBadUsage
-	}
-	if err := req.input.Validate(); err != nil {
-		a.printProblems(cmd.name, err)
-		return exitBadUsage
-	}
-	return a.start(ctx, cmd.workflowType, req, ff)
-}
-
-// printProblems lists every validation problem, one per line.
-func (a *App) printProblems(command string, err error) {
-	var v *contract.ValidationError
-	if !errors.As(err, &v) {
-		fmt.Fprintf(a.Stderr, "starter %s: %v\nNothing was started.\n", command, err)
-		return
-	}
-	fmt.Fprintf(a.Stderr, "starter %s: the input has %s:\n", command, plural(len(v.Problems), "problem"))
-	for _, p := range v.Problems {
-		fmt.Fprintf(a.Stderr, "  - %s\n", p)
-	}
-	fmt.Fprintln(a.Stderr, "Nothing was started.")
+	root.AddCommand(a.inspectCommand("status", "its status and progress", a.status),
+		a.inspectCommand("result", "wait for its result", a.result),
+		a.demoCommand())
+	return root
 }
 
 func (a *App) dial(ctx context.Context) (client.Client, error) {
@@ -186,298 +135,6 @@ func (a *App) dial(ctx context.Context) (client.Client, error) {
 	return c, nil
 }
 
-// start starts (or attaches to) the workflow and reports it.
-func (a *App) start(ctx context.Context, workflowType string, req startRequest, ff followFlags) int {
-	c, err := a.dial(ctx)
-	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter: %v\n", err)
-		return exitFailed
-	}
-	defer c.Close()
-	return a.startWith(ctx, c, workflowType, req, ff)
-}
-
-func (a *App) startWith(ctx context.Context, c client.Client, workflowType string, req startRequest, ff followFlags) int {
-	opts := client.StartWorkflowOptions{
-		ID:                       req.id,
-		TaskQueue:                contract.TaskQueue,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:            truncate(req.summary, 200),
-		StaticDetails:            staticDetails(workflowType, req.input),
-		TypedSearchAttributes:    req.searchAttributes,
-	}
-	run, err := c.ExecuteWorkflow(ctx, opts, workflowType, req.input)
-	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter: starting %s %s: %v\n", workflowType, req.id, err)
-		return exitFailed
-	}
-	link := a.uiLink(a.namespace(), run.GetID(), run.GetRunID())
-	if !ff.json {
-		fmt.Fprintf(a.Stdout, "%s %s (run %s)\nWeb UI: %s\n", workflowType, run.GetID(), run.GetRunID(), link)
-	}
-	if !ff.wait {
-		if ff.json {
-			a.printJSON(map[string]any{"WorkflowId": run.GetID(), "RunId": run.GetRunID(), "WebUI": link})
-		}
-		return exitOK
-	}
-	return a.follow(ctx, c, run, req.newResult(), ff.json, link)
-}
-
-// follow prints the workflow's progress as it changes, then its result.
-//
-// Each progress query is a billable Temporal Cloud action ("query received
-// by a worker"), and a workflow's progress changes only when its history
-// does (a step ends, a stage is set). So follow long-polls the history, which
-// is not billed, and queries at most once per interval and only after new
-// events; with --json it prints no progress and queries nothing.
-func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRun, result any, asJSON bool, link string) int {
-	done := make(chan error, 1)
-	go func() { done <- run.Get(ctx, result) }()
-	var moved <-chan struct{}
-	if !asJSON {
-		watchCtx, stopWatching := context.WithCancel(ctx)
-		defer stopWatching()
-		moved = historyMoves(watchCtx, c, run.GetID(), run.GetRunID())
-	}
-	interval := a.PollInterval
-	if interval <= 0 {
-		interval = time.Second
-	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	started := time.Now()
-	var last string
-	pending := !asJSON // the first stage is worth a query
-	show := func() {
-		pending = false
-		p, err := queryProgress(ctx, c, run.GetID(), run.GetRunID())
-		if err != nil {
-			return
-		}
-		line := p.Stage
-		if p.LastCloudState != "" {
-			line += "  (cloud: " + p.LastCloudState + ")"
-		}
-		if line != last {
-			fmt.Fprintf(a.Stdout, "[%6.1fs] %s\n", time.Since(started).Seconds(), line)
-			last = line
-		}
-	}
-	for {
-		select {
-		case err := <-done:
-			if !asJSON {
-				show()
-				if err != nil {
-					a.printChanges(ctx, c, run.GetID(), run.GetRunID())
-				}
-			}
-			return a.report(run, result, err, asJSON, link)
-		case <-moved:
-			pending = true
-		case <-tick.C:
-			if pending {
-				show()
-			}
-		case <-ctx.Done():
-			fmt.Fprintf(a.Stderr, "starter: stopped following; the workflow goes on: %s\n", link)
-			return exitFailed
-		}
-	}
-}
-
-// historyMoves signals (without blocking, so signals coalesce) each time the
-// workflow's history gains events, until ctx ends or the history closes.
-func historyMoves(ctx context.Context, c client.Client, id, runID string) <-chan struct{} {
-	moved := make(chan struct{}, 1)
-	go func() {
-		it := c.GetWorkflowHistory(ctx, id, runID, true, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for it.HasNext() {
-			if _, err := it.Next(); err != nil {
-				return
-			}
-			select {
-			case moved <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	return moved
-}
-
-func (a *App) report(run client.WorkflowRun, result any, err error, asJSON bool, link string) int {
-	if asJSON {
-		out := map[string]any{"WorkflowId": run.GetID(), "RunId": run.GetRunID(), "WebUI": link}
-		if err != nil {
-			out["Error"] = failureOf(err)
-		} else {
-			out["Result"] = result
-		}
-		a.printJSON(out)
-	} else if err != nil {
-		fmt.Fprintf(a.Stderr, "FAILED: %v\n", err)
-	} else {
-		a.printResult(result)
-	}
-	if err != nil {
-		return exitFailed
-	}
-	return exitOK
-}
-
-// printChanges tells, after a failure, what the workflow had changed before it.
-func (a *App) printChanges(ctx context.Context, c client.Client, id, runID string) {
-	p, err := queryProgress(ctx, c, id, runID)
-	if err != nil {
-		return
-	}
-	if len(p.ChangeRequestIds) == 0 {
-		fmt.Fprintln(a.Stderr, "Nothing was changed before the failure.")
-		return
-	}
-	fmt.Fprintf(a.Stderr, "Changed before the failure (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
-}
-
-// failureOf is the JSON shape of a workflow failure: the innermost
-// application error's type and message, which is the cloud's code.
-func failureOf(err error) map[string]any {
-	out := map[string]any{"Message": err.Error()}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		out["Type"] = appErr.Type()
-		out["NonRetryable"] = appErr.NonRetryable()
-	}
-	return out
-}
-
-// printResult shows a result for people: its steps as a table, then its
-// other fields, one line each (--json gives the whole result).
-func (a *App) printResult(result any) {
-	data, _ := json.Marshal(result)
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(data, &fields) != nil {
-		fmt.Fprintf(a.Stdout, "Result: %s\n", data)
-		return
-	}
-	var steps []contract.Step
-	if json.Unmarshal(fields["Steps"], &steps) == nil && len(steps) > 0 {
-		fmt.Fprintf(a.Stdout, "\n  %-36s %-8s %8s  %-22s %s\n", "STEP", "OUTCOME", "MS", "CLOUD STATE", "REQUEST IDS")
-		for _, st := range steps {
-			fmt.Fprintf(a.Stdout, "  %-36s %-8s %8d  %-22s %s\n", st.Name, st.Outcome, st.DurationMillis,
-				truncate(st.CloudState, 22), strings.Join(st.RequestIds, " "))
-		}
-		fmt.Fprintln(a.Stdout)
-	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if v := string(fields[k]); k != "Steps" && v != "null" && v != "[]" && v != `""` {
-			fmt.Fprintf(a.Stdout, "  %s: %s\n", k, v)
-		}
-	}
-}
-
-func (a *App) printJSON(v any) {
-	enc := json.NewEncoder(a.Stdout)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
-
-func queryProgress(ctx context.Context, c client.Client, id, runID string) (contract.Progress, error) {
-	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	val, err := c.QueryWorkflow(qctx, id, runID, contract.ProgressQuery)
-	if err != nil {
-		return contract.Progress{}, err
-	}
-	var p contract.Progress
-	err = val.Get(&p)
-	return p, err
-}
-
-func (a *App) runStatus(ctx context.Context, args []string) int {
-	return a.runOnWorkflow(ctx, "status", args, a.status)
-}
-
-func (a *App) runResult(ctx context.Context, args []string) int {
-	return a.runOnWorkflow(ctx, "result", args, a.result)
-}
-
-// runOnWorkflow parses "COMMAND [--json] WORKFLOW_ID", dials Temporal and
-// runs do on the workflow.
-func (a *App) runOnWorkflow(ctx context.Context, name string, args []string,
-	do func(ctx context.Context, c client.Client, id string, asJSON bool) int) int {
-	fs := a.newFlagSet(name, name+" [--json] WORKFLOW_ID")
-	asJSON := fs.Bool("json", false, "print machine-readable JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitBadUsage
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(a.Stderr, "starter %s: want exactly one workflow ID, got %d arguments\n", name, fs.NArg())
-		fs.Usage()
-		return exitBadUsage
-	}
-	c, err := a.dial(ctx)
-	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter: %v\n", err)
-		return exitFailed
-	}
-	defer c.Close()
-	return do(ctx, c, fs.Arg(0), *asJSON)
-}
-
-func (a *App) status(ctx context.Context, c client.Client, id string, asJSON bool) int {
-	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
-	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter status: %s: %v\n", id, err)
-		return exitFailed
-	}
-	info := desc.GetWorkflowExecutionInfo()
-	status := strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")
-	p, perr := queryProgress(ctx, c, id, info.GetExecution().GetRunId())
-	link := a.uiLink(a.namespace(), id, info.GetExecution().GetRunId())
-	if asJSON {
-		out := map[string]any{"WorkflowId": id, "RunId": info.GetExecution().GetRunId(), "Type": info.GetType().GetName(),
-			"Status": status, "StartTime": info.GetStartTime().AsTime(), "WebUI": link}
-		if perr == nil {
-			out["Progress"] = p
-		}
-		a.printJSON(out)
-		return exitOK
-	}
-	fmt.Fprintf(a.Stdout, "%s %s: %s, started %s\n", info.GetType().GetName(), id, status, info.GetStartTime().AsTime().Format(time.RFC3339))
-	if perr == nil {
-		fmt.Fprintf(a.Stdout, "stage: %s", p.Stage)
-		if p.LastCloudState != "" {
-			fmt.Fprintf(a.Stdout, ", cloud state: %s", p.LastCloudState)
-		}
-		fmt.Fprintf(a.Stdout, ", %d steps, %d attempts\n", len(p.Steps), p.Attempts)
-		if len(p.ChangeRequestIds) > 0 {
-			fmt.Fprintf(a.Stdout, "changed (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
-		}
-		for _, s := range p.Steps {
-			fmt.Fprintf(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
-		}
-	}
-	fmt.Fprintf(a.Stdout, "Web UI: %s\n", link)
-	return exitOK
-}
-
-func (a *App) result(ctx context.Context, c client.Client, id string, asJSON bool) int {
-	run := c.GetWorkflow(ctx, id, "")
-	var result json.RawMessage
-	err := run.Get(ctx, &result)
-	return a.report(run, result, err, asJSON, a.uiLink(a.namespace(), id, run.GetRunID()))
-}
-
 // uiLink is the Web UI page of a workflow run.
 func (a *App) uiLink(namespace, id, runID string) string {
 	base := a.UIBase
@@ -497,12 +154,6 @@ func (a *App) namespace() string {
 		return client.DefaultNamespace
 	}
 	return a.Namespace
-}
-
-// staticDetails is the Markdown the Web UI shows for the workflow: its input.
-func staticDetails(workflowType string, input any) string {
-	data, _ := json.MarshalIndent(input, "", "  ")
-	return truncate(fmt.Sprintf("**%s** started by the vpcflow starter\n\n```json\n%s\n```\n", workflowType, data), 20000)
 }
 
 func truncate(s string, n int) string {

@@ -6,9 +6,15 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/simclients"
 
 	"github.com/stretchr/testify/assert"
@@ -42,15 +48,15 @@ func TestUsage(t *testing.T) {
 	assert.Contains(t, out, "network-change")
 	code, out, _ = run(t, "--help")
 	assert.Equal(t, exitOK, code)
-	for _, cmd := range []string{"connect", "publish", "verify", "network-change", "apig-endpoints", "status ID", "result ID", "demo"} {
+	for _, cmd := range []string{"connect", "publish", "verify", "network-change", "apig-endpoints", "status", "result", "demo", "completion"} {
 		assert.Contains(t, out, cmd)
 	}
 	code, _, errOut := run(t, "conect")
 	assert.Equal(t, exitBadUsage, code)
 	assert.Contains(t, errOut, `unknown command "conect"`)
-	code, _, errOut = run(t, "connect", "-h")
+	code, out, _ = run(t, "connect", "-h")
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, errOut, "-router-interface")
+	assert.Contains(t, out, "--router-interface")
 }
 
 func TestEveryProblemIsListedAndNothingStarts(t *testing.T) {
@@ -68,9 +74,9 @@ func TestBadFlagValues(t *testing.T) {
 		"want ROUTE_TABLE_ID=CIDR":      {"publish", "--route", "10.0.0.0/24"},
 		"want TYPE:CIDR":                {"verify", "--expect", "10.0.0.0/24"},
 		`not an integer: "fifty"`:       {"verify", "--page-size", "fifty"},
-		"invalid value \"10 minutes\"":  {"connect", "--wait-timeout", "10 minutes"},
+		`invalid argument "10 minutes"`: {"connect", "--wait-timeout", "10 minutes"},
 		"unexpected arguments":          {"connect", "--region", "cn-hangzhou", "ri-1"},
-		"flag provided but not defined": {"connect", "--regoin", "cn-hangzhou"},
+		"unknown flag: --regoin":        {"connect", "--regoin", "cn-hangzhou"},
 		"want exactly one workflow ID":  {"status"},
 	}
 	for want, args := range cases {
@@ -121,12 +127,105 @@ WaitTimeout: 5m
 func TestWorkflowIDsAreDeterministic(t *testing.T) {
 	a := simclients.DefaultNetworkChange()
 	b := simclients.DefaultNetworkChange()
-	assert.Equal(t, networkChangeRequest(a).id, networkChangeRequest(b).id)
-	assert.Equal(t, "network-change/"+a.RouterInterfaceId, networkChangeRequest(a).id)
+	_, optsA, err := contract.NetworkChange.Prepare(&a)
+	require.NoError(t, err)
+	_, optsB, err := contract.NetworkChange.Prepare(&b)
+	require.NoError(t, err)
+	assert.Equal(t, optsA.ID, optsB.ID)
+	assert.Equal(t, "network-change/"+a.RouterInterfaceId, optsA.ID)
 }
 
 func TestUILinks(t *testing.T) {
 	app := &App{UIBase: "http://127.0.0.1:8233/", Namespace: "prod"}
 	assert.Equal(t, "http://127.0.0.1:8233/namespaces/prod/workflows/network-change%2Fri-1/run-1/history",
 		app.uiLink(app.namespace(), "network-change/ri-1", "run-1"))
+}
+
+// Flags go anywhere on the command line, after the workflow ID too.
+func TestFlagsAfterArguments(t *testing.T) {
+	var out, errOut bytes.Buffer
+	dialled := 0
+	app := &App{Stdout: &out, Stderr: &errOut, Dial: func(context.Context) (client.Client, error) {
+		dialled++
+		return nil, errors.New("no Temporal in this test")
+	}}
+	code := app.Run(context.Background(), []string{"status", "network-change/ri-x", "--json"})
+	assert.Equal(t, exitFailed, code, errOut.String())
+	assert.Equal(t, 1, dialled, "the command line was accepted and Temporal dialled")
+	assert.Contains(t, errOut.String(), "no Temporal in this test")
+}
+
+// The shells' completion scripts come from the command tree.
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		code, out, errOut := run(t, "completion", shell)
+		assert.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, "starter", shell)
+		assert.Greater(t, len(out), 1000, shell)
+	}
+	code, out, _ := run(t, "__complete", "apig-endpoints", "--status", "")
+	assert.Equal(t, exitOK, code)
+	for _, status := range []string{"pendingAcceptance", "accepted", "rejected", "failed"} {
+		assert.Contains(t, out, status)
+	}
+	code, out, _ = run(t, "__complete", "")
+	assert.Equal(t, exitOK, code)
+	for _, w := range contract.Workflows() {
+		assert.Contains(t, out, w.Describe().Command)
+	}
+}
+
+// Each workflow of contract.Workflows has its command, and every field of
+// its input a flag (CrossAccount two), so no field is settable only from a
+// spec file by oversight.
+func TestEveryWorkflowHasACommandAndEveryFieldAFlag(t *testing.T) {
+	for _, w := range contract.Workflows() {
+		d := w.Describe()
+		code, out, errOut := run(t, d.Command, "--help")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, d.Short)
+		in := reflect.TypeOf(w.NewInput()).Elem()
+		for i := range in.NumField() {
+			f := in.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			hasFlag := slices.ContainsFunc(inputFlags, func(flag inputFlag) bool { return flag.field == f.Name })
+			assert.True(t, hasFlag, "%s: field %s has no flag", d.Command, f.Name)
+		}
+	}
+}
+
+// Flags set the fields they name on top of a spec file: a repeatable flag
+// replaces the file's list, --cen alone keeps the file's BindUid.
+func TestFlagsOverASpecFile(t *testing.T) {
+	spec := writeFile(t, "change.json", `{"RegionId":"cn-hangzhou","RouterInterfaceId":"ri-1","TargetType":"ECR","TargetInstanceId":"ecr-1",
+		"RouteEntries":[{"RouteTableId":"vtb-1","DestinationCidrBlock":"10.0.0.0/24"}],"VpnConnectionId":"vco-1",
+		"CrossAccount":{"BindInstance":"cen-1","BindUid":42},"PageSize":20}`)
+	cmd := (&App{}).workflowCommand(contract.NetworkChange)
+	require.NoError(t, cmd.ParseFlags([]string{"--route", "vtb-2=10.1.0.0/24", "--route", "vtb-2=10.2.0.0/24", "--cen", "cen-2", "--page-size", "7"}))
+	in := contract.NetworkChange.NewInput()
+	require.NoError(t, loadSpec(spec, in))
+	for _, f := range flagsOf(t, cmd) {
+		require.NoError(t, f.apply(in, true))
+	}
+	got := *in.(*contract.NetworkChangeInput)
+	assert.Equal(t, []contract.RouteEntry{{RouteTableId: "vtb-2", DestinationCidrBlock: "10.1.0.0/24"}, {RouteTableId: "vtb-2", DestinationCidrBlock: "10.2.0.0/24"}}, got.RouteEntries)
+	assert.Equal(t, &contract.ExpectedCrossAccount{BindInstance: "cen-2", BindUid: 42}, got.CrossAccount)
+	assert.Equal(t, 7, *got.PageSize)
+	assert.Equal(t, "ECR", got.TargetType)
+	require.NoError(t, got.Validate())
+}
+
+// flagsOf is the input flags a command has.
+func flagsOf(t *testing.T, cmd *cobra.Command) []*boundFlag {
+	t.Helper()
+	var out []*boundFlag
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if b, ok := f.Value.(*boundFlag); ok {
+			out = append(out, b)
+		}
+	})
+	require.NotEmpty(t, out)
+	return out
 }

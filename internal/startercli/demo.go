@@ -2,13 +2,13 @@ package startercli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/spf13/cobra"
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/devstack"
@@ -16,29 +16,31 @@ import (
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
 
-// runDemo starts the dev stack and a worker in this process, runs
+// demoCommand starts the dev stack and a worker in this process, runs
 // NetworkChange on the default fixture and follows it, then keeps the Web UI
 // up until Ctrl-C (or exits at once with --exit).
-func (a *App) runDemo(ctx context.Context, args []string) int {
-	fs := a.newFlagSet("demo", "demo [flags]   (embedded Temporal + Web UI + cloudsim, then NetworkChange end to end)")
+func (a *App) demoCommand() *cobra.Command {
 	var opts devstack.Options
 	var exit bool
-	fs.StringVar(&opts.Dir, "dir", ".vpcflow", "directory of the Temporal server's SQLite file")
-	fs.IntVar(&opts.FrontendPort, "port", 7233, "Temporal frontend port")
-	fs.IntVar(&opts.UIPort, "ui-port", 8233, "Web UI port")
-	fs.StringVar(&opts.CloudsimAddr, "cloudsim", "127.0.0.1:8380", "cloudsim listen address")
-	fs.Float64Var(&opts.CloudsimSpeed, "speed", 5, "how much faster than the wall clock cloudsim's transitions run")
-	fs.BoolVar(&exit, "exit", false, "exit when the change is done instead of keeping the Web UI up")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitBadUsage
+	cmd := &cobra.Command{
+		Use:     "demo",
+		Short:   "start an embedded Temporal server, Web UI and cloudsim, and run NetworkChange",
+		GroupID: "try",
+		Args:    noArguments,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runDemo(cmd.Context(), opts, exit)
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(a.Stderr, "starter demo: unexpected arguments %q\n", fs.Args())
-		return exitBadUsage
-	}
+	cmd.Flags().StringVar(&opts.Dir, "dir", ".vpcflow", "directory of the Temporal server's SQLite file")
+	cmd.Flags().IntVar(&opts.FrontendPort, "port", 7233, "Temporal frontend port")
+	cmd.Flags().IntVar(&opts.UIPort, "ui-port", 8233, "Web UI port")
+	cmd.Flags().StringVar(&opts.CloudsimAddr, "cloudsim", "127.0.0.1:8380", "cloudsim listen address")
+	cmd.Flags().Float64Var(&opts.CloudsimSpeed, "speed", 5, "how much faster than the wall clock cloudsim's transitions run")
+	cmd.Flags().BoolVar(&exit, "exit", false, "exit when the change is done instead of keeping the Web UI up")
+	return cmd
+}
+
+func (a *App) runDemo(ctx context.Context, opts devstack.Options, exit bool) error {
 	quiet := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts.Logger = quiet
 
@@ -46,7 +48,7 @@ func (a *App) runDemo(ctx context.Context, args []string) int {
 	stack, err := devstack.Start(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "starter demo: %v\n", err)
-		return exitFailed
+		return exitCode(exitFailed)
 	}
 	defer stack.Stop()
 	fmt.Fprintf(a.Stdout, "Temporal: %s   Web UI: %s   cloudsim: %s\n", stack.Temporal.FrontendHostPort(), stack.Temporal.UIURL(), stack.CloudsimURL)
@@ -63,13 +65,13 @@ func (a *App) runDemo(ctx context.Context, args []string) int {
 	case <-ready:
 	case err := <-workerDone:
 		fmt.Fprintf(a.Stderr, "starter demo: worker: %v\n", err)
-		return exitFailed
+		return exitCode(exitFailed)
 	}
 
 	c, err := client.DialContext(ctx, client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace()})
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "starter demo: %v\n", err)
-		return exitFailed
+		return exitCode(exitFailed)
 	}
 	defer c.Close()
 	a.Namespace, a.UIBase = stack.Temporal.Namespace(), stack.Temporal.UIURL()
@@ -77,11 +79,12 @@ func (a *App) runDemo(ctx context.Context, args []string) int {
 	in := simclients.DefaultNetworkChange()
 	fmt.Fprintf(a.Stdout, "\nNetworkChange: connect %s, publish %s and %s to %s, verify them on %s\n\n",
 		in.RouterInterfaceId, in.RouteEntries[0].DestinationCidrBlock, in.RouteEntries[1].DestinationCidrBlock, in.TargetInstanceId, in.VpnConnectionId)
-	code := a.startWith(ctx, c, contract.NetworkChange.Type, networkChangeRequest(in), followFlags{wait: true})
+	err = a.startWith(ctx, c, contract.NetworkChange.Type, in, contract.NetworkChange.StartOptions(in),
+		contract.NetworkChange.NewResult(), followFlags{wait: true})
 	if exit || ctx.Err() != nil {
-		return code
+		return err
 	}
 	fmt.Fprintf(a.Stdout, "\nThe Web UI stays up at %s. Press Ctrl-C to stop.\n", stack.Temporal.UIURL())
 	<-ctx.Done()
-	return code
+	return err
 }

@@ -11,14 +11,17 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // maxSpecBytes bounds a spec file: a real change is a few KB.
 const maxSpecBytes = 1 << 20
 
 // loadSpec reads a workflow input from a .json, .yaml or .yml file into in.
-// Field names are the JSON ones of the workflows package, in both formats;
-// an unknown field is an error (a typo must not be silently ignored).
+// Field names are the JSON ones of package contract, in both formats; an
+// unknown field is a problem Validate reports (a typo must not be silently
+// ignored).
 func loadSpec(path string, in any) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -42,17 +45,20 @@ func loadSpec(path string, in any) error {
 	}
 }
 
+// decodeSpecJSON reads one JSON value and decodes it into in as the
+// worker decodes an input (contract.DecodeInput): strictly, with what does
+// not fit reported by Validate among the input's other problems.
 func decodeSpecJSON(path string, data []byte, in any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(in); err != nil {
+	var value json.RawMessage
+	if err := dec.Decode(&value); err != nil {
 		return fmt.Errorf("spec file %s: %w", path, err)
 	}
 	// Anything after the value, even a stray "}", is a broken file.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("spec file %s: more than one JSON value, or text after it", path)
 	}
-	return nil
+	return contract.DecodeInput(value, in)
 }
 
 // Bounds of a YAML spec's document: a change is a few dozen nodes. YAML's

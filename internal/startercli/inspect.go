@@ -1,0 +1,98 @@
+package startercli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/vpcflow/vpcflow/contract"
+)
+
+// inspectCommand is a command on one workflow by its ID: it dials Temporal
+// and runs do on the workflow.
+func (a *App) inspectCommand(name, short string, do func(ctx context.Context, c client.Client, id string, asJSON bool) error) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     name + " WORKFLOW_ID [--json]",
+		Short:   short,
+		GroupID: "inspect",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("want exactly one workflow ID, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.dial(cmd.Context())
+			if err != nil {
+				fmt.Fprintf(a.Stderr, "starter: %v\n", err)
+				return exitCode(exitFailed)
+			}
+			defer c.Close()
+			return do(cmd.Context(), c, args[0], asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print machine-readable JSON")
+	return cmd
+}
+
+func queryProgress(ctx context.Context, c client.Client, id, runID string) (contract.Progress, error) {
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	val, err := c.QueryWorkflow(qctx, id, runID, contract.ProgressQuery)
+	if err != nil {
+		return contract.Progress{}, err
+	}
+	var p contract.Progress
+	err = val.Get(&p)
+	return p, err
+}
+
+func (a *App) status(ctx context.Context, c client.Client, id string, asJSON bool) error {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter status: %s: %v\n", id, err)
+		return exitCode(exitFailed)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	status := strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")
+	p, perr := queryProgress(ctx, c, id, info.GetExecution().GetRunId())
+	link := a.uiLink(a.namespace(), id, info.GetExecution().GetRunId())
+	if asJSON {
+		out := map[string]any{"WorkflowId": id, "RunId": info.GetExecution().GetRunId(), "Type": info.GetType().GetName(),
+			"Status": status, "StartTime": info.GetStartTime().AsTime(), "WebUI": link}
+		if perr == nil {
+			out["Progress"] = p
+		}
+		a.printJSON(out)
+		return nil
+	}
+	fmt.Fprintf(a.Stdout, "%s %s: %s, started %s\n", info.GetType().GetName(), id, status, info.GetStartTime().AsTime().Format(time.RFC3339))
+	if perr == nil {
+		fmt.Fprintf(a.Stdout, "stage: %s", p.Stage)
+		if p.LastCloudState != "" {
+			fmt.Fprintf(a.Stdout, ", cloud state: %s", p.LastCloudState)
+		}
+		fmt.Fprintf(a.Stdout, ", %d steps, %d attempts\n", len(p.Steps), p.Attempts)
+		if len(p.ChangeRequestIds) > 0 {
+			fmt.Fprintf(a.Stdout, "changed (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
+		}
+		for _, s := range p.Steps {
+			fmt.Fprintf(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
+		}
+	}
+	fmt.Fprintf(a.Stdout, "Web UI: %s\n", link)
+	return nil
+}
+
+func (a *App) result(ctx context.Context, c client.Client, id string, asJSON bool) error {
+	run := c.GetWorkflow(ctx, id, "")
+	var result json.RawMessage
+	err := run.Get(ctx, &result)
+	return a.report(run, result, err, asJSON, a.uiLink(a.namespace(), id, run.GetRunID()))
+}

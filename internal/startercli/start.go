@@ -1,0 +1,247 @@
+package startercli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
+)
+
+// followFlags are the flags every starting command has.
+type followFlags struct {
+	spec string
+	wait bool
+	json bool
+}
+
+func (f *followFlags) bind(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.spec, "file", "f", "", "read the input from this spec file (.json, .yaml or .yml); flags given too win")
+	_ = cmd.MarkFlagFilename("file", "json", "yaml", "yml")
+	cmd.Flags().BoolVar(&f.wait, "wait", false, "follow the workflow: live progress, then its result")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print machine-readable JSON instead of text")
+}
+
+// workflowCommand is the command that starts workflow w: a flag per field
+// of its input, and the spec file under them.
+func (a *App) workflowCommand(w contract.Described) *cobra.Command {
+	d := w.Describe()
+	var ff followFlags
+	var flags []*boundFlag
+	cmd := &cobra.Command{
+		Use:     d.Command + " [flags]",
+		Short:   d.Short,
+		GroupID: "start",
+		Long: fmt.Sprintf(`Start %s: %s.
+
+Each flag sets a field of the input; -f reads the input from a spec file
+(JSON or YAML, with the JSON field names of docs/integration.md), and flags
+given too win over the file. The input is validated first, every problem
+listed: nothing starts on bad input. The workflow ID is derived from what
+the change touches, so starting the same change twice attaches to the
+running workflow.`, d.Type, d.Short),
+		Args: noArguments,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in := w.NewInput()
+			if ff.spec != "" {
+				if err := loadSpec(ff.spec, in); err != nil {
+					fmt.Fprintf(a.Stderr, "starter %s: %v\nNothing was started.\n", d.Command, err)
+					return exitCode(exitBadUsage)
+				}
+			}
+			for _, f := range flags {
+				if err := f.apply(in, ff.spec != ""); err != nil {
+					fmt.Fprintf(a.Stderr, "starter %s: --%s: %v\nNothing was started.\n", d.Command, f.name, err)
+					return exitCode(exitBadUsage)
+				}
+			}
+			input, opts, err := w.Prepare(in)
+			if err != nil {
+				a.printProblems(d.Command, err)
+				return exitCode(exitBadUsage)
+			}
+			return a.start(cmd.Context(), d.Type, input, opts, w.NewResult(), ff)
+		},
+	}
+	// The flags in the order of the input's fields, then the spec file
+	// and how to follow.
+	cmd.Flags().SortFlags = false
+	flags = bindInputFlags(cmd, w.NewInput())
+	ff.bind(cmd)
+	return cmd
+}
+
+// noArguments refuses arguments: every value of a workflow command is a
+// flag's.
+func noArguments(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected arguments %q (every value is a flag's; values with spaces need quotes)", args)
+	}
+	return nil
+}
+
+// start starts (or attaches to) the workflow and reports it.
+func (a *App) start(ctx context.Context, workflowType string, input any, opts client.StartWorkflowOptions, result any, ff followFlags) error {
+	c, err := a.dial(ctx)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter: %v\n", err)
+		return exitCode(exitFailed)
+	}
+	defer c.Close()
+	return a.startWith(ctx, c, workflowType, input, opts, result, ff)
+}
+
+func (a *App) startWith(ctx context.Context, c client.Client, workflowType string, input any, opts client.StartWorkflowOptions,
+	result any, ff followFlags) error {
+	opts.StaticDetails = staticDetails(workflowType, input)
+	run, err := c.ExecuteWorkflow(ctx, opts, workflowType, input)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter: starting %s %s: %v\n", workflowType, opts.ID, err)
+		return exitCode(exitFailed)
+	}
+	link := a.uiLink(a.namespace(), run.GetID(), run.GetRunID())
+	if !ff.json {
+		fmt.Fprintf(a.Stdout, "%s %s (run %s)\nWeb UI: %s\n", workflowType, run.GetID(), run.GetRunID(), link)
+	}
+	if !ff.wait {
+		if ff.json {
+			a.printJSON(map[string]any{"WorkflowId": run.GetID(), "RunId": run.GetRunID(), "WebUI": link})
+		}
+		return nil
+	}
+	return a.follow(ctx, c, run, result, ff.json, link)
+}
+
+// follow prints the workflow's progress as it changes, then its result.
+//
+// Each progress query is a billable Temporal Cloud action ("query received
+// by a worker"), and a workflow's progress changes only when its history
+// does (a step ends, a stage is set). So follow long-polls the history, which
+// is not billed, and queries at most once per interval and only after new
+// events; with --json it prints no progress and queries nothing.
+func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRun, result any, asJSON bool, link string) error {
+	done := make(chan error, 1)
+	go func() { done <- run.Get(ctx, result) }()
+	var moved <-chan struct{}
+	if !asJSON {
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		defer stopWatching()
+		moved = historyMoves(watchCtx, c, run.GetID(), run.GetRunID())
+	}
+	interval := a.PollInterval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	started := time.Now()
+	var last string
+	pending := !asJSON // the first stage is worth a query
+	show := func() {
+		pending = false
+		p, err := queryProgress(ctx, c, run.GetID(), run.GetRunID())
+		if err != nil {
+			return
+		}
+		line := p.Stage
+		if p.LastCloudState != "" {
+			line += "  (cloud: " + p.LastCloudState + ")"
+		}
+		if line != last {
+			fmt.Fprintf(a.Stdout, "[%6.1fs] %s\n", time.Since(started).Seconds(), line)
+			last = line
+		}
+	}
+	for {
+		select {
+		case err := <-done:
+			if !asJSON {
+				show()
+				if err != nil {
+					a.printChanges(ctx, c, run.GetID(), run.GetRunID())
+				}
+			}
+			return a.report(run, result, err, asJSON, link)
+		case <-moved:
+			pending = true
+		case <-tick.C:
+			if pending {
+				show()
+			}
+		case <-ctx.Done():
+			fmt.Fprintf(a.Stderr, "starter: stopped following; the workflow goes on: %s\n", link)
+			return exitCode(exitFailed)
+		}
+	}
+}
+
+// historyMoves signals (without blocking, so signals coalesce) each time the
+// workflow's history gains events, until ctx ends or the history closes.
+func historyMoves(ctx context.Context, c client.Client, id, runID string) <-chan struct{} {
+	moved := make(chan struct{}, 1)
+	go func() {
+		it := c.GetWorkflowHistory(ctx, id, runID, true, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			if _, err := it.Next(); err != nil {
+				return
+			}
+			select {
+			case moved <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return moved
+}
+
+func (a *App) report(run client.WorkflowRun, result any, err error, asJSON bool, link string) error {
+	if asJSON {
+		out := map[string]any{"WorkflowId": run.GetID(), "RunId": run.GetRunID(), "WebUI": link}
+		if err != nil {
+			out["Error"] = failureOf(err)
+		} else {
+			out["Result"] = result
+		}
+		a.printJSON(out)
+	} else if err != nil {
+		fmt.Fprintf(a.Stderr, "FAILED: %v\n", err)
+	} else {
+		a.printResult(result)
+	}
+	if err != nil {
+		return exitCode(exitFailed)
+	}
+	return nil
+}
+
+// printChanges tells, after a failure, what the workflow had changed before it.
+func (a *App) printChanges(ctx context.Context, c client.Client, id, runID string) {
+	p, err := queryProgress(ctx, c, id, runID)
+	if err != nil {
+		return
+	}
+	if len(p.ChangeRequestIds) == 0 {
+		fmt.Fprintln(a.Stderr, "Nothing was changed before the failure.")
+		return
+	}
+	fmt.Fprintf(a.Stderr, "Changed before the failure (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
+}
+
+// failureOf is the JSON shape of a workflow failure: the innermost
+// application error's type and message, which is the cloud's code.
+func failureOf(err error) map[string]any {
+	out := map[string]any{"Message": err.Error()}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		out["Type"] = appErr.Type()
+		out["NonRetryable"] = appErr.NonRetryable()
+	}
+	return out
+}
