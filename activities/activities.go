@@ -7,10 +7,12 @@
 package activities
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/contract"
@@ -100,4 +102,23 @@ type CallTrace struct {
 	Attempt      int32    `json:"Attempt"`
 	CloudState   string   `json:"CloudState,omitempty"`
 	RetriedReads int32    `json:"RetriedReads,omitempty"`
+}
+
+// traced is a result that reports its calls: it embeds CallTrace.
+type traced[R any] interface {
+	*R
+	callTrace() *CallTrace
+}
+
+func (t *CallTrace) callTrace() *CallTrace { return t }
+
+// answered stamps a result with the attempt that produced it, or passes its
+// error on as it is (an ApplicationError must not be wrapped).
+func answered[R any, P traced[R]](ctx context.Context, r R, err error) (R, error) {
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	P(&r).callTrace().Attempt = activity.GetInfo(ctx).Attempt
+	return r, nil
 }

@@ -62,11 +62,7 @@ func (ri RouterInterface) OppositeSet() bool {
 // DescribeRouterInterface reads one router interface.
 func (a *CloudActivities) DescribeRouterInterface(ctx context.Context, in RouterInterfaceRef) (RouterInterface, error) {
 	ri, err := a.describeRouterInterface(ctx, in)
-	if err != nil {
-		return RouterInterface{}, err
-	}
-	ri.Attempt = activity.GetInfo(ctx).Attempt
-	return ri, nil
+	return answered(ctx, ri, err)
 }
 
 func (a *CloudActivities) describeRouterInterface(ctx context.Context, in RouterInterfaceRef) (RouterInterface, error) {

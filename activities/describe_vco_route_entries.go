@@ -9,7 +9,6 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
-	"go.temporal.io/sdk/activity"
 
 	"github.com/vpcflow/vpcflow/contract"
 )
@@ -104,7 +103,7 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 		Routes:    seen,
 		Published: published,
 		Reads:     p.Polls,
-		CallTrace: CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads},
+		CallTrace: p.trace(ctx),
 	}, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
-	"go.temporal.io/sdk/activity"
 
 	"github.com/vpcflow/vpcflow/contract"
 )
@@ -40,11 +39,7 @@ var endpointStatusFilter = map[string]model.ListEndpointConnectionsRequestStatus
 // endpoint connections that match the filters.
 func (a *CloudActivities) ListEndpointConnections(ctx context.Context, in ListEndpointConnectionsInput) (EndpointConnections, error) {
 	out, err := a.listEndpointConnections(ctx, in)
-	if err != nil {
-		return EndpointConnections{}, err
-	}
-	out.Attempt = activity.GetInfo(ctx).Attempt
-	return out, nil
+	return answered(ctx, out, err)
 }
 
 func (a *CloudActivities) listEndpointConnections(ctx context.Context, in ListEndpointConnectionsInput) (EndpointConnections, error) {
@@ -175,7 +170,7 @@ func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndp
 	for _, id := range in.EndpointIds {
 		out.Connections = append(out.Connections, accepted[id])
 	}
-	out.CallTrace = CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads}
+	out.CallTrace = p.trace(ctx)
 	return out, nil
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
-	"go.temporal.io/sdk/activity"
 
 	"github.com/vpcflow/vpcflow/contract"
 )
@@ -120,7 +119,7 @@ func (a *CloudActivities) WaitRoutesPublished(ctx context.Context, in WaitRoutes
 		return WaitRoutesPublishedResult{}, err
 	}
 	return WaitRoutesPublishedResult{Routes: last,
-		CallTrace: CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads},
+		CallTrace: p.trace(ctx),
 	}, nil
 }
 

@@ -128,6 +128,11 @@ type PollProgress struct {
 	RetriedReads int32 `json:"RetriedReads,omitempty"`
 }
 
+// trace is what a wait's result reports of its reads, in the attempt of ctx.
+func (p PollProgress) trace(ctx context.Context) CallTrace {
+	return CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads}
+}
+
 // maxFailedReadsPerAttempt is how many reads in a row a wait retries itself
 // before it fails its attempt, so that Temporal retries the wait (resuming
 // from the heartbeat), possibly on a worker whose network works.

@@ -39,22 +39,14 @@ var retryPolicy = &temporal.RetryPolicy{
 // Web UI shows for the activity.
 func withCall(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    callTimeout,
-		ScheduleToCloseTimeout: callRetryBudget,
-		RetryPolicy:            retryPolicy,
-		Summary:                summary,
-	})
+		StartToCloseTimeout: callTimeout, ScheduleToCloseTimeout: callRetryBudget, RetryPolicy: retryPolicy, Summary: summary})
 }
 
 // withLocalCall sets the same options for a single cloud call run as a
 // local activity.
 func withLocalCall(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout:    callTimeout,
-		ScheduleToCloseTimeout: callRetryBudget,
-		RetryPolicy:            retryPolicy,
-		Summary:                summary,
-	})
+		StartToCloseTimeout: callTimeout, ScheduleToCloseTimeout: callRetryBudget, RetryPolicy: retryPolicy, Summary: summary})
 }
 
 // withWait sets the options of a heartbeating wait that ends by itself at
