@@ -112,7 +112,7 @@ func (ri RouterInterface) ReadyToConnect() error {
 	}
 	if !ri.OppositeSet() {
 		return refusal("ConnectRouterInterface", ri.RouterInterfaceId, "IncorrectOppositeInterfaceInfo.NotSet",
-			fmt.Sprintf("OppositeInterfaceId %q, OppositeRouterId %q, OppositeRouterType %q, OppositeInterfaceOwnerId %q",
+			fmt.Sprintf("its opposite is not complete: OppositeInterfaceId %q, OppositeRouterId %q, OppositeRouterType %q, OppositeInterfaceOwnerId %q",
 				ri.OppositeInterfaceId, ri.OppositeRouterId, ri.OppositeRouterType, ri.OppositeInterfaceOwnerId), readBy)
 	}
 	if !connectableStates[ri.Status] {
