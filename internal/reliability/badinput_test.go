@@ -453,7 +453,7 @@ func FuzzStarterSpec(f *testing.F) {
 			}
 			// What the worker receives: the input as the SDK encodes it.
 			var back contract.NetworkChangeInput
-			if err := json.Unmarshal(mustJSON(in), &back); err != nil {
+			if err := contract.DecodeInput(mustJSON(in), &back); err != nil {
 				t.Fatal(err)
 			}
 			if err := back.Validate(); err != nil {
@@ -465,8 +465,9 @@ func FuzzStarterSpec(f *testing.F) {
 	})
 }
 
-// workflowVerdict decodes a spec the way the workflow decodes its input
-// (for YAML, after the generic YAML-to-JSON conversion the starter
+// workflowVerdict decodes a spec the way the worker decodes its input
+// (strictly, as contract.StrictInputs does: an unknown field is a problem;
+// for YAML, after the generic YAML-to-JSON conversion the starter
 // documents) and says whether it is a single valid input.
 func workflowVerdict(data []byte, asYAML bool) (contract.NetworkChangeInput, bool) {
 	var in contract.NetworkChangeInput
@@ -480,9 +481,14 @@ func workflowVerdict(data []byte, asYAML bool) (contract.NetworkChangeInput, boo
 			return in, false
 		}
 	}
+	// One JSON value and nothing after it: the starter sends one input.
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if dec.Decode(&in) != nil || dec.More() {
+	var one json.RawMessage
+	if dec.Decode(&one) != nil || dec.More() {
 		return in, false
+	}
+	if err := contract.DecodeInput(one, &in); err != nil {
+		panic(err)
 	}
 	return in, in.Validate() == nil
 }
