@@ -27,7 +27,7 @@ import (
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devserver"
 	"github.com/vpcflow/vpcflow/internal/simclients"
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
 
 // stack is the embedded Temporal server the whole run shares.
@@ -83,6 +83,10 @@ func (c *rpcCounter) get(name string) int {
 // dial connects a client whose RPCs are counted by counter (nil: none). The
 // SDK gzips every request by default; noCompression turns that off.
 func (s *stack) dial(ctx context.Context, counter *rpcCounter, noCompression bool) (client.Client, error) {
+	return client.DialContext(ctx, s.clientOptions(counter, noCompression))
+}
+
+func (s *stack) clientOptions(counter *rpcCounter, noCompression bool) client.Options {
 	opts := client.Options{
 		HostPort:  s.temporal.FrontendHostPort(),
 		Namespace: s.temporal.Namespace(),
@@ -94,7 +98,7 @@ func (s *stack) dial(ctx context.Context, counter *rpcCounter, noCompression boo
 	if counter != nil {
 		opts.ConnectionOptions.DialOptions = []grpc.DialOption{grpc.WithChainUnaryInterceptor(counter.interceptor)}
 	}
-	return client.DialContext(ctx, opts)
+	return opts
 }
 
 // tuning is the worker options a run varies; the zero value is the SDK's
@@ -154,16 +158,17 @@ type benchWorker struct {
 	w      worker.Worker
 }
 
-// startWorker registers vpcflow's workflows and activities (acts) and the
-// bench's no-op chain on queue.
+// startWorker runs vpcflow's worker as internal/workerapp wires it (its
+// client's redaction and strict inputs, the workflows and activities acts)
+// with the bench's no-op chain beside it, on queue.
 func (s *stack) startWorker(ctx context.Context, queue string, acts *activities.CloudActivities, t tuning) (*benchWorker, error) {
 	rpcs := newRPCCounter()
-	c, err := s.dial(ctx, rpcs, t.NoCompression)
+	c, err := client.DialContext(ctx, workerapp.ClientOptions(s.clientOptions(rpcs, t.NoCompression), s.logger))
 	if err != nil {
 		return nil, err
 	}
-	w := worker.New(c, queue, t.options())
-	if err := workflows.Register(w, acts); err != nil {
+	w, err := workerapp.NewWorker(c, queue, acts, t.options())
+	if err != nil {
 		c.Close()
 		return nil, err
 	}

@@ -22,8 +22,8 @@ import (
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 )
 
-// Footprint: the worker binary (`go build ./worker`) runs as its own process
-// in non-dev mode, configured by the environment as in production, against
+// Footprint: the worker binary (`go build ./worker`) runs as its own process,
+// configured by the environment as in production, against
 // the bench's Temporal server and a cloudsim; the bench reads its
 // /proc/<pid>/status (VmRSS, VmHWM) and /proc/<pid>/stat (utime+stime).
 
@@ -188,36 +188,59 @@ type footprintConfig struct {
 	waiting   []int         // numbers of workflows held waiting at once
 	window    time.Duration // how long the waiting is observed
 	workerBin string        // prebuilt worker; "" builds one
-	lean      bool          // also measure internal/bench/leanworker
 }
 
-// runFootprint measures ./worker, and the lean worker if asked, one after
-// the other, each against a cloudsim of its own.
-func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir string, progress func(string)) (rows []footprintRow, workerCPU time.Duration, err error) {
+// runFootprint measures ./worker's build (binary size, packages linked,
+// beside ./starter's, which carries the dev stack) and then its process
+// through the footprint's phases, against a cloudsim of its own.
+func runFootprint(ctx context.Context, st *stack, cfg footprintConfig, dir string, progress func(string)) (builds []buildRow, rows []footprintRow, workerCPU time.Duration, err error) {
+	for _, pkg := range []string{"./worker", "./starter"} {
+		progress("building " + pkg)
+		b, err := measureBuild(ctx, dir, pkg)
+		if err != nil {
+			return builds, nil, 0, err
+		}
+		builds = append(builds, b)
+	}
 	bin := cfg.workerBin
 	if bin == "" {
-		progress("building ./worker")
-		if bin, err = buildWorker(ctx, dir, "./worker", "vpcflow-worker"); err != nil {
-			return nil, 0, err
-		}
+		bin = builds[0].path
 	}
-	bins := []struct{ name, path string }{{"./worker", bin}}
-	if cfg.lean {
-		progress("building ./internal/bench/leanworker")
-		lean, err := buildWorker(ctx, dir, "./internal/bench/leanworker", "leanworker")
-		if err != nil {
-			return nil, 0, err
-		}
-		bins = append(bins, struct{ name, path string }{"leanworker (no dev stack)", lean})
+	rows, workerCPU, err = measureWorker(ctx, st, cfg, "./worker", bin, "fp", dir, progress)
+	return builds, rows, workerCPU, err
+}
+
+// buildRow is what building a command costs and links.
+type buildRow struct {
+	Package  string `json:"package"`
+	Bytes    int64  `json:"bytes"`    // the binary, as go build writes it
+	Packages int    `json:"packages"` // go list -deps: every package linked, standard library included
+	path     string
+}
+
+func measureBuild(ctx context.Context, dir, pkg string) (buildRow, error) {
+	r := buildRow{Package: pkg}
+	var err error
+	if r.path, err = buildWorker(ctx, dir, pkg, strings.TrimPrefix(pkg, "./")); err != nil {
+		return r, err
 	}
-	for i, b := range bins {
-		r, cpu, err := measureWorker(ctx, st, cfg, b.name, b.path, fmt.Sprintf("fp%d", i), dir, progress)
-		rows, workerCPU = append(rows, r...), workerCPU+cpu
-		if err != nil {
-			return rows, workerCPU, err
-		}
+	fi, err := os.Stat(r.path)
+	if err != nil {
+		return r, err
 	}
-	return rows, workerCPU, nil
+	r.Bytes = fi.Size()
+	root, err := moduleRoot()
+	if err != nil {
+		return r, err
+	}
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", pkg)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return r, fmt.Errorf("go list -deps %s: %w", pkg, err)
+	}
+	r.Packages = strings.Count(string(out), "\n")
+	return r, nil
 }
 
 // measureWorker runs one worker binary through the footprint's phases.

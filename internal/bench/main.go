@@ -53,7 +53,6 @@ type config struct {
 	Waiting    []int         `json:"footprintWaiting"`
 	FootWindow time.Duration `json:"footprintWindow"`
 	FootImm    int           `json:"footprintImmediate"`
-	FootLean   bool          `json:"footprintLean"` // also measure internal/bench/leanworker
 	WorkerBin  string        `json:"-"`
 	Tune       bool          `json:"tune"`
 	CPUProfile string        `json:"-"`
@@ -70,7 +69,7 @@ func fullConfig() config {
 	return config{Workflows: 500, Inflight: 100, Serial: 20, DB: "file",
 		Lag: true, LagDelays: []string{"5s", "30s"}, LagN: 40, LagJitter: 0.05,
 		WaitShort: 5 * time.Second, WaitLong: 60 * time.Second, WaitN: 10, WaitSpeed: 1,
-		Footprint: true, Waiting: []int{100, 1000}, FootWindow: 20 * time.Second, FootImm: 500, FootLean: true}
+		Footprint: true, Waiting: []int{100, 1000}, FootWindow: 20 * time.Second, FootImm: 500}
 }
 
 // quickConfig is the CI mode: the same sections, small, in under a minute.
@@ -261,9 +260,9 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 	}
 	if cfg.Footprint {
-		rows, workerCPU, err := runFootprint(ctx, st, footprintConfig{immediate: cfg.FootImm, waiting: cfg.Waiting, window: cfg.FootWindow,
-			workerBin: cfg.WorkerBin, lean: cfg.FootLean}, dir, progress)
-		rep.Footprint, rep.WorkerProcessCPU = rows, workerCPU
+		builds, rows, workerCPU, err := runFootprint(ctx, st, footprintConfig{immediate: cfg.FootImm, waiting: cfg.Waiting, window: cfg.FootWindow,
+			workerBin: cfg.WorkerBin}, dir, progress)
+		rep.Builds, rep.Footprint, rep.WorkerProcessCPU = builds, rows, workerCPU
 		if err != nil {
 			return rep, err
 		}

@@ -47,6 +47,7 @@ type report struct {
 	CallsPerWorkflow         map[string]float64 `json:"callsPerWorkflow"`
 	Waits                    []waitCost         `json:"waits"`
 	Lag                      []lagRow           `json:"lag"`
+	Builds                   []buildRow         `json:"builds"`
 	Footprint                []footprintRow     `json:"footprint"`
 	Tuning                   []tuneRow          `json:"tuning"`
 	// OtherCPU is the CPU time the rest of the machine (other processes
@@ -199,8 +200,16 @@ func (r *report) markdown() string {
 		p("\n")
 	}
 
+	if len(r.Builds) > 0 {
+		p("### Builds (`go build`; packages: `go list -deps`, standard library included)\n\n| command | binary | packages |\n|---|---|---|\n")
+		for _, b := range r.Builds {
+			p("| `%s` | %.1f MB | %d |\n", b.Package, float64(b.Bytes)/1e6, b.Packages)
+		}
+		p("\n")
+	}
+
 	if len(r.Footprint) > 0 {
-		p("### Worker footprint (`go build ./worker`, its own process, non-dev mode)\n\n")
+		p("### Worker footprint (`go build ./worker`, its own process, configured by the environment)\n\n")
 		p("| binary | phase | workflows | RSS | peak RSS (VmHWM) | CPU | CPU per workflow | CPU s per s while waiting | Describe/s |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, f := range r.Footprint {
 			p("| %s | %s | %d | %s | %s | %s | %s | %.3f | %.1f |\n", f.Binary, f.Phase, f.Workflows, mib(f.RSS), mib(f.HWM), secs(f.CPU),

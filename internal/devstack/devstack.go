@@ -1,8 +1,9 @@
 // Package devstack runs the newcomer's whole world in one process: the
 // embedded Temporal server with its Web UI (internal/devserver), cloudsim
-// with its default fixture, and cloud clients pointed at cloudsim. The
-// worker's --dev flag and the starter's demo use it; nothing needs
-// installing but Go.
+// with its default fixture, and vpcflow's worker (internal/workerapp, the
+// production wiring) with cloud clients pointed at cloudsim. `starter dev`
+// and `starter demo` run it, and so do the end-to-end tests; nothing needs
+// installing but Go. The production worker (./worker) links none of it.
 package devstack
 
 import (
@@ -16,11 +17,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devserver"
 	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
 
 // Options configure Start. The commands set the ports they document
@@ -108,6 +112,51 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 // cloudsim with its default fixture's keys.
 func (s *Stack) Activities() (*activities.CloudActivities, error) {
 	return simclients.Activities(s.CloudsimURL)
+}
+
+// ClientOptions reach this stack's Temporal server. It is in this process,
+// over loopback: gzip of every gRPC request (the SDK's default, worth it
+// over a WAN) only costs CPU, 5-8 ms per NetworkChange
+// (docs/benchmarks.md).
+func (s *Stack) ClientOptions() client.Options {
+	return client.Options{HostPort: s.Temporal.FrontendHostPort(), Namespace: s.Temporal.Namespace(),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
+}
+
+// WorkerConfig is cfg pointed at this stack: its Temporal server, and
+// activities whose clients call its cloudsim.
+func (s *Stack) WorkerConfig(cfg workerapp.Config) (workerapp.Config, error) {
+	acts, err := s.Activities()
+	if err != nil {
+		return cfg, fmt.Errorf("devstack: cloud clients for cloudsim: %w", err)
+	}
+	opts := s.ClientOptions()
+	cfg.Temporal, cfg.Activities = &opts, acts
+	return cfg, nil
+}
+
+// StartWorker runs a worker on this stack (cfg as WorkerConfig completes
+// it) until stop is called or ctx ends, and returns once it polls. stop
+// waits for the worker to finish; call it before Stop.
+func (s *Stack) StartWorker(ctx context.Context, cfg workerapp.Config) (ready workerapp.Ready, stop func(), err error) {
+	if cfg, err = s.WorkerConfig(cfg); err != nil {
+		return ready, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	readyCh := make(chan workerapp.Ready, 1)
+	done := make(chan error, 1)
+	cfg.Ready = func(r workerapp.Ready) { readyCh <- r }
+	go func() { done <- workerapp.Run(ctx, cfg) }()
+	select {
+	case ready = <-readyCh:
+		return ready, func() { cancel(); <-done }, nil
+	case err = <-done:
+		cancel()
+		if err == nil { // ctx ended before the worker polled
+			err = ctx.Err()
+		}
+		return ready, nil, fmt.Errorf("worker: %w", err)
+	}
 }
 
 // Stop stops the Temporal server and cloudsim.

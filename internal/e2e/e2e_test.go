@@ -49,21 +49,13 @@ func run(m *testing.M) int {
 	}
 	defer stack.Stop()
 
-	ready := make(chan struct{})
-	workerDone := make(chan error, 1)
-	workerCtx, stopWorker := context.WithCancel(ctx)
-	defer stopWorker()
-	go func() {
-		workerDone <- workerapp.Run(workerCtx, workerapp.Config{Stack: stack, Logger: quiet, StopTimeout: time.Second,
-			HealthAddr: "127.0.0.1:0", Ready: func(r workerapp.Ready) { healthURL = r.Health; close(ready) }})
-	}()
-	select {
-	case <-ready:
-	case err := <-workerDone:
-		fmt.Fprintln(os.Stderr, "e2e: worker:", err)
+	ready, stopWorker, err := stack.StartWorker(ctx, workerapp.Config{Logger: quiet, StopTimeout: time.Second, HealthAddr: "127.0.0.1:0"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	defer func() { stopWorker(); <-workerDone }() // before the stack stops
+	defer stopWorker() // before the stack stops
+	healthURL = ready.Health
 
 	tc, err = client.Dial(client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace(),
 		Logger: stacktest.QuietLogger()})

@@ -21,7 +21,7 @@ import (
 	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
-	"github.com/vpcflow/vpcflow/workflows"
+	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
 
 // Fidelity: vpcflow against a cloud harsher than cloudsim's defaults, each
@@ -402,8 +402,8 @@ func TestHuaweiProjectsWaitsAndCodes(t *testing.T) {
 		acts, err := simclients.ActivitiesWithHuaweiKeys(stack.CloudsimURL, cloudsim.DefaultHuaweiAK, "fidelityWrongHuaweiSecretKey00000000001")
 		require.NoError(t, err)
 		queue := "fidelity-wrong-sk"
-		w := worker.New(tc, queue, worker.Options{})
-		require.NoError(t, workflows.Register(w, acts))
+		w, err := workerapp.NewWorker(tc, queue, acts, worker.Options{})
+		require.NoError(t, err)
 		require.NoError(t, w.Start())
 		t.Cleanup(w.Stop)
 		opts := startOptions(t, "apig/wrong-sk")

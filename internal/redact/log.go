@@ -8,8 +8,14 @@ import (
 
 // Handler wraps a slog handler so that every record's message and every
 // attribute it carries (the SDK logs an activity's error, with whatever its
-// message quotes) is redacted before it is written.
-func Handler(next slog.Handler) slog.Handler { return handler{next} }
+// message quotes) is redacted before it is written. A handler that already
+// redacts is returned as it is.
+func Handler(next slog.Handler) slog.Handler {
+	if h, ok := next.(handler); ok {
+		return h
+	}
+	return handler{next}
+}
 
 type handler struct{ next slog.Handler }
 

@@ -1,9 +1,9 @@
 // Package startercli is the starter command: a command per workflow (made
 // from its description in package contract) that validates the input,
 // starts the workflow with its deterministic ID, and follows it; status and
-// result of a workflow by ID; the demo; and shell completion. It is built on
-// cobra, as the temporal CLI and kubectl are: flags go anywhere on the
-// command line.
+// result of a workflow by ID; the dev stack and the demo; and shell
+// completion. It is built on cobra, as the temporal CLI and kubectl are:
+// flags go anywhere on the command line.
 package startercli
 
 import (
@@ -83,7 +83,8 @@ func init() {
 }
 
 // rootCommand is the starter: a command per workflow of contract.Workflows,
-// then the commands that inspect a workflow, the demo, and completion.
+// then the commands that inspect a workflow, the dev stack and the demo,
+// and completion.
 func (a *App) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "starter",
@@ -111,6 +112,7 @@ links use VPCFLOW_UI_URL (default http://localhost:8233).`,
 	}
 	root.AddCommand(a.inspectCommand("status", "its status and progress", a.status),
 		a.inspectCommand("result", "wait for its result", a.result),
+		a.devCommand(),
 		a.demoCommand())
 	return root
 }
@@ -130,7 +132,7 @@ func (a *App) dial(ctx context.Context) (client.Client, error) {
 		if addr == "" {
 			addr = client.DefaultHostPort
 		}
-		return nil, fmt.Errorf("cannot reach Temporal at %s (start one with 'go run ./worker --dev', or set TEMPORAL_ADDRESS): %w", addr, err)
+		return nil, fmt.Errorf("cannot reach Temporal at %s (start one with 'go run ./starter dev', or set TEMPORAL_ADDRESS): %w", addr, err)
 	}
 	return c, nil
 }

@@ -31,11 +31,7 @@ func (a *App) demoCommand() *cobra.Command {
 			return a.runDemo(cmd.Context(), opts, exit)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Dir, "dir", ".vpcflow", "directory of the Temporal server's SQLite file")
-	cmd.Flags().IntVar(&opts.FrontendPort, "port", 7233, "Temporal frontend port")
-	cmd.Flags().IntVar(&opts.UIPort, "ui-port", 8233, "Web UI port")
-	cmd.Flags().StringVar(&opts.CloudsimAddr, "cloudsim", "127.0.0.1:8380", "cloudsim listen address")
-	cmd.Flags().Float64Var(&opts.CloudsimSpeed, "speed", 5, "how much faster than the wall clock cloudsim's transitions run")
+	devStackFlags(cmd.Flags(), &opts, 5)
 	cmd.Flags().BoolVar(&exit, "exit", false, "exit when the change is done instead of keeping the Web UI up")
 	return cmd
 }
@@ -51,22 +47,14 @@ func (a *App) runDemo(ctx context.Context, opts devstack.Options, exit bool) err
 		return exitCode(exitFailed)
 	}
 	defer stack.Stop()
-	fmt.Fprintf(a.Stdout, "Temporal: %s   Web UI: %s   cloudsim: %s\n", stack.Temporal.FrontendHostPort(), stack.Temporal.UIURL(), stack.CloudsimURL)
+	fmt.Fprintf(a.Stdout, "Temporal: %s   Web UI: %s   cloudsim: %s\n", stack.Temporal.FrontendHostPort(), uiOrNone(stack), stack.CloudsimURL)
 
-	workerCtx, stopWorker := context.WithCancel(ctx)
-	workerDone := make(chan error, 1)
-	ready := make(chan struct{})
-	go func() {
-		workerDone <- workerapp.Run(workerCtx, workerapp.Config{Stack: stack, Logger: quiet, StopTimeout: 5 * time.Second,
-			Ready: func(workerapp.Ready) { close(ready) }})
-	}()
-	defer func() { stopWorker(); <-workerDone }()
-	select {
-	case <-ready:
-	case err := <-workerDone:
-		fmt.Fprintf(a.Stderr, "starter demo: worker: %v\n", err)
+	_, stopWorker, err := stack.StartWorker(ctx, workerapp.Config{Logger: quiet, StopTimeout: 5 * time.Second})
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter demo: %v\n", err)
 		return exitCode(exitFailed)
 	}
+	defer stopWorker()
 
 	c, err := client.DialContext(ctx, client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace()})
 	if err != nil {

@@ -1,7 +1,10 @@
-// Package workerapp runs a vpcflow worker: it connects to Temporal, builds
-// the cloud clients, registers the workflows and activities on the task
-// queue, serves a health endpoint, and stops gracefully. worker/main.go only
-// turns flags into a Config.
+// Package workerapp is the one wiring of a vpcflow worker: it connects to
+// Temporal, builds the cloud clients, registers the workflows and
+// activities on the task queue, serves a health endpoint, and stops
+// gracefully. The production worker (worker/main.go) only turns flags into
+// a Config; the dev stack (internal/devstack, `starter dev` and `starter
+// demo`), the tests and the bench run the same wiring with their own
+// Temporal and clouds. It links no Temporal server, Web UI or cloudsim.
 package workerapp
 
 import (
@@ -25,22 +28,21 @@ import (
 	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
-	"github.com/vpcflow/vpcflow/internal/devstack"
 	"github.com/vpcflow/vpcflow/internal/redact"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
 // Config of a worker.
 type Config struct {
-	// Dev starts the embedded Temporal server, its Web UI and cloudsim in
-	// this process and works against them. Otherwise the Temporal
-	// connection comes from envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
-	// TEMPORAL_API_KEY, TLS, profiles) and the clouds from cloudclients.
-	Dev      bool
-	DevStack devstack.Options
-	// Stack, when set, is an already running dev stack to work against
-	// (the starter's demo runs one in-process); Dev is then implied.
-	Stack *devstack.Stack
+	// Temporal says how to reach Temporal; nil reads envconfig
+	// (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS,
+	// profiles). Its logger, failure converter and data converter are
+	// completed by ClientOptions either way.
+	Temporal *client.Options
+	// Activities are the activities with their cloud clients; nil builds
+	// them for the real clouds from the credential chains
+	// (internal/cloudclients, read through Getenv).
+	Activities *activities.CloudActivities
 
 	// HealthAddr serves GET /healthz; "" serves none.
 	HealthAddr string
@@ -60,74 +62,45 @@ type Config struct {
 // Ready tells where a running worker's neighbours are.
 type Ready struct {
 	Frontend string // the Temporal frontend, host:port
-	UI       string // the Web UI URL; "" without the dev stack
 	Health   string // the health endpoint URL; "" without one
 }
 
 // Run runs the worker until ctx is cancelled.
 func Run(ctx context.Context, cfg Config) error {
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	// What leaves this process is redacted (internal/redact): log lines
-	// here, failures on their way into histories below.
-	logger = slog.New(redact.Handler(logger.Handler()))
+	logger := redactedLogger(cfg.Logger)
 	getenv := cfg.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 
-	var (
-		clientOpts client.Options
-		acts       *activities.CloudActivities
-		uiURL      string
-		err        error
-	)
-	if cfg.Dev || cfg.Stack != nil {
-		stack := cfg.Stack
-		if stack == nil {
-			if stack, err = devstack.Start(ctx, cfg.DevStack); err != nil {
-				return err
-			}
-			defer stack.Stop()
-		}
-		// The dev server is in this process, over loopback: gzip of every
-		// gRPC request (the SDK's default, worth it over a WAN) only costs
-		// CPU, 5-8 ms per NetworkChange (docs/benchmarks.md).
-		clientOpts = client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace(),
-			ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
-		if acts, err = stack.Activities(); err != nil {
-			return err
-		}
-		uiURL = stack.Temporal.UIURL()
-		logger.Info("dev stack running", "temporal", clientOpts.HostPort, "ui", uiURL, "cloudsim", stack.CloudsimURL)
+	var clientOpts client.Options
+	if cfg.Temporal != nil {
+		clientOpts = *cfg.Temporal
 	} else {
+		var err error
 		if clientOpts, err = envconfig.LoadDefaultClientOptions(); err != nil {
 			return fmt.Errorf("temporal connection (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...): %w", err)
 		}
+	}
+	acts := cfg.Activities
+	if acts == nil {
+		var err error
 		if acts, err = cloudActivities(cloudclients.ConfigFromEnv(getenv)); err != nil {
 			return err
 		}
 	}
-	clientOpts.Logger = sdklog.NewStructuredLogger(logger)
-	clientOpts.FailureConverter = redact.FailureConverter(temporal.GetDefaultFailureConverter())
-	if clientOpts.DataConverter == nil {
-		clientOpts.DataConverter = converter.GetDefaultDataConverter()
-	}
-	clientOpts.DataConverter = contract.StrictInputs(clientOpts.DataConverter)
 
-	c, err := client.DialContext(ctx, clientOpts)
+	c, err := client.DialContext(ctx, ClientOptions(clientOpts, cfg.Logger))
 	if err != nil {
 		return fmt.Errorf("temporal at %s: %w", clientOpts.HostPort, err)
 	}
 	defer c.Close()
 
-	w := worker.New(c, contract.TaskQueue, worker.Options{
+	w, err := NewWorker(c, contract.TaskQueue, acts, worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrentActivities,
 		WorkerStopTimeout:                  cfg.StopTimeout,
 	})
-	if err := workflows.Register(w, acts); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := w.Start(); err != nil {
@@ -136,7 +109,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer w.Stop()
 	logger.Info("worker polling", "taskQueue", contract.TaskQueue, "namespace", clientOpts.Namespace, "temporal", clientOpts.HostPort)
 
-	ready := Ready{Frontend: clientOpts.HostPort, UI: uiURL}
+	ready := Ready{Frontend: clientOpts.HostPort}
 	if cfg.HealthAddr != "" {
 		url, stopHealth, err := serveHealth(cfg.HealthAddr, c, logger)
 		if err != nil {
@@ -151,6 +124,39 @@ func Run(ctx context.Context, cfg Config) error {
 	<-ctx.Done()
 	logger.Info("stopping worker", "stopTimeout", cfg.StopTimeout)
 	return nil
+}
+
+// ClientOptions completes opts as the client of every vpcflow worker needs
+// them: its log lines and the failures it sends into histories redacted
+// (internal/redact), and the workflows' inputs decoded strictly
+// (contract.StrictInputs) over opts' data converter or the default one.
+func ClientOptions(opts client.Options, logger *slog.Logger) client.Options {
+	opts.Logger = sdklog.NewStructuredLogger(redactedLogger(logger))
+	opts.FailureConverter = redact.FailureConverter(temporal.GetDefaultFailureConverter())
+	if opts.DataConverter == nil {
+		opts.DataConverter = converter.GetDefaultDataConverter()
+	}
+	opts.DataConverter = contract.StrictInputs(opts.DataConverter)
+	return opts
+}
+
+// NewWorker makes a worker of c on taskQueue with vpcflow's workflows and
+// acts registered; it is not started.
+func NewWorker(c client.Client, taskQueue string, acts *activities.CloudActivities, opts worker.Options) (worker.Worker, error) {
+	w := worker.New(c, taskQueue, opts)
+	if err := workflows.Register(w, acts); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// redactedLogger is logger (nil: slog's default) with every line redacted
+// on its way out of the process.
+func redactedLogger(logger *slog.Logger) *slog.Logger {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return slog.New(redact.Handler(logger.Handler()))
 }
 
 // cloudActivities builds the activities for the real clouds. A cloud whose

@@ -1,0 +1,86 @@
+package startercli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/vpcflow/vpcflow/internal/devstack"
+	"github.com/vpcflow/vpcflow/internal/workerapp"
+)
+
+// devCommand runs the dev stack (the embedded Temporal server, its Web UI,
+// cloudsim) and vpcflow's worker in this process until Ctrl-C, as the
+// temporal CLI's `server start-dev` runs a server: the starter's other
+// commands, in another terminal, then work against it.
+func (a *App) devCommand() *cobra.Command {
+	var opts devstack.Options
+	worker := workerapp.Config{StopTimeout: 5 * time.Second}
+	logLevel := slog.LevelInfo
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "run an embedded Temporal server, Web UI, cloudsim and a worker until Ctrl-C",
+		Long: `Run an embedded Temporal server (its state in a SQLite file), its Web UI,
+cloudsim (the emulator of both clouds) and vpcflow's worker in this process,
+until Ctrl-C. Start changes from another terminal with the starter's other
+commands: they reach Temporal at localhost:7233 by default.`,
+		GroupID: "try",
+		Args:    noArguments,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			worker.Logger = slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: logLevel}))
+			return a.runDev(cmd.Context(), opts, worker)
+		},
+	}
+	devStackFlags(cmd.Flags(), &opts, 1)
+	cmd.Flags().StringVar(&worker.HealthAddr, "health", "127.0.0.1:8234", "address of the worker's GET /healthz endpoint (empty: none)")
+	cmd.Flags().IntVar(&worker.MaxConcurrentActivities, "max-activities", 0, "activities the worker runs at once (0: the SDK's default)")
+	cmd.Flags().TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	return cmd
+}
+
+// devStackFlags are the flags of the commands that start the dev stack;
+// speed is cloudsim's default speed-up.
+func devStackFlags(f *pflag.FlagSet, opts *devstack.Options, speed float64) {
+	f.StringVar(&opts.Dir, "dir", ".vpcflow", "directory of the Temporal server's SQLite file")
+	f.IntVar(&opts.FrontendPort, "port", 7233, "Temporal frontend port")
+	f.IntVar(&opts.UIPort, "ui-port", 8233, "Web UI port (-1: no UI)")
+	f.StringVar(&opts.CloudsimAddr, "cloudsim", "127.0.0.1:8380", "cloudsim listen address")
+	f.Float64Var(&opts.CloudsimSpeed, "speed", speed, "how much faster than the wall clock cloudsim's transitions run")
+}
+
+func (a *App) runDev(ctx context.Context, opts devstack.Options, worker workerapp.Config) error {
+	opts.Logger = worker.Logger
+	stack, err := devstack.Start(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter dev: %v\n", err)
+		return exitCode(exitFailed)
+	}
+	defer stack.Stop()
+	ready, stopWorker, err := stack.StartWorker(ctx, worker)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter dev: %v\n", err)
+		return exitCode(exitFailed)
+	}
+	defer stopWorker()
+
+	fmt.Fprintf(a.Stdout, "vpcflow dev stack: Temporal %s   Web UI %s   cloudsim %s", ready.Frontend, uiOrNone(stack), stack.CloudsimURL)
+	if ready.Health != "" {
+		fmt.Fprintf(a.Stdout, "   worker health %s", ready.Health)
+	}
+	fmt.Fprintf(a.Stdout, "\nStart a change from another terminal, for example:\n"+
+		"  go run ./starter network-change -f docs/examples/network-change.yaml --wait\n"+
+		"Press Ctrl-C to stop.\n")
+	<-ctx.Done()
+	return nil
+}
+
+func uiOrNone(stack *devstack.Stack) string {
+	if u := stack.Temporal.UIURL(); u != "" {
+		return u
+	}
+	return "(none)"
+}
