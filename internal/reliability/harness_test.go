@@ -201,7 +201,7 @@ func childEnv(cfg workerConfig) []string {
 	return list
 }
 
-// startWorker runs the worker binary in its non-dev mode, configured only by
+// startWorker runs the worker binary, configured only by
 // the environment, and returns once it polls the task queue. The process is
 // killed when the test ends; its output is logged if the test failed.
 func startWorker(t *testing.T, name string, cfg workerConfig) *workerProc {
