@@ -101,6 +101,17 @@ func (d CloudErrorDetails) String() string {
 type ValidationError struct {
 	Input    string   `json:"Input"`
 	Problems []string `json:"Problems"`
+	total    int      // the problems found, listed or not; 0: len(Problems)
+}
+
+// Headline says how many problems the input has, those left out of
+// Problems counted too: "the input has 3 problems".
+func (e *ValidationError) Headline() string {
+	n := e.total
+	if n == 0 {
+		n = len(e.Problems)
+	}
+	return "the input has " + plural(n, "problem")
 }
 
 func (e *ValidationError) Error() string {

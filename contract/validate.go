@@ -220,10 +220,11 @@ func (p problems) err(input string) error {
 	if len(p) == 0 {
 		return nil
 	}
-	if len(p) > MaxProblems {
-		p = append(p[:MaxProblems:MaxProblems], fmt.Sprintf("and %d more problems", len(p)-MaxProblems))
+	total := len(p)
+	if total > MaxProblems {
+		p = append(p[:MaxProblems:MaxProblems], fmt.Sprintf("and %d more problems", total-MaxProblems))
 	}
-	return &ValidationError{Input: input, Problems: p}
+	return &ValidationError{Input: input, Problems: p, total: total}
 }
 
 // firstOf is the part of a list that is validated entry by entry: past max

@@ -251,6 +251,11 @@ func TestHugeInputsMakeSmallErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "ExpectedRoutes has 60000 entries; at most 500")
 	assert.Contains(t, err.Error(), "RouteEntries has 3000 entries; PublishVpcRouteEntries takes at most 50")
 	assert.Regexp(t, `and \d+ more problems$`, v.Problems[MaxProblems])
+	var more int
+	_, scanErr := fmt.Sscanf(v.Problems[MaxProblems], "and %d more problems", &more)
+	require.NoError(t, scanErr)
+	assert.Equal(t, fmt.Sprintf("the input has %d problems", MaxProblems+more), v.Headline(),
+		"the headline counts the problems left out of the list")
 	assert.Less(t, len(err.Error()), 8000)
 
 	apig := ApigEndpointConnectionsInput{InstanceId: "gw1"}

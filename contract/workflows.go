@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"go.temporal.io/api/enums/v1"
@@ -110,8 +111,8 @@ func (w Workflow[In, Out]) ID(in In) string { return w.id(in.Canonical()) }
 // StartOptions are the options to start the change in with: its ID on
 // vpcflow's task queue, attaching to a running workflow of that ID
 // (WorkflowIDConflictPolicy USE_EXISTING) and allowing a new run once one
-// has ended, a summary for the Web UI, and the search attributes that name
-// what it touches. Setting VpcFlowStage at start is what lets the workflow
+// has ended, a summary and the input for the Web UI, and the search
+// attributes that name what it touches. Setting VpcFlowStage at start is what lets the workflow
 // upsert its stage: leave TypedSearchAttributes unset on a namespace that
 // lacks vpcflow's search attributes (SearchAttributeTypes).
 func (w Workflow[In, Out]) StartOptions(in In) client.StartWorkflowOptions {
@@ -123,6 +124,7 @@ func (w Workflow[In, Out]) StartOptions(in In) client.StartWorkflowOptions {
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		StaticSummary:            truncate(w.summary(in), 200),
+		StaticDetails:            staticDetails(w.Type, in),
 		TypedSearchAttributes:    StartSearchAttributes(r.RegionId, r.RouterInterfaceId, r.VpnConnectionId),
 	}
 }
@@ -171,6 +173,13 @@ func (w Workflow[In, Out]) Prepare(in any) (any, client.StartWorkflowOptions, er
 	}
 	canonical := (*p).Canonical()
 	return canonical, w.StartOptions(canonical), nil
+}
+
+// staticDetails is the Markdown the Web UI shows for the workflow: its
+// input, within Temporal's limit on details.
+func staticDetails(workflowType string, input any) string {
+	data, _ := json.MarshalIndent(input, "", "  ")
+	return truncate(fmt.Sprintf("**%s**\n\n```json\n%s\n```\n", workflowType, data), 20000)
 }
 
 func truncate(s string, n int) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/vpcflow/vpcflow/contract"
 )
@@ -21,11 +22,14 @@ func (a *App) printResult(result any) {
 	}
 	var steps []contract.Step
 	if json.Unmarshal(fields["Steps"], &steps) == nil && len(steps) > 0 {
-		fmt.Fprintf(a.Stdout, "\n  %-36s %-8s %8s  %-22s %s\n", "STEP", "OUTCOME", "MS", "CLOUD STATE", "REQUEST IDS")
+		fmt.Fprintln(a.Stdout)
+		table := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(table, "  STEP\tOUTCOME\tMS\tCLOUD STATE\tREQUEST IDS")
 		for _, st := range steps {
-			fmt.Fprintf(a.Stdout, "  %-36s %-8s %8d  %-22s %s\n", st.Name, st.Outcome, st.DurationMillis,
-				truncate(st.CloudState, 22), strings.Join(st.RequestIds, " "))
+			fmt.Fprintf(table, "  %s\t%s\t%d\t%s\t%s\n", st.Name, st.Outcome, st.DurationMillis,
+				st.CloudState, strings.Join(st.RequestIds, " "))
 		}
+		_ = table.Flush()
 		fmt.Fprintln(a.Stdout)
 	}
 	keys := make([]string, 0, len(fields))
@@ -46,12 +50,6 @@ func (a *App) printJSON(v any) {
 	_ = enc.Encode(v)
 }
 
-// staticDetails is the Markdown the Web UI shows for the workflow: its input.
-func staticDetails(workflowType string, input any) string {
-	data, _ := json.MarshalIndent(input, "", "  ")
-	return truncate(fmt.Sprintf("**%s** started by the vpcflow starter\n\n```json\n%s\n```\n", workflowType, data), 20000)
-}
-
 // printProblems lists every validation problem, one per line.
 func (a *App) printProblems(command string, err error) {
 	var v *contract.ValidationError
@@ -59,7 +57,7 @@ func (a *App) printProblems(command string, err error) {
 		fmt.Fprintf(a.Stderr, "starter %s: %v\nNothing was started.\n", command, err)
 		return
 	}
-	fmt.Fprintf(a.Stderr, "starter %s: the input has %s:\n", command, plural(len(v.Problems), "problem"))
+	fmt.Fprintf(a.Stderr, "starter %s: %s:\n", command, v.Headline())
 	for _, p := range v.Problems {
 		fmt.Fprintf(a.Stderr, "  - %s\n", p)
 	}

@@ -100,7 +100,6 @@ func (a *App) start(ctx context.Context, workflowType string, input any, opts cl
 
 func (a *App) startWith(ctx context.Context, c client.Client, workflowType string, input any, opts client.StartWorkflowOptions,
 	result any, ff followFlags) error {
-	opts.StaticDetails = staticDetails(workflowType, input)
 	run, err := c.ExecuteWorkflow(ctx, opts, workflowType, input)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "starter: starting %s %s: %v\n", workflowType, opts.ID, err)
