@@ -104,6 +104,10 @@ type CallTrace struct {
 	RetriedReads int32    `json:"RetriedReads,omitempty"`
 }
 
+// LastRequestId is the RequestId of the last call, the one whose answer the
+// result reports; "" without a call.
+func (t CallTrace) LastRequestId() string { return lastOf(t.RequestIds) }
+
 // traced is a result that reports its calls: it embeds CallTrace.
 type traced[R any] interface {
 	*R

@@ -25,6 +25,13 @@ func networkChangeID(in NetworkChangeInput) string {
 	return "network-change/" + in.RouterInterfaceId
 }
 
+// networkChangePlanID is "plan-network-change/<RouterInterfaceId>/<digest
+// of the input>": plans of different changes of one interface do not
+// attach to each other.
+func networkChangePlanID(in NetworkChangeInput) string {
+	return "plan-network-change/" + in.RouterInterfaceId + "/" + digest(in)
+}
+
 // publishVpcRoutesID is "publish-vpc-routes/<TargetInstanceId>/<digest
 // of the entries>".
 func publishVpcRoutesID(in PublishVpcRoutesInput) string {

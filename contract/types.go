@@ -124,6 +124,41 @@ type NetworkChangeResult struct {
 	Steps            []Step               `json:"Steps"`
 }
 
+// NetworkChangePlanResult is what a NetworkChange of the same input would
+// do, read from the cloud and checked by a DryRun of the publish, changing
+// nothing: each planned step, in the change's order, with its action.
+// WouldChange is true when the change would connect the interface or
+// publish a route; WouldFail when some step would fail (its Code and
+// Reason say why and what to fix). The verify is always "will do": it
+// checks, and changes nothing.
+type NetworkChangePlanResult struct {
+	Plan        []PlannedStep `json:"Plan"`
+	WouldChange bool          `json:"WouldChange"`
+	WouldFail   bool          `json:"WouldFail"`
+	PlannedAt   time.Time     `json:"PlannedAt"`
+	Steps       []Step        `json:"Steps"`
+}
+
+// PlannedStep is one step of a planned change.
+type PlannedStep struct {
+	Stage  string `json:"Stage"`  // the change's stage (stages.go)
+	Action string `json:"Action"` // PlanWillDo, PlanAlreadyDone or PlanWouldFail
+	What   string `json:"What"`   // what the step does, to what
+	// Code and Reason, when it would fail: the cloud's error code, or one
+	// of vpcflow's error types, and the message with its fix.
+	Code   string `json:"Code,omitempty"`
+	Reason string `json:"Reason,omitempty"`
+	// RequestId of the read or DryRun the step was planned from.
+	RequestId string `json:"RequestId,omitempty"`
+}
+
+// Planned actions.
+const (
+	PlanWillDo      = "will do"
+	PlanAlreadyDone = "already done"
+	PlanWouldFail   = "would fail"
+)
+
 // ApigEndpointConnectionsInput lists a Huawei Cloud APIG gateway's VPC
 // endpoint connections and, when WaitForAccepted names some, waits until
 // they are accepted. ProjectId and Region name the gateway's project and

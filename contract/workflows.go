@@ -85,6 +85,16 @@ var (
 			return Resources{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId, VpnConnectionId: in.VpnConnectionId}
 		},
 	}
+	NetworkChangePlan = Workflow[NetworkChangeInput, NetworkChangePlanResult]{
+		Type:    "NetworkChangePlan",
+		Command: "plan",
+		Short:   "plan a NetworkChange: read what it would touch and DryRun the publish, changing nothing",
+		id:      networkChangePlanID,
+		summary: func(in NetworkChangeInput) string {
+			return "Plan: " + NetworkChange.summary(in)
+		},
+		resources: func(in NetworkChangeInput) Resources { return NetworkChange.resources(in) },
+	}
 	ApigEndpointConnections = Workflow[ApigEndpointConnectionsInput, ApigEndpointConnectionsResult]{
 		Type:    "ApigEndpointConnections",
 		Command: "apig-endpoints",
@@ -99,7 +109,7 @@ var (
 
 // Workflows lists every workflow, in the order the starter lists them.
 func Workflows() []Described {
-	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, ApigEndpointConnections}
+	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, ApigEndpointConnections}
 }
 
 // ID is the workflow ID of the change in: derived from the resource it

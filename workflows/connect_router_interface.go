@@ -25,18 +25,25 @@ func ConnectRouterInterfaceWorkflow(ctx workflow.Context, in contract.ConnectRou
 	return res, nil
 }
 
-// connectRouterInterface reads the initiator, connects it unless it is already
-// Connecting or Active, and waits until it is Active.
-func connectRouterInterface(ctx workflow.Context, log *changeLog, ref activities.RouterInterfaceRef, timeout time.Duration) (contract.ConnectRouterInterfaceResult, error) {
+// readRouterInterface is the step that reads a router interface.
+func readRouterInterface(ctx workflow.Context, log *changeLog, ref activities.RouterInterfaceRef) (activities.RouterInterface, error) {
 	var a *activities.CloudActivities
-	res := contract.ConnectRouterInterfaceResult{RouterInterfaceId: ref.RouterInterfaceId}
-
 	var ri activities.RouterInterface
 	err := log.step(ctx, contract.StageDescribeRouterInterface, func() (activities.CallTrace, error) {
 		err := log.readOnly(ctx, "Read router interface "+ref.RouterInterfaceId,
 			a.DescribeRouterInterface, ref).Get(ctx, &ri)
 		return ri.CallTrace, err
 	})
+	return ri, err
+}
+
+// connectRouterInterface reads the initiator, connects it unless it is already
+// Connecting or Active, and waits until it is Active.
+func connectRouterInterface(ctx workflow.Context, log *changeLog, ref activities.RouterInterfaceRef, timeout time.Duration) (contract.ConnectRouterInterfaceResult, error) {
+	var a *activities.CloudActivities
+	res := contract.ConnectRouterInterfaceResult{RouterInterfaceId: ref.RouterInterfaceId}
+
+	ri, err := readRouterInterface(ctx, log, ref)
 	if err != nil {
 		return res, err
 	}

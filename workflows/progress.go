@@ -117,6 +117,11 @@ func failedTrace(err error) activities.CallTrace {
 		return activities.CallTrace{}
 	}
 	switch appErr.Type() {
+	case contract.CrossAccountMissingType:
+		// Its details are the authorizations read, not a trace; made by
+		// the workflow itself, they are Go values that decoding into
+		// another type would panic on.
+		return activities.CallTrace{}
 	case contract.WaitTimeoutType, contract.UnreachableStateType:
 		var wait activities.PollProgress
 		if appErr.Details(&wait) == nil {

@@ -46,12 +46,7 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in contract.PublishVpcR
 	publication := activities.Publication{PublishRouteEntriesInput: call}
 	what := fmt.Sprintf("%d routes to %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
 
-	var dry activities.PublishRouteEntriesResult
-	err := log.step(ctx, contract.StageDryRunPublish, func() (activities.CallTrace, error) {
-		err := log.readOnly(ctx, "DryRun publish of "+what,
-			a.DryRunPublishVpcRouteEntries, call).Get(ctx, &dry)
-		return dry.CallTrace, err
-	})
+	dry, err := dryRunPublish(ctx, log, call, what)
 	if err != nil {
 		return res, publication, err
 	}
@@ -77,6 +72,19 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in contract.PublishVpcR
 		publication.PublishedAt = workflow.Now(ctx)
 	}
 	return res, publication, nil
+}
+
+// dryRunPublish is the step that DryRuns the publish of call, described as
+// what.
+func dryRunPublish(ctx workflow.Context, log *changeLog, call activities.PublishRouteEntriesInput, what string) (activities.PublishRouteEntriesResult, error) {
+	var a *activities.CloudActivities
+	var dry activities.PublishRouteEntriesResult
+	err := log.step(ctx, contract.StageDryRunPublish, func() (activities.CallTrace, error) {
+		err := log.readOnly(ctx, "DryRun publish of "+what,
+			a.DryRunPublishVpcRouteEntries, call).Get(ctx, &dry)
+		return dry.CallTrace, err
+	})
+	return dry, err
 }
 
 // ownPublish splits the entries into those this change published and those

@@ -33,6 +33,7 @@ var registrations = []registration{
 	bind(contract.PublishVpcRoutes, PublishVpcRoutesWorkflow),
 	bind(contract.VerifyVpnRoutes, VerifyVpnRoutesWorkflow),
 	bind(contract.NetworkChange, NetworkChangeWorkflow),
+	bind(contract.NetworkChangePlan, NetworkChangePlanWorkflow),
 	bind(contract.ApigEndpointConnections, ApigEndpointConnectionsWorkflow),
 }
 

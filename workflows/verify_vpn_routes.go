@@ -33,6 +33,19 @@ func VerifyVpnRoutesWorkflow(ctx workflow.Context, in contract.VerifyVpnRoutesIn
 // checkCrossAccount reads the VPN connection's cross-account authorizations
 // and fails unless one lets it join the expected account's CEN instance.
 func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, want contract.ExpectedCrossAccount) error {
+	auths, err := readCrossAccount(ctx, log, regionID, vpnConnectionID)
+	if err != nil {
+		return err
+	}
+	if err := crossAccountMissing(vpnConnectionID, want, auths.Authorizations); err != nil {
+		return log.check(ctx, contract.StageCheckCrossAccount, err)
+	}
+	return nil
+}
+
+// readCrossAccount is the step that reads a VPN connection's cross-account
+// authorizations.
+func readCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string) (activities.CrossAccountAuthorizations, error) {
 	var a *activities.CloudActivities
 	var auths activities.CrossAccountAuthorizations
 	err := log.step(ctx, contract.StageCheckCrossAccount, func() (activities.CallTrace, error) {
@@ -41,19 +54,23 @@ func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnec
 		).Get(ctx, &auths)
 		return auths.CallTrace, err
 	})
-	if err != nil {
-		return err
-	}
-	for _, auth := range auths.Authorizations {
+	return auths, err
+}
+
+// crossAccountMissing is the CrossAccountMissingType error when none of
+// auths authorizes the VPN connection for the CEN instance want names, nil
+// when one does.
+func crossAccountMissing(vpnConnectionID string, want contract.ExpectedCrossAccount, auths []contract.CrossAccountAuthorization) error {
+	for _, auth := range auths {
 		if auth.BindInstance == want.BindInstance && auth.BindUid == want.BindUid && auth.BindProduct == "CEN" {
 			return nil
 		}
 	}
-	return log.check(ctx, contract.StageCheckCrossAccount, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
 		"VPN connection %s is not authorized to join CEN %s of account %d (it has %d authorizations: %v); "+
 			"authorize it for that CEN instance from the VPN connection's account first",
-		vpnConnectionID, want.BindInstance, want.BindUid, len(auths.Authorizations), auths.Authorizations),
-		contract.CrossAccountMissingType, nil, auths.Authorizations))
+		vpnConnectionID, want.BindInstance, want.BindUid, len(auths), auths),
+		contract.CrossAccountMissingType, nil, auths)
 }
 
 // verifyVpnRoutes waits until every expected route is on the VPN connection

@@ -32,16 +32,36 @@ func (a *App) printResult(result any) {
 		_ = table.Flush()
 		fmt.Fprintln(a.Stdout)
 	}
+	var plan []contract.PlannedStep
+	if json.Unmarshal(fields["Plan"], &plan) == nil && len(plan) > 0 {
+		a.printPlan(plan)
+	}
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if v := string(fields[k]); k != "Steps" && v != "null" && v != "[]" && v != `""` {
+		if v := string(fields[k]); k != "Steps" && k != "Plan" && v != "null" && v != "[]" && v != `""` {
 			fmt.Fprintf(a.Stdout, "  %s: %s\n", k, v)
 		}
 	}
+}
+
+// planMarks mark each planned step as terraform plan marks its changes.
+var planMarks = map[string]string{contract.PlanWillDo: "+", contract.PlanAlreadyDone: "=", contract.PlanWouldFail: "!"}
+
+// printPlan shows a plan a step a line: "+" will do, "=" already done, "!"
+// would fail, with the code and the reason under it.
+func (a *App) printPlan(plan []contract.PlannedStep) {
+	fmt.Fprintln(a.Stdout, "Plan (+ will do, = already done, ! would fail):")
+	for _, st := range plan {
+		fmt.Fprintf(a.Stdout, "  %s %s: %s\n", planMarks[st.Action], st.Action, st.What)
+		if st.Action == contract.PlanWouldFail {
+			fmt.Fprintf(a.Stdout, "      %s: %s\n", st.Code, st.Reason)
+		}
+	}
+	fmt.Fprintln(a.Stdout)
 }
 
 func (a *App) printJSON(v any) {
