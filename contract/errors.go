@@ -36,6 +36,15 @@ const (
 	// timed out); it is retried, and the workflow fails with it only when
 	// the call's retry budget is spent.
 	NetworkErrorType = "NetworkError"
+	// ApprovalTimeoutType: a change waiting for approval got no decision
+	// within its Approval.Timeout; nothing was changed.
+	ApprovalTimeoutType = "ApprovalTimeout"
+	// ChangeRejectedType: a person rejected the change's plan; nothing was
+	// changed. The details are the DecisionRecord.
+	ChangeRejectedType = "ChangeRejected"
+	// PlanWouldFailType: a change waiting for approval planned a step that
+	// would fail, so it asks no one and stops; the details are the plan.
+	PlanWouldFailType = "PlanWouldFail"
 	// HuaweiCloudNotConfiguredType: the worker has no Huawei Cloud client
 	// for the project and region asked (no credentials, or no endpoint).
 	HuaweiCloudNotConfiguredType = "HuaweiCloudNotConfigured"

@@ -9,6 +9,7 @@ const (
 	StageCheckRouterInterface    = "check-router-interface"
 	StageConnectRouterInterface  = "connect-router-interface"
 	StageWaitRouterInterface     = "wait-router-interface-active"
+	StageAwaitingApproval        = "awaiting-approval"
 	StageDryRunPublish           = "dry-run-publish"
 	StagePublishRoutes           = "publish-routes"
 	StageWaitRoutesPublished     = "wait-routes-published"

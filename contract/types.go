@@ -103,6 +103,9 @@ type NetworkChangeInput struct {
 	PageSize       *int                  `json:"PageSize,omitempty"`
 	CrossAccount   *ExpectedCrossAccount `json:"CrossAccount,omitempty"`
 	WaitTimeout    Duration              `json:"WaitTimeout,omitempty"`
+	// Approval, when Required, makes the change ask a person before it
+	// changes anything (approval.go).
+	Approval *Approval `json:"Approval,omitempty"`
 
 	decodeProblems // what decoding refused (decode.go)
 }
@@ -121,7 +124,10 @@ type NetworkChangeResult struct {
 	StartedAt        time.Time            `json:"StartedAt"`
 	CompletedAt      time.Time            `json:"CompletedAt"`
 	DurationMillis   int64                `json:"DurationMillis"`
-	Steps            []Step               `json:"Steps"`
+	// Decisions are the decisions taken, one per plan shown, the last the
+	// approval the change went on with; none without Approval.
+	Decisions []DecisionRecord `json:"Decisions,omitempty"`
+	Steps     []Step           `json:"Steps"`
 }
 
 // NetworkChangePlanResult is what a NetworkChange of the same input would
@@ -212,6 +218,8 @@ type Progress struct {
 	ChangeRequestIds []string  `json:"ChangeRequestIds,omitempty"`
 	StartedAt        time.Time `json:"StartedAt"`
 	Steps            []Step    `json:"Steps"`
+	// Plan is the plan a change waiting for approval shows.
+	Plan []PlannedStep `json:"Plan,omitempty"`
 }
 
 // ExpectedVpnRoutes are the routes the change verifies: its ExpectedRoutes,

@@ -278,6 +278,7 @@ func (in NetworkChangeInput) Validate() error {
 	p.pageSize("PageSize", in.PageSize)
 	p.crossAccount("CrossAccount", in.CrossAccount)
 	p.timeout("WaitTimeout", in.WaitTimeout)
+	p.approval("Approval", in.Approval)
 	return p.err(NetworkChange.Type + " input")
 }
 

@@ -7,16 +7,24 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 )
 
-// NetworkChangeWorkflow makes the whole change: check that the VPN connection
-// may join the cross-account CEN (when asked), connect the router interface
-// and wait until it is Active, DryRun then publish the routes, and verify
-// that they reach the VPN connection.
+// NetworkChangeWorkflow makes the whole change: with Approval required,
+// plan it and wait for a person's decision first; check that the VPN
+// connection may join the cross-account CEN (when asked), connect the router
+// interface and wait until it is Active, DryRun then publish the routes, and
+// verify that they reach the VPN connection.
 func NetworkChangeWorkflow(ctx workflow.Context, in contract.NetworkChangeInput) (contract.NetworkChangeResult, error) {
 	log, in, err := startChange(ctx, in)
 	if err != nil {
 		return contract.NetworkChangeResult{}, err
 	}
 	timeout := in.WaitTimeout.OrDefault()
+
+	var decisions []contract.DecisionRecord
+	if in.Approval != nil && in.Approval.Required {
+		if decisions, err = awaitApproval(ctx, log, in); err != nil {
+			return contract.NetworkChangeResult{}, err
+		}
+	}
 
 	if in.CrossAccount != nil {
 		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
@@ -62,6 +70,7 @@ func NetworkChangeWorkflow(ctx workflow.Context, in contract.NetworkChangeInput)
 		ChangeRequestIds: append([]string{}, log.progress.ChangeRequestIds...),
 		StartedAt:        log.progress.StartedAt,
 		CompletedAt:      workflow.Now(ctx),
+		Decisions:        decisions,
 		Steps:            log.completed(ctx),
 	}
 	res.DurationMillis = res.CompletedAt.Sub(res.StartedAt).Milliseconds()

@@ -23,27 +23,34 @@ func NetworkChangePlanWorkflow(ctx workflow.Context, in contract.NetworkChangeIn
 	if err != nil {
 		return contract.NetworkChangePlanResult{}, err
 	}
-	var plan networkChangePlan
+	res, err := planNetworkChange(ctx, log, in)
+	if err != nil {
+		return contract.NetworkChangePlanResult{}, err
+	}
+	res.Steps = log.completed(ctx)
+	return res, nil
+}
 
+// planNetworkChange plans the change of a validated, canonical input: the
+// plan workflow's, and a change's that waits for approval.
+func planNetworkChange(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput) (contract.NetworkChangePlanResult, error) {
+	var plan networkChangePlan
 	if in.CrossAccount != nil {
 		if err := plan.crossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
-			return contract.NetworkChangePlanResult{}, err
+			return plan.result, err
 		}
 	}
 	if err := plan.connect(ctx, log, activities.RouterInterfaceRef{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}); err != nil {
-		return contract.NetworkChangePlanResult{}, err
+		return plan.result, err
 	}
 	if err := plan.publish(ctx, log, activities.PublishRouteEntriesInput{RegionId: in.RegionId, TargetType: in.TargetType,
 		TargetInstanceId: in.TargetInstanceId, RouteEntries: in.RouteEntries}); err != nil {
-		return contract.NetworkChangePlanResult{}, err
+		return plan.result, err
 	}
 	plan.add(contract.PlannedStep{Stage: contract.StageVerifyVpnRoutes, Action: contract.PlanWillDo,
 		What: fmt.Sprintf("wait until %d routes reach VPN connection %s", len(in.ExpectedVpnRoutes()), in.VpnConnectionId)})
-
-	res := plan.result
-	res.PlannedAt = workflow.Now(ctx)
-	res.Steps = log.completed(ctx)
-	return res, nil
+	plan.result.PlannedAt = workflow.Now(ctx)
+	return plan.result, nil
 }
 
 // networkChangePlan collects the planned steps.

@@ -40,6 +40,7 @@ const (
 // UI's current details; upserting each would cost a history event, a
 // visibility write and a billable action, for a value no search would see.
 var upsertedStages = map[string]bool{
+	contract.StageAwaitingApproval:    true,
 	contract.StageWaitRouterInterface: true,
 	contract.StageWaitRoutesPublished: true,
 	contract.StageVerifyVpnRoutes:     true,
@@ -76,6 +77,7 @@ func newChangeLog(ctx workflow.Context) (*changeLog, error) {
 		p.Steps = append([]contract.Step(nil), p.Steps...)
 		p.RequestIds = append([]string(nil), p.RequestIds...)
 		p.ChangeRequestIds = append([]string(nil), p.ChangeRequestIds...)
+		p.Plan = append([]contract.PlannedStep(nil), p.Plan...)
 		return p, nil
 	})
 	return l, err
@@ -201,12 +203,30 @@ func (l *changeLog) setStage(ctx workflow.Context, stage string) {
 	workflow.SetCurrentDetails(ctx, l.details())
 }
 
-// details renders the steps so far as Markdown for the Web UI.
+// details renders the steps so far as Markdown for the Web UI, and the
+// plan while it waits for a decision.
 func (l *changeLog) details() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Stage:** %s\n\n| step | outcome | ms | cloud state | RequestIds |\n|---|---|---|---|---|\n", l.progress.Stage)
+	fmt.Fprintf(&b, "**Stage:** %s\n\n", l.progress.Stage)
+	if l.progress.Stage == contract.StageAwaitingApproval {
+		fmt.Fprintf(&b, "**Waiting for a decision** on this plan: send the Update `%s` with "+
+			"`{\"Approve\": true, \"By\": \"<you>\", \"Comment\": \"...\"}` (More Actions, Send an Update), "+
+			"or `starter approve` / `starter reject`.\n\n| stage | action | what |\n|---|---|---|\n", contract.DecideUpdate)
+		for _, st := range l.progress.Plan {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", st.Stage, st.Action, st.What)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("| step | outcome | ms | cloud state | RequestIds |\n|---|---|---|---|---|\n")
 	for _, s := range l.progress.Steps {
 		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState, strings.Join(s.RequestIds, " "))
 	}
 	return b.String()
+}
+
+// showPlan shows a plan waiting for a decision: in the progress query, the
+// Web UI's current details and VpcFlowStage.
+func (l *changeLog) showPlan(ctx workflow.Context, plan []contract.PlannedStep) {
+	l.progress.Plan = plan
+	l.setStage(ctx, contract.StageAwaitingApproval)
 }

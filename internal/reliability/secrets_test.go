@@ -64,7 +64,7 @@ func TestSecrets(t *testing.T) {
 	}
 	var dials countingDial
 	app := &startercli.App{Dial: dials.dial, Namespace: temporalSrv.Namespace(), UIBase: "http://127.0.0.1:1", PollInterval: 100 * time.Millisecond}
-	for _, command := range []string{"connect", "publish", "verify", "network-change", "plan", "apig-endpoints", "status", "result", "dev", "demo"} {
+	for _, command := range []string{"connect", "publish", "verify", "network-change", "plan", "apig-endpoints", "status", "result", "approve", "reject", "dev", "demo"} {
 		_, help, _ := runStarter(t, app, command+" -h", []string{command, "-h"})
 		require.Contains(t, help, "Usage:\n  starter "+command)
 		for _, line := range strings.Split(help, "\n") {

@@ -48,7 +48,7 @@ func TestUsage(t *testing.T) {
 	assert.Contains(t, out, "network-change")
 	code, out, _ = run(t, "--help")
 	assert.Equal(t, exitOK, code)
-	for _, cmd := range []string{"connect", "publish", "verify", "network-change", "plan", "apig-endpoints", "status", "result", "dev", "demo", "completion"} {
+	for _, cmd := range []string{"connect", "publish", "verify", "network-change", "plan", "apig-endpoints", "status", "result", "approve", "reject", "dev", "demo", "completion"} {
 		assert.Contains(t, out, cmd)
 	}
 	code, _, errOut := run(t, "conect")

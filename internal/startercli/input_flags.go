@@ -46,6 +46,9 @@ var inputFlags = []inputFlag{
 	{field: "PageSize", name: "page-size", usage: fmt.Sprintf("DescribeVcoRouteEntries page size, 1..%d (default %d)", contract.MaxVcoRoutesPageSize, contract.MaxVcoRoutesPageSize)},
 	{field: "CrossAccount", sub: "BindInstance", name: "cen", usage: "check that the VPN connection is authorized for this CEN instance, cen-..."},
 	{field: "CrossAccount", sub: "BindUid", name: "cen-uid", usage: "the account ID that owns the CEN instance"},
+	{field: "Approval", sub: "Required", name: "approval", usage: "plan first and wait for a person's decision before changing anything (starter approve / reject)"},
+	{field: "Approval", sub: "Timeout", name: "approval-timeout",
+		usage: fmt.Sprintf("how long to wait for the decision (default %s, at most %s)", contract.DefaultApprovalTimeout, contract.MaxApprovalTimeout)},
 	{field: "ProjectId", name: "project-id", usage: "the gateway's Huawei Cloud project, if not the worker's (HUAWEICLOUD_SDK_PROJECT_ID)"},
 	{field: "Region", name: "region", usage: "the gateway's Huawei Cloud region, if not the worker's (HUAWEICLOUD_SDK_REGION)"},
 	{field: "InstanceId", name: "instance", usage: "the APIG gateway ID"},
@@ -102,6 +105,9 @@ func bindInputFlags(cmd *cobra.Command, in any) []*boundFlag {
 		flag.DefValue = f.def
 		if typ.Kind() == reflect.Slice {
 			flag.DefValue = "" // a repeatable flag shows no default
+		}
+		if typ.Kind() == reflect.Bool {
+			flag.NoOptDefVal = "true" // --approval alone sets it
 		}
 		if len(f.complete) > 0 {
 			_ = cmd.RegisterFlagCompletionFunc(f.name, cobra.FixedCompletions(f.complete, cobra.ShellCompDirectiveNoFileComp))
@@ -186,7 +192,7 @@ func (b *boundFlag) setOn(field reflect.Value, values []string) error {
 	return setScalar(field, values[len(values)-1])
 }
 
-// setScalar sets a string, an integer, a pointer to an integer (an
+// setScalar sets a string, a boolean, an integer, a pointer to an integer (an
 // optional field: 0 given on purpose is told apart from not given, and
 // refused by validation when out of range) or a duration.
 func setScalar(field reflect.Value, v string) error {
@@ -209,6 +215,12 @@ func setScalar(field reflect.Value, v string) error {
 	switch field.Kind() {
 	case reflect.String:
 		field.SetString(v)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("not true or false: %q", v)
+		}
+		field.SetBool(b)
 	case reflect.Int, reflect.Int32, reflect.Int64:
 		n, err := strconv.ParseInt(v, 10, field.Type().Bits())
 		if err != nil {

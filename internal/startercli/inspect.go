@@ -85,6 +85,11 @@ func (a *App) status(ctx context.Context, c client.Client, id string, asJSON boo
 		for _, s := range p.Steps {
 			fmt.Fprintf(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
 		}
+		if p.Stage == contract.StageAwaitingApproval {
+			fmt.Fprintln(a.Stdout)
+			a.printPlan(p.Plan)
+			fmt.Fprintf(a.Stdout, "Waiting for a decision: starter approve %s (or reject) --comment ...\n", id)
+		}
 	}
 	fmt.Fprintf(a.Stdout, "Web UI: %s\n", link)
 	return nil

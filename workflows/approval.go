@@ -1,0 +1,112 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vpcflow/vpcflow/contract"
+)
+
+// awaitApproval plans the change, shows the plan and waits for a person's
+// decision (the DecideUpdate), before anything is changed. Approved, it
+// plans again: if the cloud moved meanwhile (the plan differs), it asks
+// again about the new plan; if not, the change goes on. It returns the
+// decisions taken. Rejected, timed out, or with a step that would fail, the
+// change stops with nothing changed.
+func awaitApproval(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput) ([]contract.DecisionRecord, error) {
+	gate := &approvalGate{}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.DecideUpdate, gate.decide,
+		workflow.UpdateHandlerOptions{Validator: gate.validate}); err != nil {
+		return nil, err
+	}
+	var decisions []contract.DecisionRecord
+	plan, err := planNetworkChange(ctx, log, in)
+	for round := 1; ; round++ {
+		if err != nil {
+			return decisions, err
+		}
+		if plan.WouldFail {
+			return decisions, log.check(ctx, contract.StageAwaitingApproval, planWouldFail(plan))
+		}
+		log.showPlan(ctx, plan.Plan)
+		gate.asked = round
+		decided, err := workflow.AwaitWithTimeout(ctx, in.Approval.TimeoutOrDefault(), func() bool { return gate.decision != nil })
+		gate.asked = 0
+		if err != nil {
+			return decisions, err // cancelled
+		}
+		if !decided {
+			return decisions, log.check(ctx, contract.StageAwaitingApproval, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("no decision within %s: nothing was changed; start the change again to ask again", in.Approval.TimeoutOrDefault()),
+				contract.ApprovalTimeoutType, nil))
+		}
+		d := *gate.decision
+		gate.decision = nil
+		decisions = append(decisions, d)
+		if !d.Approve {
+			return decisions, log.check(ctx, contract.StageAwaitingApproval, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("rejected by %s (%q): nothing was changed", d.By, d.Comment), contract.ChangeRejectedType, nil, d))
+		}
+		if err := log.check(ctx, contract.StageAwaitingApproval, nil); err != nil {
+			return decisions, err
+		}
+		// What was approved is the plan shown: the cloud may have moved
+		// while the change waited.
+		var again contract.NetworkChangePlanResult
+		again, err = planNetworkChange(ctx, log, in)
+		if err == nil && samePlan(plan.Plan, again.Plan) {
+			return decisions, nil
+		}
+		plan = again
+	}
+}
+
+// approvalGate holds the decision the DecideUpdate brings while the change
+// waits for one.
+type approvalGate struct {
+	asked    int // the plan waiting for a decision (1, 2, ...); 0: none
+	decision *contract.DecisionRecord
+}
+
+// validate refuses, before it reaches the history, a decision the change
+// is not waiting for and one without an approver.
+func (g *approvalGate) validate(ctx workflow.Context, d contract.Decision) error {
+	switch {
+	case g.asked == 0:
+		return fmt.Errorf("the change is not waiting for a decision")
+	case g.decision != nil:
+		return fmt.Errorf("plan %d is already decided by %s", g.asked, g.decision.By)
+	}
+	if problem := d.Problem(); problem != "" {
+		return fmt.Errorf("%s", problem)
+	}
+	return nil
+}
+
+func (g *approvalGate) decide(ctx workflow.Context, d contract.Decision) (contract.DecisionRecord, error) {
+	rec := contract.DecisionRecord{Decision: d, At: workflow.Now(ctx), Plan: g.asked}
+	g.decision = &rec
+	return rec, nil
+}
+
+// planWouldFail is the error of a plan with a step that would fail: no one
+// is asked to approve a change that cannot be made.
+func planWouldFail(plan contract.NetworkChangePlanResult) error {
+	for _, st := range plan.Plan {
+		if st.Action == contract.PlanWouldFail {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("the plan would fail at %s (%s): %s: %s; nothing was changed",
+				st.Stage, st.What, st.Code, st.Reason), contract.PlanWouldFailType, nil, plan.Plan)
+		}
+	}
+	return nil
+}
+
+// samePlan tells whether two plans do the same steps to the same things.
+func samePlan(a, b []contract.PlannedStep) bool {
+	return slices.EqualFunc(a, b, func(x, y contract.PlannedStep) bool {
+		return x.Stage == y.Stage && x.Action == y.Action && x.What == y.What && x.Code == y.Code
+	})
+}
