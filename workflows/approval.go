@@ -86,7 +86,13 @@ func (g *approvalGate) validate(ctx workflow.Context, d contract.Decision) error
 	return nil
 }
 
+// decide takes the decision. Two updates can pass the validator before
+// either handler runs: the first handler takes the decision, the second
+// fails (after it was accepted, so it shows in the history as refused).
 func (g *approvalGate) decide(ctx workflow.Context, d contract.Decision) (contract.DecisionRecord, error) {
+	if err := g.validate(ctx, d); err != nil {
+		return contract.DecisionRecord{}, err
+	}
 	rec := contract.DecisionRecord{Decision: d, At: workflow.Now(ctx), Plan: g.asked}
 	g.decision = &rec
 	return rec, nil

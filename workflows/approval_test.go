@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/contract"
@@ -154,4 +155,20 @@ func (s *workflowSuite) TestTheValidatorRefusesWhatCannotBeADecision() {
 	s.ErrorContains(g.validate(nil, contract.Decision{Approve: true, By: "a"}), "not waiting for a decision")
 	g.asked, g.decision = 1, &contract.DecisionRecord{Decision: contract.Decision{By: "a"}}
 	s.ErrorContains(g.validate(nil, contract.Decision{Approve: true, By: "b"}), "plan 1 is already decided by a")
+
+	// Two decisions that both passed the validator: the first one counts,
+	// the second fails.
+	env := s.newEnv()
+	race := approvalGate{asked: 1}
+	env.ExecuteWorkflow(func(ctx workflow.Context) (string, error) {
+		if _, err := race.decide(ctx, contract.Decision{Approve: true, By: "first"}); err != nil {
+			return "", err
+		}
+		_, err := race.decide(ctx, contract.Decision{Approve: false, By: "second"})
+		s.ErrorContains(err, "plan 1 is already decided by first")
+		return race.decision.By, nil
+	})
+	var by string
+	s.Require().NoError(env.GetWorkflowResult(&by))
+	s.Equal("first", by)
 }
