@@ -16,7 +16,6 @@ import (
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
-	"github.com/vpcflow/vpcflow/internal/startercli"
 )
 
 // startAwaitingApproval starts a NetworkChange that needs approval and
@@ -36,13 +35,6 @@ func startAwaitingApproval(t *testing.T, name string) client.WorkflowRun {
 	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"), "nothing changed while waiting")
 	assert.Empty(t, callsOf("PublishVpcRouteEntries", realPublish))
 	return run
-}
-
-func starterApp(out, errOut *bytes.Buffer) *startercli.App {
-	return &startercli.App{Stdout: out, Stderr: errOut, Namespace: stack.Temporal.Namespace(), PollInterval: 100 * time.Millisecond,
-		Dial: func(context.Context) (client.Client, error) {
-			return client.NewClientFromExisting(tc, client.Options{})
-		}}
 }
 
 // A person approves with `starter approve`; a service's Update without an

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/internal/devstack"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
+	"github.com/vpcflow/vpcflow/internal/startercli"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
 
@@ -65,6 +67,15 @@ func run(m *testing.M) int {
 	}
 	defer tc.Close()
 	return m.Run()
+}
+
+// starterApp is the starter, its output in out and errOut, on the tests'
+// Temporal client.
+func starterApp(out, errOut *bytes.Buffer) *startercli.App {
+	return &startercli.App{Stdout: out, Stderr: errOut, Namespace: stack.Temporal.Namespace(), PollInterval: 100 * time.Millisecond,
+		Dial: func(context.Context) (client.Client, error) {
+			return client.NewClientFromExisting(tc, client.Options{})
+		}}
 }
 
 // resetCloud puts cloudsim back to its default fixture between tests.

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/aliyun/credentials-go/credentials"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/vpcflow/vpcflow/contract"
@@ -20,7 +18,6 @@ import (
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
-	"github.com/vpcflow/vpcflow/internal/startercli"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
 
@@ -354,10 +351,7 @@ func TestIPv6PrefixesInAnySpelling(t *testing.T) {
 func TestARealRegionWithFourPartsIsAccepted(t *testing.T) {
 	resetCloud(t)
 	var out, errOut bytes.Buffer
-	app := &startercli.App{Stdout: &out, Stderr: &errOut, Namespace: stack.Temporal.Namespace(), PollInterval: 100 * time.Millisecond,
-		Dial: func(context.Context) (client.Client, error) {
-			return client.NewClientFromExisting(tc, client.Options{})
-		}}
+	app := starterApp(&out, &errOut)
 	code := app.Run(ctxFor(t, time.Minute), []string{"connect", "--region", "cn-north-2-gov-1",
 		"--router-interface", "ri-fidelitygovregion", "--wait", "--json"})
 	assert.NotContains(t, errOut.String(), "is not a region ID")

@@ -26,10 +26,7 @@ import (
 func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 	resetCloud(t)
 	var out, errOut bytes.Buffer
-	app := &startercli.App{Stdout: &out, Stderr: &errOut, Namespace: stack.Temporal.Namespace(), PollInterval: 100 * time.Millisecond,
-		Dial: func(ctxDial context.Context) (client.Client, error) {
-			return client.NewClientFromExisting(tc, client.Options{})
-		}}
+	app := starterApp(&out, &errOut)
 	spec := writeSpec(t, "change.json", simclients.DefaultNetworkChange())
 	code := app.Run(ctxFor(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait", "--json"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())

@@ -2,19 +2,16 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
-	"github.com/vpcflow/vpcflow/internal/startercli"
 )
 
 // `starter plan` reads what NetworkChange would touch and DryRuns the
@@ -87,10 +84,7 @@ func TestAPlanChangesNothingAndSaysWhatTheChangeWillDo(t *testing.T) {
 func planThroughTheStarter(t *testing.T, spec, history string) contract.NetworkChangePlanResult {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	app := &startercli.App{Stdout: &out, Stderr: &errOut, Namespace: stack.Temporal.Namespace(), PollInterval: 100 * time.Millisecond,
-		Dial: func(context.Context) (client.Client, error) {
-			return client.NewClientFromExisting(tc, client.Options{})
-		}}
+	app := starterApp(&out, &errOut)
 	code := app.Run(ctxFor(t, 2*time.Minute), []string{"plan", "-f", spec, "--wait", "--json"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
 	var report struct {
