@@ -27,8 +27,11 @@ func networkChangeID(in NetworkChangeInput) string {
 
 // networkChangePlanID is "plan-network-change/<RouterInterfaceId>/<digest
 // of the input>": plans of different changes of one interface do not
-// attach to each other.
+// attach to each other. Approval is left out of the digest: it says how
+// the change asks, not what it does, so a spec file planned with or
+// without it is one plan.
 func networkChangePlanID(in NetworkChangeInput) string {
+	in.Approval = nil
 	return "plan-network-change/" + in.RouterInterfaceId + "/" + digest(in)
 }
 

@@ -147,6 +147,16 @@ func TestCanonicalInputsAndIDs(t *testing.T) {
 	other := apig
 	other.ProjectId = "p2"
 	assert.NotEqual(t, ApigEndpointConnections.ID(apig), ApigEndpointConnections.ID(other))
+
+	// A plan is of what the change does: asking for approval or not is the
+	// same plan, other routes another.
+	asked := in
+	asked.Approval = &Approval{Required: true}
+	assert.Equal(t, NetworkChangePlan.ID(in), NetworkChangePlan.ID(asked))
+	assert.Nil(t, in.Approval, "the caller's input is left as it was")
+	moved := in
+	moved.RouteEntries = []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.0.0.0/24"}}
+	assert.NotEqual(t, NetworkChangePlan.ID(in), NetworkChangePlan.ID(moved))
 }
 
 func TestEveryProblemIsListedAtOnce(t *testing.T) {
