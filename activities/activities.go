@@ -27,6 +27,9 @@ type VPCAPI interface {
 	ListVpcPublishedRouteEntries(*vpc.ListVpcPublishedRouteEntriesRequest) (*vpc.ListVpcPublishedRouteEntriesResponse, error)
 	DescribeVcoRouteEntries(*vpc.DescribeVcoRouteEntriesRequest) (*vpc.DescribeVcoRouteEntriesResponse, error)
 	DescribeVpnCrossAccountAuthorizations(*vpc.DescribeVpnCrossAccountAuthorizationsRequest) (*vpc.DescribeVpnCrossAccountAuthorizationsResponse, error)
+	// The two calls a rollback makes.
+	WithdrawVpcPublishedRouteEntries(*vpc.WithdrawVpcPublishedRouteEntriesRequest) (*vpc.WithdrawVpcPublishedRouteEntriesResponse, error)
+	DeactivateRouterInterface(*vpc.DeactivateRouterInterfaceRequest) (*vpc.DeactivateRouterInterfaceResponse, error)
 }
 
 // APIGAPI is the part of the Huawei Cloud APIG client (*apig.ApigClient)

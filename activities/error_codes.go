@@ -22,6 +22,8 @@ const (
 	docConnect      = "Alibaba Cloud VPC API: ConnectRouterInterface, error codes (updated 2024-03-04)"
 	docPublish      = "Alibaba Cloud VPC API: PublishVpcRouteEntries, error codes (updated 2025-10-27)"
 	docVco          = "Alibaba Cloud VPN Gateway API: DescribeVcoRouteEntries, error codes (updated 2024-04-02)"
+	docDeactivate   = "Alibaba Cloud VPC API: DeactivateRouterInterface, error codes (updated 2026-04-27; IncorrectStatus from its 2024-03-04 version)"
+	docWithdraw     = "Alibaba Cloud VPC API: WithdrawVpcPublishedRouteEntries, error codes (updated 2026-01-07; changed 2025-03-03)"
 	docCrossAcct    = "Alibaba Cloud VPN Gateway API: DescribeVpnCrossAccountAuthorizations (updated 2025-03-21), which defers to the common error codes"
 	docAliCommon    = "Alibaba Cloud common error codes (OpenAPI error center; VPC, ECS, CEN tables)"
 	docIdempotency  = "Alibaba Cloud VPC: How to ensure idempotence (ClientToken)"
@@ -73,6 +75,19 @@ var errorCodes = []ErrorCode{
 	{"OperationUnsupported.UnsupportedNextHop", contract.Permanent, "the route entry's next-hop type cannot be published; pick routes whose next hop is supported", docPublish},
 	{"OperationUnsupported.PublishPrefixListRouteEntry", contract.Permanent, "route entries whose destination is a prefix list cannot be published; publish CIDR routes", docPublish},
 	{"DryRunOperation", contract.DryRunPassed, "", docPublish},
+
+	// DeactivateRouterInterface, which a rollback calls. Its refusal of an
+	// interface that is not Active (IncorrectRIStatus, above; IncorrectStatus
+	// in the document's older versions) is settled by reading: a retry
+	// after a lost answer finds the interface Deactivating.
+	{"IncorrectStatus", contract.Busy, "", docDeactivate},
+	{"Forbidden.FinancialLocked", contract.Permanent, "the interface is locked because the account has overdue bills; settle them, then roll back again", docDeactivate},
+	{"Forbbiden.InvaildOwner", contract.Permanent, "the router interface belongs to another account; roll back with the owning account's credentials", docDeactivate}, // sic
+	{"OperationFailed.OperationLocked", contract.Busy, "", docDeactivate},
+
+	// WithdrawVpcPublishedRouteEntries, which a rollback calls, answers the
+	// codes of PublishVpcRouteEntries above, and this one.
+	{"MissingParam.RouteEntries", contract.Permanent, "the withdraw named no route entries; this is a vpcflow bug, report it with the RequestId", docWithdraw},
 
 	// DescribeVcoRouteEntries.
 	{"IllegalParam.RouteEntryType", contract.Permanent, "RouteEntryType must be custom or bgp", docVco},

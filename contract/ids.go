@@ -27,11 +27,11 @@ func networkChangeID(in NetworkChangeInput) string {
 
 // networkChangePlanID is "plan-network-change/<RouterInterfaceId>/<digest
 // of the input>": plans of different changes of one interface do not
-// attach to each other. Approval is left out of the digest: it says how
-// the change asks, not what it does, so a spec file planned with or
-// without it is one plan.
+// attach to each other. Approval and the recovery fields are left out of
+// the digest: they say how the change asks and recovers, not what it
+// does, so a spec file planned with or without them is one plan.
 func networkChangePlanID(in NetworkChangeInput) string {
-	in.Approval = nil
+	in.Approval, in.OnCancel, in.OnFailure, in.DeactivateOnRollback = nil, "", "", false
 	return "plan-network-change/" + in.RouterInterfaceId + "/" + digest(in)
 }
 

@@ -14,10 +14,16 @@ const (
 	StagePublishRoutes           = "publish-routes"
 	StageWaitRoutesPublished     = "wait-routes-published"
 	StageVerifyVpnRoutes         = "verify-vpn-routes"
+	StageRollback                = "rollback"
+	StageWithdrawRoutes          = "withdraw-routes"
+	StageWaitRoutesWithdrawn     = "wait-routes-withdrawn"
+	StageDeactivateInterface     = "deactivate-router-interface"
+	StageWaitInterfaceInactive   = "wait-router-interface-inactive"
 	StageListEndpoints           = "list-endpoint-connections"
 	StageWaitEndpoints           = "wait-endpoints-accepted"
 	StageCompleted               = "completed"
 	StageFailed                  = "failed"
+	StageCancelled               = "cancelled"
 )
 
 // Step outcomes.

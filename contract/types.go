@@ -106,6 +106,14 @@ type NetworkChangeInput struct {
 	// Approval, when Required, makes the change ask a person before it
 	// changes anything (approval.go).
 	Approval *Approval `json:"Approval,omitempty"`
+	// OnCancel and OnFailure say what becomes of what the change has
+	// changed when it is cancelled or fails after changing something:
+	// RecoveryKeep (the default) leaves it, RecoveryRollback undoes it with
+	// a Rollback child workflow (rollback.go), which also deactivates the
+	// interface the change connected if DeactivateOnRollback.
+	OnCancel             string `json:"OnCancel,omitempty"`
+	OnFailure            string `json:"OnFailure,omitempty"`
+	DeactivateOnRollback bool   `json:"DeactivateOnRollback,omitempty"`
 
 	decodeProblems // what decoding refused (decode.go)
 }
@@ -220,6 +228,20 @@ type Progress struct {
 	Steps            []Step    `json:"Steps"`
 	// Plan is the plan a change waiting for approval shows.
 	Plan []PlannedStep `json:"Plan,omitempty"`
+	// Changed is what a NetworkChange has changed so far: after a failure
+	// or a cancel, what `starter rollback` undoes.
+	Changed *ChangeRecord `json:"Changed,omitempty"`
+	// Rollback is how the rollback a NetworkChange ran (OnCancel or
+	// OnFailure rollback) went: its workflow ID and outcome.
+	Rollback *RollbackOutcome `json:"Rollback,omitempty"`
+}
+
+// RollbackOutcome is a rollback run by a NetworkChange: the Rollback
+// child workflow's ID, and its result or error.
+type RollbackOutcome struct {
+	WorkflowId string          `json:"WorkflowId"`
+	Result     *RollbackResult `json:"Result,omitempty"`
+	Error      string          `json:"Error,omitempty"`
 }
 
 // ExpectedVpnRoutes are the routes the change verifies: its ExpectedRoutes,

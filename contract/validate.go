@@ -279,6 +279,8 @@ func (in NetworkChangeInput) Validate() error {
 	p.crossAccount("CrossAccount", in.CrossAccount)
 	p.timeout("WaitTimeout", in.WaitTimeout)
 	p.approval("Approval", in.Approval)
+	p.recovery("OnCancel", in.OnCancel)
+	p.recovery("OnFailure", in.OnFailure)
 	return p.err(NetworkChange.Type + " input")
 }
 

@@ -95,6 +95,16 @@ var (
 		},
 		resources: func(in NetworkChangeInput) Resources { return NetworkChange.resources(in) },
 	}
+	Rollback = Workflow[RollbackInput, RollbackResult]{
+		Type:    "Rollback",
+		Command: "rollback",
+		Short:   "undo what a change changed: withdraw the routes it published (and deactivate the interface it connected)",
+		id:      rollbackID,
+		summary: func(in RollbackInput) string { return "Roll back " + in.Change + ": " + in.Changed.String() },
+		resources: func(in RollbackInput) Resources {
+			return Resources{RegionId: in.Changed.RegionId, RouterInterfaceId: in.Changed.RouterInterfaceId}
+		},
+	}
 	ApigEndpointConnections = Workflow[ApigEndpointConnectionsInput, ApigEndpointConnectionsResult]{
 		Type:    "ApigEndpointConnections",
 		Command: "apig-endpoints",
@@ -109,7 +119,7 @@ var (
 
 // Workflows lists every workflow, in the order the starter lists them.
 func Workflows() []Described {
-	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, ApigEndpointConnections}
+	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, Rollback, ApigEndpointConnections}
 }
 
 // ID is the workflow ID of the change in: derived from the resource it

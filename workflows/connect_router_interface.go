@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
@@ -59,10 +60,14 @@ func connectRouterInterface(ctx workflow.Context, log *changeLog, ref activities
 	} else {
 		var conn activities.ConnectRouterInterfaceResult
 		err := log.step(ctx, contract.StageConnectRouterInterface, func() (activities.CallTrace, error) {
-			err := workflow.ExecuteActivity(withCall(ctx, "Connect "+ref.RouterInterfaceId+" to "+ri.OppositeInterfaceId),
+			err := workflow.ExecuteActivity(withChangeCall(ctx, log, "Connect "+ref.RouterInterfaceId+" to "+ri.OppositeInterfaceId),
 				a.ConnectRouterInterface, ref).Get(ctx, &conn)
 			return conn.CallTrace, err
 		})
+		if temporal.IsCanceledError(err) {
+			// Cancelled between attempts: an earlier one may have connected.
+			log.connected(ref.RegionId, ref.RouterInterfaceId, "")
+		}
 		if err != nil {
 			return res, err
 		}
@@ -72,6 +77,7 @@ func connectRouterInterface(ctx workflow.Context, log *changeLog, ref activities
 		if res.Connected {
 			res.ConnectRequestId = conn.RequestId
 			log.changed(conn.RequestId)
+			log.connected(ref.RegionId, ref.RouterInterfaceId, conn.RequestId)
 			connectedAt = workflow.Now(ctx)
 		}
 	}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
@@ -12,12 +13,25 @@ import (
 // connection may join the cross-account CEN (when asked), connect the router
 // interface and wait until it is Active, DryRun then publish the routes, and
 // verify that they reach the VPN connection.
+//
+// Cancelled or failed after changing something, it leaves what it changed
+// or rolls it back, as OnCancel and OnFailure ask (stopChange).
 func NetworkChangeWorkflow(ctx workflow.Context, in contract.NetworkChangeInput) (contract.NetworkChangeResult, error) {
 	log, in, err := startChange(ctx, in)
 	if err != nil {
 		return contract.NetworkChangeResult{}, err
 	}
+	res, err := makeNetworkChange(ctx, log, in)
+	if err != nil {
+		return contract.NetworkChangeResult{}, stopChange(ctx, log, in, err)
+	}
+	return res, nil
+}
+
+// makeNetworkChange makes the change, step by step.
+func makeNetworkChange(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput) (contract.NetworkChangeResult, error) {
 	timeout := in.WaitTimeout.OrDefault()
+	var err error
 
 	var decisions []contract.DecisionRecord
 	if in.Approval != nil && in.Approval.Required {
@@ -75,4 +89,38 @@ func NetworkChangeWorkflow(ctx workflow.Context, in contract.NetworkChangeInput)
 	}
 	res.DurationMillis = res.CompletedAt.Sub(res.StartedAt).Milliseconds()
 	return res, nil
+}
+
+// stopChange ends a change that failed or was cancelled (err says which).
+// With OnFailure or OnCancel rollback, and something changed, it first
+// undoes it (a Rollback child workflow; a cancelled change runs it in a
+// context the cancel does not reach). A cancelled change ends cancelled
+// with a ChangeStopped as details: what it had changed and how the
+// rollback went. A failed one ends with its own error, so callers keep
+// telling failures apart by type; the progress query has what it changed
+// and the rollback.
+func stopChange(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput, err error) error {
+	if !log.recovers() {
+		return err
+	}
+	cancelled := temporal.IsCanceledError(err) || ctx.Err() != nil
+	policy := in.OnFailure
+	if cancelled {
+		ctx, _ = workflow.NewDisconnectedContext(ctx)
+		policy = in.OnCancel
+	}
+	stopped := contract.ChangeStopped{Changed: log.changeRecord()}
+	rollback := policy == contract.RecoveryRollback && !stopped.Changed.Empty()
+	if rollback {
+		outcome := rollBack(ctx, log, in, stopped.Changed)
+		stopped.Rollback, stopped.RollbackError = outcome.Result, outcome.Error
+	}
+	if !cancelled {
+		if rollback { // the stage moved on to the rollback
+			log.setStage(ctx, contract.StageFailed)
+		}
+		return err
+	}
+	log.setStage(ctx, contract.StageCancelled)
+	return temporal.NewCanceledError(stopped)
 }

@@ -42,6 +42,20 @@ func withCall(ctx workflow.Context, summary string) workflow.Context {
 		StartToCloseTimeout: callTimeout, ScheduleToCloseTimeout: callRetryBudget, RetryPolicy: retryPolicy, Summary: summary})
 }
 
+// withChangeCall sets the options of a single cloud call that changes
+// something (a connect, a publish). Once the change recovers
+// (changeLog.recovers), a cancel waits for the call's answer instead of
+// leaving it behind: the change then knows what it changed, to report and
+// to roll back. The call is short (callTimeout), so the cancel waits
+// seconds at most.
+func withChangeCall(ctx workflow.Context, log *changeLog, summary string) workflow.Context {
+	ctx = withCall(ctx, summary)
+	if log.recovers() {
+		ctx = workflow.WithWaitForCancellation(ctx, true)
+	}
+	return ctx
+}
+
 // withLocalCall sets the same options for a single cloud call run as a
 // local activity.
 func withLocalCall(ctx workflow.Context, summary string) workflow.Context {

@@ -32,6 +32,11 @@ const (
 	// verify-vpn-routes wait, which looks for the routes on the VPN
 	// connection, where they arrive only once Published.
 	publishConfirmedVersion workflow.Version = 2
+	// recoveryVersion: a cancelled change waits for the answer of a
+	// connect or publish in flight (WaitForCancellation), so it knows what
+	// it changed; it ends cancelled with that as details, VpcFlowStage
+	// cancelled, and, as OnCancel and OnFailure ask, rolls it back.
+	recoveryVersion workflow.Version = 3
 )
 
 // upsertedStages are the stages VpcFlowStage is upserted for in a lean
@@ -40,13 +45,17 @@ const (
 // UI's current details; upserting each would cost a history event, a
 // visibility write and a billable action, for a value no search would see.
 var upsertedStages = map[string]bool{
-	contract.StageAwaitingApproval:    true,
-	contract.StageWaitRouterInterface: true,
-	contract.StageWaitRoutesPublished: true,
-	contract.StageVerifyVpnRoutes:     true,
-	contract.StageWaitEndpoints:       true,
-	contract.StageCompleted:           true,
-	contract.StageFailed:              true,
+	contract.StageAwaitingApproval:      true,
+	contract.StageWaitRouterInterface:   true,
+	contract.StageWaitRoutesPublished:   true,
+	contract.StageVerifyVpnRoutes:       true,
+	contract.StageWaitEndpoints:         true,
+	contract.StageCompleted:             true,
+	contract.StageFailed:                true,
+	contract.StageCancelled:             true,
+	contract.StageRollback:              true,
+	contract.StageWaitRoutesWithdrawn:   true,
+	contract.StageWaitInterfaceInactive: true,
 }
 
 // changeLog records a workflow's steps as they run: the progress query reads
@@ -67,17 +76,31 @@ func (l *changeLog) lean() bool { return l.version >= leanHistoryVersion }
 // Published.
 func (l *changeLog) confirmsPublish() bool { return l.version >= publishConfirmedVersion }
 
+// recovers tells whether the workflow knows what it changed when it is
+// cancelled, and recovers as its input asks.
+func (l *changeLog) recovers() bool { return l.version >= recoveryVersion }
+
 // newChangeLog starts the log and answers the progress query from it.
 func newChangeLog(ctx workflow.Context) (*changeLog, error) {
 	_, started := workflow.GetTypedSearchAttributes(ctx).GetKeyword(contract.VpcFlowStageKey)
 	l := &changeLog{progress: contract.Progress{Stage: contract.StageValidate, StartedAt: workflow.Now(ctx), Steps: []contract.Step{}}, upsertStage: started,
-		version: workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, publishConfirmedVersion)}
+		version: workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, recoveryVersion)}
 	err := workflow.SetQueryHandler(ctx, contract.ProgressQuery, func() (contract.Progress, error) {
 		p := l.progress
 		p.Steps = append([]contract.Step(nil), p.Steps...)
 		p.RequestIds = append([]string(nil), p.RequestIds...)
 		p.ChangeRequestIds = append([]string(nil), p.ChangeRequestIds...)
 		p.Plan = append([]contract.PlannedStep(nil), p.Plan...)
+		if p.Changed != nil {
+			c := *p.Changed
+			c.Published = append([]contract.RouteEntry(nil), c.Published...)
+			c.RequestIds = append([]string(nil), c.RequestIds...)
+			p.Changed = &c
+		}
+		if p.Rollback != nil {
+			r := *p.Rollback
+			p.Rollback = &r
+		}
 		return p, nil
 	})
 	return l, err
@@ -180,6 +203,47 @@ func (l *changeLog) changed(requestID string) {
 	if requestID != "" {
 		l.progress.ChangeRequestIds = append(l.progress.ChangeRequestIds, requestID)
 	}
+}
+
+// connected records that the change connected an interface. requestID
+// is "" when the connect's answer never came (cancelled while retried):
+// it counts as made, since a rollback reads before it undoes.
+func (l *changeLog) connected(regionID, routerInterfaceID, requestID string) {
+	c := l.changes(regionID)
+	c.RouterInterfaceId = routerInterfaceID
+	if requestID != "" {
+		c.RequestIds = append(c.RequestIds, requestID)
+	}
+}
+
+// published records routes the change published to a target, requestID
+// as for connected.
+func (l *changeLog) published(call activities.PublishRouteEntriesInput, entries []contract.RouteEntry, requestID string) {
+	if len(entries) == 0 {
+		return
+	}
+	c := l.changes(call.RegionId)
+	c.TargetType, c.TargetInstanceId = call.TargetType, call.TargetInstanceId
+	c.Published = append(c.Published, entries...)
+	if requestID != "" {
+		c.RequestIds = append(c.RequestIds, requestID)
+	}
+}
+
+// changes is the record of what the change changed, started on first use.
+func (l *changeLog) changes(regionID string) *contract.ChangeRecord {
+	if l.progress.Changed == nil {
+		l.progress.Changed = &contract.ChangeRecord{RegionId: regionID}
+	}
+	return l.progress.Changed
+}
+
+// changeRecord is what the change changed so far (empty if nothing).
+func (l *changeLog) changeRecord() contract.ChangeRecord {
+	if l.progress.Changed == nil {
+		return contract.ChangeRecord{}
+	}
+	return *l.progress.Changed
 }
 
 // completed marks the workflow completed and returns its steps for the

@@ -2,8 +2,10 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
@@ -56,10 +58,15 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in contract.PublishVpcR
 
 	var pub activities.PublishRouteEntriesResult
 	err = log.step(ctx, contract.StagePublishRoutes, func() (activities.CallTrace, error) {
-		err := workflow.ExecuteActivity(withCall(ctx, "Publish "+what),
+		err := workflow.ExecuteActivity(withChangeCall(ctx, log, "Publish "+what),
 			a.PublishVpcRouteEntries, call).Get(ctx, &pub)
 		return pub.CallTrace, err
 	})
+	if temporal.IsCanceledError(err) {
+		// Cancelled between attempts: an earlier one may have published
+		// what the DryRun found unpublished.
+		log.published(call, unpublished(call.RouteEntries, dry.AlreadyPublished), "")
+	}
 	if err != nil {
 		return res, publication, err
 	}
@@ -68,6 +75,7 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in contract.PublishVpcR
 		res.PublishRequestIds = []string{pub.RequestId}
 		log.changed(pub.RequestId)
 	}
+	log.published(call, res.Published, pub.RequestId)
 	if len(res.Published) > 0 {
 		publication.PublishedAt = workflow.Now(ctx)
 	}
@@ -110,6 +118,17 @@ func ownPublish(dry, pub activities.PublishRouteEntriesResult) (published, alrea
 		}
 	}
 	return published, already
+}
+
+// unpublished are the entries not in already.
+func unpublished(entries, already []contract.RouteEntry) []contract.RouteEntry {
+	var out []contract.RouteEntry
+	for _, e := range entries {
+		if !slices.Contains(already, e) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // waitRoutesPublished waits until the routes of a publication are Published

@@ -301,7 +301,7 @@ func (s *workflowSuite) TestARetriedPublishCountsWhatItsLostAnswerPublished() {
 // Workflows started before the publish was confirmed (historyChange's
 // version 1) complete as they began: without the wait.
 func (s *workflowSuite) TestAPublishFromBeforeTheConfirmationDoesNotWait() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, publishConfirmedVersion).Return(leanHistoryVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, recoveryVersion).Return(leanHistoryVersion)
 	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
 	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, mock.Anything).
@@ -336,6 +336,17 @@ func (s *workflowSuite) networkChangeInput() contract.NetworkChangeInput {
 
 // serveNetworkChange serves every call of a NetworkChange that succeeds.
 func (s *workflowSuite) serveNetworkChange() {
+	s.serveChangeUpToTheVerify()
+	s.env.OnActivity(s.acts.WaitVpnRoutes, mock.Anything, mock.MatchedBy(func(in activities.WaitVpnRoutesInput) bool {
+		return in.VpnConnectionId == vcoID && len(in.ExpectedRoutes) == 2 &&
+			in.ExpectedRoutes[1] == contract.ExpectedVpnRoute{DestinationCidrBlock: "10.2.0.0/16", RouteEntryType: "bgp"} &&
+			in.Publication != nil && len(in.Publication.RouteEntries) == 2 && !in.Publication.PublishedAt.IsZero()
+	})).Return(activities.WaitVpnRoutesResult{Routes: networkChangeRoutes, Published: networkChangePublished}, nil).Once()
+}
+
+// serveChangeUpToTheVerify serves the calls of a NetworkChange before its
+// verify: it connects the interface and publishes both routes.
+func (s *workflowSuite) serveChangeUpToTheVerify() {
 	s.env.OnActivity(s.acts.DescribeVpnCrossAccountAuthorizations, mock.Anything, activities.VpnConnectionRef{RegionId: region, VpnConnectionId: vcoID}).
 		Return(activities.CrossAccountAuthorizations{Authorizations: []contract.CrossAccountAuthorization{
 			{BindInstance: "cen-other", BindUid: 1, BindProduct: "CEN"},
@@ -349,11 +360,6 @@ func (s *workflowSuite) serveNetworkChange() {
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
 	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, mock.Anything).
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.networkChangeInput().RouteEntries}, nil).Once()
-	s.env.OnActivity(s.acts.WaitVpnRoutes, mock.Anything, mock.MatchedBy(func(in activities.WaitVpnRoutesInput) bool {
-		return in.VpnConnectionId == vcoID && len(in.ExpectedRoutes) == 2 &&
-			in.ExpectedRoutes[1] == contract.ExpectedVpnRoute{DestinationCidrBlock: "10.2.0.0/16", RouteEntryType: "bgp"} &&
-			in.Publication != nil && len(in.Publication.RouteEntries) == 2 && !in.Publication.PublishedAt.IsZero()
-	})).Return(activities.WaitVpnRoutesResult{Routes: networkChangeRoutes, Published: networkChangePublished}, nil).Once()
 }
 
 var networkChangePublished = []contract.RoutePublishStatus{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16", PublishStatus: "Published"},
@@ -494,7 +500,7 @@ func (s *workflowSuite) TestAFailedChangeUpsertsTheFailedStage() {
 // DefaultVersion) keep the history they were recorded with: every stage
 // upserted, every read an activity.
 func (s *workflowSuite) TestWorkflowsFromBeforeTheLeanHistoryKeepTheirs() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, publishConfirmedVersion).Return(workflow.DefaultVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, recoveryVersion).Return(workflow.DefaultVersion)
 	stages := s.upsertedStages()
 	var local []string
 	s.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {

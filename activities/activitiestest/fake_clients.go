@@ -26,6 +26,8 @@ type FakeVPC struct {
 	OnListVpcPublishedRouteEntries          func(*vpc.ListVpcPublishedRouteEntriesRequest) (*vpc.ListVpcPublishedRouteEntriesResponse, error)
 	OnDescribeVcoRouteEntries               func(*vpc.DescribeVcoRouteEntriesRequest) (*vpc.DescribeVcoRouteEntriesResponse, error)
 	OnDescribeVpnCrossAccountAuthorizations func(*vpc.DescribeVpnCrossAccountAuthorizationsRequest) (*vpc.DescribeVpnCrossAccountAuthorizationsResponse, error)
+	OnWithdrawVpcPublishedRouteEntries      func(*vpc.WithdrawVpcPublishedRouteEntriesRequest) (*vpc.WithdrawVpcPublishedRouteEntriesResponse, error)
+	OnDeactivateRouterInterface             func(*vpc.DeactivateRouterInterfaceRequest) (*vpc.DeactivateRouterInterfaceResponse, error)
 
 	mu       sync.Mutex
 	requests map[string][]any
@@ -82,6 +84,14 @@ func (f *FakeVPC) DescribeVcoRouteEntries(r *vpc.DescribeVcoRouteEntriesRequest)
 
 func (f *FakeVPC) DescribeVpnCrossAccountAuthorizations(r *vpc.DescribeVpnCrossAccountAuthorizationsRequest) (*vpc.DescribeVpnCrossAccountAuthorizationsResponse, error) {
 	return answer(f, "DescribeVpnCrossAccountAuthorizations", r, f.OnDescribeVpnCrossAccountAuthorizations)
+}
+
+func (f *FakeVPC) WithdrawVpcPublishedRouteEntries(r *vpc.WithdrawVpcPublishedRouteEntriesRequest) (*vpc.WithdrawVpcPublishedRouteEntriesResponse, error) {
+	return answer(f, "WithdrawVpcPublishedRouteEntries", r, f.OnWithdrawVpcPublishedRouteEntries)
+}
+
+func (f *FakeVPC) DeactivateRouterInterface(r *vpc.DeactivateRouterInterfaceRequest) (*vpc.DeactivateRouterInterfaceResponse, error) {
+	return answer(f, "DeactivateRouterInterface", r, f.OnDeactivateRouterInterface)
 }
 
 // FakeAPIG stands for the Huawei Cloud APIG client (activities.APIGAPI).

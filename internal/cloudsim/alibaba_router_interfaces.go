@@ -225,6 +225,10 @@ func deactivateRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	if req.account != nil && req.account.financialLocked {
+		return nil, newAPIError(http.StatusBadRequest, "Forbidden.FinancialLocked",
+			"This RouterInterface is financiel locked because of bills outstanding.")
+	}
 	if ri.Status != RouterInterfaceActive {
 		return nil, newAPIError(http.StatusBadRequest, "IncorrectRIStatus",
 			"RouterInterface can be operated by this action only when it's status is Active.")

@@ -185,7 +185,8 @@
 // Forbidden.FinancialLocked 400 (account financialLocked); IncorrectRIStatus
 // 400 (not Inactive); OperationFailed.PconnTrafficNotEnable 400 (router
 // pconnTrafficDisabled). DeactivateRouterInterface:
-// InvalidRouterInterfaceId.NotFound 404; IncorrectRIStatus 400 (not Active).
+// InvalidRouterInterfaceId.NotFound 404; Forbidden.FinancialLocked 400
+// (account financialLocked); IncorrectRIStatus 400 (not Active).
 //
 // PublishVpcRouteEntries and WithdrawVpcPublishedRouteEntries (in this
 // order; all 400; every entry is checked before anything changes). A

@@ -106,14 +106,19 @@ links use VPCFLOW_UI_URL (default http://localhost:8233).`,
 	}
 	root.AddGroup(&cobra.Group{ID: "start", Title: "Start a workflow (and follow it with --wait):"},
 		&cobra.Group{ID: "inspect", Title: "Inspect a workflow:"},
-		&cobra.Group{ID: "decide", Title: "Decide on a change waiting for approval:"},
+		&cobra.Group{ID: "decide", Title: "Decide on a change (approve or reject its plan, cancel it):"},
 		&cobra.Group{ID: "try", Title: "Try it:"})
 	for _, w := range contract.Workflows() {
+		if w.Describe().Type == contract.Rollback.Type {
+			// Its input is read from the change it undoes.
+			root.AddCommand(a.rollbackCommand())
+			continue
+		}
 		root.AddCommand(a.workflowCommand(w))
 	}
 	root.AddCommand(a.inspectCommand("status", "its status and progress", a.status),
 		a.inspectCommand("result", "wait for its result", a.result),
-		a.decideCommand(true), a.decideCommand(false),
+		a.decideCommand(true), a.decideCommand(false), a.cancelCommand(),
 		a.devCommand(),
 		a.demoCommand())
 	return root

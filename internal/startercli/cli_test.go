@@ -184,6 +184,9 @@ func TestEveryWorkflowHasACommandAndEveryFieldAFlag(t *testing.T) {
 		code, out, errOut := run(t, d.Command, "--help")
 		require.Equal(t, exitOK, code, errOut)
 		assert.Contains(t, out, d.Short)
+		if d.Type == contract.Rollback.Type {
+			continue // its input is read from the change it undoes
+		}
 		in := reflect.TypeOf(w.NewInput()).Elem()
 		for i := range in.NumField() {
 			f := in.Field(i)

@@ -82,6 +82,13 @@ func (a *App) status(ctx context.Context, c client.Client, id string, asJSON boo
 		if len(p.ChangeRequestIds) > 0 {
 			fmt.Fprintf(a.Stdout, "changed (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
 		}
+		if p.Changed != nil {
+			fmt.Fprintf(a.Stdout, "changed: %s\n", p.Changed)
+		}
+		if p.Rollback != nil {
+			fmt.Fprintf(a.Stdout, "rollback: %s\n", p.Rollback.WorkflowId)
+			printRollback(a.Stdout, p.Rollback.Result, p.Rollback.Error)
+		}
 		for _, s := range p.Steps {
 			fmt.Fprintf(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
 		}

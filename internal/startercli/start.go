@@ -226,11 +226,22 @@ func (a *App) printChanges(ctx context.Context, c client.Client, id, runID strin
 	if err != nil {
 		return
 	}
-	if len(p.ChangeRequestIds) == 0 {
+	if len(p.ChangeRequestIds) == 0 && p.Changed == nil {
 		fmt.Fprintln(a.Stderr, "Nothing was changed before the failure.")
 		return
 	}
-	fmt.Fprintf(a.Stderr, "Changed before the failure (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
+	if p.Changed != nil {
+		fmt.Fprintf(a.Stderr, "Changed before the failure: %s\n", p.Changed)
+	}
+	if len(p.ChangeRequestIds) > 0 {
+		fmt.Fprintf(a.Stderr, "Changed before the failure (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
+	}
+	switch {
+	case p.Rollback != nil:
+		printRollback(a.Stderr, p.Rollback.Result, p.Rollback.Error)
+	case p.Changed != nil && !p.Changed.Empty():
+		fmt.Fprintf(a.Stderr, "Kept; undo it with: starter rollback %s\n", id)
+	}
 }
 
 // failureOf is the JSON shape of a workflow failure: the innermost

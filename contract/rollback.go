@@ -1,0 +1,136 @@
+package contract
+
+import (
+	"fmt"
+	"slices"
+)
+
+// What a NetworkChange does with what it has changed when it is cancelled
+// (NetworkChangeInput.OnCancel) or fails (OnFailure).
+const (
+	// RecoveryKeep leaves it: the change stops where it is. The default.
+	RecoveryKeep = "keep"
+	// RecoveryRollback undoes it with a Rollback child workflow, then stops.
+	RecoveryRollback = "rollback"
+)
+
+var recoveries = []string{RecoveryKeep, RecoveryRollback}
+
+// ChangeRecord is what one NetworkChange changed, and only that: the
+// interface it connected (it was Idle before) and the routes it published
+// (they were not published before). It is what a Rollback undoes.
+// A connect or publish whose answer never came (the change was cancelled
+// while the call was retried) counts as made: the rollback reads before it
+// undoes anything, and undoes only what it finds.
+type ChangeRecord struct {
+	RegionId string `json:"RegionId"`
+	// RouterInterfaceId is the interface the change connected; "" if none.
+	RouterInterfaceId string `json:"RouterInterfaceId,omitempty"`
+	// Published are the routes it published to TargetType TargetInstanceId.
+	TargetType       string       `json:"TargetType,omitempty"`
+	TargetInstanceId string       `json:"TargetInstanceId,omitempty"`
+	Published        []RouteEntry `json:"Published,omitempty"`
+	// RequestIds of the calls that made the changes.
+	RequestIds []string `json:"RequestIds,omitempty"`
+}
+
+// Empty tells whether nothing was changed.
+func (c ChangeRecord) Empty() bool { return c.RouterInterfaceId == "" && len(c.Published) == 0 }
+
+// String says what was changed, in a line.
+func (c ChangeRecord) String() string {
+	switch {
+	case c.Empty():
+		return "nothing was changed"
+	case c.RouterInterfaceId == "":
+		return fmt.Sprintf("published %s to %s", plural(len(c.Published), "route"), c.TargetInstanceId)
+	case len(c.Published) == 0:
+		return "connected " + c.RouterInterfaceId
+	}
+	return fmt.Sprintf("connected %s and published %s to %s", c.RouterInterfaceId, plural(len(c.Published), "route"), c.TargetInstanceId)
+}
+
+// RollbackInput undoes what one change (a NetworkChange, or a
+// PublishVpcRoutes or ConnectRouterInterface) changed: it withdraws the
+// routes the change published (WithdrawVpcPublishedRouteEntries) and waits
+// until they are NonPublished, then, with DeactivateInterface, deactivates
+// the interface the change connected (DeactivateRouterInterface) and waits
+// until it is Inactive. Each undo reads first, is made once, and is skipped
+// when the read finds it done. `starter rollback ID` builds the input from
+// the change's progress query; a NetworkChange with OnCancel or OnFailure
+// rollback builds it from its own record.
+type RollbackInput struct {
+	// Change is the workflow ID of the change undone.
+	Change  string       `json:"Change"`
+	Changed ChangeRecord `json:"Changed"`
+	// DeactivateInterface also deactivates the interface the change
+	// connected; without it the interface stays connected.
+	DeactivateInterface bool     `json:"DeactivateInterface,omitempty"`
+	WaitTimeout         Duration `json:"WaitTimeout,omitempty"`
+
+	decodeProblems // what decoding refused (decode.go)
+}
+
+// RollbackResult reports a rollback. Withdrawn are the routes this rollback
+// withdrew, AlreadyWithdrawn those it found withdrawn (by an earlier
+// attempt or someone else); Deactivated is true when it deactivated the
+// interface, InterfaceStatus the interface's state as last read ("" when
+// the interface was left alone).
+type RollbackResult struct {
+	Change           string       `json:"Change"`
+	Withdrawn        []RouteEntry `json:"Withdrawn,omitempty"`
+	AlreadyWithdrawn []RouteEntry `json:"AlreadyWithdrawn,omitempty"`
+	Deactivated      bool         `json:"Deactivated"`
+	InterfaceStatus  string       `json:"InterfaceStatus,omitempty"`
+	ChangeRequestIds []string     `json:"ChangeRequestIds,omitempty"`
+	Steps            []Step       `json:"Steps"`
+}
+
+// ChangeStopped is the details of the CanceledError a cancelled
+// NetworkChange ends with: what it had changed, and, with OnCancel
+// rollback, how the rollback went (RollbackError says why it failed).
+type ChangeStopped struct {
+	Changed       ChangeRecord    `json:"Changed"`
+	Rollback      *RollbackResult `json:"Rollback,omitempty"`
+	RollbackError string          `json:"RollbackError,omitempty"`
+}
+
+// RollbackID is the workflow ID of the rollback of the change whose
+// workflow ID is change: one rollback of a change at a time.
+func RollbackID(change string) string { return "rollback/" + change }
+
+// Validate lists every problem of the input, or returns nil.
+func (in RollbackInput) Validate() error {
+	p := problems(slices.Clone(in.decodeRefusals()))
+	if in.Change == "" {
+		p.addf("Change is required (the workflow ID of the NetworkChange to undo)")
+	} else if len(in.Change) > 1000 {
+		p.addf("Change is %d bytes long; a workflow ID is at most 1000", len(in.Change))
+	}
+	c := in.Changed
+	p.region("Changed.RegionId", c.RegionId)
+	if c.RouterInterfaceId != "" {
+		p.id("Changed.RouterInterfaceId", c.RouterInterfaceId, "ri-")
+	}
+	if len(c.Published) > 0 {
+		p.targetType("Changed.TargetType", c.TargetType)
+		p.id("Changed.TargetInstanceId", c.TargetInstanceId, "ecr-")
+		p.routeEntries("Changed.Published", c.Published)
+	}
+	p.timeout("WaitTimeout", in.WaitTimeout)
+	return p.err(Rollback.Type + " input")
+}
+
+// Canonical returns the input with every CIDR block in canonical form.
+func (in RollbackInput) Canonical() RollbackInput {
+	in.Changed.Published = canonicalized(in.Changed.Published, canonicalEntry)
+	return in
+}
+
+func rollbackID(in RollbackInput) string { return RollbackID(in.Change) }
+
+func (p *problems) recovery(field, v string) {
+	if v != "" {
+		p.oneOf(field, v, recoveries)
+	}
+}

@@ -1,0 +1,200 @@
+package startercli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
+)
+
+// cancelCommand cancels a running workflow, as the Web UI's Request
+// Cancellation does. A NetworkChange stops cleanly: it waits for a call
+// in flight, then keeps or rolls back what it changed (its OnCancel).
+func (a *App) cancelCommand() *cobra.Command {
+	var wait bool
+	cmd := a.inspectCommand("cancel", "cancel a running workflow: a NetworkChange says what it had changed and keeps or rolls it back (its OnCancel)",
+		func(ctx context.Context, c client.Client, id string, asJSON bool) error {
+			return a.cancel(ctx, c, id, wait, asJSON)
+		})
+	cmd.GroupID = "decide"
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the workflow has stopped, and say what it had changed")
+	return cmd
+}
+
+func (a *App) cancel(ctx context.Context, c client.Client, id string, wait, asJSON bool) error {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "starter cancel: %s: %v\n", id, err)
+		return exitCode(exitFailed)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	runID := info.GetExecution().GetRunId()
+	if info.GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		fmt.Fprintf(a.Stderr, "starter cancel: %s is not running (%s): nothing to cancel\n", id,
+			strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"))
+		return exitCode(exitFailed)
+	}
+	if err := c.CancelWorkflow(ctx, id, runID); err != nil {
+		fmt.Fprintf(a.Stderr, "starter cancel: %s: %v\n", id, err)
+		return exitCode(exitFailed)
+	}
+	if !wait {
+		if asJSON {
+			a.printJSON(map[string]any{"WorkflowId": id, "RunId": runID, "CancelRequested": true})
+		} else {
+			fmt.Fprintf(a.Stdout, "Cancel requested for %s (run %s); 'starter status %s' follows it\n", id, runID, id)
+		}
+		return nil
+	}
+	err = c.GetWorkflow(ctx, id, runID).Get(ctx, nil)
+	var stopped contract.ChangeStopped
+	var canceled *temporal.CanceledError
+	isCanceled := errors.As(err, &canceled)
+	if isCanceled && canceled.HasDetails() {
+		_ = canceled.Details(&stopped)
+	}
+	if asJSON {
+		out := map[string]any{"WorkflowId": id, "RunId": runID, "Cancelled": isCanceled, "Stopped": stopped}
+		if err != nil && !isCanceled {
+			out["Error"] = failureOf(err)
+		}
+		a.printJSON(out)
+	} else {
+		switch {
+		case err == nil:
+			fmt.Fprintf(a.Stdout, "%s completed before the cancel reached it\n", id)
+		case !isCanceled:
+			fmt.Fprintf(a.Stdout, "%s ended before the cancel reached it: %v\n", id, err)
+		default:
+			fmt.Fprintf(a.Stdout, "Cancelled %s: %s\n", id, stopped.Changed)
+			printRollback(a.Stdout, stopped.Rollback, stopped.RollbackError)
+			if stopped.Rollback == nil && stopped.RollbackError == "" && !stopped.Changed.Empty() {
+				fmt.Fprintf(a.Stdout, "Kept (OnCancel keep); undo it with: starter rollback %s\n", id)
+			}
+		}
+	}
+	if stopped.RollbackError != "" {
+		return exitCode(exitFailed)
+	}
+	return nil
+}
+
+// printRollback says how a rollback run by a change went.
+func printRollback(w io.Writer, r *contract.RollbackResult, rollbackErr string) {
+	switch {
+	case rollbackErr != "":
+		fmt.Fprintf(w, "Rollback FAILED: %s\n", rollbackErr)
+	case r != nil:
+		fmt.Fprintf(w, "Rolled back: withdrew %d routes (%d found withdrawn already)", len(r.Withdrawn), len(r.AlreadyWithdrawn))
+		if r.Deactivated {
+			fmt.Fprintf(w, ", deactivated the interface (%s)", r.InterfaceStatus)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// rollbackCommand starts the Rollback of a change (a NetworkChange, or a
+// PublishVpcRoutes or ConnectRouterInterface) by its workflow ID: what to
+// undo is what the change's progress query says it changed.
+func (a *App) rollbackCommand() *cobra.Command {
+	var ff followFlags
+	var deactivate bool
+	var timeout string
+	cmd := &cobra.Command{
+		Use:     "rollback WORKFLOW_ID [flags]",
+		Short:   contract.Rollback.Short,
+		GroupID: "start",
+		Long: contract.Rollback.Short + `.
+
+The change is a NetworkChange, PublishVpcRoutes or ConnectRouterInterface
+that has ended (completed, failed or cancelled). What it changed is read
+from the change itself (its progress query), so nothing else is touched:
+the routes it published that were not published before, and, with
+--deactivate-interface, the interface it connected. Each undo reads first
+and is made once; a second rollback finds nothing left to undo.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("want exactly one workflow ID, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := a.dial(ctx)
+			if err != nil {
+				fmt.Fprintf(a.Stderr, "starter: %v\n", err)
+				return exitCode(exitFailed)
+			}
+			defer c.Close()
+			in, err := rollbackInput(ctx, c, args[0])
+			if errors.Is(err, errNothingChanged) {
+				fmt.Fprintf(a.Stdout, "%s changed nothing: nothing to roll back\n", args[0])
+				return nil
+			}
+			if err != nil {
+				fmt.Fprintf(a.Stderr, "starter rollback: %s: %v\nNothing was started.\n", args[0], err)
+				return exitCode(exitFailed)
+			}
+			in.DeactivateInterface = deactivate
+			if timeout != "" {
+				if err := in.WaitTimeout.UnmarshalText([]byte(timeout)); err != nil {
+					fmt.Fprintf(a.Stderr, "starter rollback: --wait-timeout: %v\nNothing was started.\n", err)
+					return exitCode(exitBadUsage)
+				}
+			}
+			input, opts, err := contract.Rollback.Prepare(&in)
+			if err != nil {
+				a.printProblems("rollback", err)
+				return exitCode(exitBadUsage)
+			}
+			if !ff.json {
+				fmt.Fprintf(a.Stdout, "Rolling back %s: %s\n", in.Change, in.Changed)
+			}
+			return a.startWith(ctx, c, contract.Rollback.Type, input, opts, contract.Rollback.NewResult(), ff)
+		},
+	}
+	cmd.Flags().BoolVar(&deactivate, "deactivate-interface", false, "also deactivate the router interface the change connected")
+	cmd.Flags().StringVar(&timeout, "wait-timeout", "", fmt.Sprintf("how long each wait may take (default %s)", contract.DefaultWaitTimeout))
+	cmd.Flags().BoolVar(&ff.wait, "wait", false, "follow the rollback: live progress, then its result")
+	cmd.Flags().BoolVar(&ff.json, "json", false, "print machine-readable JSON instead of text")
+	return cmd
+}
+
+var errNothingChanged = errors.New("nothing changed")
+
+// rollbackInput is the rollback of the change id, read from its
+// latest run: that run must have ended, and its progress query says what
+// it changed.
+func rollbackInput(ctx context.Context, c client.Client, id string) (contract.RollbackInput, error) {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return contract.RollbackInput{}, err
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	switch t := info.GetType().GetName(); t {
+	case contract.NetworkChange.Type, contract.ConnectRouterInterface.Type, contract.PublishVpcRoutes.Type:
+	default:
+		return contract.RollbackInput{}, fmt.Errorf("it is a %s: only a %s, %s or %s changes something to roll back",
+			t, contract.NetworkChange.Type, contract.PublishVpcRoutes.Type, contract.ConnectRouterInterface.Type)
+	}
+	if info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return contract.RollbackInput{}, fmt.Errorf("the change is still running: cancel it first (starter cancel %s --wait), "+
+			"then roll back; or start changes with OnCancel rollback", id)
+	}
+	p, err := queryProgress(ctx, c, id, info.GetExecution().GetRunId())
+	if err != nil {
+		return contract.RollbackInput{}, fmt.Errorf("reading what it changed (its progress query; is a worker running?): %w", err)
+	}
+	if p.Changed == nil || p.Changed.Empty() {
+		return contract.RollbackInput{}, errNothingChanged
+	}
+	return contract.RollbackInput{Change: id, Changed: *p.Changed}, nil
+}

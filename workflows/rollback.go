@@ -1,0 +1,181 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
+)
+
+// RollbackWorkflow undoes what one NetworkChange changed, in the reverse
+// order: it withdraws the routes the change published and waits until
+// they are NonPublished, then, when asked, deactivates the interface the
+// change connected and waits until it is Inactive. Each undo reads first
+// and is skipped when the read finds it done, so a rollback run twice, or
+// retried after a worker died, undoes nothing twice.
+func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract.RollbackResult, error) {
+	log, in, err := startChange(ctx, in)
+	if err != nil {
+		return contract.RollbackResult{}, err
+	}
+	timeout := in.WaitTimeout.OrDefault()
+	res := contract.RollbackResult{Change: in.Change}
+	c := in.Changed
+
+	if len(c.Published) > 0 {
+		if res.Withdrawn, res.AlreadyWithdrawn, err = withdrawRoutes(ctx, log, c, timeout); err != nil {
+			return contract.RollbackResult{}, err
+		}
+	} else {
+		log.skip(ctx, contract.StageWithdrawRoutes, "the change published no route")
+	}
+
+	ref := activities.RouterInterfaceRef{RegionId: c.RegionId, RouterInterfaceId: c.RouterInterfaceId}
+	switch {
+	case c.RouterInterfaceId == "":
+		log.skip(ctx, contract.StageDeactivateInterface, "the change connected no interface")
+	case !in.DeactivateInterface:
+		log.skip(ctx, contract.StageDeactivateInterface, c.RouterInterfaceId+" stays connected: DeactivateInterface was not asked")
+	default:
+		if res.Deactivated, res.InterfaceStatus, err = deactivateInterface(ctx, log, ref, timeout); err != nil {
+			return contract.RollbackResult{}, err
+		}
+	}
+
+	res.ChangeRequestIds = append([]string{}, log.progress.ChangeRequestIds...)
+	res.Steps = log.completed(ctx)
+	return res, nil
+}
+
+// withdrawRoutes withdraws the routes a change published, those still
+// published, and waits until none is. It returns the routes it withdrew
+// and those it found withdrawn already.
+func withdrawRoutes(ctx workflow.Context, log *changeLog, c contract.ChangeRecord, timeout time.Duration) (withdrawn, already []contract.RouteEntry, err error) {
+	var a *activities.CloudActivities
+	call := activities.PublishRouteEntriesInput{RegionId: c.RegionId, TargetType: c.TargetType, TargetInstanceId: c.TargetInstanceId, RouteEntries: c.Published}
+	what := fmt.Sprintf("%d routes from %s %s", len(c.Published), c.TargetType, c.TargetInstanceId)
+
+	var w activities.WithdrawRouteEntriesResult
+	err = log.step(ctx, contract.StageWithdrawRoutes, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withCall(ctx, "Withdraw "+what), a.WithdrawVpcPublishedRouteEntries, call).Get(ctx, &w)
+		return w.CallTrace, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	withdrawn, already = w.Withdrawn, w.AlreadyWithdrawn
+	if w.Attempt > 1 {
+		// An earlier attempt whose answer was lost may have withdrawn what
+		// this one found withdrawing: the routes are the change's own, so
+		// no one else had reason to.
+		withdrawn, already = append(withdrawn, already...), nil
+	}
+	var withdrawnAt time.Time
+	if w.RequestId != "" {
+		log.changed(w.RequestId)
+		withdrawnAt = workflow.Now(ctx)
+	}
+
+	wait := activities.WaitRoutesWithdrawnInput{PublishRouteEntriesInput: call, WithdrawnAt: withdrawnAt, Deadline: workflow.Now(ctx).Add(timeout)}
+	var seen activities.WaitRoutesPublishedResult
+	err = log.step(ctx, contract.StageWaitRoutesWithdrawn, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withWait(ctx, timeout, "Wait until "+what+" are withdrawn"),
+			a.WaitRoutesWithdrawn, wait).Get(ctx, &seen)
+		return seen.CallTrace, err
+	})
+	return withdrawn, already, err
+}
+
+// deactivateInterface deactivates an interface a change connected, unless
+// the read finds it deactivated, deactivating or never connected, and
+// waits until it is Inactive. It returns whether it deactivated it and the
+// state it last read.
+func deactivateInterface(ctx workflow.Context, log *changeLog, ref activities.RouterInterfaceRef, timeout time.Duration) (bool, string, error) {
+	var a *activities.CloudActivities
+	ri, err := readRouterInterface(ctx, log, ref)
+	if err != nil {
+		return false, "", err
+	}
+	switch ri.Status {
+	case activities.RouterInterfaceInactive:
+		log.skip(ctx, contract.StageDeactivateInterface, "already Inactive")
+		return false, ri.Status, nil
+	case activities.RouterInterfaceIdle, activities.RouterInterfaceDeleting, activities.RouterInterfaceDeleted:
+		log.skip(ctx, contract.StageDeactivateInterface, "the interface is "+ri.Status+": no connection to deactivate")
+		return false, ri.Status, nil
+	}
+
+	var deactivatedAt time.Time
+	deactivated := false
+	if ri.Status == activities.RouterInterfaceDeactivating {
+		log.skip(ctx, contract.StageDeactivateInterface, "already Deactivating")
+	} else {
+		var d activities.DeactivateRouterInterfaceResult
+		err := log.step(ctx, contract.StageDeactivateInterface, func() (activities.CallTrace, error) {
+			err := workflow.ExecuteActivity(withCall(ctx, "Deactivate "+ref.RouterInterfaceId),
+				a.DeactivateRouterInterface, ref).Get(ctx, &d)
+			return d.CallTrace, err
+		})
+		if err != nil {
+			return false, "", err
+		}
+		// The interface was not deactivating when read: a retry that finds
+		// it deactivating found what an earlier attempt did.
+		deactivated = !d.AlreadyDeactivating || d.Attempt > 1
+		if d.RequestId != "" {
+			log.changed(d.RequestId)
+			deactivatedAt = workflow.Now(ctx)
+		}
+	}
+
+	var inactive activities.RouterInterface
+	wait := activities.WaitRouterInterfaceInactiveInput{RouterInterfaceRef: ref, DeactivatedAt: deactivatedAt, Deadline: workflow.Now(ctx).Add(timeout)}
+	err = log.step(ctx, contract.StageWaitInterfaceInactive, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withWait(ctx, timeout, "Wait until "+ref.RouterInterfaceId+" is Inactive"),
+			a.WaitRouterInterfaceInactive, wait).Get(ctx, &inactive)
+		return inactive.CallTrace, err
+	})
+	return deactivated, inactive.Status, err
+}
+
+// rollBack runs a Rollback child workflow that undoes what the change
+// recorded, and reports it in the progress query. The child is abandoned,
+// not terminated, if this workflow is closed meanwhile: a rollback once
+// begun should end, since half a rollback is a state no one planned.
+func rollBack(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput, changed contract.ChangeRecord) *contract.RollbackOutcome {
+	input := contract.RollbackInput{
+		Change:              workflow.GetInfo(ctx).WorkflowExecution.ID,
+		Changed:             changed,
+		DeactivateInterface: in.DeactivateOnRollback,
+		WaitTimeout:         in.WaitTimeout,
+	}
+	opts := contract.Rollback.StartOptions(input)
+	child := workflow.ChildWorkflowOptions{
+		WorkflowID:            opts.ID,
+		TaskQueue:             opts.TaskQueue,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
+		StaticSummary:         opts.StaticSummary,
+		StaticDetails:         opts.StaticDetails,
+	}
+	if log.upsertStage {
+		child.TypedSearchAttributes = opts.TypedSearchAttributes
+	}
+	outcome := &contract.RollbackOutcome{WorkflowId: opts.ID}
+	log.progress.Rollback = outcome
+	var res contract.RollbackResult
+	err := log.step(ctx, contract.StageRollback, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, child), contract.Rollback.Type, input).Get(ctx, &res)
+		return activities.CallTrace{RequestIds: res.ChangeRequestIds}, err
+	})
+	if err != nil {
+		outcome.Error = err.Error()
+	} else {
+		outcome.Result = &res
+	}
+	return outcome
+}
