@@ -142,3 +142,38 @@ func TestACloudThatMovedWhileWaitingIsAskedAboutAgain(t *testing.T) {
 	assert.Len(t, res.Published, 1, "the route published meanwhile is not published again")
 	assert.Len(t, res.AlreadyPublished, 1)
 }
+
+// No decision within the Approval's Timeout: the change ends
+// ApprovalTimeout, nothing changed.
+func TestAnUndecidedChangeTimesOutChangingNothing(t *testing.T) {
+	resetCloud(t)
+	in := simclients.DefaultNetworkChange()
+	in.Approval = &contract.Approval{Required: true, Timeout: contract.Duration(2 * time.Second)}
+	ctx := ctxFor(t, time.Minute)
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/undecided"), contract.NetworkChange.Type, in)
+	require.NoError(t, err)
+	err = run.Get(ctx, nil)
+	require.Error(t, err)
+	assert.Equal(t, contract.ApprovalTimeoutType, stacktest.FailureType(err))
+	assert.Contains(t, err.Error(), "nothing was changed")
+	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"))
+	assert.Empty(t, callsOf("PublishVpcRouteEntries", realPublish))
+}
+
+// Cancelled from the starter while it waits for a decision, a change stops
+// at once and says that nothing was changed: there is nothing to undo.
+func TestAChangeCancelledWhileWaitingForApprovalChangedNothing(t *testing.T) {
+	resetCloud(t)
+	run := startAwaitingApproval(t, "network-change/cancelled-waiting")
+	var out, errOut bytes.Buffer
+	code := starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"cancel", run.GetID(), "--wait"})
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
+	assert.Contains(t, out.String(), "Cancelled "+run.GetID()+": nothing was changed")
+	assert.NotContains(t, out.String(), "starter rollback")
+	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"))
+	assert.Zero(t, stack.Cloudsim.CallCount("WithdrawVpcPublishedRouteEntries"))
+
+	code = starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"cancel", run.GetID()})
+	assert.Equal(t, 1, code, "a change that has ended is not cancelled again")
+	assert.Contains(t, errOut.String(), "is not running (Canceled)")
+}
