@@ -77,7 +77,7 @@ func (a *CloudActivities) describeRouterInterface(ctx context.Context, in Router
 		}
 		req.PageNumber = requests.NewInteger(c.Number)
 		req.PageSize = requests.NewInteger(maxDescribePageSize)
-		resp, err := a.VPC.DescribeRouterInterfaces(req)
+		resp, err := observed(ctx, "DescribeRouterInterfaces", a.VPC.DescribeRouterInterfaces, req)
 		if err != nil {
 			return pageAnswer{}, CloudError(ctx, "DescribeRouterInterfaces", in.RouterInterfaceId, err)
 		}

@@ -62,7 +62,7 @@ func (a *CloudActivities) listEndpointConnections(ctx context.Context, in ListEn
 		if status, ok := endpointStatusFilter[in.Status]; ok {
 			req.Status = &status
 		}
-		resp, err := client.ListEndpointConnections(req)
+		resp, err := observed(ctx, "ListEndpointConnections", client.ListEndpointConnections, req)
 		if err != nil {
 			return pageAnswer{}, CloudError(ctx, "ListEndpointConnections", in.InstanceId, err)
 		}

@@ -46,7 +46,7 @@ func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntr
 			req.TargetInstanceId = in.TargetInstanceId
 			req.MaxResults = requests.NewInteger(publishedPageSize)
 			req.NextToken = c.Token
-			resp, err := a.VPC.ListVpcPublishedRouteEntries(req)
+			resp, err := observed(ctx, "ListVpcPublishedRouteEntries", a.VPC.ListVpcPublishedRouteEntries, req)
 			if err != nil {
 				return pageAnswer{}, CloudError(ctx, "ListVpcPublishedRouteEntries", e.RouteTableId, err)
 			}

@@ -54,7 +54,7 @@ func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in P
 	if err != nil || len(pending) == 0 {
 		return result, err
 	}
-	_, err = a.VPC.PublishVpcRouteEntries(in.request(pending, true))
+	_, err = observed(ctx, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, in.request(pending, true))
 	if err == nil {
 		return PublishRouteEntriesResult{}, temporal.NewNonRetryableApplicationError(
 			"PublishVpcRouteEntries DryRun to "+in.TargetInstanceId+" answered success instead of DryRunOperation: "+
@@ -79,7 +79,7 @@ func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in Publish
 	if err != nil || len(pending) == 0 {
 		return result, err
 	}
-	resp, err := a.VPC.PublishVpcRouteEntries(in.request(pending, false))
+	resp, err := observed(ctx, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, in.request(pending, false))
 	if err != nil {
 		return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries", in.TargetInstanceId, err)
 	}

@@ -208,7 +208,7 @@ func (s PollSchedule) learned(missed, seen time.Duration, w flipWindow, known bo
 // heartbeat timeout all the same. The rule keeps heartbeats less than the
 // timeout apart: the one before the first pause that would end past a third
 // of the timeout is sent, and pauses never exceed Max.
-func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what string, check pollCheck) (PollProgress, error) {
+func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what string, check pollCheck) (_ PollProgress, waitErr error) {
 	s := a.Poll.orDefault()
 	info := activity.GetInfo(ctx)
 	var p PollProgress
@@ -224,6 +224,7 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 		scheduled = start
 	}
 	kind := info.ActivityType.Name
+	defer func() { observeWait(ctx, kind, scheduled, waitErr) }()
 	memory := &a.waits
 	if s.Static {
 		memory = nil
@@ -238,6 +239,7 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 	for {
 		readAt := time.Since(scheduled)
 		p.Polls++
+		observeRead(ctx, kind)
 		done, err := check(withCallAttempt(ctx, p.FailedReads+1), &p)
 		var pause time.Duration
 		switch {

@@ -1,7 +1,8 @@
 // Command worker runs vpcflow's workflows and activities on the "vpcflow"
 // task queue. Run as many as you like, on any machines: Temporal spreads the
 // work among them. Temporal and the clouds come from the environment
-// (TEMPORAL_ADDRESS, ALIBABA_CLOUD_*, HUAWEICLOUD_SDK_*; README.md).
+// (TEMPORAL_ADDRESS, ALIBABA_CLOUD_*, HUAWEICLOUD_SDK_*; README.md); traces
+// go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
 //
 //	go run ./worker
 //
@@ -28,6 +29,7 @@ func main() {
 	var cfg workerapp.Config
 	var logLevel slog.Level
 	flag.StringVar(&cfg.HealthAddr, "health", "127.0.0.1:8234", "address of the GET /healthz endpoint (empty: none)")
+	flag.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "address of the GET /metrics endpoint, Prometheus text (empty: none)")
 	flag.IntVar(&cfg.MaxConcurrentActivities, "max-activities", 0, "activities run at once (0: the SDK's default)")
 	flag.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight activities get to finish")
 	flag.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")

@@ -119,7 +119,7 @@ func startWorkerProcess(bin, frontend, namespace, simURL, logPath string) (*work
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-health=", "-log-level=warn")
+	cmd := exec.Command(bin, "-health=", "-metrics=127.0.0.1:0", "-log-level=warn")
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"TEMPORAL_ADDRESS=" + frontend, "TEMPORAL_NAMESPACE=" + namespace,

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -28,9 +30,14 @@ var updateReplay = flag.Bool("update-replay", false, "write the histories of the
 
 // The stack every test shares: starting a Temporal server takes seconds.
 var (
-	stack     *devstack.Stack
-	tc        client.Client
-	healthURL string
+	stack      *devstack.Stack
+	tc         client.Client
+	healthURL  string
+	metricsURL string
+	// tracer is the shared worker's tracer provider; spans has every span
+	// it ended.
+	tracer *sdktrace.TracerProvider
+	spans  *tracetest.InMemoryExporter
 )
 
 func TestMain(m *testing.M) {
@@ -51,13 +58,17 @@ func run(m *testing.M) int {
 	}
 	defer stack.Stop()
 
-	ready, stopWorker, err := stack.StartWorker(ctx, workerapp.Config{Logger: quiet, StopTimeout: time.Second, HealthAddr: "127.0.0.1:0"})
+	// Every span the worker makes is kept in memory, for the trace tests.
+	spans = tracetest.NewInMemoryExporter()
+	tracer = sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	ready, stopWorker, err := stack.StartWorker(ctx, workerapp.Config{Logger: quiet, StopTimeout: time.Second,
+		HealthAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", Tracer: tracer})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 	defer stopWorker() // before the stack stops
-	healthURL = ready.Health
+	healthURL, metricsURL = ready.Health, ready.Metrics
 
 	tc, err = client.Dial(client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace(),
 		Logger: stacktest.QuietLogger()})

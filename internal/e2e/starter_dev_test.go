@@ -34,7 +34,7 @@ func TestStarterDevRunsTheStackAndAWorker(t *testing.T) {
 	go func() {
 		app := &startercli.App{Stdout: stdoutW, Stderr: io.Discard}
 		exit <- app.Run(ctx, []string{"dev", "--dir", dir, "--port", "0", "--ui-port", "-1",
-			"--cloudsim", "127.0.0.1:0", "--speed", "20", "--health", "127.0.0.1:0", "--log-level", "warn"})
+			"--cloudsim", "127.0.0.1:0", "--speed", "20", "--health", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--log-level", "warn"})
 		stdoutW.Close()
 	}()
 

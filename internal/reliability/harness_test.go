@@ -207,7 +207,7 @@ func childEnv(cfg workerConfig) []string {
 func startWorker(t *testing.T, name string, cfg workerConfig) *workerProc {
 	t.Helper()
 	w := &workerProc{name: name, out: newCapture(t.Name() + "/" + name), done: make(chan struct{})}
-	args := append([]string{"-health=", "-stop-timeout=2s"}, cfg.args...)
+	args := append([]string{"-health=", "-metrics=", "-stop-timeout=2s"}, cfg.args...)
 	w.cmd = exec.Command(workerBin, args...)
 	w.cmd.Env = childEnv(cfg)
 	w.cmd.Stdout = w.out

@@ -22,6 +22,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/redact"
+	"github.com/vpcflow/vpcflow/internal/telemetry"
 )
 
 // Exit codes.
@@ -45,6 +46,18 @@ type App struct {
 	UIBase string
 	// PollInterval paces --wait; 0 means one second.
 	PollInterval time.Duration
+
+	// telemetry is what dial set up, flushed when the command ends.
+	telemetry *telemetry.Telemetry
+}
+
+// flushTelemetry sends the spans the command made before the starter exits.
+func (a *App) flushTelemetry() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.telemetry.Shutdown(ctx); err != nil {
+		fmt.Fprintf(a.Stderr, "starter: traces not sent: %v\n", err)
+	}
 }
 
 // exitCode ends a command with a code, once the command has said why.
@@ -63,6 +76,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	root.SetOut(out.Stdout)
 	root.SetErr(out.Stderr)
 	cmd, err := root.ExecuteContextC(ctx)
+	out.flushTelemetry()
 	var code exitCode
 	switch {
 	case err == nil:
@@ -133,6 +147,12 @@ func (a *App) dial(ctx context.Context) (client.Client, error) {
 		return nil, fmt.Errorf("temporal connection settings: %w", err)
 	}
 	a.Namespace = opts.Namespace
+	// With OTEL_EXPORTER_OTLP_ENDPOINT set, a start is the root span of the
+	// workflow's trace (docs/operations.md).
+	if a.telemetry, err = telemetry.Setup(ctx, telemetry.Options{Service: "vpcflow-starter", Getenv: os.Getenv}); err != nil {
+		return nil, err
+	}
+	opts = a.telemetry.Apply(opts)
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		addr := opts.HostPort

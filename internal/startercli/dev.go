@@ -37,6 +37,7 @@ commands: they reach Temporal at localhost:7233 by default.`,
 	}
 	devStackFlags(cmd.Flags(), &opts, 1)
 	cmd.Flags().StringVar(&worker.HealthAddr, "health", "127.0.0.1:8234", "address of the worker's GET /healthz endpoint (empty: none)")
+	cmd.Flags().StringVar(&worker.MetricsAddr, "metrics", "127.0.0.1:9464", "address of the worker's GET /metrics endpoint (empty: none)")
 	cmd.Flags().IntVar(&worker.MaxConcurrentActivities, "max-activities", 0, "activities the worker runs at once (0: the SDK's default)")
 	cmd.Flags().TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	return cmd
@@ -70,6 +71,9 @@ func (a *App) runDev(ctx context.Context, opts devstack.Options, worker workerap
 	fmt.Fprintf(a.Stdout, "vpcflow dev stack: Temporal %s   Web UI %s   cloudsim %s", ready.Frontend, uiOrNone(stack), stack.CloudsimURL)
 	if ready.Health != "" {
 		fmt.Fprintf(a.Stdout, "   worker health %s", ready.Health)
+	}
+	if ready.Metrics != "" {
+		fmt.Fprintf(a.Stdout, "   worker metrics %s", ready.Metrics)
 	}
 	fmt.Fprintf(a.Stdout, "\nStart a change from another terminal, for example:\n"+
 		"  go run ./starter network-change -f docs/examples/network-change.yaml --wait\n"+

@@ -18,9 +18,11 @@ import (
 	"os"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -29,6 +31,7 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/redact"
+	"github.com/vpcflow/vpcflow/internal/telemetry"
 	"github.com/vpcflow/vpcflow/workflows"
 )
 
@@ -46,6 +49,14 @@ type Config struct {
 
 	// HealthAddr serves GET /healthz; "" serves none.
 	HealthAddr string
+	// MetricsAddr serves GET /metrics (Prometheus text: the SDK's metrics
+	// and vpcflow's, docs/operations.md); "" serves none.
+	MetricsAddr string
+	// Tracer receives the spans of the workflows, activities and cloud
+	// requests this worker runs; nil exports them over OTLP when
+	// OTEL_EXPORTER_OTLP_ENDPOINT is set (through Getenv), and nowhere
+	// otherwise.
+	Tracer trace.TracerProvider
 	// MaxConcurrentActivities bounds the activities this worker runs at
 	// once; 0 means the SDK's default.
 	MaxConcurrentActivities int
@@ -63,6 +74,7 @@ type Config struct {
 type Ready struct {
 	Frontend string // the Temporal frontend, host:port
 	Health   string // the health endpoint URL; "" without one
+	Metrics  string // the metrics endpoint URL; "" without one
 }
 
 // Run runs the worker until ctx is cancelled.
@@ -90,7 +102,20 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 
-	c, err := client.DialContext(ctx, ClientOptions(clientOpts, cfg.Logger))
+	tel, err := telemetry.Setup(ctx, telemetry.Options{Service: "vpcflow-worker", Metrics: cfg.MetricsAddr != "", Tracer: cfg.Tracer, Getenv: getenv})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans still buffered are sent before the worker exits.
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(flushCtx); err != nil {
+			logger.Warn("telemetry not flushed", "error", err)
+		}
+	}()
+
+	c, err := client.DialContext(ctx, ClientOptions(tel.Apply(clientOpts), cfg.Logger))
 	if err != nil {
 		return fmt.Errorf("temporal at %s: %w", clientOpts.HostPort, err)
 	}
@@ -118,6 +143,14 @@ func Run(ctx context.Context, cfg Config) error {
 		defer stopHealth()
 		ready.Health = url
 	}
+	if cfg.MetricsAddr != "" {
+		url, stopMetrics, err := tel.Serve(cfg.MetricsAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+		ready.Metrics = url
+	}
 	if cfg.Ready != nil {
 		cfg.Ready(ready)
 	}
@@ -142,7 +175,11 @@ func ClientOptions(opts client.Options, logger *slog.Logger) client.Options {
 
 // NewWorker makes a worker of c on taskQueue with vpcflow's workflows and
 // acts registered; it is not started.
+//
+// Every workflow's outcome and every activity retry is recorded
+// (telemetry.Outcomes) through c's metrics handler.
 func NewWorker(c client.Client, taskQueue string, acts *activities.CloudActivities, opts worker.Options) (worker.Worker, error) {
+	opts.Interceptors = append(append([]interceptor.WorkerInterceptor(nil), opts.Interceptors...), telemetry.Outcomes())
 	w := worker.New(c, taskQueue, opts)
 	if err := workflows.Register(w, acts); err != nil {
 		return nil, err

@@ -1,0 +1,144 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
+)
+
+// The metrics vpcflow's activities record, through the Temporal SDK's
+// metrics handler (the worker exports them with the SDK's own: see
+// docs/operations.md).
+const (
+	// MetricCloudCalls counts cloud calls by operation, code (OK for a
+	// success, the cloud's error code, NetworkError without an answer) and
+	// class (ok, transient, throttled, busy, permanent, dry-run-passed).
+	MetricCloudCalls = "vpcflow_cloud_calls"
+	// MetricCloudCallLatency is the time of one cloud call, by operation.
+	MetricCloudCallLatency = "vpcflow_cloud_call_latency"
+	// MetricWaitReads counts the reads of the waits, by wait (activity).
+	MetricWaitReads = "vpcflow_wait_reads"
+	// MetricWaitDuration is how long a wait took from when the workflow
+	// scheduled it to its end, by wait and outcome (reached, timeout,
+	// unreachable, failed, handed-over, cancelled).
+	MetricWaitDuration = "vpcflow_wait_duration"
+)
+
+// The tags (Prometheus labels) of the metrics.
+const (
+	TagOperation = "operation"
+	TagCode      = "code"
+	TagClass     = "class"
+	TagWait      = "wait"
+	TagOutcome   = "outcome"
+)
+
+// Span attributes of a cloud call.
+const (
+	attrOperation = attribute.Key("vpcflow.cloud.operation")
+	attrCode      = attribute.Key("vpcflow.cloud.code")
+	attrClass     = attribute.Key("vpcflow.cloud.class")
+	attrRequestID = attribute.Key("vpcflow.cloud.request_id")
+	attrAttempt   = attribute.Key("vpcflow.cloud.attempt")
+)
+
+// tracerName names the tracer of the cloud call spans.
+const tracerName = "github.com/vpcflow/vpcflow/activities"
+
+// observed makes one cloud call, call(req), and observes it: a span named
+// after the operation (a child of the activity's span when the worker
+// traces), a count by operation, code and class, the call's latency, and a
+// debug log line with the RequestId (the SDK's activity logger adds the
+// workflow, run and activity). What it returns is call's answer, as it is.
+func observed[Req, Resp any](ctx context.Context, operation string, call func(Req) (Resp, error), req Req) (Resp, error) {
+	tracer := trace.SpanFromContext(ctx).TracerProvider().Tracer(tracerName)
+	_, span := tracer.Start(ctx, operation, trace.WithSpanKind(trace.SpanKindClient))
+	started := time.Now()
+	resp, err := call(req)
+	took := time.Since(started)
+
+	code, class, requestID := "OK", "ok", responseRequestID(resp)
+	if err != nil {
+		cloud, ok := inspectCloudError(err)
+		row := cloud.classify()
+		code, class, requestID = cloud.code, string(row.Class), cloud.requestID
+		if !ok || code == "" {
+			code, class = "Unknown", "unknown"
+		}
+		span.SetStatus(codes.Error, code)
+	}
+	span.SetAttributes(attrOperation.String(operation), attrCode.String(code), attrClass.String(class),
+		attrRequestID.String(requestID), attrAttempt.Int64(int64(attemptOf(ctx))))
+	span.End()
+	if !activity.IsActivity(ctx) {
+		return resp, err
+	}
+	metrics := activity.GetMetricsHandler(ctx)
+	metrics.WithTags(map[string]string{TagOperation: operation, TagCode: code, TagClass: class}).Counter(MetricCloudCalls).Inc(1)
+	metrics.WithTags(map[string]string{TagOperation: operation}).Timer(MetricCloudCallLatency).Record(took)
+	activity.GetLogger(ctx).Debug("cloud call", "operation", operation, "code", code, "class", class,
+		"RequestId", requestID, "attempt", attemptOf(ctx), "ms", took.Milliseconds())
+	return resp, err
+}
+
+// responseRequestID is the RequestId of an answer: the field RequestId of
+// an Alibaba Cloud response, XRequestId (the X-Request-Id header) of a
+// Huawei Cloud one.
+func responseRequestID(resp any) string {
+	v := reflect.ValueOf(resp)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	v = v.Elem()
+	if f := v.FieldByName("RequestId"); f.IsValid() && f.Kind() == reflect.String {
+		return f.String()
+	}
+	if f := v.FieldByName("XRequestId"); f.IsValid() && f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.String {
+		return f.Elem().String()
+	}
+	return ""
+}
+
+// waitOutcome names how a wait ended, for MetricWaitDuration.
+func waitOutcome(ctx context.Context, err error) string {
+	if err == nil {
+		return "reached"
+	}
+	if ctx.Err() != nil {
+		return "cancelled"
+	}
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return "failed"
+	}
+	switch appErr.Type() {
+	case contract.WaitTimeoutType:
+		return "timeout"
+	case contract.UnreachableStateType:
+		return "unreachable"
+	case contract.WorkerStoppingType:
+		return "handed-over"
+	}
+	return "failed"
+}
+
+// observeWait records a wait's end: its duration since the workflow
+// scheduled it, by wait and outcome.
+func observeWait(ctx context.Context, kind string, scheduled time.Time, err error) {
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{TagWait: kind, TagOutcome: waitOutcome(ctx, err)}).
+		Timer(MetricWaitDuration).Record(time.Since(scheduled))
+}
+
+// observeRead counts one read of a wait.
+func observeRead(ctx context.Context, kind string) {
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{TagWait: kind}).Counter(MetricWaitReads).Inc(1)
+}

@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.temporal.io/sdk/client"
+
+	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/contract"
+	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/startercli"
+	"github.com/vpcflow/vpcflow/internal/telemetry"
+)
+
+// scrape reads the worker's /metrics.
+func scrape(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(metricsURL)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var parser expfmt.TextParser
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	require.NoError(t, err)
+	return families
+}
+
+// sum adds the values of a family's series whose labels include match.
+func sum(families map[string]*dto.MetricFamily, name string, match map[string]string) float64 {
+	f := families[name]
+	if f == nil {
+		return 0
+	}
+	total := 0.0
+series:
+	for _, m := range f.GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		for k, v := range match {
+			if labels[k] != v {
+				continue series
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			total += m.GetCounter().GetValue()
+		case m.Histogram != nil:
+			total += float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return total
+}
+
+// The worker's /metrics counts every cloud call a change made, as the
+// cloud's own call log has them, and the change's outcome, beside the
+// SDK's metrics.
+func TestMetricsCountWhatTheCloudSaw(t *testing.T) {
+	resetCloud(t)
+	before := scrape(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/metrics"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
+	require.NoError(t, err)
+	require.NoError(t, run.Get(ctx, nil))
+	after := scrape(t)
+	delta := func(name string, match map[string]string) float64 {
+		return sum(after, name, match) - sum(before, name, match)
+	}
+
+	calls := activities.MetricCloudCalls + "_total"
+	operations := []string{"DescribeVpnCrossAccountAuthorizations", "DescribeRouterInterfaces", "ConnectRouterInterface",
+		"ListVpcPublishedRouteEntries", "PublishVpcRouteEntries", "DescribeVcoRouteEntries"}
+	total := 0
+	for _, op := range operations {
+		n := stack.Cloudsim.CallCount(op)
+		total += n
+		assert.EqualValues(t, n, delta(calls, map[string]string{activities.TagOperation: op}), "%s: the metric against cloudsim's call log", op)
+	}
+	assert.EqualValues(t, total, delta(calls, nil), "no call is missing from the metric, and none counted twice")
+	assert.EqualValues(t, 1, delta(calls, map[string]string{activities.TagOperation: "PublishVpcRouteEntries", activities.TagCode: "DryRunOperation", activities.TagClass: "dry-run-passed"}))
+	assert.EqualValues(t, 1, delta(telemetry.MetricChanges+"_total", map[string]string{telemetry.TagWorkflow: "NetworkChange", telemetry.TagOutcome: "completed"}))
+	assert.Positive(t, delta(activities.MetricWaitReads+"_total", map[string]string{activities.TagWait: "WaitRouterInterfaceActive"}))
+	assert.EqualValues(t, 1, delta(activities.MetricWaitDuration+"_seconds", map[string]string{activities.TagWait: "WaitVpnRoutes", activities.TagOutcome: "reached"}))
+	assert.EqualValues(t, len(operations), countFamiliesWithLabels(after, activities.MetricCloudCallLatency+"_seconds", activities.TagOperation), "a latency per operation")
+	for _, sdkMetric := range []string{"temporal_workflow_completed_total", "temporal_activity_execution_latency_seconds",
+		"temporal_workflow_task_schedule_to_start_latency_seconds", "temporal_request_total"} {
+		assert.Contains(t, after, sdkMetric, "the SDK's own metrics are served too")
+	}
+}
+
+// countFamiliesWithLabels counts the distinct values of label in a
+// family.
+func countFamiliesWithLabels(families map[string]*dto.MetricFamily, name, label string) int {
+	seen := map[string]bool{}
+	if f := families[name]; f != nil {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label {
+					seen[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	return len(seen)
+}
+
+// One NetworkChange started from the starter is one trace: the starter's
+// start, the workflow run, each activity, and a span per cloud request
+// with its operation, code and RequestId.
+func TestTracesFollowAChangeFromTheStarter(t *testing.T) {
+	resetCloud(t)
+	spans.Reset()
+	tel, err := telemetry.Setup(context.Background(), telemetry.Options{Service: "vpcflow-starter", Tracer: tracer})
+	require.NoError(t, err)
+	var out, errOut bytes.Buffer
+	app := &startercli.App{Stdout: &out, Stderr: &errOut, Namespace: stack.Temporal.Namespace(), PollInterval: 100 * time.Millisecond,
+		Dial: func(context.Context) (client.Client, error) {
+			return client.NewClientFromExisting(tc, tel.Apply(client.Options{}))
+		}}
+	ctx := ctxFor(t, 2*time.Minute)
+	require.Equal(t, 0, app.Run(ctx, []string{"network-change", "-f", "../../docs/examples/network-change.yaml", "--json", "--wait"}),
+		"stderr: %s", errOut.String())
+
+	all := spans.GetSpans()
+	var start tracetest.SpanStub
+	for _, s := range all {
+		if s.Name == "StartWorkflow:NetworkChange" {
+			start = s
+		}
+	}
+	require.True(t, start.SpanContext.IsValid(), "the starter's start is a span")
+	assert.False(t, start.Parent.IsValid(), "the starter's start is the root")
+	trace := start.SpanContext.TraceID()
+	names := map[string]tracetest.SpanStub{}
+	inTrace, cloudSpans := 0, 0
+	for _, s := range all {
+		if s.SpanContext.TraceID() == trace {
+			names[s.Name] = s
+			inTrace++
+			if !strings.Contains(s.Name, ":") {
+				cloudSpans++
+			}
+		}
+	}
+	for _, want := range []string{"RunWorkflow:NetworkChange", "StartActivity:ConnectRouterInterface", "RunActivity:ConnectRouterInterface",
+		"RunActivity:WaitVpnRoutes", "ConnectRouterInterface", "PublishVpcRouteEntries", "DescribeVcoRouteEntries"} {
+		assert.Contains(t, names, want, "span %s in the change's trace", want)
+	}
+	connect := names["ConnectRouterInterface"]
+	attrs := map[attribute.Key]attribute.Value{}
+	for _, kv := range connect.Attributes {
+		attrs[kv.Key] = kv.Value
+	}
+	assert.Equal(t, "OK", attrs["vpcflow.cloud.code"].AsString())
+	connects := stack.Cloudsim.Calls("ConnectRouterInterface")
+	require.Len(t, connects, 1)
+	assert.Equal(t, connects[0].RequestID, attrs["vpcflow.cloud.request_id"].AsString(), "the span names the cloud's RequestId")
+	assert.Equal(t, names["RunActivity:ConnectRouterInterface"].SpanContext.SpanID(), connect.Parent.SpanID(),
+		"the cloud request is a child of its activity")
+	assert.EqualValues(t, len(stack.Cloudsim.Calls("")), cloudSpans, "a span per cloud request")
+	t.Logf("%d spans in the change's trace (%d names), %d of them cloud requests", inTrace, len(names), cloudSpans)
+}

@@ -1,0 +1,87 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// vpcflow's metrics of workflows and activities (the cloud calls' and the
+// waits' are recorded by package activities).
+const (
+	// MetricChanges counts the workflows that ended, by workflow (type),
+	// outcome (completed, failed, cancelled) and error_type (a failure's
+	// type: the cloud's code or one of contract's types).
+	MetricChanges = "vpcflow_changes"
+	// MetricActivityRetries counts activity attempts after the first, by
+	// activity (type).
+	MetricActivityRetries = "vpcflow_activity_retries"
+)
+
+// Tags of those metrics.
+const (
+	TagWorkflow  = "workflow"
+	TagOutcome   = "outcome"
+	TagErrorType = "error_type"
+	TagActivity  = "activity"
+)
+
+// Outcomes is the worker interceptor that records MetricChanges and
+// MetricActivityRetries. Workflow code records through the workflow's
+// metrics handler, which records nothing while a history replays.
+func Outcomes() interceptor.WorkerInterceptor { return &outcomes{} }
+
+type outcomes struct {
+	interceptor.WorkerInterceptorBase
+}
+
+func (*outcomes) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &workflowOutcome{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}}
+}
+
+func (*outcomes) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &activityRetries{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}}
+}
+
+type workflowOutcome struct {
+	interceptor.WorkflowInboundInterceptorBase
+}
+
+func (w *workflowOutcome) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
+	result, err := w.Next.ExecuteWorkflow(ctx, in)
+	outcome, errType := Outcome(err)
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{
+		TagWorkflow: workflow.GetInfo(ctx).WorkflowType.Name, TagOutcome: outcome, TagErrorType: errType,
+	}).Counter(MetricChanges).Inc(1)
+	return result, err
+}
+
+// Outcome names how a workflow ended with err, and the failure's type.
+func Outcome(err error) (outcome, errorType string) {
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
+		return "completed", ""
+	case temporal.IsCanceledError(err):
+		return "cancelled", ""
+	case errors.As(err, &appErr):
+		return "failed", appErr.Type()
+	}
+	return "failed", "other"
+}
+
+type activityRetries struct {
+	interceptor.ActivityInboundInterceptorBase
+}
+
+func (a *activityRetries) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	if info := activity.GetInfo(ctx); info.Attempt > 1 {
+		activity.GetMetricsHandler(ctx).WithTags(map[string]string{TagActivity: info.ActivityType.Name}).
+			Counter(MetricActivityRetries).Inc(1)
+	}
+	return a.Next.ExecuteActivity(ctx, in)
+}
