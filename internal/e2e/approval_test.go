@@ -177,3 +177,28 @@ func TestAChangeCancelledWhileWaitingForApprovalChangedNothing(t *testing.T) {
 	assert.Equal(t, 1, code, "a change that has ended is not cancelled again")
 	assert.Contains(t, errOut.String(), "is not running (Canceled)")
 }
+
+// A person decides in the Web UI (More Actions, Send an Update, decide):
+// a decision without an approver is refused in the dialog with the
+// validator's words, and the change stays waiting; then the person's
+// decision is taken and the change goes on.
+func TestAChangeIsApprovedFromTheWebUI(t *testing.T) {
+	b := newBrowser(t)
+	resetCloud(t)
+	run := startAwaitingApproval(t, "network-change/web-ui")
+
+	said := b.sendUpdate(run.GetID(), run.GetRunID(), contract.DecideUpdate, `{"Approve": true, "Comment": "looks right"}`)
+	assert.Equal(t, "the decision names no approver: set By", said, "the validator's refusal shows in the dialog")
+	p, err := stacktest.Progress(ctxFor(t, time.Minute), tc, run.GetID())
+	require.NoError(t, err)
+	assert.Equal(t, contract.StageAwaitingApproval, p.Stage, "a refused decision changes nothing")
+
+	said = b.sendUpdate(run.GetID(), run.GetRunID(), contract.DecideUpdate, `{"Approve": true, "By": "dana", "Comment": "CHG-7 from the UI"}`)
+	assert.Equal(t, "Update successful", said)
+	var res contract.NetworkChangeResult
+	require.NoError(t, run.Get(ctxFor(t, 2*time.Minute), &res))
+	require.Len(t, res.Decisions, 1)
+	assert.Equal(t, "dana", res.Decisions[0].By)
+	assert.Equal(t, "CHG-7 from the UI", res.Decisions[0].Comment)
+	assert.True(t, res.Connected)
+}

@@ -50,7 +50,7 @@ func run(m *testing.M) int {
 	defer cancel()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var err error
-	stack, err = devstack.Start(ctx, devstack.Options{InMemory: true, FrontendPort: 0, UIPort: -1,
+	stack, err = devstack.Start(ctx, devstack.Options{InMemory: true, FrontendPort: 0, UIPort: 0,
 		CloudsimAddr: "127.0.0.1:0", CloudsimSpeed: 20, Logger: quiet})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: dev stack:", err)
