@@ -62,7 +62,7 @@ func run(m *testing.M) int {
 	spans = tracetest.NewInMemoryExporter()
 	tracer = sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
 	ready, stopWorker, err := stack.StartWorker(ctx, workerapp.Config{Logger: quiet, StopTimeout: time.Second,
-		HealthAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", Tracer: tracer})
+		HealthAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", OpenChangesInterval: time.Second, Tracer: tracer})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1

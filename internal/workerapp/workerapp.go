@@ -52,6 +52,9 @@ type Config struct {
 	// MetricsAddr serves GET /metrics (Prometheus text: the SDK's metrics
 	// and vpcflow's, docs/operations.md); "" serves none.
 	MetricsAddr string
+	// OpenChangesInterval paces the count of open changes by stage for the
+	// metrics (telemetry.CountOpenChanges); 0 means a minute.
+	OpenChangesInterval time.Duration
 	// Tracer receives the spans of the workflows, activities and cloud
 	// requests this worker runs; nil exports them over OTLP when
 	// OTEL_EXPORTER_OTLP_ENDPOINT is set (through Getenv), and nowhere
@@ -150,6 +153,13 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		defer stopMetrics()
 		ready.Metrics = url
+		interval := cfg.OpenChangesInterval
+		if interval <= 0 {
+			interval = time.Minute
+		}
+		countCtx, stopCounting := context.WithCancel(ctx)
+		defer stopCounting()
+		go telemetry.CountOpenChanges(countCtx, c, tel.MetricsHandler, interval, logger)
 	}
 	if cfg.Ready != nil {
 		cfg.Ready(ready)
