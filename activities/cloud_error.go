@@ -40,6 +40,9 @@ type cloudCallError struct {
 	message    string
 	retryAfter time.Duration // from x-acs-retry-after, when the cloud sends one
 	network    bool
+	// authAction is the RAM action a Forbidden.RAM answer names
+	// (AccessDeniedDetail.AuthAction).
+	authAction string
 }
 
 // inspectCloudError reads what the two SDKs' error types say. ok is false for
@@ -54,6 +57,9 @@ func inspectCloudError(err error) (cloudCallError, bool) {
 			message:    answerMessage(aliServer.Message()),
 		}
 		// The SDK keeps the response headers as http.Header built them.
+		if a, ok := aliServer.AccessDeniedDetail()["AuthAction"].(string); ok {
+			e.authAction = a
+		}
 		if v := http.Header(aliServer.RespHeaders).Get("x-acs-retry-after"); v != "" {
 			if ms, perr := strconv.Atoi(v); perr == nil && ms > 0 {
 				e.retryAfter = time.Duration(ms) * time.Millisecond
@@ -203,6 +209,10 @@ func (call cloudCallError) applicationError(attempt int32, operation, resource s
 		Message:    call.message,
 		Class:      row.Class,
 		Fix:        row.Fix,
+	}
+	if call.authAction != "" {
+		// The cloud named the permission: the fix names it too.
+		details.Fix = fmt.Sprintf("grant the RAM permission %s to the worker's identity (deploy/policies/alibaba-ram-policy.json lists every action vpcflow calls)", call.authAction)
 	}
 	opts := temporal.ApplicationErrorOptions{
 		NonRetryable: row.Class == contract.Permanent || row.Class == contract.DryRunPassed,

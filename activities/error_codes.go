@@ -31,6 +31,7 @@ const (
 	docAPIGThrottle = "Huawei Cloud APIG error codes; terraform-provider-huaweicloud issue #1335 (APIGW.0308 over ratelimit)"
 	docAPIGGateway  = "Huawei Cloud APIG User Guide: Error Codes (what the gateway answers to an API call), and its FAQ \"Incorrect IAM authentication information\""
 	docAPIGManage   = "Huawei Cloud APIG API Reference: Error Codes (what the APIG management API answers)"
+	docRAMDenied    = "Alibaba Cloud RAM: How to troubleshoot an access denied error (NoPermission, Forbidden.RAM, NotAuthorized); ECS: announcement of the authentication change of query APIs (Forbidden.RAM with AccessDeniedDetail)"
 )
 
 // errorCodes is the one table that classifies every code vpcflow can meet.
@@ -109,6 +110,9 @@ var errorCodes = []ErrorCode{
 	{"OperationFailed.LastTokenProcessing", contract.Busy, "", docIdempotency},
 	{"IncorrectStatus.*", contract.Busy, "", docAliCommon},
 	{"IdempotentParameterMismatch", contract.Permanent, "the same ClientToken was used with other parameters; vpcflow sends no ClientToken, so report this with the RequestId", docIdempotency},
+	{"Forbidden.RAM", contract.Permanent, "the worker's RAM identity lacks the permission of this action; grant it (deploy/policies/alibaba-ram-policy.json lists every action vpcflow calls)", docRAMDenied},
+	{"NoPermission", contract.Permanent, "the worker's RAM identity lacks the permission of this action; grant it (deploy/policies/alibaba-ram-policy.json lists every action vpcflow calls)", docRAMDenied},
+	{"NotAuthorized", contract.Permanent, "the worker's RAM identity is not authorized for this action; grant it (deploy/policies/alibaba-ram-policy.json lists every action vpcflow calls)", docRAMDenied},
 	{"SignatureDoesNotMatch", contract.Permanent, "the AccessKey secret does not match the AccessKey ID; check ALIBABA_CLOUD_ACCESS_KEY_SECRET", docAliCommon},
 	{"InvalidAccessKeyId.NotFound", contract.Permanent, "the AccessKey ID does not exist; check ALIBABA_CLOUD_ACCESS_KEY_ID", docAliCommon},
 	{"InvalidAccessKeyId.Inactive", contract.Permanent, "the AccessKey is disabled; enable it or use another", docAliCommon},

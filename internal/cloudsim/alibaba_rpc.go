@@ -54,11 +54,12 @@ var alibabaActions = map[string]alibabaHandler{
 
 // alibabaErrorBody is the error shape the SDK parses (sdk/errors/server_error.go).
 type alibabaErrorBody struct {
-	RequestId string
-	HostId    string
-	Code      string
-	Message   string
-	Recommend string
+	RequestId          string
+	HostId             string
+	Code               string
+	Message            string
+	Recommend          string
+	AccessDeniedDetail *accessDeniedDetail `json:",omitempty"`
 }
 
 func (s *Server) serveAlibaba(w http.ResponseWriter, r *http.Request) {
@@ -79,6 +80,7 @@ func (s *Server) serveAlibaba(w http.ResponseWriter, r *http.Request) {
 			Message:   apiErr.message,
 			Recommend: "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(apiErr.code) +
 				"&product=Vpc&requestId=" + call.RequestID,
+			AccessDeniedDetail: apiErr.accessDenied,
 		}
 		if retryAfter := s.throttlingRetryAfter(apiErr.code); retryAfter != "" {
 			headers["x-acs-retry-after"] = retryAfter
@@ -131,6 +133,9 @@ func (s *Server) handleAlibaba(r *http.Request, call *Call) (any, int, *apiError
 	}
 	call.Params = recordableAlibabaParams(params)
 	handler := alibabaActions[params["Action"]]
+	if key.policy != nil && !key.policy.Allows(ramAction(call.Action)) {
+		return nil, 0, ramDenied(key, call.Action)
+	}
 	if key.deniedActions[call.Action] {
 		if key.ramUser {
 			return nil, 0, newAPIError(http.StatusForbidden, "Forbbiden.SubUser",

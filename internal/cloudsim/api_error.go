@@ -9,6 +9,8 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	// accessDenied is the AccessDeniedDetail of a Forbidden.RAM answer.
+	accessDenied *accessDeniedDetail
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.message) }

@@ -129,6 +129,9 @@
 //	                                       so one key's traffic never makes another's replay pass)
 //	Forbbiden.SubUser 403 (sic)            a RAM-user key (accessKeys[].ramUser) calling one of its
 //	                                       deniedActions (DefaultReadOnlyAccessKeyID: every mutation)
+//	Forbidden.RAM 403                      a key bound to a RAM policy (accessKeys[].policy) calling an
+//	                                       action it does not allow; AccessDeniedDetail.AuthAction
+//	                                       names the RAM action (vpc:<Action>)
 //	Forbidden 403                          a main-account key calling one of its deniedActions; a VPN
 //	                                       connection owned by another account
 //	Throttling.User 400, ServiceUnavailable 503, or any code   faults only (see Faults); a

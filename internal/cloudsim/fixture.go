@@ -101,6 +101,9 @@ type AccessKeyFixture struct {
 	RAMUser bool `json:"ramUser,omitempty" yaml:"ramUser,omitempty"`
 	// DeniedActions lists actions this key may not call (HTTP 403).
 	DeniedActions []string `json:"deniedActions,omitempty" yaml:"deniedActions,omitempty"`
+	// Policy binds the key to a RAM policy (ram_policy.go): an action it
+	// does not allow answers Forbidden.RAM.
+	Policy *RAMPolicy `json:"policy,omitempty" yaml:"policy,omitempty"`
 }
 
 // RouterFixture is a VRouter (of a VPC) or a VBR.
@@ -373,6 +376,11 @@ func (f *Fixture) Validate() error {
 		keys[k.ID] = true
 		if !accounts[k.AccountUID] {
 			bad("alibaba.accessKeys[%d]: unknown accountUid %q", i, k.AccountUID)
+		}
+		if k.Policy != nil {
+			if err := k.Policy.Validate(); err != nil {
+				bad("alibaba.accessKeys[%d]: %v", i, err)
+			}
 		}
 	}
 	ids := map[string]string{}

@@ -86,6 +86,8 @@ type accessKey struct {
 	accountUID    string
 	ramUser       bool
 	deniedActions map[string]bool
+	// policy, when set, is the RAM policy the key is bound to.
+	policy *RAMPolicy
 }
 
 type router struct {
@@ -251,7 +253,7 @@ func newWorld(f *Fixture, start time.Time) *world {
 		for _, d := range k.DeniedActions {
 			denied[d] = true
 		}
-		w.accessKeys[k.ID] = &accessKey{id: k.ID, secret: k.Secret, accountUID: k.AccountUID, ramUser: k.RAMUser, deniedActions: denied}
+		w.accessKeys[k.ID] = &accessKey{id: k.ID, secret: k.Secret, accountUID: k.AccountUID, ramUser: k.RAMUser, deniedActions: denied, policy: k.Policy}
 	}
 	for _, r := range a.Routers {
 		w.routers[r.ID] = &router{RouterFixture: r}

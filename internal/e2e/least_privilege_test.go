@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/vpcflow/vpcflow/contract"
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
+)
+
+// shippedPolicy is deploy/policies/alibaba-ram-policy.json.
+func shippedPolicy(t *testing.T) cloudsim.RAMPolicy {
+	t.Helper()
+	data, err := os.ReadFile("../../deploy/policies/alibaba-ram-policy.json")
+	require.NoError(t, err)
+	var p cloudsim.RAMPolicy
+	require.NoError(t, json.Unmarshal(data, &p))
+	require.NoError(t, p.Validate())
+	require.Len(t, p.Statement, 1)
+	return p
+}
+
+// bindWorkerKey binds the workers' AccessKey to p until the test ends.
+func bindWorkerKey(t *testing.T, p cloudsim.RAMPolicy) {
+	t.Helper()
+	require.NoError(t, stack.Cloudsim.BindPolicy(cloudsim.DefaultAccessKeyID, &p))
+	t.Cleanup(func() { _ = stack.Cloudsim.BindPolicy(cloudsim.DefaultAccessKeyID, nil) })
+}
+
+// changeAndRollback runs a NetworkChange, then its Rollback with the
+// interface, and returns the first error.
+func changeAndRollback(t *testing.T, name string) (client.WorkflowRun, error) {
+	t.Helper()
+	ctx := ctxFor(t, 2*time.Minute)
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, name), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
+	require.NoError(t, err)
+	if err := run.Get(ctx, nil); err != nil {
+		return run, err
+	}
+	return rollbackOf(ctx, t, run.GetID())
+}
+
+func rollbackOf(ctx context.Context, t *testing.T, change string) (client.WorkflowRun, error) {
+	t.Helper()
+	p, err := stacktest.Progress(ctx, tc, change)
+	require.NoError(t, err)
+	require.NotNil(t, p.Changed)
+	in := contract.RollbackInput{Change: change, Changed: *p.Changed, DeactivateInterface: true}
+	run, err := tc.ExecuteWorkflow(ctx, contract.Rollback.StartOptions(in), contract.Rollback.Type, in)
+	require.NoError(t, err)
+	return run, run.Get(ctx, nil)
+}
+
+// The RAM policy in deploy/ is exactly what vpcflow needs: bound to it,
+// the workers' key runs a plan, a change and its rollback (interface
+// included), calling every action the policy grants; with any one action
+// taken out, the workflow that needs it fails at once on it, with the
+// cloud's Forbidden.RAM and a fix naming the permission to add.
+func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
+	policy := shippedPolicy(t)
+	actions := policy.Statement[0].Action
+
+	t.Run("every workflow runs with it", func(t *testing.T) {
+		resetCloud(t)
+		bindWorkerKey(t, policy)
+		ctx := ctxFor(t, 2*time.Minute)
+		plan, err := tc.ExecuteWorkflow(ctx, startOptions(t, "plan/least-privilege"), contract.NetworkChangePlan.Type, simclients.DefaultNetworkChange())
+		require.NoError(t, err)
+		require.NoError(t, plan.Get(ctx, nil))
+		_, err = changeAndRollback(t, "network-change/least-privilege")
+		require.NoError(t, err)
+		assert.Empty(t, callsOf("", func(c cloudsim.Call) bool { return c.Code == "Forbidden.RAM" }))
+		for _, action := range actions {
+			assert.NotZero(t, stack.Cloudsim.CallCount(strings.TrimPrefix(action, "vpc:")), "%s is granted but never called: the policy is broader than vpcflow needs", action)
+		}
+	})
+
+	for _, action := range actions {
+		api := strings.TrimPrefix(action, "vpc:")
+		t.Run("without "+action, func(t *testing.T) {
+			resetCloud(t)
+			less := policy
+			less.Statement = []cloudsim.RAMStatement{policy.Statement[0]}
+			less.Statement[0].Action = slices.DeleteFunc(slices.Clone(actions), func(a string) bool { return a == action })
+			var err error
+			if api == "WithdrawVpcPublishedRouteEntries" || api == "DeactivateRouterInterface" {
+				// Only a rollback needs it: the change runs with the whole policy.
+				ctx := ctxFor(t, 2*time.Minute)
+				run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/least-privilege"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
+				require.NoError(t, err)
+				require.NoError(t, run.Get(ctx, nil))
+				bindWorkerKey(t, less)
+				_, err = rollbackOf(ctx, t, run.GetID())
+				require.Error(t, err)
+				assertDeniedAtOnce(t, err, action, api)
+				return
+			}
+			bindWorkerKey(t, less)
+			_, err = changeAndRollback(t, "network-change/least-privilege")
+			require.Error(t, err)
+			assertDeniedAtOnce(t, err, action, api)
+		})
+	}
+}
+
+// assertDeniedAtOnce checks that a workflow failed on a RAM refusal of
+// action, naming it, after one call.
+func assertDeniedAtOnce(t *testing.T, err error, action, api string) {
+	t.Helper()
+	assert.Equal(t, "Forbidden.RAM", stacktest.FailureType(err), "%v", err)
+	assert.Contains(t, err.Error(), "grant the RAM permission "+action, "the failure names the permission to add")
+	denied := callsOf(api, func(c cloudsim.Call) bool { return c.Code == "Forbidden.RAM" })
+	assert.Len(t, denied, 1, "refused once, not retried")
+	assert.Len(t, callsOf("", func(c cloudsim.Call) bool { return c.Code == "Forbidden.RAM" }), 1, "no other action was refused")
+}
