@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		text, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		text, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](pageText))
 		b.t.Fatalf("%s: %v\nthe page shows:\n%.3000s", what, err, text)
 	}
 }
@@ -72,7 +73,7 @@ func eval[T any](b *browser, expr string) T {
 // screenshot saves the page as a PNG.
 func (b *browser) screenshot(path string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	require.NoError(b.t, err)
 	require.NoError(b.t, os.WriteFile(path, png, 0o644))
 }
@@ -146,4 +147,27 @@ func (b *browser) sendUpdate(id, runID, name, arg string) string {
 	})()`, chromedp.WithPollingInterval(50*time.Millisecond)))
 	require.NoError(b.t, err, "the UI said nothing after Submit")
 	return said
+}
+
+// pageText is the page's text with that of its frames: the Web UI renders
+// a workflow's summary and details (Markdown) in frames of its own origin.
+const pageText = "[document, ...[...document.querySelectorAll('iframe')].map(f => f.contentDocument).filter(d => d && d.body)].map(d => d.body.innerText).join('\\n')"
+
+// waitText waits until the page's text holds every one of want.
+func (b *browser) waitText(what string, want ...string) {
+	b.t.Helper()
+	conds := make([]string, len(want))
+	for i, w := range want {
+		conds[i] = fmt.Sprintf("text.includes(%q)", w)
+	}
+	b.do(what, chromedp.Poll[chromedp.Void]("(() => { const text = "+pageText+"; return "+strings.Join(conds, " && ")+"; })()",
+		chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+}
+
+// openUserMetadata opens the workflow page's User Metadata tab: the
+// summary, details and current details a workflow sets.
+func (b *browser) openUserMetadata() {
+	b.t.Helper()
+	b.do("open User Metadata", chromedp.WaitVisible(shown("a, button, [role=tab]", "User Metadata")),
+		chromedp.Click(shown("a, button, [role=tab]", "User Metadata")))
 }
