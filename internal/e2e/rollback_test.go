@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
@@ -237,4 +238,32 @@ func publishAsSomeoneElse(t *testing.T, cidr string) error {
 	}
 	require.Eventually(t, func() bool { return stateOf(t, cidr) == "Published" }, 10*time.Second, 20*time.Millisecond)
 	return nil
+}
+
+// A person cancels a change from the Web UI (Request Cancellation) while
+// it verifies: with OnCancel rollback it withdraws what it published and
+// ends cancelled.
+func TestACancelFromTheWebUIRollsTheChangeBack(t *testing.T) {
+	b := newBrowser(t)
+	resetCloud(t)
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{routeEntry1, routeEntry2}}))
+	in := simclients.DefaultNetworkChange()
+	in.OnCancel = contract.RecoveryRollback
+	run := startChangeTo(t, "network-change/web-ui-cancel", in, contract.StageVerifyVpnRoutes)
+
+	b.do("open the change", chromedp.Navigate(workflowPage(run.GetID(), run.GetRunID())),
+		chromedp.WaitVisible(shown("button", "Request Cancellation")))
+	b.do("Request Cancellation", chromedp.Click(shown("button", "Request Cancellation")))
+	b.do("confirm", chromedp.WaitVisible(shown("dialog[open] button", "Confirm")), chromedp.Click(shown("dialog[open] button", "Confirm")))
+	// The rollback waits for the publish to end before it can withdraw.
+	ctx := ctxFor(t, 2*time.Minute)
+	require.NoError(t, stacktest.WaitStage(ctx, tc, contract.StageRollback, run.GetID()))
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{}))
+
+	stopped := stoppedBy(t, run.Get(ctx, nil))
+	require.NotNil(t, stopped.Rollback, "rollback error: %s", stopped.RollbackError)
+	assert.Len(t, stopped.Rollback.Withdrawn, 2)
+	assert.Equal(t, "NonPublished", stateOf(t, cloudsim.DefaultRouteCIDR1))
+	assert.Equal(t, "NonPublished", stateOf(t, cloudsim.DefaultRouteCIDR2))
+	assert.Equal(t, 1, applied("WithdrawVpcPublishedRouteEntries"))
 }
