@@ -85,14 +85,7 @@ type WaitRouterInterfaceInactiveInput struct {
 // state cannot lead to Inactive: the wait ends at once.
 func (a *CloudActivities) WaitRouterInterfaceInactive(ctx context.Context, in WaitRouterInterfaceInactiveInput) (RouterInterface, error) {
 	what := "router interface " + in.RouterInterfaceId + " to become Inactive"
-	var last RouterInterface
-	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
-		ri, err := a.describeRouterInterface(ctx, in.RouterInterfaceRef)
-		if err != nil {
-			return false, err
-		}
-		last = ri
-		p.observe(ri.Status, ri.RequestIds[0])
+	return a.waitRouterInterface(ctx, in.RouterInterfaceRef, in.Deadline, what, func(ri RouterInterface, p PollProgress) (bool, error) {
 		switch {
 		case ri.Status == RouterInterfaceInactive:
 			return true, nil
@@ -101,15 +94,8 @@ func (a *CloudActivities) WaitRouterInterfaceInactive(ctx context.Context, in Wa
 		case ri.Status == RouterInterfaceActive && withinGrace(in.DeactivatedAt):
 			return false, nil // the read lags behind our deactivate
 		case ri.Status == RouterInterfaceActive:
-			return false, unreachableState(what, ri.Status, "the interface is Active again after the deactivate: someone activated it; find out who before rolling back again", *p)
+			return false, unreachableState(what, ri.Status, "the interface is Active again after the deactivate: someone activated it; find out who before rolling back again", p)
 		}
-		return false, unreachableState(what, ri.Status, "only an Active or Deactivating interface becomes Inactive", *p)
+		return false, unreachableState(what, ri.Status, "only an Active or Deactivating interface becomes Inactive", p)
 	})
-	if err != nil {
-		return RouterInterface{}, err
-	}
-	last.RequestIds = p.RequestIds
-	last.Attempt = activity.GetInfo(ctx).Attempt
-	last.RetriedReads = p.RetriedReads
-	return last, nil
 }

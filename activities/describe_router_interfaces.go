@@ -147,14 +147,7 @@ var routerInterfaceWaitStates = map[string]struct {
 // at the deadline otherwise.
 func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in WaitRouterInterfaceActiveInput) (RouterInterface, error) {
 	what := "router interface " + in.RouterInterfaceId + " to become Active"
-	var last RouterInterface
-	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
-		ri, err := a.describeRouterInterface(ctx, in.RouterInterfaceRef)
-		if err != nil {
-			return false, err
-		}
-		last = ri
-		p.observe(ri.Status, ri.RequestIds[0])
+	return a.waitRouterInterface(ctx, in.RouterInterfaceRef, in.Deadline, what, func(ri RouterInterface, p PollProgress) (bool, error) {
 		if ri.Status == RouterInterfaceActive {
 			return true, nil
 		}
@@ -162,9 +155,26 @@ func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in Wait
 			return false, nil // the read lags behind our connect
 		}
 		if rule, known := routerInterfaceWaitStates[ri.Status]; known && !rule.keepWaiting {
-			return false, unreachableState(what, ri.Status, rule.why, *p)
+			return false, unreachableState(what, ri.Status, rule.why, p)
 		}
 		return false, nil
+	})
+}
+
+// waitRouterInterface polls DescribeRouterInterfaces until reached says
+// the interface, as read, is where the wait wants it (or says it cannot get
+// there), and returns it as last read, with the wait's trace.
+func (a *CloudActivities) waitRouterInterface(ctx context.Context, ref RouterInterfaceRef, deadline time.Time, what string,
+	reached func(RouterInterface, PollProgress) (bool, error)) (RouterInterface, error) {
+	var last RouterInterface
+	p, err := a.poll(ctx, deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+		ri, err := a.describeRouterInterface(ctx, ref)
+		if err != nil {
+			return false, err
+		}
+		last = ri
+		p.observe(ri.Status, ri.RequestIds[0])
+		return reached(ri, *p)
 	})
 	if err != nil {
 		return RouterInterface{}, err
