@@ -63,8 +63,9 @@ func rollbackOf(ctx context.Context, t *testing.T, change string) (client.Workfl
 }
 
 // The RAM policy in deploy/ is exactly what vpcflow needs: bound to it,
-// the workers' key runs a plan, a change and its rollback (interface
-// included), calling every action the policy grants; with any one action
+// the workers' key runs every workflow of the Alibaba Cloud (plan,
+// connect, publish, verify, the whole change, rollbacks with and without
+// the interface), calling every action the policy grants; with any one action
 // taken out, the workflow that needs it fails at once on it, with the
 // cloud's Forbidden.RAM and a fix naming the permission to add.
 func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
@@ -74,12 +75,31 @@ func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
 	t.Run("every workflow runs with it", func(t *testing.T) {
 		resetCloud(t)
 		bindWorkerKey(t, policy)
-		ctx := ctxFor(t, 2*time.Minute)
-		plan, err := tc.ExecuteWorkflow(ctx, startOptions(t, "plan/least-privilege"), contract.NetworkChangePlan.Type, simclients.DefaultNetworkChange())
-		require.NoError(t, err)
-		require.NoError(t, plan.Get(ctx, nil))
-		_, err = changeAndRollback(t, "network-change/least-privilege")
-		require.NoError(t, err)
+		ctx := ctxFor(t, 3*time.Minute)
+		in := simclients.DefaultNetworkChange()
+		runs := []struct {
+			workflow string
+			input    any
+		}{
+			{contract.NetworkChangePlan.Type, in},
+			{contract.ConnectRouterInterface.Type, contract.ConnectRouterInterfaceInput{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}},
+			{contract.PublishVpcRoutes.Type, publishInput(cloudsim.DefaultRouteCIDR3)},
+			{contract.VerifyVpnRoutes.Type, verifyInput(in.CrossAccount)},
+			{contract.NetworkChange.Type, in},
+		}
+		var ids []string
+		for _, r := range runs {
+			run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "least-privilege/"+r.workflow), r.workflow, r.input)
+			require.NoError(t, err)
+			require.NoError(t, run.Get(ctx, nil), r.workflow)
+			ids = append(ids, run.GetID())
+		}
+		// The change's rollback withdraws its routes; the connect's
+		// deactivates the interface.
+		for _, change := range []string{ids[4], ids[1]} {
+			_, err := rollbackOf(ctx, t, change)
+			require.NoError(t, err, "rollback of %s", change)
+		}
 		assert.Empty(t, callsOf("", func(c cloudsim.Call) bool { return c.Code == "Forbidden.RAM" }))
 		for _, action := range actions {
 			assert.NotZero(t, stack.Cloudsim.CallCount(strings.TrimPrefix(action, "vpc:")), "%s is granted but never called: the policy is broader than vpcflow needs", action)
