@@ -154,9 +154,10 @@ func rollBack(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInp
 		WaitTimeout:         in.WaitTimeout,
 	}
 	opts := contract.Rollback.StartOptions(input)
+	// The child runs on the change's own task queue (TaskQueue left
+	// empty), wherever its workers are.
 	child := workflow.ChildWorkflowOptions{
 		WorkflowID:            opts.ID,
-		TaskQueue:             opts.TaskQueue,
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
 		StaticSummary:         opts.StaticSummary,
