@@ -3,7 +3,8 @@
 // vpcflow's own (recorded through the SDK's metrics handler, so workflow
 // code records them replay-safely) are served as Prometheus text on
 // /metrics; traces go from the starter's start through the workflow and its
-// activities to a span per cloud request, exported over OTLP when
+// activities to a span per cloud request, exported over OTLP (gRPC, or
+// http/protobuf as OTEL_EXPORTER_OTLP_PROTOCOL says) when
 // OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is
 // set, nowhere otherwise.
 package telemetry
@@ -22,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -86,9 +88,7 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 	tracer := opts.Tracer
 	if tracer == nil && opts.Getenv != nil &&
 		(opts.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || opts.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "") {
-		// The exporter reads the endpoint, headers, TLS and timeout from
-		// the standard OTEL_EXPORTER_OTLP_* variables.
-		exporter, err := otlptracegrpc.New(ctx)
+		exporter, err := otlpExporter(ctx, opts.Getenv)
 		if err != nil {
 			return nil, fmt.Errorf("traces: OTLP exporter: %w", err)
 		}
@@ -104,6 +104,24 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 		t.Interceptors = append(t.Interceptors, tracing)
 	}
 	return t, nil
+}
+
+// otlpExporter is the OTLP trace exporter the standard variables ask for:
+// gRPC, or HTTP with OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL http/protobuf.
+// Either reads the endpoint, headers, TLS and timeout from the
+// OTEL_EXPORTER_OTLP_* variables itself.
+func otlpExporter(ctx context.Context, getenv func(string) string) (sdktrace.SpanExporter, error) {
+	protocol := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+	if protocol == "" {
+		protocol = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+	}
+	switch protocol {
+	case "", "grpc":
+		return otlptracegrpc.New(ctx)
+	case "http/protobuf":
+		return otlptracehttp.New(ctx)
+	}
+	return nil, fmt.Errorf("OTLP protocol %q: vpcflow sends grpc or http/protobuf", protocol)
 }
 
 // Apply adds the metrics handler and the tracing interceptor to opts.

@@ -64,3 +64,19 @@ func TestOutcome(t *testing.T) {
 		assert.Equal(t, c.errType, errType, "%v", c.err)
 	}
 }
+
+// The standard protocol variable picks the exporter; one vpcflow cannot
+// send is refused at start, saying so.
+func TestTheOTLPProtocolIsTheStandardVariables(t *testing.T) {
+	for protocol, ok := range map[string]bool{"": true, "grpc": true, "http/protobuf": true, "http/json": false} {
+		env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": protocol}
+		tel, err := Setup(context.Background(), Options{Service: "test", Getenv: func(k string) string { return env[k] }})
+		if !ok {
+			assert.ErrorContains(t, err, `OTLP protocol "http/json"`)
+			continue
+		}
+		require.NoError(t, err, protocol)
+		assert.Len(t, tel.Apply(client.Options{}).Interceptors, 1, protocol)
+		_ = tel.Shutdown(context.Background())
+	}
+}
