@@ -267,3 +267,18 @@ func TestACancelFromTheWebUIRollsTheChangeBack(t *testing.T) {
 	assert.Equal(t, "NonPublished", stateOf(t, cloudsim.DefaultRouteCIDR2))
 	assert.Equal(t, 1, applied("WithdrawVpcPublishedRouteEntries"))
 }
+
+// Cancelled while it waits for the interface, a change (OnCancel keep)
+// says it connected the interface and keeps it: nothing is deactivated.
+func TestACancelDuringTheInterfaceWaitKeepsTheInterface(t *testing.T) {
+	resetCloud(t)
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{cloudsim.DefaultInitiatingInterfaceID}}))
+	run := startChangeTo(t, "network-change/cancel-interface-keep", simclients.DefaultNetworkChange(), contract.StageWaitRouterInterface)
+	var out, errOut bytes.Buffer
+	code := starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"cancel", run.GetID(), "--wait"})
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
+	assert.Contains(t, out.String(), "Cancelled "+run.GetID()+": connected "+cloudsim.DefaultInitiatingInterfaceID+"\n")
+	assert.Contains(t, out.String(), "Kept (OnCancel keep)")
+	assert.Zero(t, stack.Cloudsim.CallCount("DeactivateRouterInterface"))
+	assert.Empty(t, callsOf("PublishVpcRouteEntries", nil), "cancelled before the DryRun")
+}
