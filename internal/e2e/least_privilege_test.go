@@ -73,6 +73,7 @@ func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
 	actions := policy.Statement[0].Action
 
 	t.Run("every workflow runs with it", func(t *testing.T) {
+		waitWorkerIdle(t) // no earlier test's wait reads with the key while it is bound
 		resetCloud(t)
 		bindWorkerKey(t, policy)
 		ctx := ctxFor(t, 3*time.Minute)
@@ -109,6 +110,7 @@ func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
 	for _, action := range actions {
 		api := strings.TrimPrefix(action, "vpc:")
 		t.Run("without "+action, func(t *testing.T) {
+			waitWorkerIdle(t) // no earlier test's wait reads with the key while it is bound
 			resetCloud(t)
 			less := policy
 			less.Statement = []cloudsim.RAMStatement{policy.Statement[0]}

@@ -44,6 +44,7 @@ func (b *lockedBuffer) String() string {
 // names the workflow, the run and the activity; every cloud call has a
 // line with its RequestId, the cloud's own; no line holds a secret.
 func TestActivityLogLinesSayWhichChangeAndRequest(t *testing.T) {
+	waitWorkerIdle(t) // nothing of an earlier test calls the cloud now
 	resetCloud(t)
 	var logs lockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
