@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
@@ -106,11 +105,7 @@ func TestACloudThatMovedWhileWaitingIsAskedAboutAgain(t *testing.T) {
 	resetCloud(t)
 	run := startAwaitingApproval(t, "network-change/moved")
 
-	publish := vpc.CreatePublishVpcRouteEntriesRequest()
-	publish.RegionId, publish.TargetType, publish.TargetInstanceId = cloudsim.DefaultRegionID, "ECR", cloudsim.DefaultECRID
-	publish.RouteEntries = &[]vpc.PublishVpcRouteEntriesRouteEntries{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}
-	_, err := simVPC(t).PublishVpcRouteEntries(publish)
-	require.NoError(t, err)
+	require.NoError(t, publishAsSomeoneElse(t, cloudsim.DefaultRouteCIDR1))
 
 	ctx := ctxFor(t, 2*time.Minute)
 	decide := func(by string) contract.DecisionRecord {

@@ -245,18 +245,13 @@ func TestStateErrorsAfterAPassedDryRun(t *testing.T) {
 		resetCloud(t)
 		cidr := cloudsim.DefaultRouteCIDR3
 		sdk := simVPC(t)
-		publish := vpc.CreatePublishVpcRouteEntriesRequest()
-		publish.RegionId, publish.TargetType, publish.TargetInstanceId = cloudsim.DefaultRegionID, "ECR", cloudsim.DefaultECRID
-		publish.RouteEntries = &[]vpc.PublishVpcRouteEntriesRouteEntries{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cidr}}
-		_, err := sdk.PublishVpcRouteEntries(publish)
-		require.NoError(t, err)
-		require.Eventually(t, func() bool { return stateOf(t, cidr) == "Published" }, 10*time.Second, 20*time.Millisecond)
+		require.NoError(t, publishAsSomeoneElse(t, cidr))
 		// Someone withdraws it; the withdrawal holds until the test lets it go.
 		require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{"rte-bp1cloudsim00000003"}}))
 		withdraw := vpc.CreateWithdrawVpcPublishedRouteEntriesRequest()
 		withdraw.RegionId, withdraw.TargetType, withdraw.TargetInstanceId = cloudsim.DefaultRegionID, "ECR", cloudsim.DefaultECRID
 		withdraw.RouteEntries = &[]vpc.WithdrawVpcPublishedRouteEntriesRouteEntries{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cidr}}
-		_, err = sdk.WithdrawVpcPublishedRouteEntries(withdraw)
+		_, err := sdk.WithdrawVpcPublishedRouteEntries(withdraw)
 		require.NoError(t, err)
 
 		ctx := ctxFor(t, 3*time.Minute)
