@@ -127,7 +127,27 @@ func (a *CloudActivities) WaitRoutesPublished(ctx context.Context, in WaitRoutes
 // and WaitVpnRoutes when it confirms the publish first): it records what it
 // saw in p and says whether every entry is Published.
 func (a *CloudActivities) checkPublished(ctx context.Context, in Publication, what string, p *PollProgress) ([]contract.RoutePublishStatus, bool, error) {
-	status, requestIDs, err := a.publishStatus(ctx, in.PublishRouteEntriesInput)
+	return a.checkRouteStatus(ctx, in.PublishRouteEntriesInput, PublishStatusPublished, what, p, func(e contract.RouteEntry, s string) string {
+		switch {
+		case s == PublishStatusWithdrawing:
+			return "route " + e.DestinationCidrBlock + " of " + e.RouteTableId + " is being withdrawn from " + in.TargetInstanceId +
+				"; find out who withdraws it, then publish again"
+		case s == PublishStatusNonPublished && !withinGrace(in.PublishedAt):
+			return "route " + e.DestinationCidrBlock + " of " + e.RouteTableId + " is not published to " + in.TargetInstanceId +
+				" (it was withdrawn, or the publish did not take); publish it again"
+		}
+		return "" // Publishing, NonPublished within the grace, or a status vpcflow does not know
+	})
+}
+
+// checkRouteStatus is one read of a wait for the entries of in to reach
+// target towards their target: it records what it saw in p and says
+// whether every entry is there. unreachable says why an entry's status,
+// not target, cannot lead there ("" when it can: the wait goes on); the
+// first such entry ends the wait with UnreachableState.
+func (a *CloudActivities) checkRouteStatus(ctx context.Context, in PublishRouteEntriesInput, target, what string, p *PollProgress,
+	unreachable func(e contract.RouteEntry, status string) string) ([]contract.RoutePublishStatus, bool, error) {
+	status, requestIDs, err := a.publishStatus(ctx, in)
 	if err != nil {
 		return nil, false, err
 	}
@@ -137,21 +157,16 @@ func (a *CloudActivities) checkPublished(ctx context.Context, in Publication, wh
 	for _, e := range in.RouteEntries {
 		s := statusOf(status, e)
 		routes = append(routes, contract.RoutePublishStatus{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock, PublishStatus: s})
-		switch {
-		case s == PublishStatusPublished:
-		case s == PublishStatusWithdrawing:
-			p.observe(e.DestinationCidrBlock+" "+s, requestID)
-			return routes, false, unreachableState(what, s, "route "+e.DestinationCidrBlock+" of "+e.RouteTableId+
-				" is being withdrawn from "+in.TargetInstanceId+"; find out who withdraws it, then publish again", *p)
-		case s == PublishStatusNonPublished && !withinGrace(in.PublishedAt):
-			p.observe(e.DestinationCidrBlock+" "+s, requestID)
-			return routes, false, unreachableState(what, s, "route "+e.DestinationCidrBlock+" of "+e.RouteTableId+
-				" is not published to "+in.TargetInstanceId+" (it was withdrawn, or the publish did not take); publish it again", *p)
-		default: // Publishing, NonPublished within the grace, or a status vpcflow does not know
-			waiting = append(waiting, e.DestinationCidrBlock+" "+s)
+		if s == target {
+			continue
 		}
+		if why := unreachable(e, s); why != "" {
+			p.observe(e.DestinationCidrBlock+" "+s, requestID)
+			return routes, false, unreachableState(what, s, why, *p)
+		}
+		waiting = append(waiting, e.DestinationCidrBlock+" "+s)
 	}
-	state := "all Published"
+	state := "all " + target
 	if len(waiting) > 0 {
 		state = strings.Join(waiting, ", ")
 	}

@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
@@ -87,32 +86,16 @@ func (a *CloudActivities) WaitRoutesWithdrawn(ctx context.Context, in WaitRoutes
 	what := fmt.Sprintf("%d routes to be withdrawn from %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
 	var last []contract.RoutePublishStatus
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
-		status, requestIDs, err := a.publishStatus(ctx, in.PublishRouteEntriesInput)
-		if err != nil {
-			return false, err
-		}
-		requestID := lastOf(requestIDs)
-		last = make([]contract.RoutePublishStatus, 0, len(in.RouteEntries))
-		var waiting []string
-		for _, e := range in.RouteEntries {
-			s := statusOf(status, e)
-			last = append(last, contract.RoutePublishStatus{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock, PublishStatus: s})
-			switch {
-			case s == PublishStatusNonPublished:
-			case s == PublishStatusPublishing, s == PublishStatusPublished && !withinGrace(in.WithdrawnAt):
-				p.observe(e.DestinationCidrBlock+" "+s, requestID)
-				return false, unreachableState(what, s, "route "+e.DestinationCidrBlock+" of "+e.RouteTableId+
-					" is being published to "+in.TargetInstanceId+" again; find out who publishes it before rolling back again", *p)
-			default: // Withdrawing, Published within the grace, or a status vpcflow does not know
-				waiting = append(waiting, e.DestinationCidrBlock+" "+s)
-			}
-		}
-		state := "all NonPublished"
-		if len(waiting) > 0 {
-			state = strings.Join(waiting, ", ")
-		}
-		p.observe(state, requestID)
-		return len(waiting) == 0, nil
+		routes, done, err := a.checkRouteStatus(ctx, in.PublishRouteEntriesInput, PublishStatusNonPublished, what, p,
+			func(e contract.RouteEntry, s string) string {
+				if s == PublishStatusPublishing || s == PublishStatusPublished && !withinGrace(in.WithdrawnAt) {
+					return "route " + e.DestinationCidrBlock + " of " + e.RouteTableId + " is being published to " + in.TargetInstanceId +
+						" again; find out who publishes it before rolling back again"
+				}
+				return "" // Withdrawing, Published within the grace, or a status vpcflow does not know
+			})
+		last = routes
+		return done, err
 	})
 	if err != nil {
 		return WaitRoutesPublishedResult{}, err
