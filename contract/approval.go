@@ -45,14 +45,22 @@ func (a Approval) TimeoutOrDefault() time.Duration {
 
 // Decision approves (Approve) or rejects a change waiting for approval.
 // By names who decides, Comment says why.
+// A decision decodes strictly, as inputs do (decode.go): an unknown field,
+// a repeated key or a value of the wrong type is a problem the validator
+// refuses.
 type Decision struct {
 	Approve bool   `json:"Approve"`
 	By      string `json:"By"`
 	Comment string `json:"Comment,omitempty"`
+
+	decodeProblems
 }
 
 // Problem is what makes d unfit to send, or "".
 func (d Decision) Problem() string {
+	if refused := d.decodeRefusals(); len(refused) > 0 {
+		return "the decision does not decode: " + strings.Join(refused, "; ")
+	}
 	if strings.TrimSpace(d.By) == "" {
 		return "the decision names no approver: set By"
 	}

@@ -31,7 +31,7 @@ func (d Duration) MarshalText() ([]byte, error) {
 func (d *Duration) UnmarshalText(text []byte) error {
 	v, err := time.ParseDuration(string(text))
 	if err != nil {
-		return fmt.Errorf("not a duration (use a value such as \"10m\" or \"90s\"): %q", text)
+		return fmt.Errorf("not a duration (use a value such as \"10m\" or \"90s\"): %s", shown(string(text)))
 	}
 	*d = Duration(v)
 	return nil

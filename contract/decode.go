@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
@@ -47,18 +49,83 @@ func DecodeInput(data []byte, in any) error {
 }
 
 func decodeStrictly(data []byte, in strictlyDecoded) {
+	if dup := duplicateKey(data); dup != "" {
+		in.refuseDecoding(dup)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(in); err != nil {
 		_ = json.Unmarshal(data, in) // keep what does decode
-		in.refuseDecoding("the input does not decode: " + shorten(err.Error()))
+		in.refuseDecoding(decodeProblem(data, dec, err))
 	}
+}
+
+// decodeProblem says what strict decoding refused, by the field's name or
+// path and its line, never quoting more of the text than a bounded, escaped
+// prefix of a name: a file given by mistake (a password file, a key) must
+// not be echoed into an error, a terminal or a history.
+func decodeProblem(data []byte, dec *json.Decoder, err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		where := "the input"
+		if typeErr.Field != "" {
+			where = shown(typeErr.Field)
+		}
+		// Value is the JSON kind, and a number's digits after it: not echoed.
+		kind, _, _ := strings.Cut(typeErr.Value, " ")
+		return fmt.Sprintf("%s (line %d) is a JSON %s where %s is wanted", where, lineAt(data, typeErr.Offset-1),
+			kind, jsonKind(typeErr.Type.Kind().String()))
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("the input is not valid JSON at line %d: %s", lineAt(data, syntaxErr.Offset-1), shorten(syntaxErr.Error()))
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		if unquoted, uerr := strconv.Unquote(name); uerr == nil {
+			name = unquoted
+		}
+		return fmt.Sprintf("unknown field %s (line %d): see the input's fields in docs/integration.md", shown(name), unknownFieldLine(data, dec, name))
+	}
+	return "the input does not decode: " + shorten(msg)
+}
+
+// unknownFieldLine is the line of the first key name of data, searched from
+// where the decoder stopped backwards: the decoder stops just past the
+// unknown key.
+func unknownFieldLine(data []byte, dec *json.Decoder, name string) int {
+	quoted, _ := json.Marshal(name)
+	end := min(int(dec.InputOffset()), len(data))
+	if i := bytes.LastIndex(data[:end], quoted); i >= 0 {
+		return lineAt(data, int64(i))
+	}
+	if i := bytes.Index(data, quoted); i >= 0 {
+		return lineAt(data, int64(i))
+	}
+	return lineAt(data, int64(end))
+}
+
+// jsonKind names what JSON value a Go kind takes.
+func jsonKind(kind string) string {
+	switch kind {
+	case "struct", "map":
+		return "an object"
+	case "slice", "array":
+		return "a list"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	}
+	return "a " + kind
 }
 
 func shorten(s string) string {
 	const max = 300
 	if len(s) > max {
-		return s[:max] + "..."
+		return strings.ToValidUTF8(s[:max], "") + "..."
 	}
 	return s
 }

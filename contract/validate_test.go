@@ -206,9 +206,9 @@ func TestDurationsAreText(t *testing.T) {
 func TestDecodeProblemsAreValidationProblems(t *testing.T) {
 	cases := map[string]string{
 		`{"RegionId":"cn-hangzhou","RouteEntrys":[]}`:     `unknown field "RouteEntrys"`,
-		`{"RegionId":"cn-hangzhou","RouteEntries":"all"}`: "cannot unmarshal string into Go struct field",
-		`{"RegionId":"cn-hangzhou","PageSize":"50"}`:      "cannot unmarshal string",
-		`"network-change"`: "cannot unmarshal string",
+		`{"RegionId":"cn-hangzhou","RouteEntries":"all"}`: `"RouteEntries" (line 1) is a JSON string where a list is wanted`,
+		`{"RegionId":"cn-hangzhou","PageSize":"50"}`:      `"PageSize" (line 1) is a JSON string where a number is wanted`,
+		`"network-change"`: "the input (line 1) is a JSON string where an object is wanted",
 	}
 	for data, want := range cases {
 		var in NetworkChangeInput
