@@ -8,18 +8,12 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/vpcflow/vpcflow/internal/startercli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	app := &startercli.App{Stdout: os.Stdout, Stderr: os.Stderr}
-	code := app.Run(ctx, os.Args[1:])
-	stop()
-	os.Exit(code)
+	app := &startercli.App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	os.Exit(app.RunUntilSignalled(os.Args[1:], os.Exit))
 }

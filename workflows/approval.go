@@ -48,7 +48,7 @@ func awaitApproval(ctx workflow.Context, log *changeLog, in contract.NetworkChan
 		decisions = append(decisions, d)
 		if !d.Approve {
 			return decisions, log.check(ctx, contract.StageAwaitingApproval, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("rejected by %s (%q): nothing was changed", d.By, d.Comment), contract.ChangeRejectedType, nil, d))
+				fmt.Sprintf("rejected by %q (%q): nothing was changed", d.By, d.Comment), contract.ChangeRejectedType, nil, d))
 		}
 		if err := log.check(ctx, contract.StageAwaitingApproval, nil); err != nil {
 			return decisions, err
@@ -78,7 +78,7 @@ func (g *approvalGate) validate(ctx workflow.Context, d contract.Decision) error
 	case g.asked == 0:
 		return fmt.Errorf("the change is not waiting for a decision")
 	case g.decision != nil:
-		return fmt.Errorf("plan %d is already decided by %s", g.asked, g.decision.By)
+		return fmt.Errorf("plan %d is already decided by %q", g.asked, g.decision.By)
 	}
 	if problem := d.Problem(); problem != "" {
 		return fmt.Errorf("%s", problem)

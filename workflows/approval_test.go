@@ -154,7 +154,7 @@ func (s *workflowSuite) TestTheValidatorRefusesWhatCannotBeADecision() {
 	var g approvalGate
 	s.ErrorContains(g.validate(nil, contract.Decision{Approve: true, By: "a"}), "not waiting for a decision")
 	g.asked, g.decision = 1, &contract.DecisionRecord{Decision: contract.Decision{By: "a"}}
-	s.ErrorContains(g.validate(nil, contract.Decision{Approve: true, By: "b"}), "plan 1 is already decided by a")
+	s.ErrorContains(g.validate(nil, contract.Decision{Approve: true, By: "b"}), `plan 1 is already decided by "a"`)
 
 	// Two decisions that both passed the validator: the first one counts,
 	// the second fails.
@@ -165,7 +165,7 @@ func (s *workflowSuite) TestTheValidatorRefusesWhatCannotBeADecision() {
 			return "", err
 		}
 		_, err := race.decide(ctx, contract.Decision{Approve: false, By: "second"})
-		s.ErrorContains(err, "plan 1 is already decided by first")
+		s.ErrorContains(err, `plan 1 is already decided by "first"`)
 		return race.decision.By, nil
 	})
 	var by string

@@ -13,7 +13,9 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +36,8 @@ const (
 
 // App holds what the commands need from the outside, so tests can run them.
 type App struct {
+	// Stdin is read by -f - (a spec piped in); nil reads nothing.
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	// Dial connects to Temporal; nil means envconfig's default client
 	// options (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles).
@@ -56,7 +60,7 @@ func (a *App) flushTelemetry() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := a.telemetry.Shutdown(ctx); err != nil {
-		fmt.Fprintf(a.Stderr, "starter: traces not sent: %v\n", err)
+		say(a.Stderr, "starter: traces not sent: %v\n", err)
 	}
 }
 
@@ -67,10 +71,12 @@ func (c exitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
 
 // Run runs the starter with args (without the program name) and returns the
 // exit code. Everything it prints is redacted first (internal/redact): an
-// error from a dial or a failure read back may quote a credential.
+// error from a dial or a failure read back may quote a credential; and no
+// control character but newline and tab reaches the terminal
+// (terminal.go).
 func (a *App) Run(ctx context.Context, args []string) int {
 	out := *a
-	out.Stdout, out.Stderr = redact.Writer(a.Stdout), redact.Writer(a.Stderr)
+	out.Stdout, out.Stderr = redact.Writer(terminalWriter{a.Stdout}), redact.Writer(terminalWriter{a.Stderr})
 	root := out.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(out.Stdout)
@@ -86,8 +92,59 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	}
 	// The command line itself is wrong (an unknown command or flag, a bad
 	// value, arguments where none are taken): cobra said nothing yet.
-	fmt.Fprintf(out.Stderr, "%s: %v\nRun '%s --help' for usage. Nothing was started.\n", cmd.CommandPath(), err, cmd.CommandPath())
+	say(out.Stderr, "%s: %v\nRun '%s --help' for usage. Nothing was started.\n", cmd.CommandPath(), err, cmd.CommandPath())
 	return exitBadUsage
+}
+
+// How long a command may take to end after SIGINT or SIGTERM cancelled
+// its context before the process ends it (RunUntilSignalled). A command
+// that stops servers (dev, demo) says it needs longer, with an annotation.
+const (
+	stopGrace           = 2 * time.Second
+	serverStopGrace     = 30 * time.Second
+	stopGraceAnnotation = "vpcflow.stop-grace"
+)
+
+// RunUntilSignalled runs the starter as its process does: SIGINT and
+// SIGTERM cancel the command's context, and every command ends soon after
+// (with what it says then, such as "stopped following"). One that has not
+// ended within its grace, blocked where no context reaches, ends with exit
+// code 130, and a second signal ends the process at once. It returns the
+// exit code; exit is os.Exit, given so that a test can watch the grace.
+func (a *App) RunUntilSignalled(args []string, exit func(int)) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	done := make(chan struct{})
+	defer close(done)
+	grace := a.stopGraceOf(args)
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		// The signal handling reverts to the default: a second one ends
+		// the process at once.
+		stop()
+		select {
+		case <-done:
+		case <-time.After(grace):
+			say(a.Stderr, "starter: interrupted; did not stop within %s\n", grace)
+			exit(130)
+		}
+	}()
+	return a.Run(ctx, args)
+}
+
+// stopGraceOf is the grace of the command args run.
+func (a *App) stopGraceOf(args []string) time.Duration {
+	cmd, _, err := a.rootCommand().Find(args)
+	if err == nil {
+		if d, perr := time.ParseDuration(cmd.Annotations[stopGraceAnnotation]); perr == nil {
+			return d
+		}
+	}
+	return stopGrace
 }
 
 func init() {

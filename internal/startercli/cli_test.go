@@ -105,7 +105,7 @@ WaitTimeout: 5m
 
 	cases := map[string]struct{ name, content string }{
 		`unknown field "RouteEntrys"`:      {"typo.json", `{"RegionId":"cn-hangzhou","RouteEntrys":[]}`},
-		"cannot unmarshal string":          {"type.yaml", "RegionId: cn-hangzhou\nRouteEntries: all\n"},
+		`"RouteEntries" (line 2) is a JSON string where a list is wanted`: {"type.yaml", "RegionId: cn-hangzhou\nRouteEntries: all\n"},
 		"is empty":                         {"empty.yaml", ""},
 		"want a .json, .yaml or .yml file": {"change.txt", "{}"},
 		"more than one JSON value":         {"two.json", `{} {}`},
@@ -208,7 +208,7 @@ func TestFlagsOverASpecFile(t *testing.T) {
 	cmd := (&App{}).workflowCommand(contract.NetworkChange)
 	require.NoError(t, cmd.ParseFlags([]string{"--route", "vtb-2=10.1.0.0/24", "--route", "vtb-2=10.2.0.0/24", "--cen", "cen-2", "--page-size", "7"}))
 	in := contract.NetworkChange.NewInput()
-	require.NoError(t, loadSpec(spec, in))
+	require.NoError(t, loadSpec(context.Background(), spec, nil, in))
 	for _, f := range flagsOf(t, cmd) {
 		require.NoError(t, f.apply(in, true))
 	}

@@ -2,7 +2,6 @@ package startercli
 
 import (
 	"context"
-	"fmt"
 	"os/user"
 
 	"github.com/spf13/cobra"
@@ -30,7 +29,7 @@ func (a *App) decideCommand(approve bool) *cobra.Command {
 	run := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if problem := d.Problem(); problem != "" {
-			fmt.Fprintf(a.Stderr, "starter %s: %s. Nothing was sent.\n", name, problem)
+			say(a.Stderr, "starter %s: %s. Nothing was sent.\n", name, problem)
 			return exitCode(exitBadUsage)
 		}
 		return run(cmd, args)
@@ -46,7 +45,7 @@ func (a *App) decide(ctx context.Context, c client.Client, name, id string, d co
 		err = handle.Get(ctx, &rec)
 	}
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter %s: %s: %v\n", name, id, err)
+		say(a.Stderr, "starter %s: %s: %v\n", name, id, err)
 		return exitCode(exitFailed)
 	}
 	if asJSON {
@@ -57,7 +56,7 @@ func (a *App) decide(ctx context.Context, c client.Client, name, id string, d co
 	if rec.Approve {
 		verdict = "Approved"
 	}
-	fmt.Fprintf(a.Stdout, "%s plan %d of %s, by %s at %s\n", verdict, rec.Plan, id, rec.By, rec.At.Format("2006-01-02 15:04:05 MST"))
+	say(a.Stdout, "%s plan %d of %s, by %s at %s\n", verdict, rec.Plan, id, rec.By, rec.At.Format("2006-01-02 15:04:05 MST"))
 	return nil
 }
 

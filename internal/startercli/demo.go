@@ -2,7 +2,6 @@ package startercli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -23,7 +22,8 @@ func (a *App) demoCommand() *cobra.Command {
 	var opts devstack.Options
 	var exit bool
 	cmd := &cobra.Command{
-		Use:     "demo",
+		Use:         "demo",
+		Annotations: map[string]string{stopGraceAnnotation: serverStopGrace.String()},
 		Short:   "start an embedded Temporal server, Web UI and cloudsim, and run NetworkChange",
 		GroupID: "try",
 		Args:    noArguments,
@@ -40,39 +40,39 @@ func (a *App) runDemo(ctx context.Context, opts devstack.Options, exit bool) err
 	quiet := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts.Logger = quiet
 
-	fmt.Fprintln(a.Stdout, "Starting the embedded Temporal server, its Web UI and cloudsim...")
+	sayln(a.Stdout, "Starting the embedded Temporal server, its Web UI and cloudsim...")
 	stack, err := devstack.Start(ctx, opts)
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter demo: %v\n", err)
+		say(a.Stderr, "starter demo: %v\n", err)
 		return exitCode(exitFailed)
 	}
 	defer stack.Stop()
-	fmt.Fprintf(a.Stdout, "Temporal: %s   Web UI: %s   cloudsim: %s\n", stack.Temporal.FrontendHostPort(), uiOrNone(stack), stack.CloudsimURL)
+	say(a.Stdout, "Temporal: %s   Web UI: %s   cloudsim: %s\n", stack.Temporal.FrontendHostPort(), uiOrNone(stack), stack.CloudsimURL)
 
 	_, stopWorker, err := stack.StartWorker(ctx, workerapp.Config{Logger: quiet, StopTimeout: 5 * time.Second})
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter demo: %v\n", err)
+		say(a.Stderr, "starter demo: %v\n", err)
 		return exitCode(exitFailed)
 	}
 	defer stopWorker()
 
 	c, err := client.DialContext(ctx, client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace()})
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter demo: %v\n", err)
+		say(a.Stderr, "starter demo: %v\n", err)
 		return exitCode(exitFailed)
 	}
 	defer c.Close()
 	a.Namespace, a.UIBase = stack.Temporal.Namespace(), stack.Temporal.UIURL()
 
 	in := simclients.DefaultNetworkChange()
-	fmt.Fprintf(a.Stdout, "\nNetworkChange: connect %s, publish %s and %s to %s, verify them on %s\n\n",
+	say(a.Stdout, "\nNetworkChange: connect %s, publish %s and %s to %s, verify them on %s\n\n",
 		in.RouterInterfaceId, in.RouteEntries[0].DestinationCidrBlock, in.RouteEntries[1].DestinationCidrBlock, in.TargetInstanceId, in.VpnConnectionId)
 	err = a.startWith(ctx, c, contract.NetworkChange.Type, in, contract.NetworkChange.StartOptions(in),
 		contract.NetworkChange.NewResult(), followFlags{wait: true})
 	if exit || ctx.Err() != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "\nThe Web UI stays up at %s. Press Ctrl-C to stop.\n", stack.Temporal.UIURL())
+	say(a.Stdout, "\nThe Web UI stays up at %s. Press Ctrl-C to stop.\n", stack.Temporal.UIURL())
 	<-ctx.Done()
 	return err
 }

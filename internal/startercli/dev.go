@@ -2,7 +2,6 @@ package startercli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -22,7 +21,8 @@ func (a *App) devCommand() *cobra.Command {
 	worker := workerapp.Config{StopTimeout: 5 * time.Second}
 	logLevel := slog.LevelInfo
 	cmd := &cobra.Command{
-		Use:   "dev",
+		Use:         "dev",
+		Annotations: map[string]string{stopGraceAnnotation: serverStopGrace.String()},
 		Short: "run an embedded Temporal server, Web UI, cloudsim and a worker until Ctrl-C",
 		Long: `Run an embedded Temporal server (its state in a SQLite file), its Web UI,
 cloudsim (the emulator of both clouds) and vpcflow's worker in this process,
@@ -57,25 +57,25 @@ func (a *App) runDev(ctx context.Context, opts devstack.Options, worker workerap
 	opts.Logger = worker.Logger
 	stack, err := devstack.Start(ctx, opts)
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter dev: %v\n", err)
+		say(a.Stderr, "starter dev: %v\n", err)
 		return exitCode(exitFailed)
 	}
 	defer stack.Stop()
 	ready, stopWorker, err := stack.StartWorker(ctx, worker)
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter dev: %v\n", err)
+		say(a.Stderr, "starter dev: %v\n", err)
 		return exitCode(exitFailed)
 	}
 	defer stopWorker()
 
-	fmt.Fprintf(a.Stdout, "vpcflow dev stack: Temporal %s   Web UI %s   cloudsim %s", ready.Frontend, uiOrNone(stack), stack.CloudsimURL)
+	say(a.Stdout, "vpcflow dev stack: Temporal %s   Web UI %s   cloudsim %s", ready.Frontend, uiOrNone(stack), stack.CloudsimURL)
 	if ready.Health != "" {
-		fmt.Fprintf(a.Stdout, "   worker health %s", ready.Health)
+		say(a.Stdout, "   worker health %s", ready.Health)
 	}
 	if ready.Metrics != "" {
-		fmt.Fprintf(a.Stdout, "   worker metrics %s", ready.Metrics)
+		say(a.Stdout, "   worker metrics %s", ready.Metrics)
 	}
-	fmt.Fprintf(a.Stdout, "\nStart a change from another terminal, for example:\n"+
+	say(a.Stdout, "\nStart a change from another terminal, for example:\n"+
 		"  go run ./starter network-change -f docs/examples/network-change.yaml --wait\n"+
 		"Press Ctrl-C to stop.\n")
 	<-ctx.Done()

@@ -30,7 +30,7 @@ func (a *App) inspectCommand(name, short string, do func(ctx context.Context, c 
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.dial(cmd.Context())
 			if err != nil {
-				fmt.Fprintf(a.Stderr, "starter: %v\n", err)
+				say(a.Stderr, "starter: %v\n", err)
 				return exitCode(exitFailed)
 			}
 			defer c.Close()
@@ -56,7 +56,7 @@ func queryProgress(ctx context.Context, c client.Client, id, runID string) (cont
 func (a *App) status(ctx context.Context, c client.Client, id string, asJSON bool) error {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter status: %s: %v\n", id, err)
+		say(a.Stderr, "starter status: %s: %v\n", id, err)
 		return exitCode(exitFailed)
 	}
 	info := desc.GetWorkflowExecutionInfo()
@@ -72,33 +72,33 @@ func (a *App) status(ctx context.Context, c client.Client, id string, asJSON boo
 		a.printJSON(out)
 		return nil
 	}
-	fmt.Fprintf(a.Stdout, "%s %s: %s, started %s\n", info.GetType().GetName(), id, status, info.GetStartTime().AsTime().Format(time.RFC3339))
+	say(a.Stdout, "%s %s: %s, started %s\n", info.GetType().GetName(), id, status, info.GetStartTime().AsTime().Format(time.RFC3339))
 	if perr == nil {
-		fmt.Fprintf(a.Stdout, "stage: %s", p.Stage)
+		say(a.Stdout, "stage: %s", p.Stage)
 		if p.LastCloudState != "" {
-			fmt.Fprintf(a.Stdout, ", cloud state: %s", p.LastCloudState)
+			say(a.Stdout, ", cloud state: %s", p.LastCloudState)
 		}
-		fmt.Fprintf(a.Stdout, ", %d steps, %d attempts\n", len(p.Steps), p.Attempts)
+		say(a.Stdout, ", %d steps, %d attempts\n", len(p.Steps), p.Attempts)
 		if len(p.ChangeRequestIds) > 0 {
-			fmt.Fprintf(a.Stdout, "changed (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
+			say(a.Stdout, "changed (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
 		}
 		if p.Changed != nil {
-			fmt.Fprintf(a.Stdout, "changed: %s\n", p.Changed)
+			say(a.Stdout, "changed: %s\n", p.Changed)
 		}
 		if p.Rollback != nil {
-			fmt.Fprintf(a.Stdout, "rollback: %s\n", p.Rollback.WorkflowId)
+			say(a.Stdout, "rollback: %s\n", p.Rollback.WorkflowId)
 			printRollback(a.Stdout, p.Rollback.Result, p.Rollback.Error)
 		}
 		for _, s := range p.Steps {
-			fmt.Fprintf(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
+			say(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
 		}
 		if p.Stage == contract.StageAwaitingApproval {
-			fmt.Fprintln(a.Stdout)
+			sayln(a.Stdout)
 			a.printPlan(p.Plan)
-			fmt.Fprintf(a.Stdout, "Waiting for a decision: starter approve %s (or reject) --comment ...\n", id)
+			say(a.Stdout, "Waiting for a decision: starter approve %s (or reject) --comment ...\n", id)
 		}
 	}
-	fmt.Fprintf(a.Stdout, "Web UI: %s\n", link)
+	say(a.Stdout, "Web UI: %s\n", link)
 	return nil
 }
 

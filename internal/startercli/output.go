@@ -3,7 +3,6 @@ package startercli
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -17,20 +16,20 @@ func (a *App) printResult(result any) {
 	data, _ := json.Marshal(result)
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(data, &fields) != nil {
-		fmt.Fprintf(a.Stdout, "Result: %s\n", data)
+		say(a.Stdout, "Result: %s\n", data)
 		return
 	}
 	var steps []contract.Step
 	if json.Unmarshal(fields["Steps"], &steps) == nil && len(steps) > 0 {
-		fmt.Fprintln(a.Stdout)
+		sayln(a.Stdout)
 		table := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(table, "  STEP\tOUTCOME\tMS\tCLOUD STATE\tREQUEST IDS")
+		sayln(table, "  STEP\tOUTCOME\tMS\tCLOUD STATE\tREQUEST IDS")
 		for _, st := range steps {
-			fmt.Fprintf(table, "  %s\t%s\t%d\t%s\t%s\n", st.Name, st.Outcome, st.DurationMillis,
+			say(table, "  %s\t%s\t%d\t%s\t%s\n", st.Name, st.Outcome, st.DurationMillis,
 				st.CloudState, strings.Join(st.RequestIds, " "))
 		}
 		_ = table.Flush()
-		fmt.Fprintln(a.Stdout)
+		sayln(a.Stdout)
 	}
 	var plan []contract.PlannedStep
 	if json.Unmarshal(fields["Plan"], &plan) == nil && len(plan) > 0 {
@@ -43,7 +42,7 @@ func (a *App) printResult(result any) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if v := string(fields[k]); k != "Steps" && k != "Plan" && v != "null" && v != "[]" && v != `""` {
-			fmt.Fprintf(a.Stdout, "  %s: %s\n", k, v)
+			say(a.Stdout, "  %s: %s\n", k, v)
 		}
 	}
 }
@@ -54,14 +53,14 @@ var planMarks = map[string]string{contract.PlanWillDo: "+", contract.PlanAlready
 // printPlan shows a plan a step a line: "+" will do, "=" already done, "!"
 // would fail, with the code and the reason under it.
 func (a *App) printPlan(plan []contract.PlannedStep) {
-	fmt.Fprintln(a.Stdout, "Plan (+ will do, = already done, ! would fail):")
+	sayln(a.Stdout, "Plan (+ will do, = already done, ! would fail):")
 	for _, st := range plan {
-		fmt.Fprintf(a.Stdout, "  %s %s: %s\n", planMarks[st.Action], st.Action, st.What)
+		say(a.Stdout, "  %s %s: %s\n", planMarks[st.Action], st.Action, st.What)
 		if st.Action == contract.PlanWouldFail {
-			fmt.Fprintf(a.Stdout, "      %s: %s\n", st.Code, st.Reason)
+			say(a.Stdout, "      %s: %s\n", st.Code, st.Reason)
 		}
 	}
-	fmt.Fprintln(a.Stdout)
+	sayln(a.Stdout)
 }
 
 func (a *App) printJSON(v any) {
@@ -74,12 +73,12 @@ func (a *App) printJSON(v any) {
 func (a *App) printProblems(command string, err error) {
 	var v *contract.ValidationError
 	if !errors.As(err, &v) {
-		fmt.Fprintf(a.Stderr, "starter %s: %v\nNothing was started.\n", command, err)
+		say(a.Stderr, "starter %s: %v\nNothing was started.\n", command, err)
 		return
 	}
-	fmt.Fprintf(a.Stderr, "starter %s: %s:\n", command, v.Headline())
+	say(a.Stderr, "starter %s: %s:\n", command, v.Headline())
 	for _, p := range v.Problems {
-		fmt.Fprintf(a.Stderr, "  - %s\n", p)
+		say(a.Stderr, "  - %s\n", p)
 	}
-	fmt.Fprintln(a.Stderr, "Nothing was started.")
+	sayln(a.Stderr, "Nothing was started.")
 }

@@ -32,25 +32,25 @@ func (a *App) cancelCommand() *cobra.Command {
 func (a *App) cancel(ctx context.Context, c client.Client, id string, wait, asJSON bool) error {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter cancel: %s: %v\n", id, err)
+		say(a.Stderr, "starter cancel: %s: %v\n", id, err)
 		return exitCode(exitFailed)
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	runID := info.GetExecution().GetRunId()
 	if info.GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		fmt.Fprintf(a.Stderr, "starter cancel: %s is not running (%s): nothing to cancel\n", id,
+		say(a.Stderr, "starter cancel: %s is not running (%s): nothing to cancel\n", id,
 			strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"))
 		return exitCode(exitFailed)
 	}
 	if err := c.CancelWorkflow(ctx, id, runID); err != nil {
-		fmt.Fprintf(a.Stderr, "starter cancel: %s: %v\n", id, err)
+		say(a.Stderr, "starter cancel: %s: %v\n", id, err)
 		return exitCode(exitFailed)
 	}
 	if !wait {
 		if asJSON {
 			a.printJSON(map[string]any{"WorkflowId": id, "RunId": runID, "CancelRequested": true})
 		} else {
-			fmt.Fprintf(a.Stdout, "Cancel requested for %s (run %s); 'starter status %s' follows it\n", id, runID, id)
+			say(a.Stdout, "Cancel requested for %s (run %s); 'starter status %s' follows it\n", id, runID, id)
 		}
 		return nil
 	}
@@ -70,14 +70,14 @@ func (a *App) cancel(ctx context.Context, c client.Client, id string, wait, asJS
 	} else {
 		switch {
 		case err == nil:
-			fmt.Fprintf(a.Stdout, "%s completed before the cancel reached it\n", id)
+			say(a.Stdout, "%s completed before the cancel reached it\n", id)
 		case !isCanceled:
-			fmt.Fprintf(a.Stdout, "%s ended before the cancel reached it: %v\n", id, err)
+			say(a.Stdout, "%s ended before the cancel reached it: %v\n", id, err)
 		default:
-			fmt.Fprintf(a.Stdout, "Cancelled %s: %s\n", id, stopped.Changed)
+			say(a.Stdout, "Cancelled %s: %s\n", id, stopped.Changed)
 			printRollback(a.Stdout, stopped.Rollback, stopped.RollbackError)
 			if stopped.Rollback == nil && stopped.RollbackError == "" && !stopped.Changed.Empty() {
-				fmt.Fprintf(a.Stdout, "Kept (OnCancel keep); undo it with: starter rollback %s\n", id)
+				say(a.Stdout, "Kept (OnCancel keep); undo it with: starter rollback %s\n", id)
 			}
 		}
 	}
@@ -91,13 +91,13 @@ func (a *App) cancel(ctx context.Context, c client.Client, id string, wait, asJS
 func printRollback(w io.Writer, r *contract.RollbackResult, rollbackErr string) {
 	switch {
 	case rollbackErr != "":
-		fmt.Fprintf(w, "Rollback FAILED: %s\n", rollbackErr)
+		say(w, "Rollback FAILED: %s\n", rollbackErr)
 	case r != nil:
-		fmt.Fprintf(w, "Rolled back: withdrew %d routes (%d found withdrawn already)", len(r.Withdrawn), len(r.AlreadyWithdrawn))
+		say(w, "Rolled back: withdrew %d routes (%d found withdrawn already)", len(r.Withdrawn), len(r.AlreadyWithdrawn))
 		if r.Deactivated {
-			fmt.Fprintf(w, ", deactivated the interface (%s)", r.InterfaceStatus)
+			say(w, ", deactivated the interface (%s)", r.InterfaceStatus)
 		}
-		fmt.Fprintln(w)
+		sayln(w)
 	}
 }
 
@@ -130,23 +130,23 @@ and is made once; a second rollback finds nothing left to undo.`,
 			ctx := cmd.Context()
 			c, err := a.dial(ctx)
 			if err != nil {
-				fmt.Fprintf(a.Stderr, "starter: %v\n", err)
+				say(a.Stderr, "starter: %v\n", err)
 				return exitCode(exitFailed)
 			}
 			defer c.Close()
 			in, err := rollbackInput(ctx, c, args[0])
 			if errors.Is(err, errNothingChanged) {
-				fmt.Fprintf(a.Stdout, "%s changed nothing: nothing to roll back\n", args[0])
+				say(a.Stdout, "%s changed nothing: nothing to roll back\n", args[0])
 				return nil
 			}
 			if err != nil {
-				fmt.Fprintf(a.Stderr, "starter rollback: %s: %v\nNothing was started.\n", args[0], err)
+				say(a.Stderr, "starter rollback: %s: %v\nNothing was started.\n", args[0], err)
 				return exitCode(exitFailed)
 			}
 			in.DeactivateInterface = deactivate
 			if timeout != "" {
 				if err := in.WaitTimeout.UnmarshalText([]byte(timeout)); err != nil {
-					fmt.Fprintf(a.Stderr, "starter rollback: --wait-timeout: %v\nNothing was started.\n", err)
+					say(a.Stderr, "starter rollback: --wait-timeout: %v\nNothing was started.\n", err)
 					return exitCode(exitBadUsage)
 				}
 			}
@@ -156,7 +156,7 @@ and is made once; a second rollback finds nothing left to undo.`,
 				return exitCode(exitBadUsage)
 			}
 			if !ff.json {
-				fmt.Fprintf(a.Stdout, "Rolling back %s: %s\n", in.Change, in.Changed)
+				say(a.Stdout, "Rolling back %s: %s\n", in.Change, in.Changed)
 			}
 			return a.startWith(ctx, c, contract.Rollback.Type, input, opts, contract.Rollback.NewResult(), ff)
 		},

@@ -1,6 +1,7 @@
 package startercli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,7 +53,7 @@ func TestHostileSpecFilesAreRefusedCheaply(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		var in contract.VerifyVpnRoutesInput
-		err := loadSpec(path, &in)
+		err := loadSpec(context.Background(), path, nil, &in)
 		runtime.ReadMemStats(&after)
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), tc.want, name)

@@ -23,7 +23,7 @@ type followFlags struct {
 }
 
 func (f *followFlags) bind(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&f.spec, "file", "f", "", "read the input from this spec file (.json, .yaml or .yml); flags given too win")
+	cmd.Flags().StringVarP(&f.spec, "file", "f", "", "read the input from this spec file (.json, .yaml or .yml; - reads stdin); flags given too win")
 	_ = cmd.MarkFlagFilename("file", "json", "yaml", "yml")
 	cmd.Flags().BoolVar(&f.wait, "wait", false, "follow the workflow: live progress, then its result")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print machine-readable JSON instead of text")
@@ -51,14 +51,14 @@ running workflow.`, d.Type, d.Short),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in := w.NewInput()
 			if ff.spec != "" {
-				if err := loadSpec(ff.spec, in); err != nil {
-					fmt.Fprintf(a.Stderr, "starter %s: %v\nNothing was started.\n", d.Command, err)
+				if err := loadSpec(cmd.Context(), ff.spec, a.Stdin, in); err != nil {
+					say(a.Stderr, "starter %s: %v\nNothing was started.\n", d.Command, err)
 					return exitCode(exitBadUsage)
 				}
 			}
 			for _, f := range flags {
 				if err := f.apply(in, ff.spec != ""); err != nil {
-					fmt.Fprintf(a.Stderr, "starter %s: --%s: %v\nNothing was started.\n", d.Command, f.name, err)
+					say(a.Stderr, "starter %s: --%s: %v\nNothing was started.\n", d.Command, f.name, err)
 					return exitCode(exitBadUsage)
 				}
 			}
@@ -91,7 +91,7 @@ func noArguments(_ *cobra.Command, args []string) error {
 func (a *App) start(ctx context.Context, workflowType string, input any, opts client.StartWorkflowOptions, result any, ff followFlags) error {
 	c, err := a.dial(ctx)
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter: %v\n", err)
+		say(a.Stderr, "starter: %v\n", err)
 		return exitCode(exitFailed)
 	}
 	defer c.Close()
@@ -102,12 +102,12 @@ func (a *App) startWith(ctx context.Context, c client.Client, workflowType strin
 	result any, ff followFlags) error {
 	run, err := c.ExecuteWorkflow(ctx, opts, workflowType, input)
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "starter: starting %s %s: %v\n", workflowType, opts.ID, err)
+		say(a.Stderr, "starter: starting %s %s: %v\n", workflowType, opts.ID, err)
 		return exitCode(exitFailed)
 	}
 	link := a.uiLink(a.namespace(), run.GetID(), run.GetRunID())
 	if !ff.json {
-		fmt.Fprintf(a.Stdout, "%s %s (run %s)\nWeb UI: %s\n", workflowType, run.GetID(), run.GetRunID(), link)
+		say(a.Stdout, "%s %s (run %s)\nWeb UI: %s\n", workflowType, run.GetID(), run.GetRunID(), link)
 	}
 	if !ff.wait {
 		if ff.json {
@@ -154,7 +154,7 @@ func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRu
 			line += "  (cloud: " + p.LastCloudState + ")"
 		}
 		if line != last {
-			fmt.Fprintf(a.Stdout, "[%6.1fs] %s\n", time.Since(started).Seconds(), line)
+			say(a.Stdout, "[%6.1fs] %s\n", time.Since(started).Seconds(), line)
 			last = line
 		}
 	}
@@ -175,7 +175,7 @@ func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRu
 				show()
 			}
 		case <-ctx.Done():
-			fmt.Fprintf(a.Stderr, "starter: stopped following; the workflow goes on: %s\n", link)
+			say(a.Stderr, "starter: stopped following; the workflow goes on: %s\n", link)
 			return exitCode(exitFailed)
 		}
 	}
@@ -210,7 +210,7 @@ func (a *App) report(run client.WorkflowRun, result any, err error, asJSON bool,
 		}
 		a.printJSON(out)
 	} else if err != nil {
-		fmt.Fprintf(a.Stderr, "FAILED: %v\n", err)
+		say(a.Stderr, "FAILED: %v\n", err)
 	} else {
 		a.printResult(result)
 	}
@@ -227,20 +227,20 @@ func (a *App) printChanges(ctx context.Context, c client.Client, id, runID strin
 		return
 	}
 	if len(p.ChangeRequestIds) == 0 && p.Changed == nil {
-		fmt.Fprintln(a.Stderr, "Nothing was changed before the failure.")
+		sayln(a.Stderr, "Nothing was changed before the failure.")
 		return
 	}
 	if p.Changed != nil {
-		fmt.Fprintf(a.Stderr, "Changed before the failure: %s\n", p.Changed)
+		say(a.Stderr, "Changed before the failure: %s\n", p.Changed)
 	}
 	if len(p.ChangeRequestIds) > 0 {
-		fmt.Fprintf(a.Stderr, "Changed before the failure (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
+		say(a.Stderr, "Changed before the failure (RequestIds): %s\n", strings.Join(p.ChangeRequestIds, " "))
 	}
 	switch {
 	case p.Rollback != nil:
 		printRollback(a.Stderr, p.Rollback.Result, p.Rollback.Error)
 	case p.Changed != nil && !p.Changed.Empty():
-		fmt.Fprintf(a.Stderr, "Kept; undo it with: starter rollback %s\n", id)
+		say(a.Stderr, "Kept; undo it with: starter rollback %s\n", id)
 	}
 }
 
