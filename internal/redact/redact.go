@@ -18,8 +18,9 @@
 //   - bearer tokens;
 //   - anything shaped like a key: an Alibaba AccessKey ID (LTAI...) or STS
 //     token (STS....), a Huawei AK (20 capitals and digits), and any run of
-//     24 or more letters, digits and base64 signs mixing upper case, lower
-//     case and digits, as secrets and signatures are.
+//     24 or more letters, digits and base64 signs (and its = padding)
+//     mixing upper case, lower case and digits, as secrets and signatures
+//     are.
 //
 // RequestIds, resource IDs and error codes survive: they are what support
 // needs, and none has that shape.
@@ -49,7 +50,10 @@ var (
 	bearer    = regexp.MustCompile(`(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+`)
 	aliyunKey = regexp.MustCompile(`\b(?:LTAI[A-Za-z0-9]{8,}|STS\.[A-Za-z0-9._-]{8,})`)
 	huaweiAK  = regexp.MustCompile(`\b[A-Z0-9]{20}\b`)
-	keyShaped = regexp.MustCompile(`[A-Za-z0-9+=_]{24,}`)
+	// keyShaped: '=' only as base64's padding at the end, so that a
+	// logged key=value pair ("RequestId=801b9b...") is not read as one
+	// token mixing the key's capitals with the value's digits.
+	keyShaped = regexp.MustCompile(`[A-Za-z0-9+_]{24,}={0,2}`)
 )
 
 // Secrets returns s with every secret it can recognise replaced by

@@ -95,6 +95,10 @@ func TestWhatIsNotSecretStays(t *testing.T) {
 		"workflow network-change/ri-bp1cloudsiminit0001 run 01a235de-a6b8-7711-8e91-fbb0c25c9951: invalid NetworkChange input",
 		"route 2001:db8:10::/48 of vtb-bp1cloudsimsys0001 is Publishing; deadline 2026-12-02T08:31:58Z passed after 5 reads",
 		"OperationUnsupported.PublishSystemRouteEntry IncorrectOppositeInterfaceInfo.NotSet verify aksk signature fail",
+		// A text log's key=value pairs: the key's capitals and the value's
+		// digits are not one key-shaped token.
+		"operation=ListEndpointConnections code=OK class=ok RequestId=801b9bb346603985af9d14e12b749b6f attempt=1",
+		"span TraceID=4bf92f3577b34da6a3ce929d0e0e4736 SpanID=00f067aa0ba902b7",
 	} {
 		assert.Equal(t, text, Secrets(text))
 	}
