@@ -196,7 +196,9 @@ func refusal(operation, resource, code, finding, requestID string) error {
 // answer (CloudError), or a refusal. attempt paces the retries of throttled
 // and busy codes.
 func (call cloudCallError) applicationError(attempt int32, operation, resource string, row ErrorCode) error {
-	code := call.code
+	// The code becomes the failure's type: a cloud, or a proxy, can answer
+	// any text, so it is shown bounded and printable.
+	code := DisplayCode(call.code)
 	if code == "" {
 		code = fmt.Sprintf("HTTP%d", call.httpStatus)
 	}
@@ -205,7 +207,7 @@ func (call cloudCallError) applicationError(attempt int32, operation, resource s
 		Resource:   resource,
 		Code:       code,
 		HTTPStatus: call.httpStatus,
-		RequestId:  call.requestID,
+		RequestId:  DisplayCode(call.requestID),
 		Message:    call.message,
 		Class:      row.Class,
 		Fix:        row.Fix,

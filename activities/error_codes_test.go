@@ -242,3 +242,28 @@ func TestUnknownCodesFallBackOnTheHTTPStatus(t *testing.T) {
 	_, isAppErr := CloudError(ctx, "Op", "r", activitiestest.AliError(400, "Forbidden", "R")).(*temporal.ApplicationError)
 	assert.True(t, isAppErr)
 }
+
+// Metric labels come from a bounded set whatever code a cloud answers;
+// the code shown in a failure, a span or a log line is bounded and
+// printable.
+func TestMetricLabelsAndDisplayedCodesAreBounded(t *testing.T) {
+	for code, want := range map[string]string{
+		"Forbidden.OnlyOneConnection":  "Forbidden.OnlyOneConnection",
+		"IncorrectStatus.SomethingNew": "IncorrectStatus.*",
+		"APIG.0308":                    "APIG.0308",
+		"HTTP502":                      "HTTP502",
+		"HTTP5020":                     OtherLabel,
+		"OK":                           "OK",
+		contract.WaitTimeoutType:       contract.WaitTimeoutType,
+		"Whatever.A.Proxy.Said":        OtherLabel,
+		strings.Repeat("x", 10<<10):    OtherLabel,
+		"IncorrectStatus." + strings.Repeat("y", 10<<10): "IncorrectStatus.*",
+	} {
+		assert.Equal(t, want, MetricLabel(code), "%.40s", code)
+	}
+	long := DisplayCode("Odd." + strings.Repeat("z", 10<<10) + "\x1b[2J")
+	assert.LessOrEqual(t, len(long), maxDisplayCode)
+	assert.True(t, strings.HasPrefix(long, "Odd.zzz") && strings.HasSuffix(long, "..."), long)
+	assert.Equal(t, "Evil[2J]0;title", DisplayCode("Evil\x1b[2J\x1b]0;title\x07"))
+	assert.Equal(t, "Forbidden.RAM", DisplayCode("Forbidden.RAM"))
+}

@@ -20,8 +20,10 @@ import (
 // docs/operations.md).
 const (
 	// MetricCloudCalls counts cloud calls by operation, code (OK for a
-	// success, the cloud's error code, NetworkError without an answer) and
-	// class (ok, transient, throttled, busy, permanent, dry-run-passed).
+	// success, the cloud's error code when the error table has it,
+	// NetworkError without an answer, "other" for any other code:
+	// MetricLabel) and class (ok, transient, throttled, busy, permanent,
+	// dry-run-passed).
 	MetricCloudCalls = "vpcflow_cloud_calls"
 	// MetricCloudCallLatency is the time of one cloud call, by operation.
 	MetricCloudCallLatency = "vpcflow_cloud_call_latency"
@@ -66,13 +68,13 @@ func observed[Req, Resp any](ctx context.Context, operation string, call func(Re
 	resp, err := call(req)
 	took := time.Since(started)
 
-	code, class, requestID := "OK", "ok", responseRequestID(resp)
+	code, class, requestID := okLabel, "ok", responseRequestID(resp)
 	if err != nil {
 		cloud, ok := inspectCloudError(err)
 		row := cloud.classify()
-		code, class, requestID = cloud.code, string(row.Class), cloud.requestID
+		code, class, requestID = DisplayCode(cloud.code), string(row.Class), DisplayCode(cloud.requestID)
 		if !ok || code == "" {
-			code, class = "Unknown", "unknown"
+			code, class = unknownLabel, "unknown"
 		}
 		span.SetStatus(codes.Error, code)
 	}
@@ -83,7 +85,7 @@ func observed[Req, Resp any](ctx context.Context, operation string, call func(Re
 		return resp, err
 	}
 	metrics := activity.GetMetricsHandler(ctx)
-	metrics.WithTags(map[string]string{TagOperation: operation, TagCode: code, TagClass: class}).Counter(MetricCloudCalls).Inc(1)
+	metrics.WithTags(map[string]string{TagOperation: operation, TagCode: MetricLabel(code), TagClass: class}).Counter(MetricCloudCalls).Inc(1)
 	metrics.WithTags(map[string]string{TagOperation: operation}).Timer(MetricCloudCallLatency).Record(took)
 	activity.GetLogger(ctx).Debug("cloud call", "operation", operation, "code", code, "class", class,
 		"RequestId", requestID, "attempt", attemptOf(ctx), "ms", took.Milliseconds())

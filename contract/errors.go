@@ -45,6 +45,11 @@ const (
 	// PlanWouldFailType: a change waiting for approval planned a step that
 	// would fail, so it asks no one and stops; the details are the plan.
 	PlanWouldFailType = "PlanWouldFail"
+	// RollbackRefusedType: a Rollback was asked to undo what it cannot
+	// vouch for: a Change that does not exist, is not a change or is still
+	// running, or a Changed that is not the change's own record. Nothing
+	// was undone.
+	RollbackRefusedType = "RollbackRefused"
 	// HuaweiCloudNotConfiguredType: the worker has no Huawei Cloud client
 	// for the project and region asked (no credentials, or no endpoint).
 	HuaweiCloudNotConfiguredType = "HuaweiCloudNotConfigured"
@@ -52,6 +57,14 @@ const (
 	// Cloud credential chain gave credentials.
 	AlibabaCredentialsUnavailableType = "AlibabaCredentialsUnavailable"
 )
+
+// ErrorTypes lists the error types above: the types of the failures
+// vpcflow makes itself (a cloud's refusal has the cloud's code).
+func ErrorTypes() []string {
+	return []string{InvalidInputType, CrossAccountMissingType, WaitTimeoutType, UnreachableStateType, WorkerStoppingType,
+		DryRunIgnoredType, ListingDidNotEndType, NetworkErrorType, ApprovalTimeoutType, ChangeRejectedType, PlanWouldFailType,
+		RollbackRefusedType, HuaweiCloudNotConfiguredType, AlibabaCredentialsUnavailableType}
+}
 
 // ErrorClass says what vpcflow does when a cloud call answers an error code.
 type ErrorClass string

@@ -56,13 +56,20 @@ func (c ChangeRecord) String() string {
 // until they are NonPublished, then, with DeactivateInterface, deactivates
 // the interface the change connected (DeactivateRouterInterface) and waits
 // until it is Inactive. Each undo reads first, is made once, and is skipped
-// when the read finds it done. `starter rollback ID` builds the input from
-// the change's progress query; a NetworkChange with OnCancel or OnFailure
-// rollback builds it from its own record.
+// when the read finds it done.
+//
+// What to undo is read from the change itself (ChangeOf), never taken from
+// the input: the Rollback refuses a Change that does not exist, is not a
+// change, or is still running (unless it is the change that started it),
+// and a Changed that differs from the change's own record. Changed may be
+// left out; `starter rollback` sends the record it read, so the Web UI's
+// summary says what will be undone.
 type RollbackInput struct {
 	// Change is the workflow ID of the change undone.
-	Change  string       `json:"Change"`
-	Changed ChangeRecord `json:"Changed"`
+	Change string `json:"Change"`
+	// Changed, when given, must be what the change changed (its record,
+	// RequestIds aside).
+	Changed *ChangeRecord `json:"Changed,omitempty"`
 	// DeactivateInterface also deactivates the interface the change
 	// connected; without it the interface stays connected.
 	DeactivateInterface bool     `json:"DeactivateInterface,omitempty"`
@@ -107,15 +114,16 @@ func (in RollbackInput) Validate() error {
 	} else if len(in.Change) > 1000 {
 		p.addf("Change is %d bytes long; a workflow ID is at most 1000", len(in.Change))
 	}
-	c := in.Changed
-	p.region("Changed.RegionId", c.RegionId)
-	if c.RouterInterfaceId != "" {
-		p.id("Changed.RouterInterfaceId", c.RouterInterfaceId, "ri-")
-	}
-	if len(c.Published) > 0 {
-		p.targetType("Changed.TargetType", c.TargetType)
-		p.id("Changed.TargetInstanceId", c.TargetInstanceId, "ecr-")
-		p.routeEntries("Changed.Published", c.Published)
+	if c := in.Changed; c != nil {
+		p.region("Changed.RegionId", c.RegionId)
+		if c.RouterInterfaceId != "" {
+			p.id("Changed.RouterInterfaceId", c.RouterInterfaceId, "ri-")
+		}
+		if len(c.Published) > 0 {
+			p.targetType("Changed.TargetType", c.TargetType)
+			p.id("Changed.TargetInstanceId", c.TargetInstanceId, "ecr-")
+			p.routeEntries("Changed.Published", c.Published)
+		}
 	}
 	p.timeout("WaitTimeout", in.WaitTimeout)
 	return p.err(Rollback.Type + " input")
@@ -123,8 +131,39 @@ func (in RollbackInput) Validate() error {
 
 // Canonical returns the input with every CIDR block in canonical form.
 func (in RollbackInput) Canonical() RollbackInput {
-	in.Changed.Published = canonicalized(in.Changed.Published, canonicalEntry)
+	if in.Changed != nil {
+		c := in.Changed.Canonical()
+		in.Changed = &c
+	}
 	return in
+}
+
+// Canonical returns the record with every CIDR block in canonical form.
+func (c ChangeRecord) Canonical() ChangeRecord {
+	c.Published = canonicalized(c.Published, canonicalEntry)
+	return c
+}
+
+// Same tells whether two records name the same changes: the same
+// interface, target and published routes (in any order), RequestIds aside.
+func (c ChangeRecord) Same(o ChangeRecord) bool {
+	c, o = c.Canonical(), o.Canonical()
+	if c.RegionId != o.RegionId || c.RouterInterfaceId != o.RouterInterfaceId || len(c.Published) != len(o.Published) {
+		return false
+	}
+	if len(c.Published) > 0 && (c.TargetType != o.TargetType || c.TargetInstanceId != o.TargetInstanceId) {
+		return false
+	}
+	counts := make(map[RouteEntry]int, len(c.Published))
+	for _, e := range c.Published {
+		counts[e]++
+	}
+	for _, e := range o.Published {
+		if counts[e]--; counts[e] < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func rollbackID(in RollbackInput) string { return RollbackID(in.Change) }

@@ -15,6 +15,7 @@ const (
 	StageWaitRoutesPublished     = "wait-routes-published"
 	StageVerifyVpnRoutes         = "verify-vpn-routes"
 	StageRollback                = "rollback"
+	StageReadChange              = "read-change"
 	StageWithdrawRoutes          = "withdraw-routes"
 	StageWaitRoutesWithdrawn     = "wait-routes-withdrawn"
 	StageDeactivateInterface     = "deactivate-router-interface"

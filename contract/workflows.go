@@ -100,8 +100,16 @@ var (
 		Command: "rollback",
 		Short:   "undo what a change changed: withdraw the routes it published (and deactivate the interface it connected)",
 		id:      rollbackID,
-		summary: func(in RollbackInput) string { return "Roll back " + in.Change + ": " + in.Changed.String() },
+		summary: func(in RollbackInput) string {
+			if in.Changed == nil {
+				return "Roll back " + in.Change
+			}
+			return "Roll back " + in.Change + ": " + in.Changed.String()
+		},
 		resources: func(in RollbackInput) Resources {
+			if in.Changed == nil {
+				return Resources{}
+			}
 			return Resources{RegionId: in.Changed.RegionId, RouterInterfaceId: in.Changed.RouterInterfaceId}
 		},
 	}

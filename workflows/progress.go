@@ -37,6 +37,11 @@ const (
 	// it changed; it ends cancelled with that as details, VpcFlowStage
 	// cancelled, and, as OnCancel and OnFailure ask, rolls it back.
 	recoveryVersion workflow.Version = 3
+	// trustedRollbackVersion: a Rollback undoes what its change's own record
+	// says (read through Temporal: contract.ChangeOf), refusing a change that
+	// does not exist, is not a change or still runs, and a Changed in its
+	// input that is not that record; it runs only as rollback/<change>.
+	trustedRollbackVersion workflow.Version = 4
 )
 
 // upsertedStages are the stages VpcFlowStage is upserted for in a lean
@@ -80,11 +85,15 @@ func (l *changeLog) confirmsPublish() bool { return l.version >= publishConfirme
 // cancelled, and recovers as its input asks.
 func (l *changeLog) recovers() bool { return l.version >= recoveryVersion }
 
+// trustsOnlyTheChange tells whether a Rollback reads what to undo from the
+// change itself.
+func (l *changeLog) trustsOnlyTheChange() bool { return l.version >= trustedRollbackVersion }
+
 // newChangeLog starts the log and answers the progress query from it.
 func newChangeLog(ctx workflow.Context) (*changeLog, error) {
 	_, started := workflow.GetTypedSearchAttributes(ctx).GetKeyword(contract.VpcFlowStageKey)
 	l := &changeLog{progress: contract.Progress{Stage: contract.StageValidate, StartedAt: workflow.Now(ctx), Steps: []contract.Step{}}, upsertStage: started,
-		version: workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, recoveryVersion)}
+		version: workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, trustedRollbackVersion)}
 	err := workflow.SetQueryHandler(ctx, contract.ProgressQuery, func() (contract.Progress, error) {
 		p := l.progress
 		p.Steps = append([]contract.Step(nil), p.Steps...)

@@ -52,12 +52,14 @@ func RegisterWorkflows(r worker.WorkflowRegistry) error {
 }
 
 // Register registers every workflow and the activities that serve them: the
-// one place a worker wires vpcflow.
-func Register(r worker.Registry, acts *activities.CloudActivities) error {
+// one place a worker wires vpcflow. records reads changes through the
+// worker's own Temporal client, for the Rollback.
+func Register(r worker.Registry, acts *activities.CloudActivities, records *activities.ChangeRecords) error {
 	if err := RegisterWorkflows(r); err != nil {
 		return err
 	}
 	r.RegisterActivity(acts)
+	r.RegisterActivity(records)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/vpcflow/vpcflow/activities"
@@ -17,6 +18,11 @@ import (
 // change connected and waits until it is Inactive. Each undo reads first
 // and is skipped when the read finds it done, so a rollback run twice, or
 // retried after a worker died, undoes nothing twice.
+//
+// What to undo is the change's own record, read from the change (its
+// progress query) and never taken from the input: whoever can start a
+// workflow in the namespace can make a Rollback undo what one of vpcflow's
+// changes made, and nothing else.
 func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract.RollbackResult, error) {
 	log, in, err := startChange(ctx, in)
 	if err != nil {
@@ -24,7 +30,14 @@ func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract
 	}
 	timeout := in.WaitTimeout.OrDefault()
 	res := contract.RollbackResult{Change: in.Change}
-	c := in.Changed
+	var c contract.ChangeRecord
+	if log.trustsOnlyTheChange() {
+		if c, err = readChange(ctx, log, in); err != nil {
+			return contract.RollbackResult{}, err
+		}
+	} else if in.Changed != nil { // a history from before: the input was trusted
+		c = *in.Changed
+	}
 
 	if len(c.Published) > 0 {
 		if res.Withdrawn, res.AlreadyWithdrawn, err = withdrawRoutes(ctx, log, c, timeout); err != nil {
@@ -49,6 +62,43 @@ func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract
 	res.ChangeRequestIds = append([]string{}, log.progress.ChangeRequestIds...)
 	res.Steps = log.completed(ctx)
 	return res, nil
+}
+
+// readChange is the step that reads what the change changed, from the
+// change itself: the record this Rollback undoes. The Rollback must run
+// under its change's rollback ID (one at a time), and a Changed given in
+// the input must be that record.
+func readChange(ctx workflow.Context, log *changeLog, in contract.RollbackInput) (contract.ChangeRecord, error) {
+	if id := workflow.GetInfo(ctx).WorkflowExecution.ID; id != contract.RollbackID(in.Change) {
+		return contract.ChangeRecord{}, log.check(ctx, contract.StageReadChange, refuseRollback(
+			"a rollback of %s runs as workflow %s, not %s (one rollback of a change at a time)", in.Change, contract.RollbackID(in.Change), id))
+	}
+	var r *activities.ChangeRecords
+	read := activities.ReadChangeInput{Change: in.Change}
+	if parent := workflow.GetInfo(ctx).ParentWorkflowExecution; parent != nil && parent.ID == in.Change {
+		// Started by the change itself (OnCancel or OnFailure rollback),
+		// which waits for this Rollback: it still runs, and may.
+		read.RunningRun = parent.RunID
+	}
+	var record contract.ChangeRecord
+	err := log.step(ctx, contract.StageReadChange, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withCall(ctx, "Read what "+in.Change+" changed"), r.ReadChangeRecord, read).Get(ctx, &record)
+		return activities.CallTrace{}, err
+	})
+	if err != nil {
+		return contract.ChangeRecord{}, err
+	}
+	if in.Changed != nil && !in.Changed.Same(record) {
+		return contract.ChangeRecord{}, log.check(ctx, contract.StageReadChange, refuseRollback(
+			"the input's Changed (%s) is not what %s changed (%s); leave Changed out to undo what it changed", in.Changed, in.Change, record))
+	}
+	return record, nil
+}
+
+// refuseRollback is the error of a rollback that undoes nothing it cannot
+// vouch for.
+func refuseRollback(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError("nothing was undone: "+fmt.Sprintf(format, args...), contract.RollbackRefusedType, nil)
 }
 
 // withdrawRoutes withdraws the routes a change published, those still
@@ -149,7 +199,7 @@ func deactivateInterface(ctx workflow.Context, log *changeLog, ref activities.Ro
 func rollBack(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput, changed contract.ChangeRecord) *contract.RollbackOutcome {
 	input := contract.RollbackInput{
 		Change:              workflow.GetInfo(ctx).WorkflowExecution.ID,
-		Changed:             changed,
+		Changed:             &changed,
 		DeactivateInterface: in.DeactivateOnRollback,
 		WaitTimeout:         in.WaitTimeout,
 	}

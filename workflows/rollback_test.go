@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -21,6 +22,7 @@ func (s *workflowSuite) changedByTheChange() contract.ChangeRecord {
 // serveRollback serves a rollback that withdraws both routes and, if the
 // interface is read Active, deactivates it.
 func (s *workflowSuite) serveRollback(interfaceState string) {
+	s.env.OnActivity(s.records.ReadChangeRecord, mock.Anything, mock.Anything).Return(s.changedByTheChange(), nil).Once()
 	routes := s.networkChangeInput().RouteEntries
 	s.env.OnActivity(s.acts.WithdrawVpcPublishedRouteEntries, mock.Anything, activities.PublishRouteEntriesInput{
 		RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID, RouteEntries: routes,
@@ -37,7 +39,14 @@ func (s *workflowSuite) serveRollback(interfaceState string) {
 }
 
 func (s *workflowSuite) rollbackInput(deactivate bool) contract.RollbackInput {
-	return contract.RollbackInput{Change: "network-change/" + riID, Changed: s.changedByTheChange(), DeactivateInterface: deactivate}
+	return contract.RollbackInput{Change: "network-change/" + riID, DeactivateInterface: deactivate}
+}
+
+// runRollback runs a Rollback as it is started: under its change's
+// rollback ID.
+func (s *workflowSuite) runRollback(in contract.RollbackInput) {
+	s.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.RollbackID(in.Change)})
+	s.env.ExecuteWorkflow(RollbackWorkflow, in)
 }
 
 // A rollback withdraws the routes, waits until they are withdrawn, then
@@ -45,7 +54,7 @@ func (s *workflowSuite) rollbackInput(deactivate bool) contract.RollbackInput {
 // order of the change.
 func (s *workflowSuite) TestARollbackWithdrawsTheRoutesThenDeactivatesTheInterface() {
 	s.serveRollback(activities.RouterInterfaceActive)
-	s.env.ExecuteWorkflow(RollbackWorkflow, s.rollbackInput(true))
+	s.runRollback(s.rollbackInput(true))
 	s.Require().NoError(s.env.GetWorkflowError())
 	var res contract.RollbackResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
@@ -53,14 +62,14 @@ func (s *workflowSuite) TestARollbackWithdrawsTheRoutesThenDeactivatesTheInterfa
 	s.True(res.Deactivated)
 	s.Equal(activities.RouterInterfaceInactive, res.InterfaceStatus)
 	s.Equal([]string{"RID-WITHDRAW", "RID-DEACTIVATE"}, res.ChangeRequestIds)
-	s.Equal([]string{"validate:done", "withdraw-routes:done", "wait-routes-withdrawn:done", "describe-router-interface:done",
+	s.Equal([]string{"validate:done", "read-change:done", "withdraw-routes:done", "wait-routes-withdrawn:done", "describe-router-interface:done",
 		"deactivate-router-interface:done", "wait-router-interface-inactive:done"}, stepNames(res.Steps))
 }
 
 // Without DeactivateInterface the interface stays connected.
 func (s *workflowSuite) TestARollbackLeavesTheInterfaceUnlessAsked() {
 	s.serveRollback(activities.RouterInterfaceActive)
-	s.env.ExecuteWorkflow(RollbackWorkflow, s.rollbackInput(false))
+	s.runRollback(s.rollbackInput(false))
 	s.Require().NoError(s.env.GetWorkflowError())
 	var res contract.RollbackResult
 	s.Require().NoError(s.env.GetWorkflowResult(&res))
@@ -73,7 +82,7 @@ func (s *workflowSuite) TestARollbackLeavesTheInterfaceUnlessAsked() {
 // deactivated again, nor waited for.
 func (s *workflowSuite) TestARollbackDoesNotDeactivateAnInactiveInterface() {
 	s.serveRollback(activities.RouterInterfaceInactive)
-	s.env.ExecuteWorkflow(RollbackWorkflow, s.rollbackInput(true))
+	s.runRollback(s.rollbackInput(true))
 	s.Require().NoError(s.env.GetWorkflowError())
 	s.env.AssertActivityNotCalled(s.T(), "DeactivateRouterInterface", mock.Anything, mock.Anything)
 	s.env.AssertActivityNotCalled(s.T(), "WaitRouterInterfaceInactive", mock.Anything, mock.Anything)
@@ -83,13 +92,65 @@ func (s *workflowSuite) TestARollbackDoesNotDeactivateAnInactiveInterface() {
 func (s *workflowSuite) TestARollbackRefusesBadInput() {
 	in := s.rollbackInput(true)
 	in.Change = ""
-	in.Changed.TargetInstanceId = "vpc-1"
+	changed := s.changedByTheChange()
+	changed.TargetInstanceId = "vpc-1"
+	in.Changed = &changed
 	s.env.ExecuteWorkflow(RollbackWorkflow, in)
 	var appErr *temporal.ApplicationError
 	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
 	s.Equal(contract.InvalidInputType, appErr.Type())
 	s.Contains(appErr.Error(), "Change is required")
 	s.Contains(appErr.Error(), "Changed.TargetInstanceId")
+}
+
+// A rollback undoes what its change's own record says, read from the
+// change (the input's Changed is not trusted): a change that cannot be
+// read as one is refused and nothing is undone; so is a Changed that is
+// not the change's record, and a rollback started under another ID.
+func (s *workflowSuite) TestARollbackUndoesOnlyWhatItsChangeRecorded() {
+	refused := temporal.NewNonRetryableApplicationError("nothing was undone: no/such/change: no workflow has this ID",
+		contract.RollbackRefusedType, nil)
+	s.env.OnActivity(s.records.ReadChangeRecord, mock.Anything, activities.ReadChangeInput{Change: "no/such/change"}).Return(contract.ChangeRecord{}, refused).Once()
+	s.runRollback(contract.RollbackInput{Change: "no/such/change", DeactivateInterface: true})
+	s.requireRefused(s.env.GetWorkflowError(), "no workflow has this ID")
+
+	s.SetupTest()
+	s.env.OnActivity(s.records.ReadChangeRecord, mock.Anything, mock.Anything).Return(s.changedByTheChange(), nil).Once()
+	in := s.rollbackInput(true)
+	forged := s.changedByTheChange()
+	forged.Published = append(forged.Published, contract.RouteEntry{RouteTableId: "vtb-other", DestinationCidrBlock: "10.99.0.0/16"})
+	in.Changed = &forged
+	s.runRollback(in)
+	s.requireRefused(s.env.GetWorkflowError(), "is not what network-change/ri-init1 changed")
+
+	s.SetupTest()
+	s.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "my-own-rollback"})
+	s.env.ExecuteWorkflow(RollbackWorkflow, s.rollbackInput(true))
+	s.requireRefused(s.env.GetWorkflowError(), "runs as workflow rollback/network-change/ri-init1, not my-own-rollback")
+	s.env.AssertActivityNotCalled(s.T(), "ReadChangeRecord", mock.Anything, mock.Anything)
+
+	// The record read is what is undone, and a Changed equal to it
+	// (in another order, without RequestIds) is accepted.
+	s.SetupTest()
+	s.serveRollback(activities.RouterInterfaceActive)
+	same := s.changedByTheChange()
+	same.RequestIds = nil
+	same.Published = []contract.RouteEntry{same.Published[1], same.Published[0]}
+	in = s.rollbackInput(true)
+	in.Changed = &same
+	s.runRollback(in)
+	s.Require().NoError(s.env.GetWorkflowError())
+}
+
+// requireRefused checks a rollback refused with nothing undone.
+func (s *workflowSuite) requireRefused(err error, why string) {
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(err, &appErr)
+	s.Equal(contract.RollbackRefusedType, appErr.Type())
+	s.Contains(appErr.Error(), why)
+	s.Contains(appErr.Error(), "nothing was undone")
+	s.env.AssertActivityNotCalled(s.T(), "WithdrawVpcPublishedRouteEntries", mock.Anything, mock.Anything)
+	s.env.AssertActivityNotCalled(s.T(), "DeactivateRouterInterface", mock.Anything, mock.Anything)
 }
 
 // cancelDuringVerify makes the verify wait until the workflow is cancelled
@@ -145,6 +206,10 @@ func (s *workflowSuite) TestACancelledChangeRollsBackWhenAsked() {
 	p := s.progress()
 	s.Require().NotNil(p.Rollback)
 	s.Equal(contract.RollbackID("default-test-workflow-id"), p.Rollback.WorkflowId) // the test environment's workflow ID
+	// The child read its running parent's record, as the one run it may.
+	s.env.AssertActivityCalled(s.T(), "ReadChangeRecord", mock.Anything, mock.MatchedBy(func(in activities.ReadChangeInput) bool {
+		return in.Change == "default-test-workflow-id" && in.RunningRun != ""
+	}))
 }
 
 // Cancelled while the connect call is in flight, the change counts the
@@ -217,7 +282,7 @@ func (s *workflowSuite) TestAFailedChangeKeepsWhatItChangedByDefault() {
 // Workflows started before recovery (historyChange's version 2) end
 // cancelled as they always did: without details, nothing rolled back.
 func (s *workflowSuite) TestAChangeFromBeforeRecoveryIsCancelledAsBefore() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, recoveryVersion).Return(publishConfirmedVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, trustedRollbackVersion).Return(publishConfirmedVersion)
 	s.serveChangeUpToTheVerify()
 	s.cancelDuringVerify()
 	in := s.networkChangeInput()

@@ -21,8 +21,9 @@ import (
 type workflowSuite struct {
 	suite.Suite
 	testsuite.WorkflowTestSuite
-	env  *testsuite.TestWorkflowEnvironment
-	acts *activities.CloudActivities
+	env     *testsuite.TestWorkflowEnvironment
+	acts    *activities.CloudActivities
+	records *activities.ChangeRecords
 }
 
 func TestWorkflows(t *testing.T) {
@@ -32,7 +33,8 @@ func TestWorkflows(t *testing.T) {
 func (s *workflowSuite) SetupTest() {
 	s.env = s.newEnv()
 	s.acts = &activities.CloudActivities{}
-	s.Require().NoError(Register(s.env, s.acts))
+	s.records = &activities.ChangeRecords{}
+	s.Require().NoError(Register(s.env, s.acts, s.records))
 }
 
 // newEnv is a test environment that decodes inputs as a worker does
@@ -231,7 +233,7 @@ func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
 	// The real wait activity, against a router interface stuck Connecting.
 	stuck := stuckConnecting()
 	env := s.newEnv()
-	s.Require().NoError(Register(env, &activities.CloudActivities{VPC: stuck, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}}))
+	s.Require().NoError(Register(env, &activities.CloudActivities{VPC: stuck, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}}, s.records))
 	in := s.connectInput()
 	in.WaitTimeout = contract.Duration(time.Second)
 
@@ -301,7 +303,7 @@ func (s *workflowSuite) TestARetriedPublishCountsWhatItsLostAnswerPublished() {
 // Workflows started before the publish was confirmed (historyChange's
 // version 1) complete as they began: without the wait.
 func (s *workflowSuite) TestAPublishFromBeforeTheConfirmationDoesNotWait() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, recoveryVersion).Return(leanHistoryVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, trustedRollbackVersion).Return(leanHistoryVersion)
 	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
 	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, mock.Anything).
@@ -436,7 +438,7 @@ func (s *workflowSuite) TestProgressShowsTheStageWhileWaiting() {
 func (s *workflowSuite) TestARejectedEndpointEndsTheWorkflow() {
 	apig := rejectingAPIG()
 	env := s.newEnv()
-	s.Require().NoError(Register(env, &activities.CloudActivities{APIG: apig, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 1}}))
+	s.Require().NoError(Register(env, &activities.CloudActivities{APIG: apig, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 1}}, s.records))
 
 	env.ExecuteWorkflow(ApigEndpointConnectionsWorkflow, contract.ApigEndpointConnectionsInput{
 		InstanceId: "eddc4d25480b4cd6b512f270a1b8b341", WaitForAccepted: []string{"ep-ok", "ep-bad"}})
@@ -500,7 +502,7 @@ func (s *workflowSuite) TestAFailedChangeUpsertsTheFailedStage() {
 // DefaultVersion) keep the history they were recorded with: every stage
 // upserted, every read an activity.
 func (s *workflowSuite) TestWorkflowsFromBeforeTheLeanHistoryKeepTheirs() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, recoveryVersion).Return(workflow.DefaultVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, trustedRollbackVersion).Return(workflow.DefaultVersion)
 	stages := s.upsertedStages()
 	var local []string
 	s.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {

@@ -43,7 +43,7 @@ func TestWorkerCrashDuringRollback(t *testing.T) {
 	for i, o := range done {
 		ri, _ := cloudsim.LoadRouterInterfaceIDs(i)
 		in := contract.RollbackInput{Change: o.id, DeactivateInterface: true, WaitTimeout: contract.Duration(5 * time.Minute),
-			Changed: contract.ChangeRecord{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: ri, TargetType: "ECR",
+			Changed: &contract.ChangeRecord{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: ri, TargetType: "ECR",
 				TargetInstanceId: cloudsim.DefaultECRID, Published: o.result.Published}}
 		run := startWorkflow(ctx, t, tc, contract.RollbackID(o.id), contract.Rollback.Type, contract.StartSearchAttributes(cloudsim.DefaultRegionID, ri, ""), in)
 		rollbacks = append(rollbacks, run)

@@ -170,31 +170,22 @@ and is made once; a second rollback finds nothing left to undo.`,
 
 var errNothingChanged = errors.New("nothing changed")
 
-// rollbackInput is the rollback of the change id, read from its
-// latest run: that run must have ended, and its progress query says what
-// it changed.
+// rollbackInput is the rollback of the change id, with what its latest
+// run changed (contract.ChangeOf: the run must have ended, and its
+// progress query says what it changed). The Rollback workflow reads the
+// same record again before it undoes anything: this copy is for the
+// summary the starter and the Web UI show.
 func rollbackInput(ctx context.Context, c client.Client, id string) (contract.RollbackInput, error) {
-	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	changed, err := contract.ChangeOf(ctx, c, id, "")
 	if err != nil {
+		var refused *contract.NotUndoableError
+		if errors.As(err, &refused) {
+			return contract.RollbackInput{}, errors.New(refused.Reason)
+		}
 		return contract.RollbackInput{}, err
 	}
-	info := desc.GetWorkflowExecutionInfo()
-	switch t := info.GetType().GetName(); t {
-	case contract.NetworkChange.Type, contract.ConnectRouterInterface.Type, contract.PublishVpcRoutes.Type:
-	default:
-		return contract.RollbackInput{}, fmt.Errorf("it is a %s: only a %s, %s or %s changes something to roll back",
-			t, contract.NetworkChange.Type, contract.PublishVpcRoutes.Type, contract.ConnectRouterInterface.Type)
-	}
-	if info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return contract.RollbackInput{}, fmt.Errorf("the change is still running: cancel it first (starter cancel %s --wait), "+
-			"then roll back; or start changes with OnCancel rollback", id)
-	}
-	p, err := queryProgress(ctx, c, id, info.GetExecution().GetRunId())
-	if err != nil {
-		return contract.RollbackInput{}, fmt.Errorf("reading what it changed (its progress query; is a worker running?): %w", err)
-	}
-	if p.Changed == nil || p.Changed.Empty() {
+	if changed.Empty() {
 		return contract.RollbackInput{}, errNothingChanged
 	}
-	return contract.RollbackInput{Change: id, Changed: *p.Changed}, nil
+	return contract.RollbackInput{Change: id, Changed: &changed}, nil
 }

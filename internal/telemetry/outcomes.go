@@ -15,7 +15,7 @@ import (
 const (
 	// MetricChanges counts the workflows that ended, by workflow (type),
 	// outcome (completed, failed, cancelled) and error_type (a failure's
-	// type: the cloud's code or one of contract's types).
+	// type, through the label function Outcomes was given: a bounded set).
 	MetricChanges = "vpcflow_changes"
 	// MetricActivityRetries counts activity attempts after the first, by
 	// activity (type).
@@ -33,14 +33,19 @@ const (
 // Outcomes is the worker interceptor that records MetricChanges and
 // MetricActivityRetries. Workflow code records through the workflow's
 // metrics handler, which records nothing while a history replays.
-func Outcomes() interceptor.WorkerInterceptor { return &outcomes{} }
+// errorTypeLabel maps a failure's type to its error_type label, from a
+// bounded set: a failure's type can be any code a cloud answered.
+func Outcomes(errorTypeLabel func(string) string) interceptor.WorkerInterceptor {
+	return &outcomes{label: errorTypeLabel}
+}
 
 type outcomes struct {
 	interceptor.WorkerInterceptorBase
+	label func(string) string
 }
 
-func (*outcomes) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	return &workflowOutcome{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}}
+func (o *outcomes) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &workflowOutcome{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, label: o.label}
 }
 
 func (*outcomes) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
@@ -49,11 +54,15 @@ func (*outcomes) InterceptActivity(_ context.Context, next interceptor.ActivityI
 
 type workflowOutcome struct {
 	interceptor.WorkflowInboundInterceptorBase
+	label func(string) string
 }
 
 func (w *workflowOutcome) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
 	result, err := w.Next.ExecuteWorkflow(ctx, in)
 	outcome, errType := Outcome(err)
+	if errType != "" {
+		errType = w.label(errType)
+	}
 	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{
 		TagWorkflow: workflow.GetInfo(ctx).WorkflowType.Name, TagOutcome: outcome, TagErrorType: errType,
 	}).Counter(MetricChanges).Inc(1)

@@ -189,9 +189,9 @@ func ClientOptions(opts client.Options, logger *slog.Logger) client.Options {
 // Every workflow's outcome and every activity retry is recorded
 // (telemetry.Outcomes) through c's metrics handler.
 func NewWorker(c client.Client, taskQueue string, acts *activities.CloudActivities, opts worker.Options) (worker.Worker, error) {
-	opts.Interceptors = append(append([]interceptor.WorkerInterceptor(nil), opts.Interceptors...), telemetry.Outcomes())
+	opts.Interceptors = append(append([]interceptor.WorkerInterceptor(nil), opts.Interceptors...), telemetry.Outcomes(activities.MetricLabel))
 	w := worker.New(c, taskQueue, opts)
-	if err := workflows.Register(w, acts); err != nil {
+	if err := workflows.Register(w, acts, &activities.ChangeRecords{Temporal: c}); err != nil {
 		return nil, err
 	}
 	return w, nil
