@@ -554,6 +554,7 @@ func serverOptions(st settings, sqlConf *config.SQL, logger serverLogger) ([]tem
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
 		temporal.WithDynamicConfigClient(dc),
+		temporal.WithChainedFrontendGrpcInterceptors(limitSignalAndUpdatePayloads),
 	}, nil
 }
 
@@ -571,6 +572,12 @@ var devDynamicConfig = map[string]any{
 	"frontend.namespaceRPS.visibility": 100,
 	// Fewer cached workflow executions: less memory on a laptop.
 	"history.hostLevelCacheMaxSize": 8192,
+	// An Update is refused, before it reaches a worker, when it would make
+	// the payloads of a workflow's in-flight Updates 64 KiB or more
+	// (default 20 MiB): behind the frontend's own check of each Update
+	// (limitSignalAndUpdatePayloads), what a cluster's operator sets
+	// (docs/operations.md).
+	"history.maxInFlightUpdatePayloads": maxSignalOrUpdateBytes,
 }
 
 // startTemporal builds and starts the server, turning the server's Fatal

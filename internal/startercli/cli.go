@@ -210,6 +210,8 @@ func (a *App) dial(ctx context.Context) (client.Client, error) {
 		return nil, err
 	}
 	opts = a.telemetry.Apply(opts)
+	// A payload too large for vpcflow is refused here, before it is sent.
+	opts.Interceptors = append(opts.Interceptors, contract.BoundedPayloads())
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		addr := opts.HostPort
