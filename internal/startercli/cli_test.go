@@ -232,3 +232,27 @@ func flagsOf(t *testing.T, cmd *cobra.Command) []*boundFlag {
 	require.NotEmpty(t, out)
 	return out
 }
+
+// After SIGINT or SIGTERM a command has a grace to end by itself; the
+// commands that stop servers get longer.
+func TestStopGraces(t *testing.T) {
+	a := &App{}
+	assert.Equal(t, stopGrace, a.stopGraceOf([]string{"plan", "-f", "x.yaml"}))
+	assert.Equal(t, stopGrace, a.stopGraceOf([]string{"no-such-command"}))
+	assert.Equal(t, serverStopGrace, a.stopGraceOf([]string{"dev", "--port", "7233"}))
+	assert.Equal(t, serverStopGrace, a.stopGraceOf([]string{"demo"}))
+}
+
+// Every value printed is data: control characters in it are escaped, and
+// the output writers escape any that reach them by another road, keeping
+// lines, tabs and JSON.
+func TestControlCharactersAreEscaped(t *testing.T) {
+	var out bytes.Buffer
+	say(&out, "rejected by %s: %v\n", "evil\x1b]0;x\x07\r\nApproved", errors.New("bad\u202ename"))
+	assert.Equal(t, "rejected by evil\\u001b]0;x\\u0007\\u000d\\u000aApproved: bad\\u202ename\n", out.String())
+	out.Reset()
+	w := terminalWriter{&out}
+	_, _ = w.Write([]byte("line 1\n\tline 2 \x1b[2J \u009b \xff {\"a\":\"\u2028\"}\n"))
+	assert.Equal(t, "line 1\n\tline 2 \\u001b[2J \\u009b \ufffd {\"a\":\"\\u2028\"}\n", out.String())
+	assert.Equal(t, "plain text, ünïcode, 漢字", escapeControls("plain text, ünïcode, 漢字", false))
+}

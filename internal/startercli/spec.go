@@ -143,7 +143,8 @@ func decodeSpecJSON(name string, data []byte, in any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("spec %s: more than one JSON value, or text after it", name)
 	}
-	return contract.DecodeInput(value, in)
+	// The whole text, not value: its line numbers are the file's.
+	return contract.DecodeInput(data, in)
 }
 
 // Bounds of a YAML spec's document: a change is a few dozen nodes. YAML's
