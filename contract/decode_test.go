@@ -15,9 +15,9 @@ import (
 func TestDuplicateKeysAreRefusedWithTheirPath(t *testing.T) {
 	cases := map[string]string{
 		"{\n\"RegionId\": \"cn-hangzhou\",\n\"RouterInterfaceId\": \"ri-a\",\n\"RouterInterfaceId\": \"ri-b\"\n}": `duplicate key "RouterInterfaceId" at "RouterInterfaceId" (line 4; the first at line 3)`,
-		`{"RouterInterfaceId": "ri-a", "routerinterfaceid": "ri-b"}`:                                            `duplicate key "routerinterfaceid" at "routerinterfaceid" (line 1; the first at line 1)`,
-		`{"RouteEntries": [{"RouteTableId": "vtb-1"}, {"RouteTableId": "vtb-2", "ROUTETABLEID": "vtb-3"}]}`:      `duplicate key "ROUTETABLEID" at "RouteEntries[1].ROUTETABLEID"`,
-		`{"CrossAccount": {"BindUid": 1, "BindUid": 2}}`:                                                        `duplicate key "BindUid" at "CrossAccount.BindUid"`,
+		`{"RouterInterfaceId": "ri-a", "routerinterfaceid": "ri-b"}`:                                              `duplicate key "routerinterfaceid" at "routerinterfaceid" (line 1; the first at line 1)`,
+		`{"RouteEntries": [{"RouteTableId": "vtb-1"}, {"RouteTableId": "vtb-2", "ROUTETABLEID": "vtb-3"}]}`:       `duplicate key "ROUTETABLEID" at "RouteEntries[1].ROUTETABLEID"`,
+		`{"CrossAccount": {"BindUid": 1, "BindUid": 2}}`:                                                          `duplicate key "BindUid" at "CrossAccount.BindUid"`,
 		// K and the Kelvin sign fold together, as the decoder matches them.
 		`{"PageSize": 5, "PageSize": 6}`: `duplicate key "PageSize"`,
 	}
@@ -54,7 +54,7 @@ func TestDecodeProblemsQuoteNoContent(t *testing.T) {
 	assert.NotContains(t, err.Error(), "\x1b", "escaped")
 
 	for data, want := range map[string]string{
-		"{\n\"PageSize\": \"my-password\"}":            `"PageSize" (line 2) is a JSON string where a number is wanted`,
+		"{\n\"PageSize\": \"my-password\"}":              `"PageSize" (line 2) is a JSON string where a number is wanted`,
 		"{\"PageSize\": 123456789012345678901234567890}": `is a JSON number where a number is wanted`,
 		"{\n\n\"WaitTimeout\": \"" + secret + "\"}":      `not a duration`,
 		"{\"RegionId\": \"cn-hangzhou\",\n x}":           "the input is not valid JSON at line 2",

@@ -35,7 +35,9 @@ const (
 // adds it to its client.Options.Interceptors.
 func BoundedPayloads() interceptor.ClientInterceptor { return &boundedPayloads{} }
 
-type boundedPayloads struct{ interceptor.ClientInterceptorBase }
+type boundedPayloads struct {
+	interceptor.ClientInterceptorBase
+}
 
 func (*boundedPayloads) InterceptClient(next interceptor.ClientOutboundInterceptor) interceptor.ClientOutboundInterceptor {
 	return &boundedOutbound{ClientOutboundInterceptorBase: interceptor.ClientOutboundInterceptorBase{Next: next}}

@@ -205,7 +205,9 @@ func TestTheStarterNeverHangsOnItsInputAndEndsOnSignals(t *testing.T) {
 	startWorker(t, "worker", workerConfig{cloud: cloud})
 	r = runStarterBinary(t, nil, syscall.SIGINT, 3*time.Second, "connect", "--region", cloudsim.DefaultRegionID,
 		"--router-interface", ini, "--wait")
-	t.Cleanup(func() { terminateIfRunning(tc, contract.ConnectRouterInterface.ID(contract.ConnectRouterInterfaceInput{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: ini}), "") })
+	t.Cleanup(func() {
+		terminateIfRunning(tc, contract.ConnectRouterInterface.ID(contract.ConnectRouterInterfaceInput{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: ini}), "")
+	})
 	assert.Equal(t, 1, r.code, r)
 	assert.Contains(t, r.stderr, "stopped following; the workflow goes on", r)
 	assert.Less(t, r.took, 6*time.Second, r)

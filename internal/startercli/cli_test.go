@@ -104,7 +104,7 @@ WaitTimeout: 5m
 	assert.Contains(t, errOut, `RegionId "Hangzhou" is not a region ID`)
 
 	cases := map[string]struct{ name, content string }{
-		`unknown field "RouteEntrys"`:      {"typo.json", `{"RegionId":"cn-hangzhou","RouteEntrys":[]}`},
+		`unknown field "RouteEntrys"`:                                     {"typo.json", `{"RegionId":"cn-hangzhou","RouteEntrys":[]}`},
 		`"RouteEntries" (line 2) is a JSON string where a list is wanted`: {"type.yaml", "RegionId: cn-hangzhou\nRouteEntries: all\n"},
 		"is empty":                         {"empty.yaml", ""},
 		"want a .json, .yaml or .yml file": {"change.txt", "{}"},

@@ -24,9 +24,9 @@ func (a *App) demoCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:         "demo",
 		Annotations: map[string]string{stopGraceAnnotation: serverStopGrace.String()},
-		Short:   "start an embedded Temporal server, Web UI and cloudsim, and run NetworkChange",
-		GroupID: "try",
-		Args:    noArguments,
+		Short:       "start an embedded Temporal server, Web UI and cloudsim, and run NetworkChange",
+		GroupID:     "try",
+		Args:        noArguments,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDemo(cmd.Context(), opts, exit)
 		},

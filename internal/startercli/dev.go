@@ -23,7 +23,7 @@ func (a *App) devCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:         "dev",
 		Annotations: map[string]string{stopGraceAnnotation: serverStopGrace.String()},
-		Short: "run an embedded Temporal server, Web UI, cloudsim and a worker until Ctrl-C",
+		Short:       "run an embedded Temporal server, Web UI, cloudsim and a worker until Ctrl-C",
 		Long: `Run an embedded Temporal server (its state in a SQLite file), its Web UI,
 cloudsim (the emulator of both clouds) and vpcflow's worker in this process,
 until Ctrl-C. Start changes from another terminal with the starter's other
