@@ -1,8 +1,11 @@
 package contract
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -97,3 +100,91 @@ func TestDecisionsDecodeStrictly(t *testing.T) {
 type rawJSON string
 
 func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+// FuzzDecision feeds arbitrary bytes through the worker's converter into a
+// Decision, as an Update's payload arrives: never a panic, and whatever
+// does not decode strictly, a repeated key above all, is a problem.
+func FuzzDecision(f *testing.F) {
+	f.Add([]byte(`{"Approve": true, "By": "alice", "Comment": "CHG-1"}`))
+	f.Add([]byte(`{"Approve": false, "By": "alice", "approve": true}`))
+	f.Add([]byte(`{"By": "\u001b]0;x\u0007", "Comment": 5}`))
+	f.Add([]byte(`[{"By": "a"}]`))
+	dc := StrictInputs(converter.GetDefaultDataConverter())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := converter.GetDefaultDataConverter().ToPayloads(rawJSON(data))
+		if err != nil {
+			return // not JSON: the client's converter refuses to send it
+		}
+		var d Decision
+		require.NoError(t, dc.FromPayloads(p, &d))
+		problem := d.Problem()
+		if duplicateKey(data) != "" {
+			require.Contains(t, problem, "duplicate key")
+		}
+		if problem == "" {
+			require.NotEmpty(t, strings.TrimSpace(d.By))
+		}
+	})
+}
+
+// FuzzRollbackInput: a Rollback's input, whatever it is, decodes,
+// validates and compares without a panic, and a record is the same as
+// itself in any order.
+func FuzzRollbackInput(f *testing.F) {
+	f.Add([]byte(`{"Change": "network-change/ri-1", "Changed": {"RegionId": "cn-hangzhou", "RouterInterfaceId": "ri-1",
+		"TargetType": "ECR", "TargetInstanceId": "ecr-1", "Published": [{"RouteTableId": "vtb-1", "DestinationCidrBlock": "2001:DB8::/32"}]}}`))
+	f.Add([]byte(`{"Change": "x", "Changed": null, "Change": "y"}`))
+	f.Add([]byte(`{"Changed": {"Published": [{}, {}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var in RollbackInput
+		require.NoError(t, DecodeInput(data, &in))
+		err := in.Validate()
+		if duplicateKey(data) != "" {
+			require.ErrorContains(t, err, "duplicate key")
+		}
+		c := in.Canonical()
+		if c.Changed != nil {
+			require.True(t, c.Changed.Same(*c.Changed))
+			reversed := *c.Changed
+			reversed.Published = append([]RouteEntry(nil), c.Changed.Published...)
+			slices.Reverse(reversed.Published)
+			require.True(t, c.Changed.Same(reversed))
+		}
+	})
+}
+
+// FuzzDuplicateKey: a key repeated in an object, however deep and however
+// spelled, is found; a document whose every key is unique has none.
+func FuzzDuplicateKey(f *testing.F) {
+	f.Add("RouterInterfaceId", 0, true)
+	f.Add("a", 3, false)
+	f.Add("\u212a", 1, true)
+	f.Fuzz(func(t *testing.T, key string, depth int, repeat bool) {
+		if !utf8.ValidString(key) {
+			return
+		}
+		depth = min(max(depth, 0), 10)
+		name, _ := json.Marshal(key)
+		other, _ := json.Marshal(key + "-other")
+		inner := `{` + string(name) + `: 1, ` + string(other) + `: [1, {"x": 2}]`
+		if repeat {
+			inner += `, ` + string(name) + `: 3`
+		}
+		inner += `}`
+		doc := inner
+		for i := range depth {
+			if i%2 == 0 {
+				doc = `{"level": ` + doc + `, "level2": {"level": 1}}`
+			} else {
+				doc = `[0, ` + doc + `]`
+			}
+		}
+		require.True(t, json.Valid([]byte(doc)), doc)
+		got := duplicateKey([]byte(doc))
+		if repeat {
+			require.Contains(t, got, "duplicate key", doc)
+		} else {
+			require.Empty(t, got, doc)
+		}
+	})
+}
