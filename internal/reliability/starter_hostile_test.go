@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -134,7 +135,7 @@ func TestTheStarterPrintsNoControlSequence(t *testing.T) {
 		for _, line := range strings.Split(r.stdout+r.stderr, "\n") {
 			assert.False(t, strings.HasPrefix(strings.TrimSpace(line), "Approved"), "a faked line: %q", line)
 		}
-		if slicesContain(args, "--json") {
+		if slices.Contains(args, "--json") {
 			assert.True(t, json.Valid([]byte(r.stdout)), "JSON stays JSON: %s", r.stdout)
 		}
 	}
@@ -152,15 +153,6 @@ func TestTheStarterPrintsNoControlSequence(t *testing.T) {
 	assert.Contains(t, r.stdout, "! would fail", r)
 	assert.Contains(t, r.stdout, "Evil[2J.Code", r)
 	assertTerminalSafe(t, "plan", r.stdout+r.stderr)
-}
-
-func slicesContain(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // endlessReader feeds bytes without end, as `yes` does.
