@@ -13,35 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/contract"
-)
-
-// The metrics vpcflow's activities record, through the Temporal SDK's
-// metrics handler (the worker exports them with the SDK's own: see
-// docs/operations.md).
-const (
-	// MetricCloudCalls counts cloud calls by operation, code (OK for a
-	// success, the cloud's error code when the error table has it,
-	// NetworkError without an answer, "other" for any other code:
-	// MetricLabel) and class (ok, transient, throttled, busy, permanent,
-	// dry-run-passed).
-	MetricCloudCalls = "vpcflow_cloud_calls"
-	// MetricCloudCallLatency is the time of one cloud call, by operation.
-	MetricCloudCallLatency = "vpcflow_cloud_call_latency"
-	// MetricWaitReads counts the reads of the waits, by wait (activity).
-	MetricWaitReads = "vpcflow_wait_reads"
-	// MetricWaitDuration is how long a wait took from when the workflow
-	// scheduled it to its end, by wait and outcome (reached, timeout,
-	// unreachable, failed, handed-over, cancelled).
-	MetricWaitDuration = "vpcflow_wait_duration"
-)
-
-// The tags (Prometheus labels) of the metrics.
-const (
-	TagOperation = "operation"
-	TagCode      = "code"
-	TagClass     = "class"
-	TagWait      = "wait"
-	TagOutcome   = "outcome"
+	"github.com/vpcflow/vpcflow/internal/telemetry"
 )
 
 // Span attributes of a cloud call.
@@ -85,8 +57,8 @@ func observed[Req, Resp any](ctx context.Context, operation string, call func(Re
 		return resp, err
 	}
 	metrics := activity.GetMetricsHandler(ctx)
-	metrics.WithTags(map[string]string{TagOperation: operation, TagCode: MetricLabel(code), TagClass: class}).Counter(MetricCloudCalls).Inc(1)
-	metrics.WithTags(map[string]string{TagOperation: operation}).Timer(MetricCloudCallLatency).Record(took)
+	metrics.WithTags(map[string]string{telemetry.TagOperation: operation, telemetry.TagCode: MetricLabel(code), telemetry.TagClass: class}).Counter(telemetry.MetricCloudCalls).Inc(1)
+	metrics.WithTags(map[string]string{telemetry.TagOperation: operation}).Timer(telemetry.MetricCloudCallLatency).Record(took)
 	activity.GetLogger(ctx).Debug("cloud call", "operation", operation, "code", code, "class", class,
 		"RequestId", requestID, "attempt", attemptOf(ctx), "ms", took.Milliseconds())
 	return resp, err
@@ -110,7 +82,7 @@ func responseRequestID(resp any) string {
 	return ""
 }
 
-// waitOutcome names how a wait ended, for MetricWaitDuration.
+// waitOutcome names how a wait ended, for telemetry.MetricWaitDuration.
 func waitOutcome(ctx context.Context, err error) string {
 	if err == nil {
 		return "reached"
@@ -136,11 +108,11 @@ func waitOutcome(ctx context.Context, err error) string {
 // observeWait records a wait's end: its duration since the workflow
 // scheduled it, by wait and outcome.
 func observeWait(ctx context.Context, kind string, scheduled time.Time, err error) {
-	activity.GetMetricsHandler(ctx).WithTags(map[string]string{TagWait: kind, TagOutcome: waitOutcome(ctx, err)}).
-		Timer(MetricWaitDuration).Record(time.Since(scheduled))
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{telemetry.TagWait: kind, telemetry.TagOutcome: waitOutcome(ctx, err)}).
+		Timer(telemetry.MetricWaitDuration).Record(time.Since(scheduled))
 }
 
 // observeRead counts one read of a wait.
 func observeRead(ctx context.Context, kind string) {
-	activity.GetMetricsHandler(ctx).WithTags(map[string]string{TagWait: kind}).Counter(MetricWaitReads).Inc(1)
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{telemetry.TagWait: kind}).Counter(telemetry.MetricWaitReads).Inc(1)
 }

@@ -27,6 +27,17 @@ const (
 	StageCancelled               = "cancelled"
 )
 
+// WaitingStages are the stages a change can sit in for long (a person's
+// decision, a cloud's transition): VpcFlowStage is set for them, so a
+// search finds the changes waiting, and the worker's gauges count them.
+var WaitingStages = []string{
+	StageAwaitingApproval, StageWaitRouterInterface, StageWaitRoutesPublished, StageVerifyVpnRoutes, StageWaitEndpoints,
+	StageRollback, StageWaitRoutesWithdrawn, StageWaitInterfaceInactive,
+}
+
+// EndStages are the stages a workflow ends in.
+var EndStages = []string{StageCompleted, StageFailed, StageCancelled}
+
 // Step outcomes.
 const (
 	OutcomeDone    = "done"

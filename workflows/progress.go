@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
@@ -45,22 +46,13 @@ const (
 )
 
 // upsertedStages are the stages VpcFlowStage is upserted for in a lean
-// history: where a change can sit for minutes (the waits) and where it ends.
-// The short steps in between still show in the progress query and the Web
-// UI's current details; upserting each would cost a history event, a
-// visibility write and a billable action, for a value no search would see.
-var upsertedStages = map[string]bool{
-	contract.StageAwaitingApproval:      true,
-	contract.StageWaitRouterInterface:   true,
-	contract.StageWaitRoutesPublished:   true,
-	contract.StageVerifyVpnRoutes:       true,
-	contract.StageWaitEndpoints:         true,
-	contract.StageCompleted:             true,
-	contract.StageFailed:                true,
-	contract.StageCancelled:             true,
-	contract.StageRollback:              true,
-	contract.StageWaitRoutesWithdrawn:   true,
-	contract.StageWaitInterfaceInactive: true,
+// history: where a change can sit for minutes (contract.WaitingStages) and
+// where it ends. The short steps in between still show in the progress
+// query and the Web UI's current details; upserting each would cost a
+// history event, a visibility write and a billable action, for a value no
+// search would see.
+func upsertedStage(stage string) bool {
+	return slices.Contains(contract.WaitingStages, stage) || slices.Contains(contract.EndStages, stage)
 }
 
 // changeLog records a workflow's steps as they run: the progress query reads
@@ -268,7 +260,7 @@ func (l *changeLog) completed(ctx workflow.Context) []contract.Step {
 // when the namespace has it and the stage is one a search can catch.
 func (l *changeLog) setStage(ctx workflow.Context, stage string) {
 	l.progress.Stage = stage
-	if l.upsertStage && (!l.lean() || upsertedStages[stage]) {
+	if l.upsertStage && (!l.lean() || upsertedStage(stage)) {
 		// The attribute exists (it was set at start), so this cannot fail
 		// but for a cancelled context, which ends the workflow anyway.
 		_ = workflow.UpsertTypedSearchAttributes(ctx, contract.VpcFlowStageKey.ValueSet(stage))

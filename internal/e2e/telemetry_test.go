@@ -19,7 +19,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.temporal.io/sdk/client"
 
-	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
@@ -86,22 +85,22 @@ func TestMetricsCountWhatTheCloudSaw(t *testing.T) {
 		return sum(after, name, match) - sum(before, name, match)
 	}
 
-	calls := activities.MetricCloudCalls + "_total"
+	calls := telemetry.MetricCloudCalls + "_total"
 	operations := []string{"DescribeVpnCrossAccountAuthorizations", "DescribeRouterInterfaces", "ConnectRouterInterface",
 		"ListVpcPublishedRouteEntries", "PublishVpcRouteEntries", "DescribeVcoRouteEntries"}
 	total := 0
 	for _, op := range operations {
 		n := stack.Cloudsim.CallCount(op)
 		total += n
-		assert.EqualValues(t, n, delta(calls, map[string]string{activities.TagOperation: op}), "%s: the metric against cloudsim's call log", op)
+		assert.EqualValues(t, n, delta(calls, map[string]string{telemetry.TagOperation: op}), "%s: the metric against cloudsim's call log", op)
 	}
 	assert.EqualValues(t, total, delta(calls, nil), "no call is missing from the metric, and none counted twice")
-	assert.EqualValues(t, 1, delta(calls, map[string]string{activities.TagOperation: "PublishVpcRouteEntries", activities.TagCode: "DryRunOperation", activities.TagClass: "dry-run-passed"}))
+	assert.EqualValues(t, 1, delta(calls, map[string]string{telemetry.TagOperation: "PublishVpcRouteEntries", telemetry.TagCode: "DryRunOperation", telemetry.TagClass: "dry-run-passed"}))
 	assert.EqualValues(t, 1, delta(telemetry.MetricChanges+"_total", map[string]string{telemetry.TagWorkflow: "NetworkChange", telemetry.TagOutcome: "completed"}))
-	assert.Positive(t, delta(activities.MetricWaitReads+"_total", map[string]string{activities.TagWait: "WaitRouterInterfaceActive"}))
-	assert.EqualValues(t, 1, delta(activities.MetricWaitDuration+"_seconds", map[string]string{activities.TagWait: "WaitVpnRoutes", activities.TagOutcome: "reached"}))
+	assert.Positive(t, delta(telemetry.MetricWaitReads+"_total", map[string]string{telemetry.TagWait: "WaitRouterInterfaceActive"}))
+	assert.EqualValues(t, 1, delta(telemetry.MetricWaitDuration+"_seconds", map[string]string{telemetry.TagWait: "WaitVpnRoutes", telemetry.TagOutcome: "reached"}))
 	for _, op := range operations {
-		assert.Positive(t, delta(activities.MetricCloudCallLatency+"_seconds", map[string]string{activities.TagOperation: op}), "%s: its latency", op)
+		assert.Positive(t, delta(telemetry.MetricCloudCallLatency+"_seconds", map[string]string{telemetry.TagOperation: op}), "%s: its latency", op)
 	}
 	for _, sdkMetric := range []string{"temporal_workflow_completed_total", "temporal_activity_execution_latency_seconds",
 		"temporal_workflow_task_schedule_to_start_latency_seconds", "temporal_request_total"} {

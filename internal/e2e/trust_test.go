@@ -199,7 +199,7 @@ func TestMetricLabelsStayBoundedWhateverTheCloudAnswers(t *testing.T) {
 		assert.LessOrEqual(t, len(typ), 96, "a failure's type is cut")
 	}
 	families := scrape(t)
-	assert.EqualValues(t, n, sum(families, "vpcflow_cloud_calls_total", map[string]string{activities.TagCode: activities.OtherLabel}))
+	assert.EqualValues(t, n, sum(families, "vpcflow_cloud_calls_total", map[string]string{telemetry.TagCode: activities.OtherLabel}))
 	assert.EqualValues(t, n, sum(families, "vpcflow_changes_total", map[string]string{telemetry.TagErrorType: activities.OtherLabel,
 		telemetry.TagWorkflow: contract.ConnectRouterInterface.Type}))
 	after := scrapeText(t)

@@ -12,31 +12,15 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 )
 
-// The gauges of the changes that are open now, by the stage they wait in,
-// counted from Temporal's visibility store (VpcFlowStage): what a person
-// must be told of when it lasts (a change waiting for approval for hours,
-// a wait on a cloud that does not move).
-const (
-	// MetricOpenChanges is the number of running workflows in a stage.
-	MetricOpenChanges = "vpcflow_open_changes"
-	// MetricOpenChangesOld is the number of those started more than
-	// OldChange ago.
-	MetricOpenChangesOld = "vpcflow_open_changes_started_over_1h"
-	// TagStage is the stage (VpcFlowStage) they are in.
-	TagStage = "stage"
-)
+// The gauges MetricOpenChanges and MetricOpenChangesOld count the changes
+// that are open now, by the stage they wait in, from Temporal's visibility
+// store (VpcFlowStage): what a person must be told of when it lasts (a
+// change waiting for approval for hours, a wait on a cloud that does not
+// move).
 
 // OldChange is the age past which an open change counts in
 // MetricOpenChangesOld.
 const OldChange = time.Hour
-
-// WaitingStages are the stages a change can sit in for long: where the
-// gauges count them.
-var WaitingStages = []string{
-	contract.StageAwaitingApproval, contract.StageWaitRouterInterface, contract.StageWaitRoutesPublished,
-	contract.StageVerifyVpnRoutes, contract.StageWaitEndpoints, contract.StageRollback,
-	contract.StageWaitRoutesWithdrawn, contract.StageWaitInterfaceInactive,
-}
 
 // CountOpenChanges counts, every interval until ctx ends, the running
 // workflows of each waiting stage, and records the gauges through h. Every
@@ -47,7 +31,7 @@ func CountOpenChanges(ctx context.Context, c client.Client, h client.MetricsHand
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		for _, stage := range WaitingStages {
+		for _, stage := range contract.WaitingStages {
 			query := fmt.Sprintf("ExecutionStatus = 'Running' AND %s = '%s'", contract.VpcFlowStageKey.GetName(), stage)
 			n, err := count(ctx, c, query)
 			if err == nil {

@@ -10,26 +10,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// vpcflow's metrics of workflows and activities (the cloud calls' and the
-// waits' are recorded by package activities).
-const (
-	// MetricChanges counts the workflows that ended, by workflow (type),
-	// outcome (completed, failed, cancelled) and error_type (a failure's
-	// type, through the label function Outcomes was given: a bounded set).
-	MetricChanges = "vpcflow_changes"
-	// MetricActivityRetries counts activity attempts after the first, by
-	// activity (type).
-	MetricActivityRetries = "vpcflow_activity_retries"
-)
-
-// Tags of those metrics.
-const (
-	TagWorkflow  = "workflow"
-	TagOutcome   = "outcome"
-	TagErrorType = "error_type"
-	TagActivity  = "activity"
-)
-
 // Outcomes is the worker interceptor that records MetricChanges and
 // MetricActivityRetries. Workflow code records through the workflow's
 // metrics handler, which records nothing while a history replays.
