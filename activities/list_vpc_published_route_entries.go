@@ -28,7 +28,7 @@ const publishedPageSize = 100
 // publishStatus reads, for every route table of the input, the publish status
 // of its entries towards the input's target, to the end of the listing. Keys
 // hold canonical CIDR blocks.
-func (a *CloudActivities) publishStatus(ctx context.Context, in PublishRouteEntriesInput) (map[contract.RouteEntry]string, []string, error) {
+func (a *CloudActivities) publishStatus(ctx context.Context, in contract.RouteSet) (map[contract.RouteEntry]string, []string, error) {
 	status := make(map[contract.RouteEntry]string)
 	var requestIDs []string
 	seen := make(map[string]bool)
@@ -82,7 +82,7 @@ func statusOf(status map[contract.RouteEntry]string, e contract.RouteEntry) stri
 
 // Publication is a publish a wait confirms: the entries and their target.
 type Publication struct {
-	PublishRouteEntriesInput
+	contract.RouteSet
 	// PublishedAt is when this change's publish call was answered; zero if
 	// it published nothing. For ReadAfterWriteGrace after it, an entry read
 	// NonPublished is taken as a read lagging behind the publish.
@@ -127,7 +127,7 @@ func (a *CloudActivities) WaitRoutesPublished(ctx context.Context, in WaitRoutes
 // and WaitVpnRoutes when it confirms the publish first): it records what it
 // saw in p and says whether every entry is Published.
 func (a *CloudActivities) checkPublished(ctx context.Context, in Publication, what string, p *PollProgress) ([]contract.RoutePublishStatus, bool, error) {
-	return a.checkRouteStatus(ctx, in.PublishRouteEntriesInput, PublishStatusPublished, what, p, func(e contract.RouteEntry, s string) string {
+	return a.checkRouteStatus(ctx, in.RouteSet, PublishStatusPublished, what, p, func(e contract.RouteEntry, s string) string {
 		switch {
 		case s == PublishStatusWithdrawing:
 			return "route " + e.DestinationCidrBlock + " of " + e.RouteTableId + " is being withdrawn from " + in.TargetInstanceId +
@@ -145,7 +145,7 @@ func (a *CloudActivities) checkPublished(ctx context.Context, in Publication, wh
 // whether every entry is there. unreachable says why an entry's status,
 // not target, cannot lead there ("" when it can: the wait goes on); the
 // first such entry ends the wait with UnreachableState.
-func (a *CloudActivities) checkRouteStatus(ctx context.Context, in PublishRouteEntriesInput, target, what string, p *PollProgress,
+func (a *CloudActivities) checkRouteStatus(ctx context.Context, in contract.RouteSet, target, what string, p *PollProgress,
 	unreachable func(e contract.RouteEntry, status string) string) ([]contract.RoutePublishStatus, bool, error) {
 	status, requestIDs, err := a.publishStatus(ctx, in)
 	if err != nil {

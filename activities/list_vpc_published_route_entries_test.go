@@ -31,7 +31,7 @@ func waitPublished(fake *activitiestest.FakeVPC, entries []contract.RouteEntry, 
 	in := publishInput
 	in.RouteEntries = entries
 	val, err := env.ExecuteActivity(acts.WaitRoutesPublished, WaitRoutesPublishedInput{
-		Publication: Publication{PublishRouteEntriesInput: in, PublishedAt: publishedAt}, Deadline: time.Now().Add(within)})
+		Publication: Publication{RouteSet: in, PublishedAt: publishedAt}, Deadline: time.Now().Add(within)})
 	var res WaitRoutesPublishedResult
 	if err == nil {
 		err = val.Get(&res)
@@ -113,7 +113,7 @@ func TestWaitVpnRoutesConfirmsThePublishFirst(t *testing.T) {
 	in.RouteEntries = in.RouteEntries[:1]
 	val, err := env.ExecuteActivity(acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
 		ExpectedRoutes: []contract.ExpectedVpnRoute{{DestinationCidrBlock: "10.1.0.0/16", RouteEntryType: "bgp"}},
-		Publication:    &Publication{PublishRouteEntriesInput: in, PublishedAt: time.Now()},
+		Publication:    &Publication{RouteSet: in, PublishedAt: time.Now()},
 		Deadline:       time.Now().Add(time.Minute)})
 	require.NoError(t, err)
 	var res WaitVpnRoutesResult

@@ -11,15 +11,6 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 )
 
-// PublishRouteEntriesInput is one PublishVpcRouteEntries call: at most 50
-// entries, one target.
-type PublishRouteEntriesInput struct {
-	RegionId         string                `json:"RegionId"`
-	TargetType       string                `json:"TargetType"`
-	TargetInstanceId string                `json:"TargetInstanceId"`
-	RouteEntries     []contract.RouteEntry `json:"RouteEntries"`
-}
-
 // PublishRouteEntriesResult reports a publish. Published is what this call
 // published; AlreadyPublished what an earlier attempt (or someone else) had.
 type PublishRouteEntriesResult struct {
@@ -29,7 +20,8 @@ type PublishRouteEntriesResult struct {
 	CallTrace
 }
 
-func (in PublishRouteEntriesInput) request(entries []contract.RouteEntry, dryRun bool) *vpc.PublishVpcRouteEntriesRequest {
+// publishRequest is the PublishVpcRouteEntriesRequest of entries of in.
+func publishRequest(in contract.RouteSet, entries []contract.RouteEntry, dryRun bool) *vpc.PublishVpcRouteEntriesRequest {
 	req := vpc.CreatePublishVpcRouteEntriesRequest()
 	req.RegionId = in.RegionId
 	req.TargetType = in.TargetType
@@ -49,12 +41,12 @@ func (in PublishRouteEntriesInput) request(entries []contract.RouteEntry, dryRun
 // the real publish from starting. When every entry is already published
 // there is nothing to check: a re-run of a finished change makes no call
 // that could refuse it.
-func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, error) {
+func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in contract.RouteSet) (PublishRouteEntriesResult, error) {
 	result, pending, err := a.pendingEntries(ctx, in)
 	if err != nil || len(pending) == 0 {
 		return result, err
 	}
-	_, err = observed(ctx, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, in.request(pending, true))
+	_, err = observed(ctx, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, publishRequest(in, pending, true))
 	if err == nil {
 		return PublishRouteEntriesResult{}, temporal.NewNonRetryableApplicationError(
 			"PublishVpcRouteEntries DryRun to "+in.TargetInstanceId+" answered success instead of DryRunOperation: "+
@@ -74,12 +66,12 @@ func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in P
 // the target. It reads first (ListVpcPublishedRouteEntries), since the API
 // takes no ClientToken: a retry after a lost response finds its entries
 // Publishing or Published and does not publish them again.
-func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, error) {
+func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in contract.RouteSet) (PublishRouteEntriesResult, error) {
 	result, pending, err := a.pendingEntries(ctx, in)
 	if err != nil || len(pending) == 0 {
 		return result, err
 	}
-	resp, err := observed(ctx, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, in.request(pending, false))
+	resp, err := observed(ctx, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, publishRequest(in, pending, false))
 	if err != nil {
 		return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries", in.TargetInstanceId, err)
 	}
@@ -93,7 +85,7 @@ func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in Publish
 // pendingEntries reads the publish status of the input's entries and splits
 // them: the result lists those already Published or Publishing to the
 // target, pending the rest.
-func (a *CloudActivities) pendingEntries(ctx context.Context, in PublishRouteEntriesInput) (PublishRouteEntriesResult, []contract.RouteEntry, error) {
+func (a *CloudActivities) pendingEntries(ctx context.Context, in contract.RouteSet) (PublishRouteEntriesResult, []contract.RouteEntry, error) {
 	status, listIDs, err := a.publishStatus(ctx, in)
 	if err != nil {
 		return PublishRouteEntriesResult{}, nil, err

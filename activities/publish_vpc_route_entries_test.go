@@ -12,7 +12,7 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 )
 
-var publishInput = PublishRouteEntriesInput{
+var publishInput = contract.RouteSet{
 	RegionId: "cn-hangzhou", TargetType: "ECR", TargetInstanceId: "ecr-1",
 	RouteEntries: []contract.RouteEntry{
 		{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"},

@@ -28,7 +28,7 @@ type WithdrawRouteEntriesResult struct {
 // and withdraws nothing twice. An entry still Publishing is refused by the
 // cloud (IncorrectStatus.RouteEntryPublishStatus, busy) and the call is
 // retried until the publish has ended.
-func (a *CloudActivities) WithdrawVpcPublishedRouteEntries(ctx context.Context, in PublishRouteEntriesInput) (WithdrawRouteEntriesResult, error) {
+func (a *CloudActivities) WithdrawVpcPublishedRouteEntries(ctx context.Context, in contract.RouteSet) (WithdrawRouteEntriesResult, error) {
 	status, listIDs, err := a.publishStatus(ctx, in)
 	if err != nil {
 		return WithdrawRouteEntriesResult{}, err
@@ -72,7 +72,7 @@ func (a *CloudActivities) WithdrawVpcPublishedRouteEntries(ctx context.Context, 
 // answered (zero if it withdrew nothing): for ReadAfterWriteGrace after it,
 // an entry read Published is taken as a read lagging behind the withdraw.
 type WaitRoutesWithdrawnInput struct {
-	PublishRouteEntriesInput
+	contract.RouteSet
 	WithdrawnAt time.Time `json:"WithdrawnAt,omitzero"`
 	Deadline    time.Time `json:"Deadline"`
 }
@@ -86,7 +86,7 @@ func (a *CloudActivities) WaitRoutesWithdrawn(ctx context.Context, in WaitRoutes
 	what := fmt.Sprintf("%d routes to be withdrawn from %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
 	var last []contract.RoutePublishStatus
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
-		routes, done, err := a.checkRouteStatus(ctx, in.PublishRouteEntriesInput, PublishStatusNonPublished, what, p,
+		routes, done, err := a.checkRouteStatus(ctx, in.RouteSet, PublishStatusNonPublished, what, p,
 			func(e contract.RouteEntry, s string) string {
 				if s == PublishStatusPublishing || s == PublishStatusPublished && !withinGrace(in.WithdrawnAt) {
 					return "route " + e.DestinationCidrBlock + " of " + e.RouteTableId + " is being published to " + in.TargetInstanceId +

@@ -73,7 +73,7 @@ func TestWaitRoutesWithdrawn(t *testing.T) {
 	acts := &CloudActivities{VPC: fake, Poll: PollSchedule{First: time.Millisecond, Max: time.Millisecond, Factor: 1, Static: true}}
 	env := newQuietEnv()
 	env.RegisterActivity(acts)
-	in := WaitRoutesWithdrawnInput{PublishRouteEntriesInput: publishInput, Deadline: time.Now().Add(time.Minute)}
+	in := WaitRoutesWithdrawnInput{RouteSet: publishInput, Deadline: time.Now().Add(time.Minute)}
 	val, err := env.ExecuteActivity(acts.WaitRoutesWithdrawn, in)
 	require.NoError(t, err)
 	var res WaitRoutesPublishedResult

@@ -34,6 +34,12 @@ type ChangeRecord struct {
 	RequestIds []string `json:"RequestIds,omitempty"`
 }
 
+// Routes is the route set the change published ("" target and no entries
+// if none).
+func (c ChangeRecord) Routes() RouteSet {
+	return RouteSet{RegionId: c.RegionId, TargetType: c.TargetType, TargetInstanceId: c.TargetInstanceId, RouteEntries: c.Published}
+}
+
 // Empty tells whether nothing was changed.
 func (c ChangeRecord) Empty() bool { return c.RouterInterfaceId == "" && len(c.Published) == 0 }
 

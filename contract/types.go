@@ -1,6 +1,9 @@
 package contract
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // The inputs and results of the workflows, and the progress query's answer.
 // Every input embeds decodeProblems: what its strict decoding refused
@@ -31,15 +34,37 @@ type ConnectRouterInterfaceResult struct {
 	Steps               []Step `json:"Steps"`
 }
 
-// PublishVpcRoutesInput publishes route entries of a VPC's system route table
-// to a target (an ECR), after a DryRun of the same call, and waits until
-// they are Published.
-type PublishVpcRoutesInput struct {
+// RouteSet is route entries of VPC route tables published (or to publish,
+// or withdrawn) to one target in a region: what one PublishVpcRouteEntries
+// or WithdrawVpcPublishedRouteEntries call names. It is embedded where its
+// fields are an input's own (PublishVpcRoutesInput); NetworkChangeInput
+// and ChangeRecord name the same things in their own order and words, and
+// give theirs with Routes.
+type RouteSet struct {
 	RegionId         string       `json:"RegionId"`
 	TargetType       string       `json:"TargetType"`
 	TargetInstanceId string       `json:"TargetInstanceId"`
 	RouteEntries     []RouteEntry `json:"RouteEntries"`
-	WaitTimeout      Duration     `json:"WaitTimeout,omitempty"`
+}
+
+// Describe says in a few words what the set is, toward ("to", "from") its
+// target: "2 routes to ECR ecr-...". Activity summaries are made of it, as
+// their histories have them ("1 routes" too).
+func (r RouteSet) Describe(toward string) string {
+	return fmt.Sprintf("%d routes %s %s %s", len(r.RouteEntries), toward, r.TargetType, r.TargetInstanceId)
+}
+
+// Routes is the route set the change publishes.
+func (in NetworkChangeInput) Routes() RouteSet {
+	return RouteSet{RegionId: in.RegionId, TargetType: in.TargetType, TargetInstanceId: in.TargetInstanceId, RouteEntries: in.RouteEntries}
+}
+
+// PublishVpcRoutesInput publishes route entries of a VPC's system route table
+// to a target (an ECR), after a DryRun of the same call, and waits until
+// they are Published.
+type PublishVpcRoutesInput struct {
+	RouteSet
+	WaitTimeout Duration `json:"WaitTimeout,omitempty"`
 
 	decodeProblems // what decoding refused (decode.go)
 }

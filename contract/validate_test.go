@@ -137,12 +137,12 @@ func TestCanonicalInputsAndIDs(t *testing.T) {
 	assert.Equal(t, "2001:db8::/48", c.ExpectedRoutes[0].DestinationCidrBlock)
 	assert.Equal(t, "2001:DB8:0::/48", in.RouteEntries[0].DestinationCidrBlock, "the caller's input is left as it was")
 
-	pub := PublishVpcRoutesInput{TargetInstanceId: "ecr-1", RouteEntries: in.RouteEntries}
+	pub := PublishVpcRoutesInput{RouteSet: RouteSet{TargetInstanceId: "ecr-1", RouteEntries: in.RouteEntries}}
 	assert.Equal(t, PublishVpcRoutes.ID(pub), PublishVpcRoutes.ID(pub.Canonical()), "one change, one workflow ID")
 	v := VerifyVpnRoutesInput{VpnConnectionId: "vco-1", ExpectedRoutes: in.ExpectedRoutes}
 	assert.Equal(t, VerifyVpnRoutes.ID(v), VerifyVpnRoutes.ID(v.Canonical()))
-	assert.Equal(t, "publish-vpc-routes/ecr-1/2805acf9f012", PublishVpcRoutes.ID(PublishVpcRoutesInput{TargetInstanceId: "ecr-1",
-		RouteEntries: []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.0.0.0/24"}}}), "IPv4 IDs are what they were")
+	assert.Equal(t, "publish-vpc-routes/ecr-1/2805acf9f012", PublishVpcRoutes.ID(PublishVpcRoutesInput{RouteSet: RouteSet{TargetInstanceId: "ecr-1",
+		RouteEntries: []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.0.0.0/24"}}}}), "IPv4 IDs are what they were")
 	apig := ApigEndpointConnectionsInput{InstanceId: "gw1"}
 	other := apig
 	other.ProjectId = "p2"
@@ -180,7 +180,7 @@ func TestOtherInputsAreValidated(t *testing.T) {
 	err = VerifyVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1"}.Validate()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "ExpectedRoutes is empty")
-	err = PublishVpcRoutesInput{RegionId: "cn-hangzhou", TargetType: "ECR", TargetInstanceId: "ecr-1"}.Validate()
+	err = PublishVpcRoutesInput{RouteSet: RouteSet{RegionId: "cn-hangzhou", TargetType: "ECR", TargetInstanceId: "ecr-1"}}.Validate()
 	assert.ErrorContains(t, err, "RouteEntries is empty")
 	err = ConnectRouterInterfaceInput{RegionId: "cn-hangzhou", RouterInterfaceId: "ri-1", WaitTimeout: Duration(-1)}.Validate()
 	assert.ErrorContains(t, err, "WaitTimeout -1ns is negative")
@@ -307,4 +307,23 @@ func TestAnInputThatIsNotJSONIsInvalidInput(t *testing.T) {
 	assert.Equal(t, "cn-hangzhou", strict.RegionId)
 
 	assert.ErrorContains(t, DecodeInput([]byte(`{}`), &b), "not a pointer to a vpcflow workflow input")
+}
+
+// A route set embedded in an input keeps the input's JSON as it was.
+func TestRouteSetKeepsTheJSON(t *testing.T) {
+	in := PublishVpcRoutesInput{RouteSet: RouteSet{RegionId: "cn-hangzhou", TargetType: "ECR", TargetInstanceId: "ecr-1",
+		RouteEntries: []RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.0.0.0/24"}}}, WaitTimeout: Duration(time.Minute)}
+	data, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"RegionId":"cn-hangzhou","TargetType":"ECR","TargetInstanceId":"ecr-1",
+		"RouteEntries":[{"RouteTableId":"vtb-1","DestinationCidrBlock":"10.0.0.0/24"}],"WaitTimeout":"1m0s"}`, string(data))
+	assert.Equal(t, `{"RegionId":"cn-hangzhou","TargetType":"ECR","TargetInstanceId":"ecr-1","RouteEntries":[{"RouteTableId":"vtb-1","DestinationCidrBlock":"10.0.0.0/24"}],"WaitTimeout":"1m0s"}`,
+		string(data), "in the order it always had")
+	var back PublishVpcRoutesInput
+	require.NoError(t, DecodeInput(data, &back))
+	require.NoError(t, back.Validate())
+	assert.Equal(t, in.RouteSet, back.RouteSet)
+	changed := ChangeRecord{RegionId: "cn-hangzhou", TargetType: "ECR", TargetInstanceId: "ecr-1", Published: in.RouteEntries}
+	assert.Equal(t, in.RouteSet, changed.Routes())
+	assert.Equal(t, "1 routes to ECR ecr-1", in.Describe("to"))
 }

@@ -120,10 +120,10 @@ func TestThrottlingAgainstCloudsimIsRidden(t *testing.T) {
 func TestAPermanentPublishErrorAgainstCloudsim(t *testing.T) {
 	sim, acts := newCloud(t)
 	env := newEnv(t, acts)
-	env.ExecuteWorkflow(workflows.PublishVpcRoutesWorkflow, contract.PublishVpcRoutesInput{
+	env.ExecuteWorkflow(workflows.PublishVpcRoutesWorkflow, contract.PublishVpcRoutesInput{RouteSet: contract.RouteSet{
 		RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: cloudsim.DefaultECRID,
 		RouteEntries: []contract.RouteEntry{{RouteTableId: cloudsim.DefaultCustomRouteTableID, DestinationCidrBlock: cloudsim.DefaultCustomTableRouteCIDR}},
-	})
+	}})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
 	assert.Equal(t, "Forbidden.OperateCustomRouteTable", appErr.Type())

@@ -54,12 +54,7 @@ func makeNetworkChange(ctx workflow.Context, log *changeLog, in contract.Network
 		return contract.NetworkChangeResult{}, err
 	}
 
-	published, publication, err := publishRoutes(ctx, log, contract.PublishVpcRoutesInput{
-		RegionId:         in.RegionId,
-		TargetType:       in.TargetType,
-		TargetInstanceId: in.TargetInstanceId,
-		RouteEntries:     in.RouteEntries,
-	})
+	published, publication, err := publishRoutes(ctx, log, in.Routes())
 	if err != nil {
 		return contract.NetworkChangeResult{}, err
 	}

@@ -43,8 +43,7 @@ func planNetworkChange(ctx workflow.Context, log *changeLog, in contract.Network
 	if err := plan.connect(ctx, log, activities.RouterInterfaceRef{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}); err != nil {
 		return plan.result, err
 	}
-	if err := plan.publish(ctx, log, activities.PublishRouteEntriesInput{RegionId: in.RegionId, TargetType: in.TargetType,
-		TargetInstanceId: in.TargetInstanceId, RouteEntries: in.RouteEntries}); err != nil {
+	if err := plan.publish(ctx, log, in.Routes()); err != nil {
 		return plan.result, err
 	}
 	plan.add(contract.PlannedStep{Stage: contract.StageVerifyVpnRoutes, Action: contract.PlanWillDo,
@@ -123,9 +122,9 @@ func (p *networkChangePlan) connect(ctx workflow.Context, log *changeLog, ref ac
 	return nil
 }
 
-func (p *networkChangePlan) publish(ctx workflow.Context, log *changeLog, call activities.PublishRouteEntriesInput) error {
+func (p *networkChangePlan) publish(ctx workflow.Context, log *changeLog, call contract.RouteSet) error {
 	to := fmt.Sprintf("to %s %s", call.TargetType, call.TargetInstanceId)
-	what := fmt.Sprintf("%d routes %s", len(call.RouteEntries), to)
+	what := call.Describe("to")
 	dry, err := dryRunPublish(ctx, log, call, what)
 	if err != nil {
 		return p.wouldFail(contract.StagePublishRoutes, "publish "+what, err)

@@ -219,7 +219,7 @@ func (l *changeLog) connected(regionID, routerInterfaceID, requestID string) {
 
 // published records routes the change published to a target, requestID
 // as for connected.
-func (l *changeLog) published(call activities.PublishRouteEntriesInput, entries []contract.RouteEntry, requestID string) {
+func (l *changeLog) published(call contract.RouteSet, entries []contract.RouteEntry, requestID string) {
 	if len(entries) == 0 {
 		return
 	}

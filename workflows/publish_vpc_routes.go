@@ -19,7 +19,7 @@ func PublishVpcRoutesWorkflow(ctx workflow.Context, in contract.PublishVpcRoutes
 	if err != nil {
 		return contract.PublishVpcRoutesResult{}, err
 	}
-	res, publication, err := publishRoutes(ctx, log, in)
+	res, publication, err := publishRoutes(ctx, log, in.RouteSet)
 	if err != nil {
 		return contract.PublishVpcRoutesResult{}, err
 	}
@@ -36,17 +36,11 @@ func PublishVpcRoutesWorkflow(ctx workflow.Context, in contract.PublishVpcRoutes
 // input holds at most 50 entries (validated), the limit of one call, so the
 // change is one DryRun and one publish. It returns what a wait needs to
 // confirm the publish.
-func publishRoutes(ctx workflow.Context, log *changeLog, in contract.PublishVpcRoutesInput) (contract.PublishVpcRoutesResult, activities.Publication, error) {
+func publishRoutes(ctx workflow.Context, log *changeLog, call contract.RouteSet) (contract.PublishVpcRoutesResult, activities.Publication, error) {
 	var a *activities.CloudActivities
 	var res contract.PublishVpcRoutesResult
-	call := activities.PublishRouteEntriesInput{
-		RegionId:         in.RegionId,
-		TargetType:       in.TargetType,
-		TargetInstanceId: in.TargetInstanceId,
-		RouteEntries:     in.RouteEntries,
-	}
-	publication := activities.Publication{PublishRouteEntriesInput: call}
-	what := fmt.Sprintf("%d routes to %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
+	publication := activities.Publication{RouteSet: call}
+	what := call.Describe("to")
 
 	dry, err := dryRunPublish(ctx, log, call, what)
 	if err != nil {
@@ -84,7 +78,7 @@ func publishRoutes(ctx workflow.Context, log *changeLog, in contract.PublishVpcR
 
 // dryRunPublish is the step that DryRuns the publish of call, described as
 // what.
-func dryRunPublish(ctx workflow.Context, log *changeLog, call activities.PublishRouteEntriesInput, what string) (activities.PublishRouteEntriesResult, error) {
+func dryRunPublish(ctx workflow.Context, log *changeLog, call contract.RouteSet, what string) (activities.PublishRouteEntriesResult, error) {
 	var a *activities.CloudActivities
 	var dry activities.PublishRouteEntriesResult
 	err := log.step(ctx, contract.StageDryRunPublish, func() (activities.CallTrace, error) {

@@ -106,8 +106,8 @@ func refuseRollback(format string, args ...any) error {
 // and those it found withdrawn already.
 func withdrawRoutes(ctx workflow.Context, log *changeLog, c contract.ChangeRecord, timeout time.Duration) (withdrawn, already []contract.RouteEntry, err error) {
 	var a *activities.CloudActivities
-	call := activities.PublishRouteEntriesInput{RegionId: c.RegionId, TargetType: c.TargetType, TargetInstanceId: c.TargetInstanceId, RouteEntries: c.Published}
-	what := fmt.Sprintf("%d routes from %s %s", len(c.Published), c.TargetType, c.TargetInstanceId)
+	call := c.Routes()
+	what := call.Describe("from")
 
 	var w activities.WithdrawRouteEntriesResult
 	err = log.step(ctx, contract.StageWithdrawRoutes, func() (activities.CallTrace, error) {
@@ -130,7 +130,7 @@ func withdrawRoutes(ctx workflow.Context, log *changeLog, c contract.ChangeRecor
 		withdrawnAt = workflow.Now(ctx)
 	}
 
-	wait := activities.WaitRoutesWithdrawnInput{PublishRouteEntriesInput: call, WithdrawnAt: withdrawnAt, Deadline: workflow.Now(ctx).Add(timeout)}
+	wait := activities.WaitRoutesWithdrawnInput{RouteSet: call, WithdrawnAt: withdrawnAt, Deadline: workflow.Now(ctx).Add(timeout)}
 	var seen activities.WaitRoutesPublishedResult
 	err = log.step(ctx, contract.StageWaitRoutesWithdrawn, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, "Wait until "+what+" are withdrawn"),

@@ -24,7 +24,7 @@ func (s *workflowSuite) changedByTheChange() contract.ChangeRecord {
 func (s *workflowSuite) serveRollback(interfaceState string) {
 	s.env.OnActivity(s.records.ReadChangeRecord, mock.Anything, mock.Anything).Return(s.changedByTheChange(), nil).Once()
 	routes := s.networkChangeInput().RouteEntries
-	s.env.OnActivity(s.acts.WithdrawVpcPublishedRouteEntries, mock.Anything, activities.PublishRouteEntriesInput{
+	s.env.OnActivity(s.acts.WithdrawVpcPublishedRouteEntries, mock.Anything, contract.RouteSet{
 		RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID, RouteEntries: routes,
 	}).Return(activities.WithdrawRouteEntriesResult{RequestId: "RID-WITHDRAW", Withdrawn: routes,
 		CallTrace: activities.CallTrace{Attempt: 1, RequestIds: []string{"RID-LIST", "RID-WITHDRAW"}}}, nil).Once()

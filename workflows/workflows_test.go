@@ -254,14 +254,14 @@ func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
 }
 
 func (s *workflowSuite) publishInput() contract.PublishVpcRoutesInput {
-	return contract.PublishVpcRoutesInput{RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID,
-		RouteEntries: []contract.RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"}}}
+	return contract.PublishVpcRoutesInput{RouteSet: contract.RouteSet{RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID,
+		RouteEntries: []contract.RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16"}}}}
 }
 
 func (s *workflowSuite) TestPublishAfterAPassedDryRun() {
 	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
-	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, activities.PublishRouteEntriesInput{
+	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, contract.RouteSet{
 		RegionId: region, TargetType: "ECR", TargetInstanceId: ecrID, RouteEntries: s.publishInput().RouteEntries,
 	}).Return(activities.PublishRouteEntriesResult{RequestId: "RID-PUB", Published: s.publishInput().RouteEntries}, nil).Once()
 	status := []contract.RoutePublishStatus{{RouteTableId: "vtb-1", DestinationCidrBlock: "10.1.0.0/16", PublishStatus: "Published"}}

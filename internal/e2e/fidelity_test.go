@@ -92,7 +92,7 @@ func routeEntry(cidr string) contract.RouteEntry {
 }
 
 func publishInput(cidrs ...string) contract.PublishVpcRoutesInput {
-	in := contract.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: cloudsim.DefaultECRID}
+	in := contract.PublishVpcRoutesInput{RouteSet: contract.RouteSet{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: cloudsim.DefaultECRID}}
 	for _, c := range cidrs {
 		in.RouteEntries = append(in.RouteEntries, routeEntry(c))
 	}

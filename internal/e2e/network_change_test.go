@@ -115,8 +115,7 @@ func TestAPermanentCloudErrorFailsOnTheFirstAttemptWithItsRequestId(t *testing.T
 	ctx := ctxFor(t, time.Minute)
 	in := simclients.DefaultNetworkChange()
 	in.RouteEntries = []contract.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultSystemRouteCIDR}}
-	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish"), contract.PublishVpcRoutes.Type, contract.PublishVpcRoutesInput{
-		RegionId: in.RegionId, TargetType: in.TargetType, TargetInstanceId: in.TargetInstanceId, RouteEntries: in.RouteEntries})
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish"), contract.PublishVpcRoutes.Type, contract.PublishVpcRoutesInput{RouteSet: in.Routes()})
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
 	require.Error(t, err)

@@ -188,8 +188,8 @@ func connectInput(ri string) contract.ConnectRouterInterfaceInput {
 }
 
 func publishInput(target, table, cidr string) contract.PublishVpcRoutesInput {
-	return contract.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: target,
-		RouteEntries: []contract.RouteEntry{{RouteTableId: table, DestinationCidrBlock: cidr}}}
+	return contract.PublishVpcRoutesInput{RouteSet: contract.RouteSet{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR", TargetInstanceId: target,
+		RouteEntries: []contract.RouteEntry{{RouteTableId: table, DestinationCidrBlock: cidr}}}}
 }
 
 func verifyInput(vco string) contract.VerifyVpnRoutesInput {
@@ -262,14 +262,14 @@ func stateCases() []permCase {
 			code:  contract.InvalidInputType, says: `"` + cloudsim.DefaultPrefixListRouteDest + `" is not a CIDR block`,
 			key: param("RouteEntries.1.DestinationCidrBlock", cloudsim.DefaultPrefixListRouteDest), mustNotCall: "PublishVpcRouteEntries"},
 		{name: "OperationDenied.UnsupportedTargetType (vpcflow's validation)", workflow: contract.PublishVpcRoutes.Type,
-			input: contract.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "TR", TargetInstanceId: "ecr-reltargettype",
-				RouteEntries: []contract.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}},
+			input: contract.PublishVpcRoutesInput{RouteSet: contract.RouteSet{RegionId: cloudsim.DefaultRegionID, TargetType: "TR", TargetInstanceId: "ecr-reltargettype",
+				RouteEntries: []contract.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}}},
 			code: contract.InvalidInputType, says: `TargetType "TR" is not supported`,
 			key: param("TargetInstanceId", "ecr-reltargettype"), mustNotCall: "PublishVpcRouteEntries"},
 
 		{name: "MissingParameter (vpcflow's validation)", workflow: contract.PublishVpcRoutes.Type,
-			input: contract.PublishVpcRoutesInput{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR",
-				RouteEntries: []contract.RouteEntry{{RouteTableId: "vtb-relmissing", DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}},
+			input: contract.PublishVpcRoutesInput{RouteSet: contract.RouteSet{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR",
+				RouteEntries: []contract.RouteEntry{{RouteTableId: "vtb-relmissing", DestinationCidrBlock: cloudsim.DefaultRouteCIDR1}}}},
 			code: contract.InvalidInputType, says: "TargetInstanceId is required",
 			key: param("RouteEntries.1.RouteTableId", "vtb-relmissing"), mustNotCall: "PublishVpcRouteEntries"},
 		{name: "InvalidParameter (vpcflow's validation)", workflow: contract.VerifyVpnRoutes.Type,

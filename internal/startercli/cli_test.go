@@ -188,10 +188,9 @@ func TestEveryWorkflowHasACommandAndEveryFieldAFlag(t *testing.T) {
 			continue // its input is read from the change it undoes
 		}
 		in := reflect.TypeOf(w.NewInput()).Elem()
-		for i := range in.NumField() {
-			f := in.Field(i)
-			if !f.IsExported() {
-				continue
+		for _, f := range reflect.VisibleFields(in) {
+			if !f.IsExported() || f.Anonymous {
+				continue // an embedded struct's fields are visited one by one
 			}
 			hasFlag := slices.ContainsFunc(inputFlags, func(flag inputFlag) bool { return flag.field == f.Name })
 			assert.True(t, hasFlag, "%s: field %s has no flag", d.Command, f.Name)
