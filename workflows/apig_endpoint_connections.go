@@ -14,7 +14,7 @@ import (
 // accepted. A rejected or failed connection ends it with an error.
 func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in contract.ApigEndpointConnectionsInput) (contract.ApigEndpointConnectionsResult, error) {
 	var a *activities.CloudActivities
-	log, in, err := startChange(ctx, in)
+	run, in, err := startChange(ctx, in)
 	if err != nil {
 		return contract.ApigEndpointConnectionsResult{}, err
 	}
@@ -25,8 +25,8 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in contract.ApigEndpo
 		list.Limit = *in.Limit
 	}
 	var listed activities.EndpointConnections
-	err = log.step(ctx, contract.StageListEndpoints, func() (activities.CallTrace, error) {
-		err := log.readOnly(ctx, "List VPC endpoint connections of gateway "+in.InstanceId,
+	err = run.steps.step(ctx, contract.StageListEndpoints, func() (activities.CallTrace, error) {
+		err := run.shape.read(ctx, "List VPC endpoint connections of gateway "+in.InstanceId,
 			a.ListEndpointConnections, list).Get(ctx, &listed)
 		return listed.CallTrace, err
 	})
@@ -36,14 +36,14 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in contract.ApigEndpo
 	res := contract.ApigEndpointConnectionsResult{Connections: listed.Connections, Total: listed.Total}
 
 	if len(in.WaitForAccepted) == 0 {
-		log.skip(ctx, contract.StageWaitEndpoints, "no WaitForAccepted in the input")
-		res.Steps = log.completed(ctx)
+		run.steps.skip(ctx, contract.StageWaitEndpoints, "no WaitForAccepted in the input")
+		res.Steps = run.steps.completed(ctx)
 		return res, nil
 	}
 	timeout := in.WaitTimeout.OrDefault()
 	wait := activities.WaitEndpointsAcceptedInput{APIGScope: scope, InstanceId: in.InstanceId, EndpointIds: in.WaitForAccepted, Deadline: workflow.Now(ctx).Add(timeout)}
 	var accepted activities.EndpointConnections
-	err = log.step(ctx, contract.StageWaitEndpoints, func() (activities.CallTrace, error) {
+	err = run.steps.step(ctx, contract.StageWaitEndpoints, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d endpoint connections are accepted", len(in.WaitForAccepted))),
 			a.WaitEndpointsAccepted, wait).Get(ctx, &accepted)
 		return accepted.CallTrace, err
@@ -60,6 +60,6 @@ func ApigEndpointConnectionsWorkflow(ctx workflow.Context, in contract.ApigEndpo
 			}
 		}
 	}
-	res.Steps = log.completed(ctx)
+	res.Steps = run.steps.completed(ctx)
 	return res, nil
 }

@@ -16,22 +16,22 @@ import (
 // again about the new plan; if not, the change goes on. It returns the
 // decisions taken. Rejected, timed out, or with a step that would fail, the
 // change stops with nothing changed.
-func awaitApproval(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput) ([]contract.DecisionRecord, error) {
+func awaitApproval(ctx workflow.Context, run *changeRun, in contract.NetworkChangeInput) ([]contract.DecisionRecord, error) {
 	gate := &approvalGate{}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.DecideUpdate, gate.decide,
 		workflow.UpdateHandlerOptions{Validator: gate.validate}); err != nil {
 		return nil, err
 	}
 	var decisions []contract.DecisionRecord
-	plan, err := planNetworkChange(ctx, log, in)
+	plan, err := planNetworkChange(ctx, run, in)
 	for round := 1; ; round++ {
 		if err != nil {
 			return decisions, err
 		}
 		if plan.WouldFail {
-			return decisions, log.check(ctx, contract.StageAwaitingApproval, planWouldFail(plan))
+			return decisions, run.steps.check(ctx, contract.StageAwaitingApproval, planWouldFail(plan))
 		}
-		log.showPlan(ctx, plan.Plan)
+		run.steps.showPlan(ctx, plan.Plan)
 		gate.asked = round
 		decided, err := workflow.AwaitWithTimeout(ctx, in.Approval.TimeoutOrDefault(), func() bool { return gate.decision != nil })
 		gate.asked = 0
@@ -39,7 +39,7 @@ func awaitApproval(ctx workflow.Context, log *changeLog, in contract.NetworkChan
 			return decisions, err // cancelled
 		}
 		if !decided {
-			return decisions, log.check(ctx, contract.StageAwaitingApproval, temporal.NewNonRetryableApplicationError(
+			return decisions, run.steps.check(ctx, contract.StageAwaitingApproval, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("no decision within %s: nothing was changed; start the change again to ask again", in.Approval.TimeoutOrDefault()),
 				contract.ApprovalTimeoutType, nil))
 		}
@@ -47,16 +47,16 @@ func awaitApproval(ctx workflow.Context, log *changeLog, in contract.NetworkChan
 		gate.decision = nil
 		decisions = append(decisions, d)
 		if !d.Approve {
-			return decisions, log.check(ctx, contract.StageAwaitingApproval, temporal.NewNonRetryableApplicationError(
+			return decisions, run.steps.check(ctx, contract.StageAwaitingApproval, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("rejected by %q (%q): nothing was changed", d.By, d.Comment), contract.ChangeRejectedType, nil, d))
 		}
-		if err := log.check(ctx, contract.StageAwaitingApproval, nil); err != nil {
+		if err := run.steps.check(ctx, contract.StageAwaitingApproval, nil); err != nil {
 			return decisions, err
 		}
 		// What was approved is the plan shown: the cloud may have moved
 		// while the change waited.
 		var again contract.NetworkChangePlanResult
-		again, err = planNetworkChange(ctx, log, in)
+		again, err = planNetworkChange(ctx, run, in)
 		if err == nil && samePlan(plan.Plan, again.Plan) {
 			return decisions, nil
 		}

@@ -17,44 +17,44 @@ import (
 // Cancelled or failed after changing something, it leaves what it changed
 // or rolls it back, as OnCancel and OnFailure ask (stopChange).
 func NetworkChangeWorkflow(ctx workflow.Context, in contract.NetworkChangeInput) (contract.NetworkChangeResult, error) {
-	log, in, err := startChange(ctx, in)
+	run, in, err := startChange(ctx, in)
 	if err != nil {
 		return contract.NetworkChangeResult{}, err
 	}
-	res, err := makeNetworkChange(ctx, log, in)
+	res, err := makeNetworkChange(ctx, run, in)
 	if err != nil {
-		return contract.NetworkChangeResult{}, stopChange(ctx, log, in, err)
+		return contract.NetworkChangeResult{}, stopChange(ctx, run, in, err)
 	}
 	return res, nil
 }
 
 // makeNetworkChange makes the change, step by step.
-func makeNetworkChange(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput) (contract.NetworkChangeResult, error) {
+func makeNetworkChange(ctx workflow.Context, run *changeRun, in contract.NetworkChangeInput) (contract.NetworkChangeResult, error) {
 	timeout := in.WaitTimeout.OrDefault()
 	var err error
 
 	var decisions []contract.DecisionRecord
 	if in.Approval != nil && in.Approval.Required {
-		if decisions, err = awaitApproval(ctx, log, in); err != nil {
+		if decisions, err = awaitApproval(ctx, run, in); err != nil {
 			return contract.NetworkChangeResult{}, err
 		}
 	}
 
 	if in.CrossAccount != nil {
-		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
+		if err := checkCrossAccount(ctx, run, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
 			return contract.NetworkChangeResult{}, err
 		}
 	} else {
-		log.skip(ctx, contract.StageCheckCrossAccount, "no CrossAccount in the input")
+		run.steps.skip(ctx, contract.StageCheckCrossAccount, "no CrossAccount in the input")
 	}
 
-	connected, err := connectRouterInterface(ctx, log,
+	connected, err := connectRouterInterface(ctx, run,
 		activities.RouterInterfaceRef{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}, timeout)
 	if err != nil {
 		return contract.NetworkChangeResult{}, err
 	}
 
-	published, publication, err := publishRoutes(ctx, log, in.Routes())
+	published, publication, err := publishRoutes(ctx, run, in.Routes())
 	if err != nil {
 		return contract.NetworkChangeResult{}, err
 	}
@@ -62,10 +62,10 @@ func makeNetworkChange(ctx workflow.Context, log *changeLog, in contract.Network
 	// The routes reach the VPN connection only once they are Published: the
 	// verify confirms both in one wait.
 	var confirm *activities.Publication
-	if log.confirmsPublish() {
+	if run.shape.confirmsPublish() {
 		confirm = &publication
 	}
-	verified, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedVpnRoutes(), in.PageSize, confirm, timeout)
+	verified, err := verifyVpnRoutes(ctx, run.steps, in.RegionId, in.VpnConnectionId, in.ExpectedVpnRoutes(), in.PageSize, confirm, timeout)
 	if err != nil {
 		return contract.NetworkChangeResult{}, err
 	}
@@ -76,11 +76,11 @@ func makeNetworkChange(ctx workflow.Context, log *changeLog, in contract.Network
 		AlreadyPublished: published.AlreadyPublished,
 		PublishStatus:    verified.Published,
 		Routes:           verified.Routes,
-		ChangeRequestIds: append([]string{}, log.progress.ChangeRequestIds...),
-		StartedAt:        log.progress.StartedAt,
+		ChangeRequestIds: run.made.requestIDs(),
+		StartedAt:        run.steps.startedAt(),
 		CompletedAt:      workflow.Now(ctx),
 		Decisions:        decisions,
-		Steps:            log.completed(ctx),
+		Steps:            run.steps.completed(ctx),
 	}
 	res.DurationMillis = res.CompletedAt.Sub(res.StartedAt).Milliseconds()
 	return res, nil
@@ -94,8 +94,8 @@ func makeNetworkChange(ctx workflow.Context, log *changeLog, in contract.Network
 // rollback went. A failed one ends with its own error, so callers keep
 // telling failures apart by type; the progress query has what it changed
 // and the rollback.
-func stopChange(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput, err error) error {
-	if !log.recovers() {
+func stopChange(ctx workflow.Context, run *changeRun, in contract.NetworkChangeInput, err error) error {
+	if !run.shape.recovers() {
 		return err
 	}
 	cancelled := temporal.IsCanceledError(err) || ctx.Err() != nil
@@ -104,18 +104,18 @@ func stopChange(ctx workflow.Context, log *changeLog, in contract.NetworkChangeI
 		ctx, _ = workflow.NewDisconnectedContext(ctx)
 		policy = in.OnCancel
 	}
-	stopped := contract.ChangeStopped{Changed: log.changeRecord()}
+	stopped := contract.ChangeStopped{Changed: run.made.record()}
 	rollback := policy == contract.RecoveryRollback && !stopped.Changed.Empty()
 	if rollback {
-		outcome := rollBack(ctx, log, in, stopped.Changed)
+		outcome := rollBack(ctx, run, in, stopped.Changed)
 		stopped.Rollback, stopped.RollbackError = outcome.Result, outcome.Error
 	}
 	if !cancelled {
 		if rollback { // the stage moved on to the rollback
-			log.setStage(ctx, contract.StageFailed)
+			run.steps.setStage(ctx, contract.StageFailed)
 		}
 		return err
 	}
-	log.setStage(ctx, contract.StageCancelled)
+	run.steps.setStage(ctx, contract.StageCancelled)
 	return temporal.NewCanceledError(stopped)
 }

@@ -19,31 +19,31 @@ import (
 // stop the plan: the plan shows every step, as `terraform plan` does. Only
 // a read that cannot be made (retries spent) fails the workflow.
 func NetworkChangePlanWorkflow(ctx workflow.Context, in contract.NetworkChangeInput) (contract.NetworkChangePlanResult, error) {
-	log, in, err := startChange(ctx, in)
+	run, in, err := startChange(ctx, in)
 	if err != nil {
 		return contract.NetworkChangePlanResult{}, err
 	}
-	res, err := planNetworkChange(ctx, log, in)
+	res, err := planNetworkChange(ctx, run, in)
 	if err != nil {
 		return contract.NetworkChangePlanResult{}, err
 	}
-	res.Steps = log.completed(ctx)
+	res.Steps = run.steps.completed(ctx)
 	return res, nil
 }
 
 // planNetworkChange plans the change of a validated, canonical input: the
 // plan workflow's, and a change's that waits for approval.
-func planNetworkChange(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput) (contract.NetworkChangePlanResult, error) {
+func planNetworkChange(ctx workflow.Context, run *changeRun, in contract.NetworkChangeInput) (contract.NetworkChangePlanResult, error) {
 	var plan networkChangePlan
 	if in.CrossAccount != nil {
-		if err := plan.crossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
+		if err := plan.crossAccount(ctx, run, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
 			return plan.result, err
 		}
 	}
-	if err := plan.connect(ctx, log, activities.RouterInterfaceRef{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}); err != nil {
+	if err := plan.connect(ctx, run, activities.RouterInterfaceRef{RegionId: in.RegionId, RouterInterfaceId: in.RouterInterfaceId}); err != nil {
 		return plan.result, err
 	}
-	if err := plan.publish(ctx, log, in.Routes()); err != nil {
+	if err := plan.publish(ctx, run, in.Routes()); err != nil {
 		return plan.result, err
 	}
 	plan.add(contract.PlannedStep{Stage: contract.StageVerifyVpnRoutes, Action: contract.PlanWillDo,
@@ -82,9 +82,9 @@ func (p *networkChangePlan) wouldFail(stage, what string, err error) error {
 	return nil
 }
 
-func (p *networkChangePlan) crossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, want contract.ExpectedCrossAccount) error {
+func (p *networkChangePlan) crossAccount(ctx workflow.Context, run *changeRun, regionID, vpnConnectionID string, want contract.ExpectedCrossAccount) error {
 	what := fmt.Sprintf("check that VPN connection %s may join CEN %s of account %d", vpnConnectionID, want.BindInstance, want.BindUid)
-	auths, err := readCrossAccount(ctx, log, regionID, vpnConnectionID)
+	auths, err := readCrossAccount(ctx, run, regionID, vpnConnectionID)
 	if err == nil {
 		err = crossAccountMissing(vpnConnectionID, want, auths.Authorizations)
 	}
@@ -96,9 +96,9 @@ func (p *networkChangePlan) crossAccount(ctx workflow.Context, log *changeLog, r
 	return nil
 }
 
-func (p *networkChangePlan) connect(ctx workflow.Context, log *changeLog, ref activities.RouterInterfaceRef) error {
+func (p *networkChangePlan) connect(ctx workflow.Context, run *changeRun, ref activities.RouterInterfaceRef) error {
 	what := "connect " + ref.RouterInterfaceId
-	ri, err := readRouterInterface(ctx, log, ref)
+	ri, err := readRouterInterface(ctx, run, ref)
 	if err == nil {
 		err = ri.ReadyToConnect()
 	}
@@ -122,10 +122,10 @@ func (p *networkChangePlan) connect(ctx workflow.Context, log *changeLog, ref ac
 	return nil
 }
 
-func (p *networkChangePlan) publish(ctx workflow.Context, log *changeLog, call contract.RouteSet) error {
+func (p *networkChangePlan) publish(ctx workflow.Context, run *changeRun, call contract.RouteSet) error {
 	to := fmt.Sprintf("to %s %s", call.TargetType, call.TargetInstanceId)
 	what := call.Describe("to")
-	dry, err := dryRunPublish(ctx, log, call, what)
+	dry, err := dryRunPublish(ctx, run, call, what)
 	if err != nil {
 		return p.wouldFail(contract.StagePublishRoutes, "publish "+what, err)
 	}

@@ -44,16 +44,29 @@ func withCall(ctx workflow.Context, summary string) workflow.Context {
 
 // withChangeCall sets the options of a single cloud call that changes
 // something (a connect, a publish). Once the change recovers
-// (changeLog.recovers), a cancel waits for the call's answer instead of
+// (historyShape.recovers), a cancel waits for the call's answer instead of
 // leaving it behind: the change then knows what it changed, to report and
 // to roll back. The call is short (callTimeout), so the cancel waits
 // seconds at most.
-func withChangeCall(ctx workflow.Context, log *changeLog, summary string) workflow.Context {
+func withChangeCall(ctx workflow.Context, shape historyShape, summary string) workflow.Context {
 	ctx = withCall(ctx, summary)
-	if log.recovers() {
+	if shape.recovers() {
 		ctx = workflow.WithWaitForCancellation(ctx, true)
 	}
 	return ctx
+}
+
+// read starts a short call that changes nothing in the cloud (a read, a
+// DryRun). In a lean history it is a local activity: it runs in the worker
+// that runs the workflow, without an activity task's round trips through the
+// server, and is recorded as one marker; it retries as an activity does, with
+// the same NextRetryDelay for throttling. A worker lost before the workflow
+// task completes runs it again, which a read can afford.
+func (h historyShape) read(ctx workflow.Context, summary string, activity, arg any) workflow.Future {
+	if h.lean() {
+		return workflow.ExecuteLocalActivity(withLocalCall(ctx, summary), activity, arg)
+	}
+	return workflow.ExecuteActivity(withCall(ctx, summary), activity, arg)
 }
 
 // withLocalCall sets the same options for a single cloud call run as a

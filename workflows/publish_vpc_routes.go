@@ -15,20 +15,20 @@ import (
 // PublishVpcRoutesWorkflow publishes route entries to a target, after a
 // DryRun of the same call has passed, and waits until they are Published.
 func PublishVpcRoutesWorkflow(ctx workflow.Context, in contract.PublishVpcRoutesInput) (contract.PublishVpcRoutesResult, error) {
-	log, in, err := startChange(ctx, in)
+	run, in, err := startChange(ctx, in)
 	if err != nil {
 		return contract.PublishVpcRoutesResult{}, err
 	}
-	res, publication, err := publishRoutes(ctx, log, in.RouteSet)
+	res, publication, err := publishRoutes(ctx, run, in.RouteSet)
 	if err != nil {
 		return contract.PublishVpcRoutesResult{}, err
 	}
-	if log.confirmsPublish() {
-		if res.PublishStatus, err = waitRoutesPublished(ctx, log, publication, in.WaitTimeout.OrDefault()); err != nil {
+	if run.shape.confirmsPublish() {
+		if res.PublishStatus, err = waitRoutesPublished(ctx, run.steps, publication, in.WaitTimeout.OrDefault()); err != nil {
 			return contract.PublishVpcRoutesResult{}, err
 		}
 	}
-	res.Steps = log.completed(ctx)
+	res.Steps = run.steps.completed(ctx)
 	return res, nil
 }
 
@@ -36,13 +36,13 @@ func PublishVpcRoutesWorkflow(ctx workflow.Context, in contract.PublishVpcRoutes
 // input holds at most 50 entries (validated), the limit of one call, so the
 // change is one DryRun and one publish. It returns what a wait needs to
 // confirm the publish.
-func publishRoutes(ctx workflow.Context, log *changeLog, call contract.RouteSet) (contract.PublishVpcRoutesResult, activities.Publication, error) {
+func publishRoutes(ctx workflow.Context, run *changeRun, call contract.RouteSet) (contract.PublishVpcRoutesResult, activities.Publication, error) {
 	var a *activities.CloudActivities
 	var res contract.PublishVpcRoutesResult
 	publication := activities.Publication{RouteSet: call}
 	what := call.Describe("to")
 
-	dry, err := dryRunPublish(ctx, log, call, what)
+	dry, err := dryRunPublish(ctx, run, call, what)
 	if err != nil {
 		return res, publication, err
 	}
@@ -51,15 +51,15 @@ func publishRoutes(ctx workflow.Context, log *changeLog, call contract.RouteSet)
 	}
 
 	var pub activities.PublishRouteEntriesResult
-	err = log.step(ctx, contract.StagePublishRoutes, func() (activities.CallTrace, error) {
-		err := workflow.ExecuteActivity(withChangeCall(ctx, log, "Publish "+what),
+	err = run.steps.step(ctx, contract.StagePublishRoutes, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withChangeCall(ctx, run.shape, "Publish "+what),
 			a.PublishVpcRouteEntries, call).Get(ctx, &pub)
 		return pub.CallTrace, err
 	})
 	if temporal.IsCanceledError(err) {
 		// Cancelled between attempts: an earlier one may have published
 		// what the DryRun found unpublished.
-		log.published(call, unpublished(call.RouteEntries, dry.AlreadyPublished), "")
+		run.made.published(call, unpublished(call.RouteEntries, dry.AlreadyPublished), "")
 	}
 	if err != nil {
 		return res, publication, err
@@ -67,9 +67,9 @@ func publishRoutes(ctx workflow.Context, log *changeLog, call contract.RouteSet)
 	res.Published, res.AlreadyPublished = ownPublish(dry, pub)
 	if pub.RequestId != "" {
 		res.PublishRequestIds = []string{pub.RequestId}
-		log.changed(pub.RequestId)
+		run.made.changed(pub.RequestId)
 	}
-	log.published(call, res.Published, pub.RequestId)
+	run.made.published(call, res.Published, pub.RequestId)
 	if len(res.Published) > 0 {
 		publication.PublishedAt = workflow.Now(ctx)
 	}
@@ -78,11 +78,11 @@ func publishRoutes(ctx workflow.Context, log *changeLog, call contract.RouteSet)
 
 // dryRunPublish is the step that DryRuns the publish of call, described as
 // what.
-func dryRunPublish(ctx workflow.Context, log *changeLog, call contract.RouteSet, what string) (activities.PublishRouteEntriesResult, error) {
+func dryRunPublish(ctx workflow.Context, run *changeRun, call contract.RouteSet, what string) (activities.PublishRouteEntriesResult, error) {
 	var a *activities.CloudActivities
 	var dry activities.PublishRouteEntriesResult
-	err := log.step(ctx, contract.StageDryRunPublish, func() (activities.CallTrace, error) {
-		err := log.readOnly(ctx, "DryRun publish of "+what,
+	err := run.steps.step(ctx, contract.StageDryRunPublish, func() (activities.CallTrace, error) {
+		err := run.shape.read(ctx, "DryRun publish of "+what,
 			a.DryRunPublishVpcRouteEntries, call).Get(ctx, &dry)
 		return dry.CallTrace, err
 	})
@@ -127,11 +127,11 @@ func unpublished(entries, already []contract.RouteEntry) []contract.RouteEntry {
 
 // waitRoutesPublished waits until the routes of a publication are Published
 // to its target, and returns their status as last read.
-func waitRoutesPublished(ctx workflow.Context, log *changeLog, publication activities.Publication, timeout time.Duration) ([]contract.RoutePublishStatus, error) {
+func waitRoutesPublished(ctx workflow.Context, steps *stepRecorder, publication activities.Publication, timeout time.Duration) ([]contract.RoutePublishStatus, error) {
 	var a *activities.CloudActivities
 	in := activities.WaitRoutesPublishedInput{Publication: publication, Deadline: workflow.Now(ctx).Add(timeout)}
 	var seen activities.WaitRoutesPublishedResult
-	err := log.step(ctx, contract.StageWaitRoutesPublished, func() (activities.CallTrace, error) {
+	err := steps.step(ctx, contract.StageWaitRoutesPublished, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d routes are Published to %s",
 			len(publication.RouteEntries), publication.TargetInstanceId)),
 			a.WaitRoutesPublished, in).Get(ctx, &seen)

@@ -24,15 +24,15 @@ import (
 // workflow in the namespace can make a Rollback undo what one of vpcflow's
 // changes made, and nothing else.
 func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract.RollbackResult, error) {
-	log, in, err := startChange(ctx, in)
+	run, in, err := startChange(ctx, in)
 	if err != nil {
 		return contract.RollbackResult{}, err
 	}
 	timeout := in.WaitTimeout.OrDefault()
 	res := contract.RollbackResult{Change: in.Change}
 	var c contract.ChangeRecord
-	if log.trustsOnlyTheChange() {
-		if c, err = readChange(ctx, log, in); err != nil {
+	if run.shape.trustsOnlyTheChange() {
+		if c, err = readChange(ctx, run.steps, in); err != nil {
 			return contract.RollbackResult{}, err
 		}
 	} else if in.Changed != nil { // a history from before: the input was trusted
@@ -40,27 +40,27 @@ func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract
 	}
 
 	if len(c.Published) > 0 {
-		if res.Withdrawn, res.AlreadyWithdrawn, err = withdrawRoutes(ctx, log, c, timeout); err != nil {
+		if res.Withdrawn, res.AlreadyWithdrawn, err = withdrawRoutes(ctx, run, c, timeout); err != nil {
 			return contract.RollbackResult{}, err
 		}
 	} else {
-		log.skip(ctx, contract.StageWithdrawRoutes, "the change published no route")
+		run.steps.skip(ctx, contract.StageWithdrawRoutes, "the change published no route")
 	}
 
 	ref := activities.RouterInterfaceRef{RegionId: c.RegionId, RouterInterfaceId: c.RouterInterfaceId}
 	switch {
 	case c.RouterInterfaceId == "":
-		log.skip(ctx, contract.StageDeactivateInterface, "the change connected no interface")
+		run.steps.skip(ctx, contract.StageDeactivateInterface, "the change connected no interface")
 	case !in.DeactivateInterface:
-		log.skip(ctx, contract.StageDeactivateInterface, c.RouterInterfaceId+" stays connected: DeactivateInterface was not asked")
+		run.steps.skip(ctx, contract.StageDeactivateInterface, c.RouterInterfaceId+" stays connected: DeactivateInterface was not asked")
 	default:
-		if res.Deactivated, res.InterfaceStatus, err = deactivateInterface(ctx, log, ref, timeout); err != nil {
+		if res.Deactivated, res.InterfaceStatus, err = deactivateInterface(ctx, run, ref, timeout); err != nil {
 			return contract.RollbackResult{}, err
 		}
 	}
 
-	res.ChangeRequestIds = append([]string{}, log.progress.ChangeRequestIds...)
-	res.Steps = log.completed(ctx)
+	res.ChangeRequestIds = run.made.requestIDs()
+	res.Steps = run.steps.completed(ctx)
 	return res, nil
 }
 
@@ -68,9 +68,9 @@ func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract
 // change itself: the record this Rollback undoes. The Rollback must run
 // under its change's rollback ID (one at a time), and a Changed given in
 // the input must be that record.
-func readChange(ctx workflow.Context, log *changeLog, in contract.RollbackInput) (contract.ChangeRecord, error) {
+func readChange(ctx workflow.Context, steps *stepRecorder, in contract.RollbackInput) (contract.ChangeRecord, error) {
 	if id := workflow.GetInfo(ctx).WorkflowExecution.ID; id != contract.RollbackID(in.Change) {
-		return contract.ChangeRecord{}, log.check(ctx, contract.StageReadChange, refuseRollback(
+		return contract.ChangeRecord{}, steps.check(ctx, contract.StageReadChange, refuseRollback(
 			"a rollback of %s runs as workflow %s, not %s (one rollback of a change at a time)", in.Change, contract.RollbackID(in.Change), id))
 	}
 	var r *activities.ChangeRecords
@@ -81,7 +81,7 @@ func readChange(ctx workflow.Context, log *changeLog, in contract.RollbackInput)
 		read.RunningRun = parent.RunID
 	}
 	var record contract.ChangeRecord
-	err := log.step(ctx, contract.StageReadChange, func() (activities.CallTrace, error) {
+	err := steps.step(ctx, contract.StageReadChange, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withCall(ctx, "Read what "+in.Change+" changed"), r.ReadChangeRecord, read).Get(ctx, &record)
 		return activities.CallTrace{}, err
 	})
@@ -89,7 +89,7 @@ func readChange(ctx workflow.Context, log *changeLog, in contract.RollbackInput)
 		return contract.ChangeRecord{}, err
 	}
 	if in.Changed != nil && !in.Changed.Same(record) {
-		return contract.ChangeRecord{}, log.check(ctx, contract.StageReadChange, refuseRollback(
+		return contract.ChangeRecord{}, steps.check(ctx, contract.StageReadChange, refuseRollback(
 			"the input's Changed (%s) is not what %s changed (%s); leave Changed out to undo what it changed", in.Changed, in.Change, record))
 	}
 	return record, nil
@@ -104,13 +104,13 @@ func refuseRollback(format string, args ...any) error {
 // withdrawRoutes withdraws the routes a change published, those still
 // published, and waits until none is. It returns the routes it withdrew
 // and those it found withdrawn already.
-func withdrawRoutes(ctx workflow.Context, log *changeLog, c contract.ChangeRecord, timeout time.Duration) (withdrawn, already []contract.RouteEntry, err error) {
+func withdrawRoutes(ctx workflow.Context, run *changeRun, c contract.ChangeRecord, timeout time.Duration) (withdrawn, already []contract.RouteEntry, err error) {
 	var a *activities.CloudActivities
 	call := c.Routes()
 	what := call.Describe("from")
 
 	var w activities.WithdrawRouteEntriesResult
-	err = log.step(ctx, contract.StageWithdrawRoutes, func() (activities.CallTrace, error) {
+	err = run.steps.step(ctx, contract.StageWithdrawRoutes, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withCall(ctx, "Withdraw "+what), a.WithdrawVpcPublishedRouteEntries, call).Get(ctx, &w)
 		return w.CallTrace, err
 	})
@@ -126,13 +126,13 @@ func withdrawRoutes(ctx workflow.Context, log *changeLog, c contract.ChangeRecor
 	}
 	var withdrawnAt time.Time
 	if w.RequestId != "" {
-		log.changed(w.RequestId)
+		run.made.changed(w.RequestId)
 		withdrawnAt = workflow.Now(ctx)
 	}
 
 	wait := activities.WaitRoutesWithdrawnInput{RouteSet: call, WithdrawnAt: withdrawnAt, Deadline: workflow.Now(ctx).Add(timeout)}
 	var seen activities.WaitRoutesPublishedResult
-	err = log.step(ctx, contract.StageWaitRoutesWithdrawn, func() (activities.CallTrace, error) {
+	err = run.steps.step(ctx, contract.StageWaitRoutesWithdrawn, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, "Wait until "+what+" are withdrawn"),
 			a.WaitRoutesWithdrawn, wait).Get(ctx, &seen)
 		return seen.CallTrace, err
@@ -144,28 +144,28 @@ func withdrawRoutes(ctx workflow.Context, log *changeLog, c contract.ChangeRecor
 // the read finds it deactivated, deactivating or never connected, and
 // waits until it is Inactive. It returns whether it deactivated it and the
 // state it last read.
-func deactivateInterface(ctx workflow.Context, log *changeLog, ref activities.RouterInterfaceRef, timeout time.Duration) (bool, string, error) {
+func deactivateInterface(ctx workflow.Context, run *changeRun, ref activities.RouterInterfaceRef, timeout time.Duration) (bool, string, error) {
 	var a *activities.CloudActivities
-	ri, err := readRouterInterface(ctx, log, ref)
+	ri, err := readRouterInterface(ctx, run, ref)
 	if err != nil {
 		return false, "", err
 	}
 	switch ri.Status {
 	case activities.RouterInterfaceInactive:
-		log.skip(ctx, contract.StageDeactivateInterface, "already Inactive")
+		run.steps.skip(ctx, contract.StageDeactivateInterface, "already Inactive")
 		return false, ri.Status, nil
 	case activities.RouterInterfaceIdle, activities.RouterInterfaceDeleting, activities.RouterInterfaceDeleted:
-		log.skip(ctx, contract.StageDeactivateInterface, "the interface is "+ri.Status+": no connection to deactivate")
+		run.steps.skip(ctx, contract.StageDeactivateInterface, "the interface is "+ri.Status+": no connection to deactivate")
 		return false, ri.Status, nil
 	}
 
 	var deactivatedAt time.Time
 	deactivated := false
 	if ri.Status == activities.RouterInterfaceDeactivating {
-		log.skip(ctx, contract.StageDeactivateInterface, "already Deactivating")
+		run.steps.skip(ctx, contract.StageDeactivateInterface, "already Deactivating")
 	} else {
 		var d activities.DeactivateRouterInterfaceResult
-		err := log.step(ctx, contract.StageDeactivateInterface, func() (activities.CallTrace, error) {
+		err := run.steps.step(ctx, contract.StageDeactivateInterface, func() (activities.CallTrace, error) {
 			err := workflow.ExecuteActivity(withCall(ctx, "Deactivate "+ref.RouterInterfaceId),
 				a.DeactivateRouterInterface, ref).Get(ctx, &d)
 			return d.CallTrace, err
@@ -177,14 +177,14 @@ func deactivateInterface(ctx workflow.Context, log *changeLog, ref activities.Ro
 		// it deactivating found what an earlier attempt did.
 		deactivated = !d.AlreadyDeactivating || d.Attempt > 1
 		if d.RequestId != "" {
-			log.changed(d.RequestId)
+			run.made.changed(d.RequestId)
 			deactivatedAt = workflow.Now(ctx)
 		}
 	}
 
 	var inactive activities.RouterInterface
 	wait := activities.WaitRouterInterfaceInactiveInput{RouterInterfaceRef: ref, DeactivatedAt: deactivatedAt, Deadline: workflow.Now(ctx).Add(timeout)}
-	err = log.step(ctx, contract.StageWaitInterfaceInactive, func() (activities.CallTrace, error) {
+	err = run.steps.step(ctx, contract.StageWaitInterfaceInactive, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, "Wait until "+ref.RouterInterfaceId+" is Inactive"),
 			a.WaitRouterInterfaceInactive, wait).Get(ctx, &inactive)
 		return inactive.CallTrace, err
@@ -196,7 +196,7 @@ func deactivateInterface(ctx workflow.Context, log *changeLog, ref activities.Ro
 // recorded, and reports it in the progress query. The child is abandoned,
 // not terminated, if this workflow is closed meanwhile: a rollback once
 // begun should end, since half a rollback is a state no one planned.
-func rollBack(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInput, changed contract.ChangeRecord) *contract.RollbackOutcome {
+func rollBack(ctx workflow.Context, run *changeRun, in contract.NetworkChangeInput, changed contract.ChangeRecord) *contract.RollbackOutcome {
 	input := contract.RollbackInput{
 		Change:              workflow.GetInfo(ctx).WorkflowExecution.ID,
 		Changed:             &changed,
@@ -213,13 +213,13 @@ func rollBack(ctx workflow.Context, log *changeLog, in contract.NetworkChangeInp
 		StaticSummary:         opts.StaticSummary,
 		StaticDetails:         opts.StaticDetails,
 	}
-	if log.upsertStage {
+	if run.steps.upsertStage {
 		child.TypedSearchAttributes = opts.TypedSearchAttributes
 	}
 	outcome := &contract.RollbackOutcome{WorkflowId: opts.ID}
-	log.progress.Rollback = outcome
+	run.made.rollingBack(outcome)
 	var res contract.RollbackResult
-	err := log.step(ctx, contract.StageRollback, func() (activities.CallTrace, error) {
+	err := run.steps.step(ctx, contract.StageRollback, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, child), contract.Rollback.Type, input).Get(ctx, &res)
 		return activities.CallTrace{RequestIds: res.ChangeRequestIds}, err
 	})

@@ -14,42 +14,42 @@ import (
 // VerifyVpnRoutesWorkflow checks the VPN connection's cross-account
 // authorization (when asked) and waits until the expected routes reach it.
 func VerifyVpnRoutesWorkflow(ctx workflow.Context, in contract.VerifyVpnRoutesInput) (contract.VerifyVpnRoutesResult, error) {
-	log, in, err := startChange(ctx, in)
+	run, in, err := startChange(ctx, in)
 	if err != nil {
 		return contract.VerifyVpnRoutesResult{}, err
 	}
 	if in.CrossAccount != nil {
-		if err := checkCrossAccount(ctx, log, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
+		if err := checkCrossAccount(ctx, run, in.RegionId, in.VpnConnectionId, *in.CrossAccount); err != nil {
 			return contract.VerifyVpnRoutesResult{}, err
 		}
 	}
-	verified, err := verifyVpnRoutes(ctx, log, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, nil, in.WaitTimeout.OrDefault())
+	verified, err := verifyVpnRoutes(ctx, run.steps, in.RegionId, in.VpnConnectionId, in.ExpectedRoutes, in.PageSize, nil, in.WaitTimeout.OrDefault())
 	if err != nil {
 		return contract.VerifyVpnRoutesResult{}, err
 	}
-	return contract.VerifyVpnRoutesResult{Routes: verified.Routes, Steps: log.completed(ctx)}, nil
+	return contract.VerifyVpnRoutesResult{Routes: verified.Routes, Steps: run.steps.completed(ctx)}, nil
 }
 
 // checkCrossAccount reads the VPN connection's cross-account authorizations
 // and fails unless one lets it join the expected account's CEN instance.
-func checkCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, want contract.ExpectedCrossAccount) error {
-	auths, err := readCrossAccount(ctx, log, regionID, vpnConnectionID)
+func checkCrossAccount(ctx workflow.Context, run *changeRun, regionID, vpnConnectionID string, want contract.ExpectedCrossAccount) error {
+	auths, err := readCrossAccount(ctx, run, regionID, vpnConnectionID)
 	if err != nil {
 		return err
 	}
 	if err := crossAccountMissing(vpnConnectionID, want, auths.Authorizations); err != nil {
-		return log.check(ctx, contract.StageCheckCrossAccount, err)
+		return run.steps.check(ctx, contract.StageCheckCrossAccount, err)
 	}
 	return nil
 }
 
 // readCrossAccount is the step that reads a VPN connection's cross-account
 // authorizations.
-func readCrossAccount(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string) (activities.CrossAccountAuthorizations, error) {
+func readCrossAccount(ctx workflow.Context, run *changeRun, regionID, vpnConnectionID string) (activities.CrossAccountAuthorizations, error) {
 	var a *activities.CloudActivities
 	var auths activities.CrossAccountAuthorizations
-	err := log.step(ctx, contract.StageCheckCrossAccount, func() (activities.CallTrace, error) {
-		err := log.readOnly(ctx, "Read cross-account authorizations of "+vpnConnectionID,
+	err := run.steps.step(ctx, contract.StageCheckCrossAccount, func() (activities.CallTrace, error) {
+		err := run.shape.read(ctx, "Read cross-account authorizations of "+vpnConnectionID,
 			a.DescribeVpnCrossAccountAuthorizations, activities.VpnConnectionRef{RegionId: regionID, VpnConnectionId: vpnConnectionID},
 		).Get(ctx, &auths)
 		return auths.CallTrace, err
@@ -76,7 +76,7 @@ func crossAccountMissing(vpnConnectionID string, want contract.ExpectedCrossAcco
 // verifyVpnRoutes waits until every expected route is on the VPN connection
 // in its expected state, on two reads in a row; with a publication, after
 // confirming that its routes are Published.
-func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnectionID string, expected []contract.ExpectedVpnRoute, pageSize *int,
+func verifyVpnRoutes(ctx workflow.Context, steps *stepRecorder, regionID, vpnConnectionID string, expected []contract.ExpectedVpnRoute, pageSize *int,
 	publication *activities.Publication, timeout time.Duration) (activities.WaitVpnRoutesResult, error) {
 	var a *activities.CloudActivities
 	in := activities.WaitVpnRoutesInput{
@@ -90,7 +90,7 @@ func verifyVpnRoutes(ctx workflow.Context, log *changeLog, regionID, vpnConnecti
 		in.PageSize = *pageSize
 	}
 	var seen activities.WaitVpnRoutesResult
-	err := log.step(ctx, contract.StageVerifyVpnRoutes, func() (activities.CallTrace, error) {
+	err := steps.step(ctx, contract.StageVerifyVpnRoutes, func() (activities.CallTrace, error) {
 		err := workflow.ExecuteActivity(withWait(ctx, timeout, fmt.Sprintf("Wait until %d routes reach %s", len(expected), vpnConnectionID)),
 			a.WaitVpnRoutes, in).Get(ctx, &seen)
 		return seen.CallTrace, err

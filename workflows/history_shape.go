@@ -1,0 +1,59 @@
+package workflows
+
+import "go.temporal.io/sdk/workflow"
+
+// historyChange is the workflow.GetVersion change ID of the shape of
+// vpcflow's histories, one version per change of the commands a workflow
+// emits; the ID keeps the name of its first version. Workflows that started
+// before a version replay on the one they have: DefaultVersion is the shape
+// before the first.
+const historyChange = "lean-history"
+
+const (
+	// leanHistoryVersion: the short read-only calls run as local
+	// activities, and VpcFlowStage is upserted only for the stages a search
+	// can catch (the waits, completed and failed); docs/benchmarks.md has
+	// what it saves.
+	leanHistoryVersion workflow.Version = 1
+	// publishConfirmedVersion: a publish is followed until its routes are
+	// Published, not only submitted. PublishVpcRoutes waits in a step of its
+	// own (wait-routes-published); NetworkChange confirms it within its
+	// verify-vpn-routes wait, which looks for the routes on the VPN
+	// connection, where they arrive only once Published.
+	publishConfirmedVersion workflow.Version = 2
+	// recoveryVersion: a cancelled change waits for the answer of a
+	// connect or publish in flight (WaitForCancellation), so it knows what
+	// it changed; it ends cancelled with that as details, VpcFlowStage
+	// cancelled, and, as OnCancel and OnFailure ask, rolls it back.
+	recoveryVersion workflow.Version = 3
+	// trustedRollbackVersion: a Rollback undoes what its change's own record
+	// says (read through Temporal: contract.ChangeOf), refusing a change that
+	// does not exist, is not a change or still runs, and a Changed in its
+	// input that is not that record; it runs only as rollback/<change>.
+	trustedRollbackVersion workflow.Version = 4
+)
+
+// historyShape is the version of historyChange a run has, decided once at
+// its start: what its history holds, and so what it does.
+type historyShape workflow.Version
+
+// newHistoryShape records (or, replaying, reads) the run's shape.
+func newHistoryShape(ctx workflow.Context) historyShape {
+	return historyShape(workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, trustedRollbackVersion))
+}
+
+// lean tells whether the run makes its reads as local activities and
+// upserts only the stages a search can catch.
+func (h historyShape) lean() bool { return workflow.Version(h) >= leanHistoryVersion }
+
+// confirmsPublish tells whether the run waits for its routes to be
+// Published.
+func (h historyShape) confirmsPublish() bool { return workflow.Version(h) >= publishConfirmedVersion }
+
+// recovers tells whether the run knows what it changed when it is
+// cancelled, and recovers as its input asks.
+func (h historyShape) recovers() bool { return workflow.Version(h) >= recoveryVersion }
+
+// trustsOnlyTheChange tells whether a Rollback reads what to undo from the
+// change itself.
+func (h historyShape) trustsOnlyTheChange() bool { return workflow.Version(h) >= trustedRollbackVersion }
