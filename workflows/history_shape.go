@@ -56,4 +56,6 @@ func (h historyShape) recovers() bool { return workflow.Version(h) >= recoveryVe
 
 // trustsOnlyTheChange tells whether a Rollback reads what to undo from the
 // change itself.
-func (h historyShape) trustsOnlyTheChange() bool { return workflow.Version(h) >= trustedRollbackVersion }
+func (h historyShape) trustsOnlyTheChange() bool {
+	return workflow.Version(h) >= trustedRollbackVersion
+}
