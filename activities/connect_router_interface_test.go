@@ -31,12 +31,8 @@ func TestConnectSendsRegionAndInterface(t *testing.T) {
 		return &vpc.ConnectRouterInterfaceResponse{RequestId: "RID-C"}, nil
 	}}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+	res, err := runActivity[ConnectRouterInterfaceResult](acts, acts.ConnectRouterInterface, ref)
 	require.NoError(t, err)
-	var res ConnectRouterInterfaceResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, "RID-C", res.RequestId)
 	assert.False(t, res.AlreadyConnecting)
 	assert.Equal(t, []string{"RID-C"}, res.RequestIds)
@@ -57,12 +53,8 @@ func TestConnectSettlesIncorrectRIStatusByReading(t *testing.T) {
 			},
 		}
 		acts := &CloudActivities{VPC: fake}
-		env := newQuietEnv()
-		env.RegisterActivity(acts)
-		val, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+		res, err := runActivity[ConnectRouterInterfaceResult](acts, acts.ConnectRouterInterface, ref)
 		require.NoError(t, err, status)
-		var res ConnectRouterInterfaceResult
-		require.NoError(t, val.Get(&res))
 		assert.True(t, res.AlreadyConnecting, status)
 		assert.Equal(t, status, res.CloudState)
 		assert.Equal(t, []string{"RID-C2", "RID-D"}, res.RequestIds)
@@ -79,9 +71,7 @@ func TestConnectRefusedForAStateThatCannotConnect(t *testing.T) {
 		},
 	}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	_, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+	err := activityError(acts, acts.ConnectRouterInterface, ref)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.True(t, appErr.NonRetryable())
@@ -99,9 +89,7 @@ func TestDescribeFindsNoInterface(t *testing.T) {
 		return &vpc.DescribeRouterInterfacesResponse{RequestId: "RID-E"}, nil
 	}}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	_, err := env.ExecuteActivity(acts.DescribeRouterInterface, ref)
+	err := activityError(acts, acts.DescribeRouterInterface, ref)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, RouterInterfaceNotFoundCode, appErr.Type())
@@ -188,17 +176,12 @@ func TestPollScheduleBacksOffToItsCap(t *testing.T) {
 // with a deadline within from now, resuming from resume's heartbeat if set.
 func waitActive(fake *activitiestest.FakeVPC, poll PollSchedule, within time.Duration, resume *PollProgress) (RouterInterface, error) {
 	acts := &CloudActivities{VPC: fake, Poll: poll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
+	env := newActivityEnv(acts)
 	if resume != nil {
 		env.SetHeartbeatDetails(*resume)
 	}
-	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+	ri, err := runIn[RouterInterface](env, acts.WaitRouterInterfaceActive,
 		WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(within)})
-	var ri RouterInterface
-	if err == nil {
-		err = val.Get(&ri)
-	}
 	return ri, err
 }
 
@@ -281,8 +264,7 @@ func TestAWaitThatTimesOutTellsItsLastReadError(t *testing.T) {
 func TestAWaitHandsOverWhenItsWorkerStops(t *testing.T) {
 	fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: statuses("Connecting")}
 	acts := &CloudActivities{VPC: fake, Poll: PollSchedule{First: time.Hour, Max: time.Hour, Factor: 1, Static: true}}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
+	env := newActivityEnv(acts)
 	stop := make(chan struct{})
 	env.SetWorkerStopChannel(stop)
 	time.AfterFunc(50*time.Millisecond, func() { close(stop) })
@@ -312,12 +294,8 @@ func TestConnectSettlesOnlyOneConnectionByReading(t *testing.T) {
 		OnDescribeRouterInterfaces: statuses(RouterInterfaceConnecting),
 	}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+	res, err := runActivity[ConnectRouterInterfaceResult](acts, acts.ConnectRouterInterface, ref)
 	require.NoError(t, err)
-	var res ConnectRouterInterfaceResult
-	require.NoError(t, val.Get(&res))
 	assert.True(t, res.AlreadyConnecting)
 	assert.Equal(t, []string{"RID-C", "RID-Connecting"}, res.RequestIds)
 }
@@ -332,9 +310,7 @@ func TestOnlyOneConnectionWithTheInterfaceIdleIsPermanent(t *testing.T) {
 		OnDescribeRouterInterfaces: statuses(RouterInterfaceIdle),
 	}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	_, err := env.ExecuteActivity(acts.ConnectRouterInterface, ref)
+	err := activityError(acts, acts.ConnectRouterInterface, ref)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, "Forbidden.OnlyOneConnection", appErr.Type())
@@ -393,14 +369,8 @@ func TestWaitActiveDoubtsIdleRightAfterTheConnect(t *testing.T) {
 	run := func(connectedAt time.Time) (*activitiestest.FakeVPC, RouterInterface, error) {
 		fake := &activitiestest.FakeVPC{OnDescribeRouterInterfaces: statuses("Idle", "Idle", "Connecting", "Active")}
 		acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-		env := newQuietEnv()
-		env.RegisterActivity(acts)
-		val, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+		ri, err := runActivity[RouterInterface](acts, acts.WaitRouterInterfaceActive,
 			WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, ConnectedAt: connectedAt, Deadline: time.Now().Add(time.Minute)})
-		var ri RouterInterface
-		if err == nil {
-			err = val.Get(&ri)
-		}
 		return fake, ri, err
 	}
 	fake, ri, err := run(time.Now())

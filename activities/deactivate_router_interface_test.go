@@ -41,13 +41,9 @@ func TestDeactivateRefusalsAreSettledByReading(t *testing.T) {
 				},
 			}
 			acts := &CloudActivities{VPC: fake}
-			env := newQuietEnv()
-			env.RegisterActivity(acts)
-			val, err := env.ExecuteActivity(acts.DeactivateRouterInterface, deactivateRef)
+			res, err := runActivity[DeactivateRouterInterfaceResult](acts, acts.DeactivateRouterInterface, deactivateRef)
 			if c.already {
 				require.NoError(t, err)
-				var res DeactivateRouterInterfaceResult
-				require.NoError(t, val.Get(&res))
 				assert.True(t, res.AlreadyDeactivating)
 				assert.Equal(t, []string{"RID-REFUSED", "RID-READ"}, res.RequestIds)
 				return
@@ -67,12 +63,8 @@ func TestDeactivate(t *testing.T) {
 		},
 	}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.DeactivateRouterInterface, deactivateRef)
+	res, err := runActivity[DeactivateRouterInterfaceResult](acts, acts.DeactivateRouterInterface, deactivateRef)
 	require.NoError(t, err)
-	var res DeactivateRouterInterfaceResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, "RID-DEACTIVATE", res.RequestId)
 	assert.False(t, res.AlreadyDeactivating)
 }
@@ -89,13 +81,10 @@ func TestWaitRouterInterfaceInactive(t *testing.T) {
 		},
 	}
 	acts := &CloudActivities{VPC: fake, Poll: PollSchedule{First: time.Millisecond, Max: time.Millisecond, Factor: 1, Static: true}}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
+	env := newActivityEnv(acts)
 	in := WaitRouterInterfaceInactiveInput{RouterInterfaceRef: deactivateRef, DeactivatedAt: time.Now(), Deadline: time.Now().Add(time.Minute)}
-	val, err := env.ExecuteActivity(acts.WaitRouterInterfaceInactive, in)
+	ri, err := runIn[RouterInterface](env, acts.WaitRouterInterfaceInactive, in)
 	require.NoError(t, err)
-	var ri RouterInterface
-	require.NoError(t, val.Get(&ri))
 	assert.Equal(t, RouterInterfaceInactive, ri.Status)
 
 	status = RouterInterfaceActive

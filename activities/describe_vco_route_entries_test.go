@@ -64,13 +64,9 @@ func TestWaitVpnRoutesReadsEveryPageAndNeedsTwoReadsInARow(t *testing.T) {
 		return routes
 	})}
 	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
+	res, err := runActivity[WaitVpnRoutesResult](acts, acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
 		ExpectedRoutes: expected, Deadline: time.Now().Add(time.Minute)})
 	require.NoError(t, err)
-	var res WaitVpnRoutesResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, 4, res.Reads, "present, flapped, present, present")
 	assert.Len(t, res.Routes, 2)
 	// Per read: 3 pages of bgp (120 at 50 a page) and 1 of custom; the flapped read has 3 too (119).
@@ -89,9 +85,7 @@ func TestWaitVpnRoutesChecksStateAndSource(t *testing.T) {
 		return []vpc.VcoRouteEntrie{learnedFromVPN}
 	})}
 	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	_, err := env.ExecuteActivity(acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
+	err := activityError(acts, acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
 		ExpectedRoutes: []contract.ExpectedVpnRoute{{DestinationCidrBlock: "10.9.0.0/16", RouteEntryType: "bgp"}},
 		Deadline:       time.Now().Add(100 * time.Millisecond)})
 	var appErr *temporal.ApplicationError
@@ -113,12 +107,8 @@ func TestCrossAccountAuthorizationsReadsEveryPage(t *testing.T) {
 		return resp, nil
 	}}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.DescribeVpnCrossAccountAuthorizations, VpnConnectionRef{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1"})
+	res, err := runActivity[CrossAccountAuthorizations](acts, acts.DescribeVpnCrossAccountAuthorizations, VpnConnectionRef{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1"})
 	require.NoError(t, err)
-	var res CrossAccountAuthorizations
-	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.Authorizations, 51)
 	assert.Equal(t, contract.CrossAccountAuthorization{BindInstance: "cen-50", BindUid: 1050, BindProduct: "CEN"}, res.Authorizations[50])
 	assert.Equal(t, []string{"RID-1", "RID-2"}, res.RequestIds)

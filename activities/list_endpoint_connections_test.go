@@ -55,12 +55,8 @@ func TestListEndpointConnectionsPagesByOffset(t *testing.T) {
 		return map[string]string{"ep-0": "accepted", "ep-1": "pendingAcceptance", "ep-2": "rejected"}
 	})}
 	acts := &CloudActivities{APIG: apig}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{InstanceId: "gw1", Limit: 2, Status: "accepted"})
+	res, err := runActivity[EndpointConnections](acts, acts.ListEndpointConnections, ListEndpointConnectionsInput{InstanceId: "gw1", Limit: 2, Status: "accepted"})
 	require.NoError(t, err)
-	var res EndpointConnections
-	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.Connections, 3)
 	assert.Equal(t, int64(3), res.Total)
 	assert.Equal(t, "pendingAcceptance", res.Connections[1].Status)
@@ -78,13 +74,9 @@ func TestWaitEndpointsAccepted(t *testing.T) {
 		return map[string]string{"ep-0": "accepted", "ep-1": "accepted"}
 	})}
 	acts := &CloudActivities{APIG: apig, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
+	res, err := runActivity[EndpointConnections](acts, acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
 		EndpointIds: []string{"ep-0", "ep-1"}, Deadline: time.Now().Add(time.Minute)})
 	require.NoError(t, err)
-	var res EndpointConnections
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, "accepted", res.Connections[1].Status)
 	// Each read asks for each endpoint not yet seen accepted, by id: ep-0
 	// once, ep-1 until its third ask.
@@ -107,19 +99,15 @@ func TestEndpointConnectionsOfAnotherProject(t *testing.T) {
 		scopes = append(scopes, s)
 		return other, nil
 	}}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
 	scope := APIGScope{ProjectId: "p2"}
-	val, err := env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{APIGScope: scope, InstanceId: "gw2"})
+	res, err := runActivity[EndpointConnections](acts, acts.ListEndpointConnections, ListEndpointConnectionsInput{APIGScope: scope, InstanceId: "gw2"})
 	require.NoError(t, err)
-	var res EndpointConnections
-	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.Connections, 2)
 	assert.Equal(t, []APIGScope{scope}, scopes)
 	assert.Empty(t, own.Requests())
 
 	acts.APIGFor = nil
-	_, err = env.ExecuteActivity(acts.ListEndpointConnections, ListEndpointConnectionsInput{APIGScope: scope, InstanceId: "gw2"})
+	err = activityError(acts, acts.ListEndpointConnections, ListEndpointConnectionsInput{APIGScope: scope, InstanceId: "gw2"})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, contract.HuaweiCloudNotConfiguredType, appErr.Type())
@@ -133,9 +121,7 @@ func TestWaitEndpointsEndsAtOnceOnRejected(t *testing.T) {
 			return map[string]string{"ep-0": "accepted", "ep-1": status}
 		})}
 		acts := &CloudActivities{APIG: apig, Poll: fastPoll}
-		env := newQuietEnv()
-		env.RegisterActivity(acts)
-		_, err := env.ExecuteActivity(acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
+		err := activityError(acts, acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
 			EndpointIds: []string{"ep-1"}, Deadline: time.Now().Add(time.Minute)})
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr, status)
@@ -152,9 +138,7 @@ func TestWaitEndpointsKeepsWaitingForAnUnknownStatusUntilTheDeadline(t *testing.
 		return map[string]string{"ep-0": "pending"} // not a documented status
 	})}
 	acts := &CloudActivities{APIG: apig, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	_, err := env.ExecuteActivity(acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
+	err := activityError(acts, acts.WaitEndpointsAccepted, WaitEndpointsAcceptedInput{InstanceId: "gw1",
 		EndpointIds: []string{"ep-0", "ep-9"}, Deadline: time.Now().Add(100 * time.Millisecond)})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)

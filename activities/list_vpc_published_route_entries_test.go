@@ -26,17 +26,10 @@ func publishReads(reads ...map[string]string) func(*vpc.ListVpcPublishedRouteEnt
 
 func waitPublished(fake *activitiestest.FakeVPC, entries []contract.RouteEntry, publishedAt time.Time, within time.Duration) (WaitRoutesPublishedResult, error) {
 	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
 	in := publishInput
 	in.RouteEntries = entries
-	val, err := env.ExecuteActivity(acts.WaitRoutesPublished, WaitRoutesPublishedInput{
+	return runActivity[WaitRoutesPublishedResult](acts, acts.WaitRoutesPublished, WaitRoutesPublishedInput{
 		Publication: Publication{RouteSet: in, PublishedAt: publishedAt}, Deadline: time.Now().Add(within)})
-	var res WaitRoutesPublishedResult
-	if err == nil {
-		err = val.Get(&res)
-	}
-	return res, err
 }
 
 func TestWaitRoutesPublishedGoesOnThroughPublishing(t *testing.T) {
@@ -107,17 +100,13 @@ func TestWaitVpnRoutesConfirmsThePublishFirst(t *testing.T) {
 		OnDescribeVcoRouteEntries: vcoPages(t, func(int) []vpc.VcoRouteEntrie { return []vpc.VcoRouteEntrie{bgpRoute("10.1.0.0/16")} }),
 	}
 	acts := &CloudActivities{VPC: fake, Poll: fastPoll}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
 	in := publishInput
 	in.RouteEntries = in.RouteEntries[:1]
-	val, err := env.ExecuteActivity(acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
+	res, err := runActivity[WaitVpnRoutesResult](acts, acts.WaitVpnRoutes, WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-1",
 		ExpectedRoutes: []contract.ExpectedVpnRoute{{DestinationCidrBlock: "10.1.0.0/16", RouteEntryType: "bgp"}},
 		Publication:    &Publication{RouteSet: in, PublishedAt: time.Now()},
 		Deadline:       time.Now().Add(time.Minute)})
 	require.NoError(t, err)
-	var res WaitVpnRoutesResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, 2, fake.Calls("ListVpcPublishedRouteEntries"), "Publishing, then Published: not read again")
 	assert.Equal(t, 2, fake.Calls("DescribeVcoRouteEntries"), "two reads in a row on the VPN connection, once Published")
 	require.Len(t, res.Published, 1)

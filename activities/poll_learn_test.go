@@ -264,9 +264,7 @@ func TestWaitLearnsWhenItsKindEnds(t *testing.T) {
 		var lags []time.Duration
 		for range 4 {
 			f.start()
-			env := newQuietEnv()
-			env.RegisterActivity(acts)
-			_, err := env.ExecuteActivity(acts.WaitRouterInterfaceActive,
+			err := activityError(acts, acts.WaitRouterInterfaceActive,
 				WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: time.Now().Add(time.Minute)})
 			require.NoError(t, err)
 			lags = append(lags, f.lag)

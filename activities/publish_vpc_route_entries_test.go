@@ -40,12 +40,8 @@ func TestDryRunPassesOnDryRunOperation(t *testing.T) {
 			return nil, activitiestest.AliError(400, "DryRunOperation", "RID-DRY")
 		}}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.DryRunPublishVpcRouteEntries, publishInput)
+	res, err := runActivity[PublishRouteEntriesResult](acts, acts.DryRunPublishVpcRouteEntries, publishInput)
 	require.NoError(t, err)
-	var res PublishRouteEntriesResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, "RID-DRY", res.RequestId)
 	assert.Empty(t, res.Published, "a DryRun publishes nothing")
 }
@@ -70,9 +66,7 @@ func TestDryRunFailures(t *testing.T) {
 				return nil, c.answer
 			}}
 		acts := &CloudActivities{VPC: fake}
-		env := newQuietEnv()
-		env.RegisterActivity(acts)
-		_, err := env.ExecuteActivity(acts.DryRunPublishVpcRouteEntries, publishInput)
+		err := activityError(acts, acts.DryRunPublishVpcRouteEntries, publishInput)
 		var appErr *temporal.ApplicationError
 		require.ErrorAs(t, err, &appErr, c.typ)
 		assert.Equal(t, c.typ, appErr.Type())
@@ -90,19 +84,14 @@ func TestDryRunChecksOnlyWhatIsNotPublished(t *testing.T) {
 			return nil, activitiestest.AliError(400, "DryRunOperation", "RID-DRY")
 		}}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.DryRunPublishVpcRouteEntries, publishInput)
+	res, err := runActivity[PublishRouteEntriesResult](acts, acts.DryRunPublishVpcRouteEntries, publishInput)
 	require.NoError(t, err)
-	var res PublishRouteEntriesResult
-	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.AlreadyPublished, 2)
 	assert.Equal(t, 1, fake.Calls("PublishVpcRouteEntries"))
 
 	fake.OnListVpcPublishedRouteEntries = published(map[string]string{"10.1.0.0/16": "Published", "10.2.0.0/16": "Published", "10.3.0.0/16": "Published"})
-	val, err = env.ExecuteActivity(acts.DryRunPublishVpcRouteEntries, publishInput)
+	res, err = runActivity[PublishRouteEntriesResult](acts, acts.DryRunPublishVpcRouteEntries, publishInput)
 	require.NoError(t, err)
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, "AlreadyPublished", res.CloudState)
 	assert.Equal(t, 1, fake.Calls("PublishVpcRouteEntries"), "no DryRun when nothing is left to publish")
 }
@@ -131,12 +120,8 @@ func TestPublishSkipsWhatIsAlreadyPublished(t *testing.T) {
 		},
 	}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.PublishVpcRouteEntries, publishInput)
+	res, err := runActivity[PublishRouteEntriesResult](acts, acts.PublishVpcRouteEntries, publishInput)
 	require.NoError(t, err)
-	var res PublishRouteEntriesResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, "RID-PUB", res.RequestId)
 	assert.Equal(t, publishInput.RouteEntries[1:], res.Published)
 	assert.Equal(t, publishInput.RouteEntries[:1], res.AlreadyPublished)
@@ -150,12 +135,8 @@ func TestPublishRetryAfterLostResponseMakesNoSecondCall(t *testing.T) {
 	fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: published(map[string]string{
 		"10.1.0.0/16": "Publishing", "10.2.0.0/16": "Publishing", "10.3.0.0/16": "Published"})}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.PublishVpcRouteEntries, publishInput)
+	res, err := runActivity[PublishRouteEntriesResult](acts, acts.PublishVpcRouteEntries, publishInput)
 	require.NoError(t, err)
-	var res PublishRouteEntriesResult
-	require.NoError(t, val.Get(&res))
 	assert.Empty(t, res.Published)
 	assert.Empty(t, res.RequestId)
 	assert.Len(t, res.AlreadyPublished, 3)
@@ -177,12 +158,8 @@ func TestPublishFollowsNextToken(t *testing.T) {
 		},
 	}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.PublishVpcRouteEntries, publishInput)
+	res, err := runActivity[PublishRouteEntriesResult](acts, acts.PublishVpcRouteEntries, publishInput)
 	require.NoError(t, err)
-	var res PublishRouteEntriesResult
-	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.AlreadyPublished, 3)
 	assert.Equal(t, 2, calls)
 }

@@ -27,22 +27,16 @@ func TestWithdrawSkipsWhatIsWithdrawnAlready(t *testing.T) {
 		},
 	}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	val, err := env.ExecuteActivity(acts.WithdrawVpcPublishedRouteEntries, publishInput)
+	res, err := runActivity[WithdrawRouteEntriesResult](acts, acts.WithdrawVpcPublishedRouteEntries, publishInput)
 	require.NoError(t, err)
-	var res WithdrawRouteEntriesResult
-	require.NoError(t, val.Get(&res))
 	assert.Equal(t, "RID-WITHDRAW", res.RequestId)
 	assert.Equal(t, []contract.RouteEntry{publishInput.RouteEntries[0], publishInput.RouteEntries[2]}, res.Withdrawn)
 	assert.Equal(t, []contract.RouteEntry{publishInput.RouteEntries[1]}, res.AlreadyWithdrawn)
 
 	// Everything withdrawn: no call.
 	fake.OnListVpcPublishedRouteEntries = published(map[string]string{"10.1.0.0/16": "NonPublished", "10.2.0.0/16": "Withdrawing"})
-	val, err = env.ExecuteActivity(acts.WithdrawVpcPublishedRouteEntries, publishInput)
+	again, err := runActivity[WithdrawRouteEntriesResult](acts, acts.WithdrawVpcPublishedRouteEntries, publishInput)
 	require.NoError(t, err)
-	var again WithdrawRouteEntriesResult
-	require.NoError(t, val.Get(&again))
 	assert.Empty(t, again.Withdrawn)
 	assert.Len(t, again.AlreadyWithdrawn, 3)
 	assert.Equal(t, 1, fake.Calls("WithdrawVpcPublishedRouteEntries"))
@@ -57,9 +51,7 @@ func TestWithdrawOfAPublishingEntryIsRetried(t *testing.T) {
 		},
 	}
 	acts := &CloudActivities{VPC: fake}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
-	_, err := env.ExecuteActivity(acts.WithdrawVpcPublishedRouteEntries, publishInput)
+	err := activityError(acts, acts.WithdrawVpcPublishedRouteEntries, publishInput)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	assert.Equal(t, "IncorrectStatus.RouteEntryPublishStatus", appErr.Type())
@@ -71,13 +63,10 @@ func TestWithdrawOfAPublishingEntryIsRetried(t *testing.T) {
 func TestWaitRoutesWithdrawn(t *testing.T) {
 	fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: published(map[string]string{"10.1.0.0/16": "NonPublished"})}
 	acts := &CloudActivities{VPC: fake, Poll: PollSchedule{First: time.Millisecond, Max: time.Millisecond, Factor: 1, Static: true}}
-	env := newQuietEnv()
-	env.RegisterActivity(acts)
+	env := newActivityEnv(acts)
 	in := WaitRoutesWithdrawnInput{RouteSet: publishInput, Deadline: time.Now().Add(time.Minute)}
-	val, err := env.ExecuteActivity(acts.WaitRoutesWithdrawn, in)
+	res, err := runIn[WaitRoutesPublishedResult](env, acts.WaitRoutesWithdrawn, in)
 	require.NoError(t, err)
-	var res WaitRoutesPublishedResult
-	require.NoError(t, val.Get(&res))
 	assert.Len(t, res.Routes, 3)
 
 	fake.OnListVpcPublishedRouteEntries = published(map[string]string{"10.2.0.0/16": "Publishing"})
