@@ -23,7 +23,7 @@ func startAwaitingApproval(t *testing.T, name string) client.WorkflowRun {
 	t.Helper()
 	in := simclients.DefaultNetworkChange()
 	in.Approval = &contract.Approval{Required: true}
-	ctx := ctxFor(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, name), contract.NetworkChange.Type, in)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = tc.TerminateWorkflow(context.Background(), run.GetID(), "", "test over") })
@@ -43,7 +43,7 @@ func TestAChangeWaitsForApprovalAndGoesOnWhenApproved(t *testing.T) {
 	resetCloud(t)
 	run := startAwaitingApproval(t, "network-change/approved")
 
-	ctx := ctxFor(t, time.Minute)
+	ctx := stacktest.Ctx(t, time.Minute)
 	handle, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: contract.DecideUpdate,
 		Args: []any{contract.Decision{Approve: true}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
@@ -62,7 +62,7 @@ func TestAChangeWaitsForApprovalAndGoesOnWhenApproved(t *testing.T) {
 	assert.Contains(t, out.String(), "Approved plan 1 of "+run.GetID()+", by alice")
 
 	var res contract.NetworkChangeResult
-	require.NoError(t, run.Get(ctxFor(t, 2*time.Minute), &res))
+	require.NoError(t, run.Get(stacktest.Ctx(t, 2*time.Minute), &res))
 	require.Len(t, res.Decisions, 1)
 	assert.Equal(t, "alice", res.Decisions[0].By)
 	assert.Equal(t, "CHG-42", res.Decisions[0].Comment)
@@ -73,7 +73,7 @@ func TestAChangeWaitsForApprovalAndGoesOnWhenApproved(t *testing.T) {
 
 	out.Reset()
 	errOut.Reset()
-	code = starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"approve", run.GetID(), "--by", "alice"})
+	code = starterApp(&out, &errOut).Run(stacktest.Ctx(t, time.Minute), []string{"approve", run.GetID(), "--by", "alice"})
 	assert.Equal(t, 1, code, "a change that waits for no decision takes none")
 }
 
@@ -84,17 +84,17 @@ func TestARejectedChangeChangesNothing(t *testing.T) {
 	run := startAwaitingApproval(t, "network-change/rejected")
 
 	var out, errOut bytes.Buffer
-	code := starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"reject", run.GetID(), "--by", "bob", "--comment", "change freeze"})
+	code := starterApp(&out, &errOut).Run(stacktest.Ctx(t, time.Minute), []string{"reject", run.GetID(), "--by", "bob", "--comment", "change freeze"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
 
-	err := run.Get(ctxFor(t, time.Minute), nil)
+	err := run.Get(stacktest.Ctx(t, time.Minute), nil)
 	require.Error(t, err)
 	assert.Equal(t, contract.ChangeRejectedType, stacktest.FailureType(err))
 	assert.Contains(t, err.Error(), "change freeze")
 	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"))
 	assert.Empty(t, callsOf("PublishVpcRouteEntries", realPublish))
 
-	code = starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"approve", run.GetID(), "--by", ""})
+	code = starterApp(&out, &errOut).Run(stacktest.Ctx(t, time.Minute), []string{"approve", run.GetID(), "--by", ""})
 	assert.Equal(t, 2, code, "no approver: refused before dialing")
 }
 
@@ -107,7 +107,7 @@ func TestACloudThatMovedWhileWaitingIsAskedAboutAgain(t *testing.T) {
 
 	require.NoError(t, publishAsSomeoneElse(t, cloudsim.DefaultRouteCIDR1))
 
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	decide := func(by string) contract.DecisionRecord {
 		handle, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: contract.DecideUpdate,
 			Args: []any{contract.Decision{Approve: true, By: by}}, WaitForStage: client.WorkflowUpdateStageCompleted})
@@ -144,7 +144,7 @@ func TestAnUndecidedChangeTimesOutChangingNothing(t *testing.T) {
 	resetCloud(t)
 	in := simclients.DefaultNetworkChange()
 	in.Approval = &contract.Approval{Required: true, Timeout: contract.Duration(2 * time.Second)}
-	ctx := ctxFor(t, time.Minute)
+	ctx := stacktest.Ctx(t, time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/undecided"), contract.NetworkChange.Type, in)
 	require.NoError(t, err)
 	err = run.Get(ctx, nil)
@@ -161,14 +161,14 @@ func TestAChangeCancelledWhileWaitingForApprovalChangedNothing(t *testing.T) {
 	resetCloud(t)
 	run := startAwaitingApproval(t, "network-change/cancelled-waiting")
 	var out, errOut bytes.Buffer
-	code := starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"cancel", run.GetID(), "--wait"})
+	code := starterApp(&out, &errOut).Run(stacktest.Ctx(t, time.Minute), []string{"cancel", run.GetID(), "--wait"})
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
 	assert.Contains(t, out.String(), "Cancelled "+run.GetID()+": nothing was changed")
 	assert.NotContains(t, out.String(), "starter rollback")
 	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"))
 	assert.Zero(t, stack.Cloudsim.CallCount("WithdrawVpcPublishedRouteEntries"))
 
-	code = starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"cancel", run.GetID()})
+	code = starterApp(&out, &errOut).Run(stacktest.Ctx(t, time.Minute), []string{"cancel", run.GetID()})
 	assert.Equal(t, 1, code, "a change that has ended is not cancelled again")
 	assert.Contains(t, errOut.String(), "is not running (Canceled)")
 }
@@ -184,14 +184,14 @@ func TestAChangeIsApprovedFromTheWebUI(t *testing.T) {
 
 	said := b.sendUpdate(run.GetID(), run.GetRunID(), contract.DecideUpdate, `{"Approve": true, "Comment": "looks right"}`)
 	assert.Equal(t, "the decision names no approver: set By", said, "the validator's refusal shows in the dialog")
-	p, err := stacktest.Progress(ctxFor(t, time.Minute), tc, run.GetID())
+	p, err := stacktest.Progress(stacktest.Ctx(t, time.Minute), tc, run.GetID())
 	require.NoError(t, err)
 	assert.Equal(t, contract.StageAwaitingApproval, p.Stage, "a refused decision changes nothing")
 
 	said = b.sendUpdate(run.GetID(), run.GetRunID(), contract.DecideUpdate, `{"Approve": true, "By": "dana", "Comment": "CHG-7 from the UI"}`)
 	assert.Equal(t, "Update successful", said)
 	var res contract.NetworkChangeResult
-	require.NoError(t, run.Get(ctxFor(t, 2*time.Minute), &res))
+	require.NoError(t, run.Get(stacktest.Ctx(t, 2*time.Minute), &res))
 	require.Len(t, res.Decisions, 1)
 	assert.Equal(t, "dana", res.Decisions[0].By)
 	assert.Equal(t, "CHG-7 from the UI", res.Decisions[0].Comment)

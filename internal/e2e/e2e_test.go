@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -96,21 +95,9 @@ func resetCloud(t *testing.T) {
 	t.Cleanup(stack.Cloudsim.Reset)
 }
 
-// uniqueID keeps workflow IDs of different tests apart: the fixture's
-// resources are the same in every test.
-func uniqueID(t *testing.T, id string) string {
-	return id + "#" + strings.ReplaceAll(t.Name(), "/", "-")
-}
-
 func startOptions(t *testing.T, id string) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{ID: uniqueID(t, id), TaskQueue: "vpcflow",
+	return client.StartWorkflowOptions{ID: stacktest.ID(t, id), TaskQueue: "vpcflow",
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}
-}
-
-func ctxFor(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // waitVisible waits until a visibility query finds n workflows.

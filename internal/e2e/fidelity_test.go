@@ -33,7 +33,7 @@ import (
 // decoded as JSON into a map.
 func runWorkflow(t *testing.T, id, workflowType string, input any) (map[string]any, error) {
 	t.Helper()
-	ctx := ctxFor(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 	r, err := tc.ExecuteWorkflow(ctx, startOptions(t, id), workflowType, input)
 	require.NoError(t, err)
 	var res map[string]any
@@ -182,7 +182,7 @@ func TestAConnectWhoseAnswerWasLost(t *testing.T) {
 			}
 			assert.Equal(t, want, calls[1].Code, "the retry was refused: nothing was connected twice")
 			if onlyOneFirst {
-				recordHistory(t, "connect_answer_lost", uniqueID(t, "connect/lost"))
+				recordHistory(t, "connect_answer_lost", stacktest.ID(t, "connect/lost"))
 			}
 		})
 	}
@@ -254,7 +254,7 @@ func TestStateErrorsAfterAPassedDryRun(t *testing.T) {
 		_, err := sdk.WithdrawVpcPublishedRouteEntries(withdraw)
 		require.NoError(t, err)
 
-		ctx := ctxFor(t, 3*time.Minute)
+		ctx := stacktest.Ctx(t, 3*time.Minute)
 		r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish/busy"), contract.PublishVpcRoutes.Type, publishInput(cidr))
 		require.NoError(t, err)
 		require.Eventually(t, func() bool {
@@ -292,7 +292,7 @@ func TestPublishedMeansPublished(t *testing.T) {
 		resetCloud(t)
 		cidr := cloudsim.DefaultRouteCIDR1
 		require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{"rte-bp1cloudsim00000001"}}))
-		ctx := ctxFor(t, 2*time.Minute)
+		ctx := stacktest.Ctx(t, 2*time.Minute)
 		r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish/wait"), contract.PublishVpcRoutes.Type, publishInput(cidr))
 		require.NoError(t, err)
 		require.NoError(t, stacktest.WaitStage(ctx, tc, contract.StageWaitRoutesPublished, r.GetID()))
@@ -347,7 +347,7 @@ func TestARealRegionWithFourPartsIsAccepted(t *testing.T) {
 	resetCloud(t)
 	var out, errOut bytes.Buffer
 	app := starterApp(&out, &errOut)
-	code := app.Run(ctxFor(t, time.Minute), []string{"connect", "--region", "cn-north-2-gov-1",
+	code := app.Run(stacktest.Ctx(t, time.Minute), []string{"connect", "--region", "cn-north-2-gov-1",
 		"--router-interface", "ri-fidelitygovregion", "--wait", "--json"})
 	assert.NotContains(t, errOut.String(), "is not a region ID")
 	assert.NotEqual(t, 2, code, "not refused as bad input: %s", errOut.String())
@@ -397,7 +397,7 @@ func TestHuaweiProjectsWaitsAndCodes(t *testing.T) {
 		t.Cleanup(w.Stop)
 		opts := startOptions(t, "apig/wrong-sk")
 		opts.TaskQueue = queue
-		ctx := ctxFor(t, time.Minute)
+		ctx := stacktest.Ctx(t, time.Minute)
 		r, err := tc.ExecuteWorkflow(ctx, opts, contract.ApigEndpointConnections.Type,
 			map[string]any{"InstanceId": cloudsim.DefaultAPIGInstanceID})
 		require.NoError(t, err)
@@ -414,7 +414,7 @@ func TestHuaweiProjectsWaitsAndCodes(t *testing.T) {
 func TestABadGatewayPageIsRetriedAndSummarised(t *testing.T) {
 	resetCloud(t)
 	quirks(t, cloudsim.Quirks{BadGateway: map[string]int{"ConnectRouterInterface": 1000}})
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	r, err := tc.ExecuteWorkflow(ctx, startOptions(t, "connect/502"), contract.ConnectRouterInterface.Type, contract.ConnectRouterInterfaceInput{
 		RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: cloudsim.DefaultInitiatingInterfaceID, WaitTimeout: contract.Duration(time.Minute)})
 	require.NoError(t, err)

@@ -42,7 +42,7 @@ func bindWorkerKey(t *testing.T, p cloudsim.RAMPolicy) {
 // interface, and returns the first error.
 func changeAndRollback(t *testing.T, name string) (client.WorkflowRun, error) {
 	t.Helper()
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, name), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	if err := run.Get(ctx, nil); err != nil {
@@ -74,7 +74,7 @@ func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
 		waitWorkerIdle(t) // no earlier test's wait reads with the key while it is bound
 		resetCloud(t)
 		bindWorkerKey(t, policy)
-		ctx := ctxFor(t, 3*time.Minute)
+		ctx := stacktest.Ctx(t, 3*time.Minute)
 		in := simclients.DefaultNetworkChange()
 		runs := []struct {
 			workflow string
@@ -116,7 +116,7 @@ func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
 			var err error
 			if api == "WithdrawVpcPublishedRouteEntries" || api == "DeactivateRouterInterface" {
 				// Only a rollback needs it: the change runs with the whole policy.
-				ctx := ctxFor(t, 2*time.Minute)
+				ctx := stacktest.Ctx(t, 2*time.Minute)
 				run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/least-privilege"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 				require.NoError(t, err)
 				require.NoError(t, run.Get(ctx, nil))

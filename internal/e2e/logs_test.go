@@ -18,6 +18,7 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
 
@@ -61,7 +62,7 @@ func TestActivityLogLinesSayWhichChangeAndRequest(t *testing.T) {
 
 	opts := startOptions(t, "network-change/logs")
 	opts.TaskQueue = queue
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, opts, contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	require.NoError(t, run.Get(ctx, nil))

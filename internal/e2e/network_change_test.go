@@ -28,7 +28,7 @@ func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 	var out, errOut bytes.Buffer
 	app := starterApp(&out, &errOut)
 	spec := writeSpec(t, "change.json", simclients.DefaultNetworkChange())
-	code := app.Run(ctxFor(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait", "--json"})
+	code := app.Run(stacktest.Ctx(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait", "--json"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
 
 	var report struct {
@@ -49,19 +49,19 @@ func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 	assert.Equal(t, 1, stack.Cloudsim.CallCount("DescribeVpnCrossAccountAuthorizations"))
 
 	// The Web UI and `temporal workflow list` find it by what it touched.
-	ids := waitVisible(ctxFor(t, 30*time.Second), t, "RouterInterfaceId = '"+cloudsim.DefaultInitiatingInterfaceID+
+	ids := waitVisible(stacktest.Ctx(t, 30*time.Second), t, "RouterInterfaceId = '"+cloudsim.DefaultInitiatingInterfaceID+
 		"' AND VpcFlowStage = 'completed' AND VpnConnectionId = '"+cloudsim.DefaultVpnConnectionID+"'", 1)
 	assert.Contains(t, ids, report.WorkflowId)
 	recordHistory(t, "network_change_happy", report.WorkflowId)
 
 	out.Reset()
-	require.Equal(t, 0, app.Run(ctxFor(t, time.Minute), []string{"status", report.WorkflowId}), errOut.String())
+	require.Equal(t, 0, app.Run(stacktest.Ctx(t, time.Minute), []string{"status", report.WorkflowId}), errOut.String())
 	assert.Contains(t, out.String(), "NetworkChange "+report.WorkflowId+": Completed")
 	assert.Contains(t, out.String(), "stage: completed")
 	assert.Contains(t, out.String(), "wait-router-interface-active")
 
 	out.Reset()
-	require.Equal(t, 0, app.Run(ctxFor(t, time.Minute), []string{"result", "--json", report.WorkflowId}), errOut.String())
+	require.Equal(t, 0, app.Run(stacktest.Ctx(t, time.Minute), []string{"result", "--json", report.WorkflowId}), errOut.String())
 	var again struct{ Result contract.NetworkChangeResult }
 	require.NoError(t, json.Unmarshal(out.Bytes(), &again), out.String())
 	assert.Equal(t, report.Result.ChangeRequestIds, again.Result.ChangeRequestIds)
@@ -82,7 +82,7 @@ func TestNetworkChangeStartedByNameWithPlainJSON(t *testing.T) {
 		"VpnConnectionId": cloudsim.DefaultVpnConnectionID,
 		"WaitTimeout":     "2m",
 	}
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID), "NetworkChange", input)
 	require.NoError(t, err)
 	var result map[string]any
@@ -96,7 +96,7 @@ func TestNetworkChangeStartedByNameWithPlainJSON(t *testing.T) {
 
 func TestConnectingTheAcceptingSideFailsOnTheFirstAttempt(t *testing.T) {
 	resetCloud(t)
-	ctx := ctxFor(t, time.Minute)
+	ctx := stacktest.Ctx(t, time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "connect-router-interface/"+cloudsim.DefaultSecondAcceptingInterfaceID),
 		contract.ConnectRouterInterface.Type,
 		contract.ConnectRouterInterfaceInput{RegionId: "cn-hangzhou", RouterInterfaceId: cloudsim.DefaultSecondAcceptingInterfaceID})
@@ -112,7 +112,7 @@ func TestConnectingTheAcceptingSideFailsOnTheFirstAttempt(t *testing.T) {
 
 func TestAPermanentCloudErrorFailsOnTheFirstAttemptWithItsRequestId(t *testing.T) {
 	resetCloud(t)
-	ctx := ctxFor(t, time.Minute)
+	ctx := stacktest.Ctx(t, time.Minute)
 	in := simclients.DefaultNetworkChange()
 	in.RouteEntries = []contract.RouteEntry{{RouteTableId: cloudsim.DefaultSystemRouteTableID, DestinationCidrBlock: cloudsim.DefaultSystemRouteCIDR}}
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish"), contract.PublishVpcRoutes.Type, contract.PublishVpcRoutesInput{RouteSet: in.Routes()})
@@ -135,7 +135,7 @@ func TestInjectedThrottlingIsSurvived(t *testing.T) {
 		{Action: "PublishVpcRouteEntries", Count: 1, Code: "ServiceUnavailable", Status: 503},
 		{Action: "DescribeVcoRouteEntries", Count: 1, Code: "Throttling", Status: 400},
 	}}))
-	ctx := ctxFor(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	var res contract.NetworkChangeResult
@@ -156,7 +156,7 @@ func TestADuplicateStartAttachesToTheRunningWorkflow(t *testing.T) {
 	resetCloud(t)
 	// Hold the interface in Connecting so the first run is still waiting.
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{cloudsim.DefaultInitiatingInterfaceID}}))
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	opts := startOptions(t, "network-change/"+cloudsim.DefaultInitiatingInterfaceID)
 	first, err := tc.ExecuteWorkflow(ctx, opts, contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
@@ -216,14 +216,14 @@ func TestFollowingAChangeQueriesOnlyWhenItsHistoryMoves(t *testing.T) {
 	in := simclients.DefaultNetworkChange()
 	spec := writeSpec(t, "follow.json", in)
 	began := time.Now()
-	code := app.Run(ctxFor(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait"})
+	code := app.Run(stacktest.Ctx(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait"})
 	took := time.Since(began)
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
 	assert.Contains(t, out.String(), contract.StageWaitRouterInterface)
 	assert.Contains(t, out.String(), contract.StageCompleted)
 
 	events := 0
-	it := tc.GetWorkflowHistory(ctxFor(t, 30*time.Second), "network-change/"+in.RouterInterfaceId, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := tc.GetWorkflowHistory(stacktest.Ctx(t, 30*time.Second), "network-change/"+in.RouterInterfaceId, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		_, err := it.Next()
 		require.NoError(t, err)

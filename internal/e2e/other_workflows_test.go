@@ -14,7 +14,7 @@ import (
 
 func TestApigEndpointsAreWaitedForUntilAccepted(t *testing.T) {
 	resetCloud(t)
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "apig"), contract.ApigEndpointConnections.Type, contract.ApigEndpointConnectionsInput{
 		InstanceId:      cloudsim.DefaultAPIGInstanceID,
 		WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionPendingID, cloudsim.DefaultEndpointConnectionSlowID},
@@ -40,7 +40,7 @@ func TestApigEndpointsAreWaitedForUntilAccepted(t *testing.T) {
 
 func TestVerifyCustomRoutesAndTheCrossAccountAuthorization(t *testing.T) {
 	resetCloud(t)
-	ctx := ctxFor(t, time.Minute)
+	ctx := stacktest.Ctx(t, time.Minute)
 	in := contract.VerifyVpnRoutesInput{
 		RegionId: cloudsim.DefaultRegionID, VpnConnectionId: cloudsim.DefaultVpnConnectionID,
 		ExpectedRoutes: []contract.ExpectedVpnRoute{

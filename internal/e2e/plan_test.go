@@ -12,6 +12,7 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 )
 
 // `starter plan` reads what NetworkChange would touch and DryRuns the
@@ -36,7 +37,7 @@ func TestAPlanChangesNothingAndSaysWhatTheChangeWillDo(t *testing.T) {
 	assert.Empty(t, callsOf("PublishVpcRouteEntries", realPublish), "a plan publishes nothing")
 	assert.Len(t, callsOf("PublishVpcRouteEntries", nil), 1, "the DryRun")
 
-	ctx := ctxFor(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 	r, err := tc.ExecuteWorkflow(ctx, contract.NetworkChange.StartOptions(in), contract.NetworkChange.Type, in)
 	require.NoError(t, err)
 	var change contract.NetworkChangeResult
@@ -59,7 +60,7 @@ func TestAPlanChangesNothingAndSaysWhatTheChangeWillDo(t *testing.T) {
 		{Action: "PublishVpcRouteEntries", Count: 1, Code: "Forbidden.OperateCustomRouteTable", Status: 400}}}))
 	refused := in
 	refused.RouteEntries = []contract.RouteEntry{{RouteTableId: in.RouteEntries[0].RouteTableId, DestinationCidrBlock: "10.99.0.0/16"}}
-	ctx = ctxFor(t, time.Minute)
+	ctx = stacktest.Ctx(t, time.Minute)
 	r, err = tc.ExecuteWorkflow(ctx, contract.NetworkChangePlan.StartOptions(refused), contract.NetworkChangePlan.Type, refused)
 	require.NoError(t, err)
 	var wouldFail contract.NetworkChangePlanResult
@@ -85,7 +86,7 @@ func planThroughTheStarter(t *testing.T, spec, history string) contract.NetworkC
 	t.Helper()
 	var out, errOut bytes.Buffer
 	app := starterApp(&out, &errOut)
-	code := app.Run(ctxFor(t, 2*time.Minute), []string{"plan", "-f", spec, "--wait", "--json"})
+	code := app.Run(stacktest.Ctx(t, 2*time.Minute), []string{"plan", "-f", spec, "--wait", "--json"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
 	var report struct {
 		WorkflowId string
@@ -96,7 +97,7 @@ func planThroughTheStarter(t *testing.T, spec, history string) contract.NetworkC
 	recordHistory(t, history, report.WorkflowId)
 
 	out.Reset()
-	require.Equal(t, 0, app.Run(ctxFor(t, time.Minute), []string{"result", report.WorkflowId}), "stderr: %s", errOut.String())
+	require.Equal(t, 0, app.Run(stacktest.Ctx(t, time.Minute), []string{"result", report.WorkflowId}), "stderr: %s", errOut.String())
 	assert.Contains(t, out.String(), "Plan (+ will do, = already done, ! would fail):")
 	return report.Result
 }

@@ -46,7 +46,7 @@ func applied(action string) int {
 // startChangeTo starts a NetworkChange and returns once it is in stage.
 func startChangeTo(t *testing.T, name string, in contract.NetworkChangeInput, stage string) client.WorkflowRun {
 	t.Helper()
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, name), contract.NetworkChange.Type, in)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = tc.TerminateWorkflow(ctx, run.GetID(), "", "test over") })
@@ -74,7 +74,7 @@ func TestACancelledChangeIsKeptThenRolledBackByTheStarter(t *testing.T) {
 	run := startChangeTo(t, "network-change/cancel-keep", simclients.DefaultNetworkChange(), contract.StageVerifyVpnRoutes)
 
 	var out, errOut bytes.Buffer
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	code := starterApp(&out, &errOut).Run(ctx, []string{"cancel", run.GetID(), "--wait"})
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
 	assert.Contains(t, out.String(), "Cancelled "+run.GetID()+": connected "+cloudsim.DefaultInitiatingInterfaceID+
@@ -119,7 +119,7 @@ func TestACancelDuringTheInterfaceWaitRollsTheInterfaceBack(t *testing.T) {
 	in.OnCancel, in.DeactivateOnRollback = contract.RecoveryRollback, true
 	run := startChangeTo(t, "network-change/cancel-rollback", in, contract.StageWaitRouterInterface)
 
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	require.NoError(t, tc.CancelWorkflow(ctx, run.GetID(), ""))
 	// The rollback waits, busy, for the interface to be Active before it
 	// can deactivate it: let the cloud finish the connect.
@@ -152,7 +152,7 @@ func TestACancelWaitsForTheConnectInFlight(t *testing.T) {
 	slow := cloudsim.ActionFaults{LatencyMin: cloudsim.D(2 * time.Second), LatencyMax: cloudsim.D(2 * time.Second)}
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Actions: map[string]cloudsim.ActionFaults{"ConnectRouterInterface": slow}}))
 	run := startChangeTo(t, "network-change/cancel-connect", simclients.DefaultNetworkChange(), contract.StageConnectRouterInterface)
-	ctx := ctxFor(t, time.Minute)
+	ctx := stacktest.Ctx(t, time.Minute)
 	require.NoError(t, tc.CancelWorkflow(ctx, run.GetID(), ""))
 
 	stopped := stoppedBy(t, run.Get(ctx, nil))
@@ -172,7 +172,7 @@ func TestAFailedVerifyIsRolledBackOnFailure(t *testing.T) {
 	in.ExpectedRoutes = []contract.ExpectedVpnRoute{{DestinationCidrBlock: "10.99.0.0/24", RouteEntryType: contract.VcoRouteCustom}}
 	in.WaitTimeout = contract.Duration(3 * time.Second)
 	in.OnFailure = contract.RecoveryRollback
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/verify-fails"), contract.NetworkChange.Type, in)
 	require.NoError(t, err)
 
@@ -200,7 +200,7 @@ func TestAChangeThatSucceededIsRolledBackWhole(t *testing.T) {
 	in.RouteEntries = append(in.RouteEntries, routeEntry(cloudsim.DefaultRouteCIDR3))
 	// Someone published the third route before the change.
 	require.NoError(t, publishAsSomeoneElse(t, cloudsim.DefaultRouteCIDR3))
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/rolled-back"), contract.NetworkChange.Type, in)
 	require.NoError(t, err)
 	var res contract.NetworkChangeResult
@@ -256,7 +256,7 @@ func TestACancelFromTheWebUIRollsTheChangeBack(t *testing.T) {
 	b.do("Request Cancellation", chromedp.Click(shown("button", "Request Cancellation")))
 	b.do("confirm", chromedp.WaitVisible(shown("dialog[open] button", "Confirm")), chromedp.Click(shown("dialog[open] button", "Confirm")))
 	// The rollback waits for the publish to end before it can withdraw.
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	require.NoError(t, stacktest.WaitStage(ctx, tc, contract.StageRollback, run.GetID()))
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{}))
 
@@ -275,7 +275,7 @@ func TestACancelDuringTheInterfaceWaitKeepsTheInterface(t *testing.T) {
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{cloudsim.DefaultInitiatingInterfaceID}}))
 	run := startChangeTo(t, "network-change/cancel-interface-keep", simclients.DefaultNetworkChange(), contract.StageWaitRouterInterface)
 	var out, errOut bytes.Buffer
-	code := starterApp(&out, &errOut).Run(ctxFor(t, time.Minute), []string{"cancel", run.GetID(), "--wait"})
+	code := starterApp(&out, &errOut).Run(stacktest.Ctx(t, time.Minute), []string{"cancel", run.GetID(), "--wait"})
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
 	assert.Contains(t, out.String(), "Cancelled "+run.GetID()+": connected "+cloudsim.DefaultInitiatingInterfaceID+"\n")
 	assert.Contains(t, out.String(), "Kept (OnCancel keep)")

@@ -22,6 +22,7 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
 	"github.com/vpcflow/vpcflow/internal/telemetry"
 )
@@ -76,7 +77,7 @@ func TestMetricsCountWhatTheCloudSaw(t *testing.T) {
 	waitWorkerIdle(t) // nothing of an earlier test calls the cloud now
 	resetCloud(t)
 	before := scrape(t)
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/metrics"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	require.NoError(t, run.Get(ctx, nil))
@@ -138,7 +139,7 @@ func TestTracesFollowAChangeFromTheStarter(t *testing.T) {
 		Dial: func(context.Context) (client.Client, error) {
 			return client.NewClientFromExisting(tc, tel.Apply(client.Options{}))
 		}}
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	require.Equal(t, 0, app.Run(ctx, []string{"network-change", "-f", "../../docs/examples/network-change.yaml", "--json", "--wait"}),
 		"stderr: %s", errOut.String())
 
@@ -214,7 +215,7 @@ func TestTheDashboardChartsMetricsTheWorkerServes(t *testing.T) {
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Scripted: []cloudsim.ScriptedFault{
 		{Action: "ConnectRouterInterface", Count: 2, Code: "Throttling.User", Status: 400},
 	}}))
-	ctx := ctxFor(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/dashboard"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
 	require.NoError(t, run.Get(ctx, nil))

@@ -28,7 +28,7 @@ import (
 // whatever input, under id, and returns how it ended.
 func rawRollback(t *testing.T, id string, in contract.RollbackInput) error {
 	t.Helper()
-	ctx := ctxFor(t, time.Minute)
+	ctx := stacktest.Ctx(t, time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: contract.TaskQueue}, contract.Rollback.Type, in)
 	require.NoError(t, err)
 	return run.Get(ctx, nil)
@@ -68,14 +68,14 @@ func TestARollbackUndoesOnlyWhatItsChangeChanged(t *testing.T) {
 	requireRefused(t, rawRollback(t, contract.RollbackID(running.GetID()), contract.RollbackInput{Change: running.GetID(),
 		DeactivateInterface: true}), "the change is still running")
 	untouched()
-	require.NoError(t, tc.CancelWorkflow(ctxFor(t, time.Minute), running.GetID(), ""))
-	stopped := stoppedBy(t, running.Get(ctxFor(t, time.Minute), nil))
+	require.NoError(t, tc.CancelWorkflow(stacktest.Ctx(t, time.Minute), running.GetID(), ""))
+	stopped := stoppedBy(t, running.Get(stacktest.Ctx(t, time.Minute), nil))
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{}))
 
 	// A workflow that changes nothing.
-	plan, err := tc.ExecuteWorkflow(ctxFor(t, time.Minute), startOptions(t, "plan"), contract.NetworkChangePlan.Type, simclients.DefaultNetworkChange())
+	plan, err := tc.ExecuteWorkflow(stacktest.Ctx(t, time.Minute), startOptions(t, "plan"), contract.NetworkChangePlan.Type, simclients.DefaultNetworkChange())
 	require.NoError(t, err)
-	require.NoError(t, plan.Get(ctxFor(t, time.Minute), nil))
+	require.NoError(t, plan.Get(stacktest.Ctx(t, time.Minute), nil))
 	requireRefused(t, rawRollback(t, contract.RollbackID(plan.GetID()), contract.RollbackInput{Change: plan.GetID(), Changed: someoneElses}),
 		"it is a NetworkChangePlan")
 	untouched()
@@ -118,7 +118,7 @@ func historyLength(ctx context.Context, t *testing.T, id, runID string) int {
 func TestAnOversizedDecisionIsRefusedAtOnce(t *testing.T) {
 	resetCloud(t)
 	run := startAwaitingApproval(t, "network-change/oversized-decision")
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	events := historyLength(ctx, t, run.GetID(), run.GetRunID())
 	huge := contract.Decision{Approve: true, By: "mallory", Comment: strings.Repeat("x", 3<<20)}
 
@@ -183,7 +183,7 @@ func TestMetricLabelsStayBoundedWhateverTheCloudAnswers(t *testing.T) {
 	}
 	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Scripted: script}))
 	before := seriesOf(scrapeText(t))
-	ctx := ctxFor(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 	var runs []client.WorkflowRun
 	for i := range n {
 		run, err := tc.ExecuteWorkflow(ctx, startOptions(t, fmt.Sprintf("connect/odd-code-%d", i)), contract.ConnectRouterInterface.Type,

@@ -40,8 +40,8 @@ func TestTheWebUIShowsAChangeAsItRunsAndWhenItIsDone(t *testing.T) {
 	// Started as the starter starts it: with its summary, details and
 	// search attributes.
 	opts := contract.NetworkChange.StartOptions(in)
-	opts.ID = uniqueID(t, opts.ID)
-	ctx := ctxFor(t, 2*time.Minute)
+	opts.ID = stacktest.ID(t, opts.ID)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	run, err := tc.ExecuteWorkflow(ctx, opts, contract.NetworkChange.Type, in)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = tc.TerminateWorkflow(ctx, run.GetID(), "", "test over") })

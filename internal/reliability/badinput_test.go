@@ -117,7 +117,7 @@ func runStarter(t *testing.T, app *startercli.App, name string, args []string) (
 				code = -1
 			}
 		}()
-		code = app.Run(testCtx(t, time.Minute), args)
+		code = app.Run(stacktest.Ctx(t, time.Minute), args)
 	}()
 	return code, out.String(), errOut.String()
 }
@@ -215,7 +215,7 @@ func TestBadInputThroughTheStarter(t *testing.T) {
 			assert.Equal(t, before, dials.n.Load(), "the starter did not even dial Temporal")
 			assert.Less(t, len(stderr), 64<<10, "the message stays readable, whatever the input's size")
 			if c.id != "" {
-				_, err := tc.DescribeWorkflowExecution(testCtx(t, 10*time.Second), c.id, "")
+				_, err := tc.DescribeWorkflowExecution(stacktest.Ctx(t, 10*time.Second), c.id, "")
 				assert.True(t, notFound(err), "workflow %s: %v", c.id, err)
 			}
 		})
@@ -228,7 +228,7 @@ func TestBadInputThroughTheStarter(t *testing.T) {
 	require.EqualValues(t, 1, dials.n.Load())
 	t.Cleanup(func() { terminateIfRunning(tc, "network-change/ri-badclivalid", "") })
 	query := fmt.Sprintf("StartTime >= '%s'", since.Format(time.RFC3339Nano))
-	ctx := testCtx(t, 30*time.Second)
+	ctx := stacktest.Ctx(t, 30*time.Second)
 	var ids []string
 	waitFor(ctx, t, "the valid start to be visible", func() (bool, string) {
 		resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
@@ -360,8 +360,8 @@ func TestBadInputFromAService(t *testing.T) {
 
 // runRawCase starts one raw input by type name and checks its refusal.
 func runRawCase(t *testing.T, i int, c rawCase) {
-	ctx := testCtx(t, time.Minute)
-	run := startWorkflow(ctx, t, tc, testID(t, fmt.Sprintf("raw-%02d", i)), c.workflow, temporal.SearchAttributes{}, c.args...)
+	ctx := stacktest.Ctx(t, time.Minute)
+	run := startWorkflow(ctx, t, tc, stacktest.ID(t, fmt.Sprintf("raw-%02d", i)), c.workflow, temporal.SearchAttributes{}, c.args...)
 	err := run.Get(ctx, nil)
 	require.Error(t, err, "the workflow must refuse the input")
 	require.Equal(t, contract.InvalidInputType, stacktest.FailureType(err), "%v", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 )
 
 // waitActivity is the activity type of the wait for Active.
@@ -96,7 +97,7 @@ func waitAllOn(ctx context.Context, t *testing.T, ids []string, w *workerProc, n
 func TestWorkerCrash(t *testing.T) {
 	needStack(t)
 	const n = 50
-	ctx := testCtx(t, 5*time.Minute)
+	ctx := stacktest.Ctx(t, 5*time.Minute)
 	cloud := startCloud(t, cloudsim.GenerateFixture(n), 20)
 	set, first := waitingChanges(ctx, t, cloud, n, "worker-1")
 	changes, runs := set.changes, set.runs
@@ -154,7 +155,7 @@ func TestWorkerCrash(t *testing.T) {
 func TestScaleOut(t *testing.T) {
 	needStack(t)
 	const n = 30
-	ctx := testCtx(t, 5*time.Minute)
+	ctx := stacktest.Ctx(t, 5*time.Minute)
 	cloud := startCloud(t, cloudsim.GenerateFixture(n), 2)
 	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Actions: map[string]cloudsim.ActionFaults{
 		"*": {LatencyMin: cloudsim.D(100 * time.Millisecond), LatencyMax: cloudsim.D(400 * time.Millisecond)},
@@ -260,7 +261,7 @@ func TestScaleOut(t *testing.T) {
 func TestRollingRestart(t *testing.T) {
 	needStack(t)
 	const n = 20
-	ctx := testCtx(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 	cloud := startCloud(t, cloudsim.GenerateFixture(n), 20)
 	set, first := waitingChanges(ctx, t, cloud, n, "worker-1")
 	changes, runs := set.changes, set.runs

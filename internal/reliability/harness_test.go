@@ -25,6 +25,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 )
 
 // ---------------------------------------------------------------------------
@@ -280,16 +281,6 @@ func (w *workerProc) stop() {
 // ---------------------------------------------------------------------------
 // Workflows.
 
-// testCtx bounds a test: it stops by itself.
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// testID keeps the workflow IDs of different tests apart.
-func testID(t *testing.T, id string) string { return t.Name() + "/" + id }
-
 // startWorkflow starts a workflow as the starter does (USE_EXISTING, the
 // search attributes) and terminates it when the test ends if it still runs,
 // so that no test leaves work behind for the next test's worker.
@@ -321,7 +312,7 @@ func terminateIfRunning(c client.Client, id, runID string) {
 // startChange starts NetworkChange with the starter's workflow ID scheme.
 func startChange(ctx context.Context, t *testing.T, c client.Client, in contract.NetworkChangeInput) client.WorkflowRun {
 	t.Helper()
-	return startWorkflow(ctx, t, c, testID(t, contract.NetworkChange.ID(in)), contract.NetworkChange.Type,
+	return startWorkflow(ctx, t, c, stacktest.ID(t, contract.NetworkChange.ID(in)), contract.NetworkChange.Type,
 		contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId), in)
 }
 

@@ -67,8 +67,8 @@ func TestHostileInputAndLeaks(t *testing.T) {
 		w := startWorker(t, "worker-cli-config", workerConfig{cloud: cloud, env: map[string]string{
 			"HOME": home, "ALIBABA_CLOUD_ACCESS_KEY_ID": "", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "",
 		}})
-		ctx := testCtx(t, time.Minute)
-		run := startWorkflow(ctx, t, tc, testID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
+		ctx := stacktest.Ctx(t, time.Minute)
+		run := startWorkflow(ctx, t, tc, stacktest.ID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
 			connectInput(loadInterface(0)))
 		err := run.Get(ctx, nil)
 		require.Error(t, err)
@@ -90,8 +90,8 @@ func TestHostileInputAndLeaks(t *testing.T) {
 		w := startWorker(t, "worker-lost-answer", workerConfig{cloud: cloud})
 		require.NoError(t, cloud.SetQuirks(cloudsim.Quirks{LostResponses: map[string]int{"ConnectRouterInterface": 1}}))
 		t.Cleanup(func() { _ = cloud.SetQuirks(cloudsim.Quirks{}) })
-		ctx := testCtx(t, time.Minute)
-		run := startWorkflow(ctx, t, tc, testID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
+		ctx := stacktest.Ctx(t, time.Minute)
+		run := startWorkflow(ctx, t, tc, stacktest.ID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
 			connectInput(loadInterface(1)))
 		require.NoError(t, run.Get(ctx, nil), "the retry settles it")
 		history, err := historyJSON(ctx, tc, run.GetID(), run.GetRunID())
@@ -105,8 +105,8 @@ func TestHostileInputAndLeaks(t *testing.T) {
 
 	t.Run("the string a cloud signed", func(t *testing.T) {
 		w := startWorker(t, "worker-wrong-secret", workerConfig{cloud: cloud, env: map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET": hostileWrongKey}})
-		ctx := testCtx(t, time.Minute)
-		run := startWorkflow(ctx, t, tc, testID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
+		ctx := stacktest.Ctx(t, time.Minute)
+		run := startWorkflow(ctx, t, tc, stacktest.ID(t, "connect"), contract.ConnectRouterInterface.Type, temporal.SearchAttributes{},
 			connectInput(loadInterface(2)))
 		err := run.Get(ctx, nil)
 		require.Error(t, err)
@@ -136,7 +136,7 @@ func TestHostileInputAndLeaks(t *testing.T) {
 			entries[i] = map[string]string{"RouteTableId": "rtb-" + strings.Repeat("x", 100), "DestinationCidrBlock": "not/a/cidr-" + strings.Repeat("y", 60)}
 		}
 		bad["RouteEntries"] = entries
-		ctx := testCtx(t, time.Minute)
+		ctx := stacktest.Ctx(t, time.Minute)
 		for name, input := range map[string]any{
 			"25,000 expected routes":   huge,
 			"1.4 MB of bad entries":    bad,
@@ -144,7 +144,7 @@ func TestHostileInputAndLeaks(t *testing.T) {
 			"a JSON string, no object": "network-change please",
 		} {
 			data, _ := json.Marshal(input)
-			run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: testID(t, name), TaskQueue: contract.TaskQueue},
+			run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: stacktest.ID(t, name), TaskQueue: contract.TaskQueue},
 				contract.NetworkChange.Type, input)
 			require.NoError(t, err, name)
 			err = run.Get(ctx, nil)

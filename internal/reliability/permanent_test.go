@@ -334,8 +334,8 @@ func fixOf(code string) string {
 // call).
 func runPermCase(t *testing.T, cloud *simCloud, c permCase) {
 	t.Helper()
-	ctx := testCtx(t, 2*time.Minute)
-	run := startWorkflow(ctx, t, tc, testID(t, "case"), c.workflow, temporal.SearchAttributes{}, c.input)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
+	run := startWorkflow(ctx, t, tc, stacktest.ID(t, "case"), c.workflow, temporal.SearchAttributes{}, c.input)
 	err := run.Get(ctx, nil)
 	require.Error(t, err, "the workflow must fail")
 	require.Equal(t, c.code, stacktest.FailureType(err), "%v", err)
@@ -474,7 +474,7 @@ func TestPermanentErrors(t *testing.T) {
 // code it was given, after that one call: a retried code would show as an
 // extra read and a workflow that goes on.
 func permanentRowsInjected(t *testing.T, cloud *simCloud) {
-	ctx := testCtx(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	var aliCodes, hwCodes []string
 	for _, row := range activities.ErrorCodes() {
 		if row.Class != contract.Permanent {
@@ -502,11 +502,11 @@ func permanentRowsInjected(t *testing.T, cloud *simCloud) {
 	}
 	var runs []started
 	for i := range aliCodes {
-		runs = append(runs, started{"alibaba", startWorkflow(ctx, t, tc, testID(t, fmt.Sprintf("connect-%02d", i)),
+		runs = append(runs, started{"alibaba", startWorkflow(ctx, t, tc, stacktest.ID(t, fmt.Sprintf("connect-%02d", i)),
 			contract.ConnectRouterInterface.Type, temporal.SearchAttributes{}, connectInput(cloudsim.DefaultInitiatingInterfaceID))})
 	}
 	for i := range hwCodes {
-		runs = append(runs, started{"huawei", startWorkflow(ctx, t, tc, testID(t, fmt.Sprintf("apig-%02d", i)),
+		runs = append(runs, started{"huawei", startWorkflow(ctx, t, tc, stacktest.ID(t, fmt.Sprintf("apig-%02d", i)),
 			contract.ApigEndpointConnections.Type, temporal.SearchAttributes{},
 			contract.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGInstanceID})})
 	}

@@ -40,7 +40,7 @@ func TestServerRestart(t *testing.T) {
 	needStack(t)
 	const waiting, moving = 10, 10
 	const outage = 5 * time.Second
-	ctx := testCtx(t, 5*time.Minute)
+	ctx := stacktest.Ctx(t, 5*time.Minute)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts := devserver.Options{
 		DBFile:           filepath.Join(t.TempDir(), "temporal.db"),

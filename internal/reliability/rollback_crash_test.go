@@ -11,6 +11,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 )
 
 // TestWorkerCrashDuringRollback: n NetworkChange workflows complete; their
@@ -22,7 +23,7 @@ import (
 func TestWorkerCrashDuringRollback(t *testing.T) {
 	needStack(t)
 	const n = 10
-	ctx := testCtx(t, 5*time.Minute)
+	ctx := stacktest.Ctx(t, 5*time.Minute)
 	cloud := startCloud(t, cloudsim.GenerateFixture(n), 20)
 	first := startWorker(t, "worker-1", workerConfig{cloud: cloud})
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/simclients"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
 )
 
@@ -50,7 +51,7 @@ var secretFlag = regexp.MustCompile(`(?i)^\s+-\S*(secret|key|token|password|pass
 // TestMain makes the same scan after every test of the package.
 func TestSecrets(t *testing.T) {
 	needStack(t)
-	ctx := testCtx(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 	cloud := startCloud(t, cloudsim.GenerateFixture(1), 20)
 
 	// The commands take no key on their command line.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/stacktest"
 )
 
 // soakFixture is GenerateFixture(n) plus, for each pair i, a VPC of its own
@@ -109,7 +110,7 @@ func TestFaultSoak(t *testing.T) {
 	if *soakNoHint {
 		deadline, wrap = 25*time.Minute, nil
 	}
-	ctx := testCtx(t, deadline)
+	ctx := stacktest.Ctx(t, deadline)
 	cloud := startCloudWith(t, soakFixture(n), 20, wrap)
 	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Actions: map[string]cloudsim.ActionFaults{"*": {
 		ThrottleRate: 0.30, UnavailableRate: 0.05,

@@ -114,7 +114,7 @@ func TestTheStarterPrintsNoControlSequence(t *testing.T) {
 	needStack(t)
 	cloud := startCloud(t, cloudsim.GenerateFixture(2), 20)
 	startWorker(t, "worker", workerConfig{cloud: cloud})
-	ctx := testCtx(t, 3*time.Minute)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
 
 	in := loadChange(0, time.Minute)
 	in.Approval = &contract.Approval{Required: true}
@@ -229,10 +229,10 @@ func TestDuplicateKeysAndFilesGivenByMistake(t *testing.T) {
 
 	cloud := startCloud(t, cloudsim.GenerateFixture(1), 20)
 	startWorker(t, "worker", workerConfig{cloud: cloud})
-	ctx := testCtx(t, 2*time.Minute)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
 	ini, _ := cloudsim.LoadRouterInterfaceIDs(0)
 	raw := json.RawMessage(`{"RegionId": "cn-hangzhou", "RouterInterfaceId": "` + ini + `", "RouterInterfaceId": "ri-other"}`)
-	run := startWorkflow(ctx, t, tc, testID(t, "connect"), contract.ConnectRouterInterface.Type, contract.StartSearchAttributes("", "", ""), raw)
+	run := startWorkflow(ctx, t, tc, stacktest.ID(t, "connect"), contract.ConnectRouterInterface.Type, contract.StartSearchAttributes("", "", ""), raw)
 	err := run.Get(ctx, nil)
 	require.Error(t, err)
 	assert.Equal(t, contract.InvalidInputType, stacktest.FailureType(err))

@@ -34,7 +34,7 @@ func waitFailure(t *testing.T, err error) activities.PollProgress {
 // failedStep finds the failed step in a finished workflow's progress.
 func failedStep(t *testing.T, run client.WorkflowRun) contract.Step {
 	t.Helper()
-	p, err := stacktest.Progress(testCtx(t, 30*time.Second), tc, run.GetID())
+	p, err := stacktest.Progress(stacktest.Ctx(t, 30*time.Second), tc, run.GetID())
 	require.NoError(t, err)
 	require.Equal(t, contract.StageFailed, p.Stage)
 	for _, s := range p.Steps {
@@ -50,7 +50,7 @@ func failedStep(t *testing.T, run client.WorkflowRun) contract.Step {
 // that failed, ran once.
 func assertWaitNotRetried(t *testing.T, run client.WorkflowRun) {
 	t.Helper()
-	events, err := fullHistory(testCtx(t, 30*time.Second), tc, run.GetID(), run.GetRunID())
+	events, err := fullHistory(stacktest.Ctx(t, 30*time.Second), tc, run.GetID(), run.GetRunID())
 	require.NoError(t, err)
 	acts := activityRuns(events)
 	require.NotEmpty(t, acts)
@@ -99,7 +99,7 @@ func TestStuckClouds(t *testing.T) {
 
 	t.Run("interface stuck Connecting", func(t *testing.T) {
 		t.Parallel()
-		ctx := testCtx(t, 2*time.Minute)
+		ctx := stacktest.Ctx(t, 2*time.Minute)
 		in := loadChange(0, stuckTimeout)
 		run := startChange(ctx, t, tc, in)
 		err := run.Get(ctx, nil)
@@ -111,7 +111,7 @@ func TestStuckClouds(t *testing.T) {
 
 	t.Run("route stuck Publishing", func(t *testing.T) {
 		t.Parallel()
-		ctx := testCtx(t, 2*time.Minute)
+		ctx := stacktest.Ctx(t, 2*time.Minute)
 		in := loadChange(2, stuckTimeout)
 		run := startChange(ctx, t, tc, in)
 		err := run.Get(ctx, nil)
@@ -126,10 +126,10 @@ func TestStuckClouds(t *testing.T) {
 
 	t.Run("endpoint connection stuck pendingAcceptance", func(t *testing.T) {
 		t.Parallel()
-		ctx := testCtx(t, 2*time.Minute)
+		ctx := stacktest.Ctx(t, 2*time.Minute)
 		in := contract.ApigEndpointConnectionsInput{InstanceId: cloudsim.DefaultAPIGInstanceID,
 			WaitForAccepted: []string{cloudsim.DefaultEndpointConnectionPendingID}, WaitTimeout: contract.Duration(stuckTimeout)}
-		run := startWorkflow(ctx, t, tc, testID(t, contract.ApigEndpointConnections.ID(in)), contract.ApigEndpointConnections.Type,
+		run := startWorkflow(ctx, t, tc, stacktest.ID(t, contract.ApigEndpointConnections.ID(in)), contract.ApigEndpointConnections.Type,
 			temporal.SearchAttributes{}, in)
 		err := run.Get(ctx, nil)
 		require.Error(t, err)
@@ -140,7 +140,7 @@ func TestStuckClouds(t *testing.T) {
 
 	t.Run("interface drops to Inactive during the wait", func(t *testing.T) {
 		t.Parallel()
-		ctx := testCtx(t, 2*time.Minute)
+		ctx := stacktest.Ctx(t, 2*time.Minute)
 		in := loadChange(1, 5*time.Minute)
 		run := startChange(ctx, t, tc, in)
 		waitFor(ctx, t, "the wait to read Connecting", func() (bool, string) {

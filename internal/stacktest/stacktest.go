@@ -1,12 +1,15 @@
 // Package stacktest holds what the tests on the real stack (internal/e2e,
-// internal/reliability) share: a client logger that stays quiet, the type
-// of a workflow's failure, and waiting until workflows reach a stage.
+// internal/reliability) share: a test's context and workflow IDs, a client
+// logger that stays quiet, the type of a workflow's failure, and waiting
+// until workflows reach a stage.
 package stacktest
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -15,6 +18,19 @@ import (
 
 	"github.com/vpcflow/vpcflow/contract"
 )
+
+// Ctx bounds a test: its context ends after d, or when the test does.
+func Ctx(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// ID is a workflow ID of the test's own: the fixtures' resources are the
+// same in every test, so their workflows are told apart by the test's name.
+func ID(t testing.TB, id string) string {
+	return id + "#" + strings.ReplaceAll(t.Name(), "/", "-")
+}
 
 // QuietLogger is a Temporal client logger that logs nothing: the tests'
 // clients would otherwise log every expected failure.
