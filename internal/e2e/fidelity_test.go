@@ -348,7 +348,7 @@ func TestARealRegionWithFourPartsIsAccepted(t *testing.T) {
 	var out, errOut bytes.Buffer
 	app := starterApp(&out, &errOut)
 	code := app.Run(stacktest.Ctx(t, time.Minute), []string{"connect", "--region", "cn-north-2-gov-1",
-		"--router-interface", "ri-fidelitygovregion", "--wait", "--json"})
+		"--router-interface", "ri-fidelitygovregion", "--wait", "-o", "json"})
 	assert.NotContains(t, errOut.String(), "is not a region ID")
 	assert.NotEqual(t, 2, code, "not refused as bad input: %s", errOut.String())
 	calls := callsOf("DescribeRouterInterfaces", func(c cloudsim.Call) bool { return c.Params["RegionId"] == "cn-north-2-gov-1" })

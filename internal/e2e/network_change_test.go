@@ -28,7 +28,7 @@ func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 	var out, errOut bytes.Buffer
 	app := starterApp(&out, &errOut)
 	spec := writeSpec(t, "change.json", simclients.DefaultNetworkChange())
-	code := app.Run(stacktest.Ctx(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait", "--json"})
+	code := app.Run(stacktest.Ctx(t, 2*time.Minute), []string{"network-change", "-f", spec, "--wait", "-o", "json"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
 
 	var report struct {
@@ -61,7 +61,7 @@ func TestNetworkChangeHappyPathThroughTheStarter(t *testing.T) {
 	assert.Contains(t, out.String(), "wait-router-interface-active")
 
 	out.Reset()
-	require.Equal(t, 0, app.Run(stacktest.Ctx(t, time.Minute), []string{"result", "--json", report.WorkflowId}), errOut.String())
+	require.Equal(t, 0, app.Run(stacktest.Ctx(t, time.Minute), []string{"result", "-o", "json", report.WorkflowId}), errOut.String())
 	var again struct{ Result contract.NetworkChangeResult }
 	require.NoError(t, json.Unmarshal(out.Bytes(), &again), out.String())
 	assert.Equal(t, report.Result.ChangeRequestIds, again.Result.ChangeRequestIds)

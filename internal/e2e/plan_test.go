@@ -86,7 +86,7 @@ func planThroughTheStarter(t *testing.T, spec, history string) contract.NetworkC
 	t.Helper()
 	var out, errOut bytes.Buffer
 	app := starterApp(&out, &errOut)
-	code := app.Run(stacktest.Ctx(t, 2*time.Minute), []string{"plan", "-f", spec, "--wait", "--json"})
+	code := app.Run(stacktest.Ctx(t, 2*time.Minute), []string{"plan", "-f", spec, "--wait", "-o", "json"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
 	var report struct {
 		WorkflowId string

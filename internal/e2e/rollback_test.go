@@ -103,7 +103,7 @@ func TestACancelledChangeIsKeptThenRolledBackByTheStarter(t *testing.T) {
 	recordHistory(t, "rollback", contract.RollbackID(run.GetID()))
 
 	out.Reset()
-	code = starterApp(&out, &errOut).Run(ctx, []string{"rollback", run.GetID(), "--wait", "--json"})
+	code = starterApp(&out, &errOut).Run(ctx, []string{"rollback", run.GetID(), "--wait", "-o", "json"})
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
 	assert.Contains(t, out.String(), `"AlreadyWithdrawn"`)
 	assert.Equal(t, 1, applied("WithdrawVpcPublishedRouteEntries"), "a second rollback withdraws nothing again")

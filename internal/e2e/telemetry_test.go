@@ -140,7 +140,7 @@ func TestTracesFollowAChangeFromTheStarter(t *testing.T) {
 			return client.NewClientFromExisting(tc, tel.Apply(client.Options{}))
 		}}
 	ctx := stacktest.Ctx(t, 2*time.Minute)
-	require.Equal(t, 0, app.Run(ctx, []string{"network-change", "-f", "../../docs/examples/network-change.yaml", "--json", "--wait"}),
+	require.Equal(t, 0, app.Run(ctx, []string{"network-change", "-f", "../../docs/examples/network-change.yaml", "-o", "json", "--wait"}),
 		"stderr: %s", errOut.String())
 
 	all := spans.GetSpans()

@@ -223,7 +223,7 @@ func TestBadInputThroughTheStarter(t *testing.T) {
 
 	// A valid start through the same harness does start a workflow, and the
 	// visibility query that finds it finds nothing else started meanwhile.
-	code, _, stderr := runStarter(t, app, "valid", netChangeFlags("ri-badclivalid", nil, "--json"))
+	code, _, stderr := runStarter(t, app, "valid", netChangeFlags("ri-badclivalid", nil, "-o", "json"))
 	require.Equal(t, 0, code, stderr)
 	require.EqualValues(t, 1, dials.n.Load())
 	t.Cleanup(func() { terminateIfRunning(tc, "network-change/ri-badclivalid", "") })

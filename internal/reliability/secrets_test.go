@@ -87,7 +87,7 @@ func TestSecrets(t *testing.T) {
 	require.NoError(t, os.WriteFile(spec, mustJSON(simclients.DefaultNetworkChange()), 0o600))
 	id := "network-change/" + cloudsim.DefaultInitiatingInterfaceID
 	t.Cleanup(func() { terminateIfRunning(tc, id, "") })
-	code, stdout, stderr := runStarter(t, app, "network-change", []string{"network-change", "-f", spec, "--wait", "--json"})
+	code, stdout, stderr := runStarter(t, app, "network-change", []string{"network-change", "-f", spec, "--wait", "-o", "json"})
 	require.Equal(t, 0, code, "stdout %s\nstderr %s", stdout, stderr)
 	code, stdout, stderr = runStarter(t, app, "apig-endpoints", []string{"apig-endpoints", "--instance", cloudsim.DefaultAPIGInstanceID,
 		"--wait-accepted", cloudsim.DefaultEndpointConnectionPendingID, "--wait"})
@@ -96,7 +96,7 @@ func TestSecrets(t *testing.T) {
 		"--router-interface", cloudsim.DefaultSecondAcceptingInterfaceID, "--wait"})
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "IncorrectRole.NotInitiatingSide")
-	for _, args := range [][]string{{"status", id}, {"status", "--json", id}, {"result", "--json", id}} {
+	for _, args := range [][]string{{"status", id}, {"status", "-o", "json", id}, {"result", "-o", "json", id}} {
 		code, stdout, stderr = runStarter(t, app, strings.Join(args, " "), args)
 		require.Equal(t, 0, code, "stdout %s\nstderr %s", stdout, stderr)
 	}

@@ -126,7 +126,7 @@ func TestTheStarterPrintsNoControlSequence(t *testing.T) {
 	require.NoError(t, handle.Get(ctx, nil))
 	require.Error(t, run.Get(ctx, nil))
 
-	for _, args := range [][]string{{"result", run.GetID()}, {"result", run.GetID(), "--json"}, {"status", run.GetID()}, {"status", run.GetID(), "--json"}} {
+	for _, args := range [][]string{{"result", run.GetID()}, {"result", run.GetID(), "-o", "json"}, {"status", run.GetID()}, {"status", run.GetID(), "-o", "json"}} {
 		r := runStarterBinary(t, nil, nil, 0, args...)
 		assertTerminalSafe(t, strings.Join(args, " "), r.stdout+r.stderr)
 		if args[0] == "result" && len(args) == 2 {
@@ -135,7 +135,7 @@ func TestTheStarterPrintsNoControlSequence(t *testing.T) {
 		for _, line := range strings.Split(r.stdout+r.stderr, "\n") {
 			assert.False(t, strings.HasPrefix(strings.TrimSpace(line), "Approved"), "a faked line: %q", line)
 		}
-		if slices.Contains(args, "--json") {
+		if slices.Contains(args, "json") {
 			assert.True(t, json.Valid([]byte(r.stdout)), "JSON stays JSON: %s", r.stdout)
 		}
 	}

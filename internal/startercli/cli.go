@@ -20,18 +20,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/contrib/envconfig"
 
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/redact"
 	"github.com/vpcflow/vpcflow/internal/telemetry"
-)
-
-// Exit codes.
-const (
-	exitOK       = 0
-	exitFailed   = 1 // the workflow failed, or Temporal could not be reached
-	exitBadUsage = 2 // bad flags or input: nothing was started
 )
 
 // App holds what the commands need from the outside, so tests can run them.
@@ -39,8 +31,9 @@ type App struct {
 	// Stdin is read by -f - (a spec piped in); nil reads nothing.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
-	// Dial connects to Temporal; nil means envconfig's default client
-	// options (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles).
+	// Dial connects to Temporal; nil means envconfig's client options
+	// (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, profiles), with
+	// the connection flags given in place of their variables.
 	Dial func(ctx context.Context) (client.Client, error)
 	// Namespace is the namespace Dial connects to, for Web UI links; dial
 	// sets it from envconfig.
@@ -53,6 +46,9 @@ type App struct {
 
 	// telemetry is what dial set up, flushed when the command ends.
 	telemetry *telemetry.Telemetry
+	// output is the -o flag; conn the connection flags.
+	output outputFormat
+	conn   connection
 }
 
 // flushTelemetry sends the spans the command made before the starter exits.
@@ -64,16 +60,11 @@ func (a *App) flushTelemetry() {
 	}
 }
 
-// exitCode ends a command with a code, once the command has said why.
-type exitCode int
-
-func (c exitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
-
 // Run runs the starter with args (without the program name) and returns the
-// exit code. Everything it prints is redacted first (internal/redact): an
-// error from a dial or a failure read back may quote a credential; and no
-// control character but newline and tab reaches the terminal
-// (terminal.go).
+// exit code. A command that fails says why once, here. Everything it prints
+// is redacted first (internal/redact): an error from a dial or a failure
+// read back may quote a credential; and no control character but newline
+// and tab reaches the terminal (terminal.go).
 func (a *App) Run(ctx context.Context, args []string) int {
 	out := *a
 	out.Stdout, out.Stderr = redact.Writer(terminalWriter{a.Stdout}), redact.Writer(terminalWriter{a.Stderr})
@@ -83,12 +74,15 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	root.SetErr(out.Stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	out.flushTelemetry()
-	var code exitCode
+	var ended *commandError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &code):
-		return int(code)
+	case errors.As(err, &ended):
+		if ended.msg != "" {
+			_, _ = io.WriteString(out.Stderr, ended.msg+"\n")
+		}
+		return ended.code
 	}
 	// The command line itself is wrong (an unknown command or flag, a bad
 	// value, arguments where none are taken): cobra said nothing yet.
@@ -155,26 +149,44 @@ func init() {
 
 // rootCommand is the starter: a command per workflow of contract.Workflows,
 // then the commands that inspect a workflow, the dev stack and the demo,
-// and completion.
+// and completion. Its flags, as the temporal CLI's, go with every command:
+// -o/--output and the connection flags.
 func (a *App) rootCommand() *cobra.Command {
+	var jsonAlias bool
 	root := &cobra.Command{
 		Use:   "starter",
 		Short: "Start vpcflow workflows and follow them",
 		Long: `Start vpcflow workflows and follow them.
 
-Temporal is reached as the TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
-TEMPORAL_API_KEY ... variables say (default localhost:7233); the Web UI
-links use VPCFLOW_UI_URL (default http://localhost:8233).`,
+Temporal is reached as the temporal CLI reaches it: the connection flags
+(--address, --namespace, --api-key, --tls-*-path, --profile), else the
+TEMPORAL_* variables, else the profile of the config file (default
+localhost:7233). The Web UI links use VPCFLOW_UI_URL (default
+http://localhost:8233).`,
+		Example: `  starter dev                                                  # a Temporal server, its Web UI, cloudsim and a worker
+  starter network-change -f docs/examples/network-change.yaml --wait
+  starter status network-change/ri-bp1cloudsiminit0001 -o json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			if jsonAlias {
+				a.output = outputJSON
+			}
+		},
 		// Run without a command, the starter lists them and fails: it
 		// was asked to do nothing.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_ = cmd.Help()
-			return exitCode(exitBadUsage)
+			return exitWith(exitBadUsage)
 		},
 	}
+	flags := root.PersistentFlags()
+	flags.VarP(&a.output, "output", "o", "text, json (one document) or jsonl (a JSON object a line: with --wait, one per progress step, then the result)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+	flags.BoolVar(&jsonAlias, "json", false, "the same as -o json")
+	_ = flags.MarkHidden("json")
+	a.conn.bind(flags)
 	root.AddGroup(&cobra.Group{ID: "start", Title: "Start a workflow (and follow it with --wait):"},
 		&cobra.Group{ID: "inspect", Title: "Inspect a workflow:"},
 		&cobra.Group{ID: "decide", Title: "Decide on a change (approve or reject its plan, cancel it):"},
@@ -187,8 +199,8 @@ links use VPCFLOW_UI_URL (default http://localhost:8233).`,
 		}
 		root.AddCommand(a.workflowCommand(w))
 	}
-	root.AddCommand(a.inspectCommand("status", "its status and progress", a.status),
-		a.inspectCommand("result", "wait for its result", a.result),
+	root.AddCommand(a.inspectCommand("status", "its status and progress", "starter status network-change/ri-bp1cloudsiminit0001", a.status),
+		a.inspectCommand("result", "wait for its result", "starter result network-change/ri-bp1cloudsiminit0001 -o json", a.result),
 		a.decideCommand(true), a.decideCommand(false), a.cancelCommand(),
 		a.devCommand(),
 		a.demoCommand())
@@ -199,7 +211,7 @@ func (a *App) dial(ctx context.Context) (client.Client, error) {
 	if a.Dial != nil {
 		return a.Dial(ctx)
 	}
-	opts, err := envconfig.LoadDefaultClientOptions()
+	opts, err := a.conn.clientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("temporal connection settings: %w", err)
 	}
@@ -218,9 +230,19 @@ func (a *App) dial(ctx context.Context) (client.Client, error) {
 		if addr == "" {
 			addr = client.DefaultHostPort
 		}
-		return nil, fmt.Errorf("cannot reach Temporal at %s (start one with 'go run ./starter dev', or set TEMPORAL_ADDRESS): %w", addr, err)
+		return nil, fmt.Errorf("cannot reach Temporal at %s (start one with 'go run ./starter dev', or give --address or TEMPORAL_ADDRESS): %w", addr, err)
 	}
 	return c, nil
+}
+
+// dialed runs do with a client of Temporal, closed after it.
+func (a *App) dialed(ctx context.Context, do func(client.Client) error) error {
+	c, err := a.dial(ctx)
+	if err != nil {
+		return failed("starter: %v", err)
+	}
+	defer c.Close()
+	return do(c)
 }
 
 // uiLink is the Web UI page of a workflow run.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -149,7 +150,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 		dialled++
 		return nil, errors.New("no Temporal in this test")
 	}}
-	code := app.Run(context.Background(), []string{"status", "network-change/ri-x", "--json"})
+	code := app.Run(context.Background(), []string{"status", "network-change/ri-x", "-o", "json"})
 	assert.Equal(t, exitFailed, code, errOut.String())
 	assert.Equal(t, 1, dialled, "the command line was accepted and Temporal dialled")
 	assert.Contains(t, errOut.String(), "no Temporal in this test")
@@ -254,4 +255,100 @@ func TestControlCharactersAreEscaped(t *testing.T) {
 	_, _ = w.Write([]byte("line 1\n\tline 2 \x1b[2J \u009b \xff {\"a\":\"\u2028\"}\n"))
 	assert.Equal(t, "line 1\n\tline 2 \\u001b[2J \\u009b \ufffd {\"a\":\"\\u2028\"}\n", out.String())
 	assert.Equal(t, "plain text, ünïcode, 漢字", escapeControls("plain text, ünïcode, 漢字", false))
+}
+
+// Every command's --help shows how it is used, with an example.
+func TestEveryCommandHasAnExample(t *testing.T) {
+	root := (&App{}).rootCommand()
+	for _, cmd := range root.Commands() {
+		if cmd.Name() == "help" || cmd.Name() == "completion" {
+			continue
+		}
+		code, out, errOut := run(t, cmd.Name(), "--help")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, "Examples:\n  starter ", "starter %s --help", cmd.Name())
+	}
+}
+
+// -o is global and takes text, json or jsonl; --json is its hidden alias.
+func TestOutputFlag(t *testing.T) {
+	code, _, errOut := run(t, "status", "x", "-o", "yaml")
+	assert.Equal(t, exitBadUsage, code)
+	assert.Contains(t, errOut, "want one of text, json, jsonl")
+	for want, args := range map[outputFormat][]string{outputJSONL: {"-o", "jsonl"}, outputJSON: {"--output", "json"}, outputText: {"-o", "text"}} {
+		app := &App{Stdout: io.Discard, Stderr: io.Discard, Dial: func(context.Context) (client.Client, error) {
+			return nil, errors.New("not here")
+		}}
+		root := app.rootCommand()
+		root.SetArgs(append([]string{"status", "wf"}, args...))
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		_, _ = root.ExecuteC()
+		assert.Equal(t, want, app.output, "%v", args)
+	}
+	alias := &App{Stdout: io.Discard, Stderr: io.Discard, Dial: func(context.Context) (client.Client, error) { return nil, errors.New("not here") }}
+	root := alias.rootCommand()
+	root.SetArgs([]string{"status", "wf", "--json"})
+	root.SetErr(io.Discard)
+	_, _ = root.ExecuteC()
+	assert.Equal(t, outputJSON, alias.output, "--json is -o json")
+	code, out, _ := run(t, "--help")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "-o, --output text|json|jsonl")
+	assert.NotContains(t, out, "--json ", "the alias is hidden")
+}
+
+// The connection flags are the temporal CLI's, bound to the variables and
+// profiles envconfig reads: a flag wins over its variable, which wins over
+// the config file's profile.
+func TestConnectionFlags(t *testing.T) {
+	config := writeFile(t, "temporal.toml", `
+[profile.default]
+address = "default.example:7233"
+namespace = "from-file"
+[profile.prod]
+address = "prod.example:7233"
+namespace = "prod-ns"
+`)
+	t.Setenv("TEMPORAL_CONFIG_FILE", config)
+	t.Setenv("TEMPORAL_ADDRESS", "")
+	os.Unsetenv("TEMPORAL_ADDRESS")
+	t.Setenv("TEMPORAL_NAMESPACE", "from-env")
+	for name, c := range map[string]struct {
+		args            []string
+		address, namesp string
+	}{
+		"the file's default profile, the variable over it": {nil, "default.example:7233", "from-env"},
+		"--profile":             {[]string{"--profile", "prod"}, "prod.example:7233", "from-env"},
+		"--env is the profile":  {[]string{"--env", "prod"}, "prod.example:7233", "from-env"},
+		"flags over everything": {[]string{"--profile", "prod", "--address", "flag.example:7233", "--namespace", "flag-ns"}, "flag.example:7233", "flag-ns"},
+	} {
+		app := &App{}
+		root := app.rootCommand()
+		require.NoError(t, root.PersistentFlags().Parse(c.args), name)
+		opts, err := app.conn.clientOptions()
+		require.NoError(t, err, name)
+		assert.Equal(t, c.address, opts.HostPort, name)
+		assert.Equal(t, c.namesp, opts.Namespace, name)
+	}
+	app := &App{}
+	require.NoError(t, app.rootCommand().PersistentFlags().Parse([]string{"--profile", "missing"}))
+	_, err := app.conn.clientOptions()
+	assert.ErrorContains(t, err, "unable to find profile missing")
+}
+
+// A command that fails says why once, on stderr, with its exit code.
+func TestErrorsArePrintedOnce(t *testing.T) {
+	var out, errOut bytes.Buffer
+	app := &App{Stdout: &out, Stderr: &errOut, Dial: func(context.Context) (client.Client, error) {
+		return nil, errors.New("cannot reach Temporal at nowhere:7233")
+	}}
+	code := app.Run(context.Background(), []string{"status", "network-change/ri-1"})
+	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, 1, strings.Count(errOut.String(), "cannot reach Temporal"), errOut.String())
+	assert.Empty(t, out.String())
+
+	code, _, errText := run(t, "network-change", "--region", "Hangzhou")
+	assert.Equal(t, exitBadUsage, code)
+	assert.Equal(t, 1, strings.Count(errText, "Nothing was started."), errText)
 }

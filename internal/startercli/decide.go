@@ -18,9 +18,10 @@ func (a *App) decideCommand(approve bool) *cobra.Command {
 	if approve {
 		name, short = "approve", "approve the plan of a change waiting for approval: it goes on"
 	}
-	cmd := a.inspectCommand(name, short, func(ctx context.Context, c client.Client, id string, asJSON bool) error {
-		return a.decide(ctx, c, name, id, d, asJSON)
-	})
+	cmd := a.inspectCommand(name, short, "starter "+name+" network-change/ri-bp1cloudsiminit0001 --comment CHG-42",
+		func(ctx context.Context, c client.Client, id string) error {
+			return a.decide(ctx, c, name, id, d)
+		})
 	cmd.GroupID = "decide"
 	cmd.Flags().StringVar(&d.Comment, "comment", "", "why (kept in the history and the result)")
 	cmd.Flags().StringVar(&d.By, "by", currentUser(), "who decides")
@@ -29,15 +30,14 @@ func (a *App) decideCommand(approve bool) *cobra.Command {
 	run := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if problem := d.Problem(); problem != "" {
-			say(a.Stderr, "starter %s: %s. Nothing was sent.\n", name, problem)
-			return exitCode(exitBadUsage)
+			return badUsage("starter %s: %s. Nothing was sent.", name, problem)
 		}
 		return run(cmd, args)
 	}
 	return cmd
 }
 
-func (a *App) decide(ctx context.Context, c client.Client, name, id string, d contract.Decision, asJSON bool) error {
+func (a *App) decide(ctx context.Context, c client.Client, name, id string, d contract.Decision) error {
 	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.DecideUpdate,
 		Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	var rec contract.DecisionRecord
@@ -45,10 +45,9 @@ func (a *App) decide(ctx context.Context, c client.Client, name, id string, d co
 		err = handle.Get(ctx, &rec)
 	}
 	if err != nil {
-		say(a.Stderr, "starter %s: %s: %v\n", name, id, err)
-		return exitCode(exitFailed)
+		return failed("starter %s: %s: %v", name, id, err)
 	}
-	if asJSON {
+	if a.machine() {
 		a.printJSON(rec)
 		return nil
 	}

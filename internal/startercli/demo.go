@@ -25,6 +25,7 @@ func (a *App) demoCommand() *cobra.Command {
 		Use:         "demo",
 		Annotations: map[string]string{stopGraceAnnotation: serverStopGrace.String()},
 		Short:       "start an embedded Temporal server, Web UI and cloudsim, and run NetworkChange",
+		Example:     "  starter demo\n  starter demo --exit",
 		GroupID:     "try",
 		Args:        noArguments,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -43,23 +44,20 @@ func (a *App) runDemo(ctx context.Context, opts devstack.Options, exit bool) err
 	sayln(a.Stdout, "Starting the embedded Temporal server, its Web UI and cloudsim...")
 	stack, err := devstack.Start(ctx, opts)
 	if err != nil {
-		say(a.Stderr, "starter demo: %v\n", err)
-		return exitCode(exitFailed)
+		return failed("starter demo: %v", err)
 	}
 	defer stack.Stop()
 	say(a.Stdout, "Temporal: %s   Web UI: %s   cloudsim: %s\n", stack.Temporal.FrontendHostPort(), uiOrNone(stack), stack.CloudsimURL)
 
 	_, stopWorker, err := stack.StartWorker(ctx, workerapp.Config{Logger: quiet, StopTimeout: 5 * time.Second})
 	if err != nil {
-		say(a.Stderr, "starter demo: %v\n", err)
-		return exitCode(exitFailed)
+		return failed("starter demo: %v", err)
 	}
 	defer stopWorker()
 
 	c, err := client.DialContext(ctx, client.Options{HostPort: stack.Temporal.FrontendHostPort(), Namespace: stack.Temporal.Namespace()})
 	if err != nil {
-		say(a.Stderr, "starter demo: %v\n", err)
-		return exitCode(exitFailed)
+		return failed("starter demo: %v", err)
 	}
 	defer c.Close()
 	a.Namespace, a.UIBase = stack.Temporal.Namespace(), stack.Temporal.UIURL()

@@ -28,6 +28,8 @@ func (a *App) devCommand() *cobra.Command {
 cloudsim (the emulator of both clouds) and vpcflow's worker in this process,
 until Ctrl-C. Start changes from another terminal with the starter's other
 commands: they reach Temporal at localhost:7233 by default.`,
+		Example: `  starter dev
+  starter dev --speed 10 --log-level debug --dir /tmp/vpcflow`,
 		GroupID: "try",
 		Args:    noArguments,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,14 +59,12 @@ func (a *App) runDev(ctx context.Context, opts devstack.Options, worker workerap
 	opts.Logger = worker.Logger
 	stack, err := devstack.Start(ctx, opts)
 	if err != nil {
-		say(a.Stderr, "starter dev: %v\n", err)
-		return exitCode(exitFailed)
+		return failed("starter dev: %v", err)
 	}
 	defer stack.Stop()
 	ready, stopWorker, err := stack.StartWorker(ctx, worker)
 	if err != nil {
-		say(a.Stderr, "starter dev: %v\n", err)
-		return exitCode(exitFailed)
+		return failed("starter dev: %v", err)
 	}
 	defer stopWorker()
 

@@ -15,30 +15,25 @@ import (
 
 // inspectCommand is a command on one workflow by its ID: it dials Temporal
 // and runs do on the workflow.
-func (a *App) inspectCommand(name, short string, do func(ctx context.Context, c client.Client, id string, asJSON bool) error) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:     name + " WORKFLOW_ID [--json]",
+func (a *App) inspectCommand(name, short, example string, do func(ctx context.Context, c client.Client, id string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:     name + " WORKFLOW_ID",
 		Short:   short,
+		Example: "  " + example,
 		GroupID: "inspect",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("want exactly one workflow ID, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args:    oneWorkflowID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial(cmd.Context())
-			if err != nil {
-				say(a.Stderr, "starter: %v\n", err)
-				return exitCode(exitFailed)
-			}
-			defer c.Close()
-			return do(cmd.Context(), c, args[0], asJSON)
+			return a.dialed(cmd.Context(), func(c client.Client) error { return do(cmd.Context(), c, args[0]) })
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print machine-readable JSON")
-	return cmd
+}
+
+// oneWorkflowID takes exactly one argument, a workflow ID.
+func oneWorkflowID(_ *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("want exactly one workflow ID, got %d arguments", len(args))
+	}
+	return nil
 }
 
 func queryProgress(ctx context.Context, c client.Client, id, runID string) (contract.Progress, error) {
@@ -53,17 +48,16 @@ func queryProgress(ctx context.Context, c client.Client, id, runID string) (cont
 	return p, err
 }
 
-func (a *App) status(ctx context.Context, c client.Client, id string, asJSON bool) error {
+func (a *App) status(ctx context.Context, c client.Client, id string) error {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
-		say(a.Stderr, "starter status: %s: %v\n", id, err)
-		return exitCode(exitFailed)
+		return failed("starter status: %s: %v", id, err)
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	status := strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")
 	p, perr := queryProgress(ctx, c, id, info.GetExecution().GetRunId())
 	link := a.uiLink(a.namespace(), id, info.GetExecution().GetRunId())
-	if asJSON {
+	if a.machine() {
 		out := map[string]any{"WorkflowId": id, "RunId": info.GetExecution().GetRunId(), "Type": info.GetType().GetName(),
 			"Status": status, "StartTime": info.GetStartTime().AsTime(), "WebUI": link}
 		if perr == nil {
@@ -102,9 +96,9 @@ func (a *App) status(ctx context.Context, c client.Client, id string, asJSON boo
 	return nil
 }
 
-func (a *App) result(ctx context.Context, c client.Client, id string, asJSON bool) error {
+func (a *App) result(ctx context.Context, c client.Client, id string) error {
 	run := c.GetWorkflow(ctx, id, "")
 	var result json.RawMessage
 	err := run.Get(ctx, &result)
-	return a.report(run, result, err, asJSON, a.uiLink(a.namespace(), id, run.GetRunID()))
+	return a.report(run, result, err, a.uiLink(a.namespace(), id, run.GetRunID()))
 }

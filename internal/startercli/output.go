@@ -2,7 +2,7 @@ package startercli
 
 import (
 	"encoding/json"
-	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -63,22 +63,44 @@ func (a *App) printPlan(plan []contract.PlannedStep) {
 	sayln(a.Stdout)
 }
 
-func (a *App) printJSON(v any) {
-	enc := json.NewEncoder(a.Stdout)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+// The output formats of -o.
+const (
+	outputText  outputFormat = "text"
+	outputJSON  outputFormat = "json"
+	outputJSONL outputFormat = "jsonl"
+)
+
+var outputFormats = []string{string(outputText), string(outputJSON), string(outputJSONL)}
+
+// outputFormat is what -o asks for; "" is text.
+type outputFormat string
+
+func (o *outputFormat) String() string {
+	if *o == "" {
+		return string(outputText)
+	}
+	return string(*o)
 }
 
-// printProblems lists every validation problem, one per line.
-func (a *App) printProblems(command string, err error) {
-	var v *contract.ValidationError
-	if !errors.As(err, &v) {
-		say(a.Stderr, "starter %s: %v\nNothing was started.\n", command, err)
-		return
+func (o *outputFormat) Set(v string) error {
+	if !slices.Contains(outputFormats, v) {
+		return fmt.Errorf("want one of %s", strings.Join(outputFormats, ", "))
 	}
-	say(a.Stderr, "starter %s: %s:\n", command, v.Headline())
-	for _, p := range v.Problems {
-		say(a.Stderr, "  - %s\n", p)
+	*o = outputFormat(v)
+	return nil
+}
+
+func (o *outputFormat) Type() string { return "text|json|jsonl" }
+
+// machine tells whether the output is for a program: JSON, not text.
+func (a *App) machine() bool { return a.output == outputJSON || a.output == outputJSONL }
+
+// printJSON prints v as one JSON document (-o json), or as one line
+// (-o jsonl).
+func (a *App) printJSON(v any) {
+	enc := json.NewEncoder(a.Stdout)
+	if a.output != outputJSONL {
+		enc.SetIndent("", "  ")
 	}
-	sayln(a.Stderr, "Nothing was started.")
+	_ = enc.Encode(v)
 }

@@ -21,33 +21,31 @@ import (
 func (a *App) cancelCommand() *cobra.Command {
 	var wait bool
 	cmd := a.inspectCommand("cancel", "cancel a running workflow: a NetworkChange says what it had changed and keeps or rolls it back (its OnCancel)",
-		func(ctx context.Context, c client.Client, id string, asJSON bool) error {
-			return a.cancel(ctx, c, id, wait, asJSON)
+		"starter cancel network-change/ri-bp1cloudsiminit0001 --wait",
+		func(ctx context.Context, c client.Client, id string) error {
+			return a.cancel(ctx, c, id, wait)
 		})
 	cmd.GroupID = "decide"
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the workflow has stopped, and say what it had changed")
 	return cmd
 }
 
-func (a *App) cancel(ctx context.Context, c client.Client, id string, wait, asJSON bool) error {
+func (a *App) cancel(ctx context.Context, c client.Client, id string, wait bool) error {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
-		say(a.Stderr, "starter cancel: %s: %v\n", id, err)
-		return exitCode(exitFailed)
+		return failed("starter cancel: %s: %v", id, err)
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	runID := info.GetExecution().GetRunId()
 	if info.GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		say(a.Stderr, "starter cancel: %s is not running (%s): nothing to cancel\n", id,
+		return failed("starter cancel: %s is not running (%s): nothing to cancel", id,
 			strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"))
-		return exitCode(exitFailed)
 	}
 	if err := c.CancelWorkflow(ctx, id, runID); err != nil {
-		say(a.Stderr, "starter cancel: %s: %v\n", id, err)
-		return exitCode(exitFailed)
+		return failed("starter cancel: %s: %v", id, err)
 	}
 	if !wait {
-		if asJSON {
+		if a.machine() {
 			a.printJSON(map[string]any{"WorkflowId": id, "RunId": runID, "CancelRequested": true})
 		} else {
 			say(a.Stdout, "Cancel requested for %s (run %s); 'starter status %s' follows it\n", id, runID, id)
@@ -61,7 +59,7 @@ func (a *App) cancel(ctx context.Context, c client.Client, id string, wait, asJS
 	if isCanceled && canceled.HasDetails() {
 		_ = canceled.Details(&stopped)
 	}
-	if asJSON {
+	if a.machine() {
 		out := map[string]any{"WorkflowId": id, "RunId": runID, "Cancelled": isCanceled, "Stopped": stopped}
 		if err != nil && !isCanceled {
 			out["Error"] = failureOf(err)
@@ -82,7 +80,7 @@ func (a *App) cancel(ctx context.Context, c client.Client, id string, wait, asJS
 		}
 	}
 	if stopped.RollbackError != "" {
-		return exitCode(exitFailed)
+		return exitWith(exitFailed)
 	}
 	return nil
 }
@@ -111,6 +109,7 @@ func (a *App) rollbackCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "rollback WORKFLOW_ID [flags]",
 		Short:   contract.Rollback.Short,
+		Example: examples[contract.Rollback.Command],
 		GroupID: "start",
 		Long: contract.Rollback.Short + `.
 
@@ -120,51 +119,38 @@ from the change itself (its progress query), so nothing else is touched:
 the routes it published that were not published before, and, with
 --deactivate-interface, the interface it connected. Each undo reads first
 and is made once; a second rollback finds nothing left to undo.`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("want exactly one workflow ID, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args: oneWorkflowID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := a.dial(ctx)
-			if err != nil {
-				say(a.Stderr, "starter: %v\n", err)
-				return exitCode(exitFailed)
-			}
-			defer c.Close()
-			in, err := rollbackInput(ctx, c, args[0])
-			if errors.Is(err, errNothingChanged) {
-				say(a.Stdout, "%s changed nothing: nothing to roll back\n", args[0])
-				return nil
-			}
-			if err != nil {
-				say(a.Stderr, "starter rollback: %s: %v\nNothing was started.\n", args[0], err)
-				return exitCode(exitFailed)
-			}
-			in.DeactivateInterface = deactivate
+			var waitTimeout contract.Duration
 			if timeout != "" {
-				if err := in.WaitTimeout.UnmarshalText([]byte(timeout)); err != nil {
-					say(a.Stderr, "starter rollback: --wait-timeout: %v\nNothing was started.\n", err)
-					return exitCode(exitBadUsage)
+				if err := waitTimeout.UnmarshalText([]byte(timeout)); err != nil {
+					return badUsage("starter rollback: --wait-timeout: %v\nNothing was started.", err)
 				}
 			}
-			input, opts, err := contract.Rollback.Prepare(&in)
-			if err != nil {
-				a.printProblems("rollback", err)
-				return exitCode(exitBadUsage)
-			}
-			if !ff.json {
-				say(a.Stdout, "Rolling back %s: %s\n", in.Change, in.Changed)
-			}
-			return a.startWith(ctx, c, contract.Rollback.Type, input, opts, contract.Rollback.NewResult(), ff)
+			return a.dialed(cmd.Context(), func(c client.Client) error {
+				in, err := rollbackInput(cmd.Context(), c, args[0])
+				if errors.Is(err, errNothingChanged) {
+					say(a.Stdout, "%s changed nothing: nothing to roll back\n", args[0])
+					return nil
+				}
+				if err != nil {
+					return failed("starter rollback: %s: %v\nNothing was started.", args[0], err)
+				}
+				in.DeactivateInterface, in.WaitTimeout = deactivate, waitTimeout
+				input, opts, err := contract.Rollback.Prepare(&in)
+				if err != nil {
+					return problems("rollback", err)
+				}
+				if !a.machine() {
+					say(a.Stdout, "Rolling back %s: %s\n", in.Change, in.Changed)
+				}
+				return a.startWith(cmd.Context(), c, contract.Rollback.Type, input, opts, contract.Rollback.NewResult(), ff)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&deactivate, "deactivate-interface", false, "also deactivate the router interface the change connected")
 	cmd.Flags().StringVar(&timeout, "wait-timeout", "", fmt.Sprintf("how long each wait may take (default %s)", contract.DefaultWaitTimeout))
 	cmd.Flags().BoolVar(&ff.wait, "wait", false, "follow the rollback: live progress, then its result")
-	cmd.Flags().BoolVar(&ff.json, "json", false, "print machine-readable JSON instead of text")
 	return cmd
 }
 

@@ -19,14 +19,28 @@ import (
 type followFlags struct {
 	spec string
 	wait bool
-	json bool
 }
 
 func (f *followFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&f.spec, "file", "f", "", "read the input from this spec file (.json, .yaml or .yml; - reads stdin); flags given too win")
 	_ = cmd.MarkFlagFilename("file", "json", "yaml", "yml")
 	cmd.Flags().BoolVar(&f.wait, "wait", false, "follow the workflow: live progress, then its result")
-	cmd.Flags().BoolVar(&f.json, "json", false, "print machine-readable JSON instead of text")
+}
+
+// examples are the --help examples of the commands that start a
+// workflow, on the dev stack's fixture.
+var examples = map[string]string{
+	contract.ConnectRouterInterface.Command: `  starter connect --region cn-hangzhou --router-interface ri-bp1cloudsiminit0001 --wait`,
+	contract.PublishVpcRoutes.Command: `  starter publish --region cn-hangzhou --target ecr-cloudsimdemo0001 \
+    --route vtb-bp1cloudsimsys0001=10.10.1.0/24 --wait`,
+	contract.VerifyVpnRoutes.Command: `  starter verify --region cn-hangzhou --vpn-connection vco-bp1cloudsimdemo0001 --expect bgp:10.10.1.0/24 --wait`,
+	contract.NetworkChange.Command: `  starter network-change -f docs/examples/network-change.yaml --wait
+  starter network-change -f docs/examples/network-change.yaml --approval --on-failure rollback
+  cat change.json | starter network-change -f - -o json`,
+	contract.NetworkChangePlan.Command: `  starter plan -f docs/examples/network-change.yaml --wait`,
+	contract.Rollback.Command: `  starter rollback network-change/ri-bp1cloudsiminit0001 --wait
+  starter rollback network-change/ri-bp1cloudsiminit0001 --deactivate-interface --wait`,
+	contract.ApigEndpointConnections.Command: `  starter apig-endpoints -f docs/examples/apig-endpoints.json --wait`,
 }
 
 // workflowCommand is the command that starts workflow w: a flag per field
@@ -38,6 +52,7 @@ func (a *App) workflowCommand(w contract.Described) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     d.Command + " [flags]",
 		Short:   d.Short,
+		Example: examples[d.Command],
 		GroupID: "start",
 		Long: fmt.Sprintf(`Start %s: %s.
 
@@ -52,22 +67,21 @@ running workflow.`, d.Type, d.Short),
 			in := w.NewInput()
 			if ff.spec != "" {
 				if err := loadSpec(cmd.Context(), ff.spec, a.Stdin, in); err != nil {
-					say(a.Stderr, "starter %s: %v\nNothing was started.\n", d.Command, err)
-					return exitCode(exitBadUsage)
+					return badUsage("starter %s: %v\nNothing was started.", d.Command, err)
 				}
 			}
 			for _, f := range flags {
 				if err := f.apply(in, ff.spec != ""); err != nil {
-					say(a.Stderr, "starter %s: --%s: %v\nNothing was started.\n", d.Command, f.name, err)
-					return exitCode(exitBadUsage)
+					return badUsage("starter %s: --%s: %v\nNothing was started.", d.Command, f.name, err)
 				}
 			}
 			input, opts, err := w.Prepare(in)
 			if err != nil {
-				a.printProblems(d.Command, err)
-				return exitCode(exitBadUsage)
+				return problems(d.Command, err)
 			}
-			return a.start(cmd.Context(), d.Type, input, opts, w.NewResult(), ff)
+			return a.dialed(cmd.Context(), func(c client.Client) error {
+				return a.startWith(cmd.Context(), c, d.Type, input, opts, w.NewResult(), ff)
+			})
 		},
 	}
 	// The flags in the order of the input's fields, then the spec file
@@ -87,49 +101,42 @@ func noArguments(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// start starts (or attaches to) the workflow and reports it.
-func (a *App) start(ctx context.Context, workflowType string, input any, opts client.StartWorkflowOptions, result any, ff followFlags) error {
-	c, err := a.dial(ctx)
-	if err != nil {
-		say(a.Stderr, "starter: %v\n", err)
-		return exitCode(exitFailed)
-	}
-	defer c.Close()
-	return a.startWith(ctx, c, workflowType, input, opts, result, ff)
-}
-
+// startWith starts (or attaches to) the workflow and reports it.
 func (a *App) startWith(ctx context.Context, c client.Client, workflowType string, input any, opts client.StartWorkflowOptions,
 	result any, ff followFlags) error {
 	run, err := c.ExecuteWorkflow(ctx, opts, workflowType, input)
 	if err != nil {
-		say(a.Stderr, "starter: starting %s %s: %v\n", workflowType, opts.ID, err)
-		return exitCode(exitFailed)
+		return failed("starter: starting %s %s: %v", workflowType, opts.ID, err)
 	}
 	link := a.uiLink(a.namespace(), run.GetID(), run.GetRunID())
-	if !ff.json {
+	started := map[string]any{"WorkflowId": run.GetID(), "RunId": run.GetRunID(), "WebUI": link}
+	switch {
+	case !a.machine():
 		say(a.Stdout, "%s %s (run %s)\nWeb UI: %s\n", workflowType, run.GetID(), run.GetRunID(), link)
+	case a.output == outputJSONL || !ff.wait:
+		a.printJSON(started)
 	}
 	if !ff.wait {
-		if ff.json {
-			a.printJSON(map[string]any{"WorkflowId": run.GetID(), "RunId": run.GetRunID(), "WebUI": link})
-		}
 		return nil
 	}
-	return a.follow(ctx, c, run, result, ff.json, link)
+	return a.follow(ctx, c, run, result, link)
 }
 
-// follow prints the workflow's progress as it changes, then its result.
+// follow prints the workflow's progress as it changes, then its result:
+// a line a step as text, a JSON object a step with -o jsonl, nothing but
+// the result with -o json.
 //
 // Each progress query is a billable Temporal Cloud action ("query received
 // by a worker"), and a workflow's progress changes only when its history
 // does (a step ends, a stage is set). So follow long-polls the history, which
 // is not billed, and queries at most once per interval and only after new
-// events; with --json it prints no progress and queries nothing.
-func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRun, result any, asJSON bool, link string) error {
+// events; with -o json it shows no progress and queries nothing.
+func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRun, result any, link string) error {
 	done := make(chan error, 1)
 	go func() { done <- run.Get(ctx, result) }()
+	showProgress := a.output != outputJSON
 	var moved <-chan struct{}
-	if !asJSON {
+	if showProgress {
 		watchCtx, stopWatching := context.WithCancel(ctx)
 		defer stopWatching()
 		moved = historyMoves(watchCtx, c, run.GetID(), run.GetRunID())
@@ -142,7 +149,7 @@ func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRu
 	defer tick.Stop()
 	started := time.Now()
 	var last string
-	pending := !asJSON // the first stage is worth a query
+	pending := showProgress // the first stage is worth a query
 	show := func() {
 		pending = false
 		p, err := queryProgress(ctx, c, run.GetID(), run.GetRunID())
@@ -153,21 +160,26 @@ func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRu
 		if p.LastCloudState != "" {
 			line += "  (cloud: " + p.LastCloudState + ")"
 		}
-		if line != last {
+		if line == last {
+			return
+		}
+		last = line
+		if a.machine() {
+			a.printJSON(map[string]any{"Elapsed": time.Since(started).Seconds(), "Stage": p.Stage, "CloudState": p.LastCloudState})
+		} else {
 			say(a.Stdout, "[%6.1fs] %s\n", time.Since(started).Seconds(), line)
-			last = line
 		}
 	}
 	for {
 		select {
 		case err := <-done:
-			if !asJSON {
+			if showProgress {
 				show()
-				if err != nil {
+				if err != nil && !a.machine() {
 					a.printChanges(ctx, c, run.GetID(), run.GetRunID())
 				}
 			}
-			return a.report(run, result, err, asJSON, link)
+			return a.report(run, result, err, link)
 		case <-moved:
 			pending = true
 		case <-tick.C:
@@ -175,8 +187,7 @@ func (a *App) follow(ctx context.Context, c client.Client, run client.WorkflowRu
 				show()
 			}
 		case <-ctx.Done():
-			say(a.Stderr, "starter: stopped following; the workflow goes on: %s\n", link)
-			return exitCode(exitFailed)
+			return failed("starter: stopped following; the workflow goes on: %s", link)
 		}
 	}
 }
@@ -200,8 +211,10 @@ func historyMoves(ctx context.Context, c client.Client, id, runID string) <-chan
 	return moved
 }
 
-func (a *App) report(run client.WorkflowRun, result any, err error, asJSON bool, link string) error {
-	if asJSON {
+// report prints how the workflow ended: its result, or its failure (and
+// ends the command with exitFailed).
+func (a *App) report(run client.WorkflowRun, result any, err error, link string) error {
+	if a.machine() {
 		out := map[string]any{"WorkflowId": run.GetID(), "RunId": run.GetRunID(), "WebUI": link}
 		if err != nil {
 			out["Error"] = failureOf(err)
@@ -215,7 +228,7 @@ func (a *App) report(run client.WorkflowRun, result any, err error, asJSON bool,
 		a.printResult(result)
 	}
 	if err != nil {
-		return exitCode(exitFailed)
+		return exitWith(exitFailed)
 	}
 	return nil
 }
