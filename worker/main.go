@@ -2,7 +2,7 @@
 // task queue. Run as many as you like, on any machines: Temporal spreads the
 // work among them. Temporal and the clouds come from the environment
 // (TEMPORAL_ADDRESS, ALIBABA_CLOUD_*, HUAWEICLOUD_SDK_*; README.md); traces
-// go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
+// go where OpenTelemetry's OTEL_* variables say (docs/operations.md).
 //
 //	go run ./worker
 //

@@ -169,9 +169,12 @@ http://localhost:8233).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
-		PersistentPreRun: func(*cobra.Command, []string) {
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			if jsonAlias {
 				a.output = outputJSON
+			}
+			if cmd.Flags().Changed("api-key") {
+				sayln(a.Stderr, "starter: --api-key on a command line is seen by every user of this machine (ps) and kept in shell history; prefer TEMPORAL_API_KEY or a profile of the config file")
 			}
 		},
 		// Run without a command, the starter lists them and fails: it
@@ -216,9 +219,9 @@ func (a *App) dial(ctx context.Context) (client.Client, error) {
 		return nil, fmt.Errorf("temporal connection settings: %w", err)
 	}
 	a.Namespace = opts.Namespace
-	// With OTEL_EXPORTER_OTLP_ENDPOINT set, a start is the root span of the
-	// workflow's trace (docs/operations.md).
-	if a.telemetry, err = telemetry.Setup(ctx, telemetry.Options{Service: "vpcflow-starter", Getenv: os.Getenv}); err != nil {
+	// With traces asked for (OTEL_* variables), a start is the root span
+	// of the workflow's trace (docs/operations.md).
+	if a.telemetry, err = telemetry.Setup(ctx, telemetry.Options{Service: "vpcflow-starter"}); err != nil {
 		return nil, err
 	}
 	opts = a.telemetry.Apply(opts)

@@ -3,10 +3,13 @@
 // vpcflow's own (recorded through the SDK's metrics handler, so workflow
 // code records them replay-safely) are served as Prometheus text on
 // /metrics; traces go from the starter's start through the workflow and its
-// activities to a span per cloud request, exported over OTLP (gRPC, or
-// http/protobuf as OTEL_EXPORTER_OTLP_PROTOCOL says) when
-// OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is
-// set, nowhere otherwise.
+// activities to a span per cloud request. Where they go is OpenTelemetry's
+// own environment handling (go.opentelemetry.io/contrib/exporters/autoexport):
+// OTEL_TRACES_EXPORTER (otlp, console, none), the OTEL_EXPORTER_OTLP_*
+// variables (endpoint, protocol: http/protobuf by default, or grpc; headers,
+// TLS), and OTEL_METRICS_EXPORTER to push metrics too; the resource comes
+// from OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES over vpcflow's
+// service name. Nothing is exported unless one of them asks.
 package telemetry
 
 import (
@@ -16,14 +19,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -36,18 +39,17 @@ import (
 
 // Options say what to export.
 type Options struct {
-	// Service names the process in traces (service.name).
+	// Service names the process (service.name) unless OTEL_SERVICE_NAME or
+	// OTEL_RESOURCE_ATTRIBUTES name it.
 	Service string
 	// Metrics makes a Prometheus registry of the SDK's and vpcflow's
-	// metrics, for Handler.
+	// metrics, for Handler; with OTEL_METRICS_EXPORTER set (otlp,
+	// console), they are pushed there too.
 	Metrics bool
 	// Tracer, when set, is the provider spans go to (tests give one with
-	// an in-memory exporter); nil exports over OTLP when Getenv finds
-	// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-	// and traces nothing otherwise.
+	// an in-memory exporter); nil exports as the OTEL_* variables ask
+	// (tracesAsked), and traces nothing when none does.
 	Tracer trace.TracerProvider
-	// Getenv reads the environment; nil means no OTLP export.
-	Getenv func(string) string
 }
 
 // Telemetry is what Setup made: the client options that carry it, the
@@ -63,10 +65,13 @@ type Telemetry struct {
 	shutdown     []func(context.Context) error
 }
 
-// Setup makes the metrics and traces opts ask for.
+// Setup makes the metrics and traces opts and the environment ask for.
 func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 	t := &Telemetry{}
-	res := resource.NewSchemaless(attribute.String("service.name", opts.Service))
+	res, err := resourceOf(ctx, opts.Service)
+	if err != nil {
+		return nil, err
+	}
 	if opts.Metrics {
 		t.registry = prometheus.NewRegistry()
 		t.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -74,7 +79,18 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
-		provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithResource(res))
+		readers := []sdkmetric.Option{sdkmetric.WithReader(exporter), sdkmetric.WithResource(res)}
+		if pushed := os.Getenv("OTEL_METRICS_EXPORTER"); pushed != "" && pushed != "prometheus" {
+			// Prometheus is served on /metrics already.
+			reader, err := autoexport.NewMetricReader(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("metrics: OTEL_METRICS_EXPORTER: %w", err)
+			}
+			if !autoexport.IsNoneMetricReader(reader) {
+				readers = append(readers, sdkmetric.WithReader(reader))
+			}
+		}
+		provider := sdkmetric.NewMeterProvider(readers...)
 		t.shutdown = append(t.shutdown, provider.Shutdown)
 		t.MetricsHandler = temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{
 			Meter: provider.Meter("vpcflow"),
@@ -86,15 +102,17 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 	}
 
 	tracer := opts.Tracer
-	if tracer == nil && opts.Getenv != nil &&
-		(opts.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || opts.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "") {
-		exporter, err := otlpExporter(ctx, opts.Getenv)
+	if tracer == nil && tracesAsked() {
+		exporter, err := autoexport.NewSpanExporter(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("traces: OTLP exporter: %w", err)
+			return nil, fmt.Errorf("traces: %w (OTEL_TRACES_EXPORTER %q; otlp, console or none; OTEL_EXPORTER_OTLP_PROTOCOL %q; http/protobuf or grpc)",
+				err, os.Getenv("OTEL_TRACES_EXPORTER"), os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL")+os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
 		}
-		provider := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
-		t.shutdown = append(t.shutdown, provider.Shutdown)
-		tracer = provider
+		if !autoexport.IsNoneSpanExporter(exporter) {
+			provider := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
+			t.shutdown = append(t.shutdown, provider.Shutdown)
+			tracer = provider
+		}
 	}
 	if tracer != nil {
 		tracing, err := temporalotel.NewTracingInterceptor(temporalotel.TracerOptions{Tracer: tracer.Tracer("vpcflow")})
@@ -106,22 +124,30 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 	return t, nil
 }
 
-// otlpExporter is the OTLP trace exporter the standard variables ask for:
-// gRPC, or HTTP with OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL http/protobuf.
-// Either reads the endpoint, headers, TLS and timeout from the
-// OTEL_EXPORTER_OTLP_* variables itself.
-func otlpExporter(ctx context.Context, getenv func(string) string) (sdktrace.SpanExporter, error) {
-	protocol := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-	if protocol == "" {
-		protocol = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+// resourceOf is the resource of the process: service.name as service, with
+// what OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say over it.
+func resourceOf(ctx context.Context, service string) (*resource.Resource, error) {
+	fromEnv, err := resource.New(ctx, resource.WithFromEnv())
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: OTEL_RESOURCE_ATTRIBUTES: %w", err)
 	}
-	switch protocol {
-	case "", "grpc":
-		return otlptracegrpc.New(ctx)
-	case "http/protobuf":
-		return otlptracehttp.New(ctx)
+	res, err := resource.Merge(resource.NewSchemaless(attribute.String("service.name", service)), fromEnv)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: resource: %w", err)
 	}
-	return nil, fmt.Errorf("OTLP protocol %q: vpcflow sends grpc or http/protobuf", protocol)
+	return res, nil
+}
+
+// tracesAsked tells whether the environment asks for traces: an exporter
+// named (OTEL_TRACES_EXPORTER), or an OTLP endpoint given. Unasked, vpcflow
+// sends none (autoexport alone would send them to localhost).
+func tracesAsked() bool {
+	for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Apply adds the metrics handler and the tracing interceptor to opts.

@@ -17,7 +17,10 @@ import (
 // Without metrics and without an OTLP endpoint, telemetry adds nothing to
 // a client: no handler, no interceptor, no /metrics.
 func TestNothingIsExportedUnlessAsked(t *testing.T) {
-	tel, err := Setup(context.Background(), Options{Service: "test", Getenv: func(string) string { return "" }})
+	for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_METRICS_EXPORTER"} {
+		t.Setenv(k, "")
+	}
+	tel, err := Setup(context.Background(), Options{Service: "test"})
 	require.NoError(t, err)
 	opts := tel.Apply(client.Options{})
 	assert.Nil(t, opts.MetricsHandler)
@@ -32,8 +35,8 @@ func TestNothingIsExportedUnlessAsked(t *testing.T) {
 // lazily, so no collector is needed to set it up); metrics serve what the
 // handler records, in Prometheus text.
 func TestTracesWhenAnEndpointIsSetAndMetricsWhenAsked(t *testing.T) {
-	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317"}
-	tel, err := Setup(context.Background(), Options{Service: "test", Metrics: true, Getenv: func(k string) string { return env[k] }})
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317")
+	tel, err := Setup(context.Background(), Options{Service: "test", Metrics: true})
 	require.NoError(t, err)
 	defer func() { _ = tel.Shutdown(context.Background()) }()
 	opts := tel.Apply(client.Options{})
@@ -65,18 +68,55 @@ func TestOutcome(t *testing.T) {
 	}
 }
 
-// The standard protocol variable picks the exporter; one vpcflow cannot
-// send is refused at start, saying so.
-func TestTheOTLPProtocolIsTheStandardVariables(t *testing.T) {
-	for protocol, ok := range map[string]bool{"": true, "grpc": true, "http/protobuf": true, "http/json": false} {
-		env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": protocol}
-		tel, err := Setup(context.Background(), Options{Service: "test", Getenv: func(k string) string { return env[k] }})
-		if !ok {
-			assert.ErrorContains(t, err, `OTLP protocol "http/json"`)
+// OpenTelemetry's own variables pick the exporter (autoexport): the OTLP
+// protocol (http/protobuf by default, or grpc), another exporter, or none;
+// one OpenTelemetry does not know is refused at start.
+func TestTheExporterIsOpenTelemetrysEnvironment(t *testing.T) {
+	for _, c := range []struct {
+		env     map[string]string
+		tracing bool
+		refused string
+	}{
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, tracing: true},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, tracing: true},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}, tracing: true},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "console"}, tracing: true},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, tracing: false},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, refused: "protocol"},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, refused: "zipkin"},
+	} {
+		for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+			"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+			t.Setenv(k, c.env[k])
+		}
+		tel, err := Setup(context.Background(), Options{Service: "test"})
+		if c.refused != "" {
+			assert.ErrorContains(t, err, c.refused, "%v", c.env)
 			continue
 		}
-		require.NoError(t, err, protocol)
-		assert.Len(t, tel.Apply(client.Options{}).Interceptors, 1, protocol)
+		require.NoError(t, err, "%v", c.env)
+		assert.Equal(t, c.tracing, len(tel.Apply(client.Options{}).Interceptors) == 1, "%v", c.env)
 		_ = tel.Shutdown(context.Background())
 	}
+}
+
+// The resource is OpenTelemetry's from the environment over vpcflow's
+// service name.
+func TestTheResourceComesFromTheEnvironment(t *testing.T) {
+	t.Setenv("OTEL_SERVICE_NAME", "")
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod,team=network")
+	res, err := resourceOf(context.Background(), "vpcflow-worker")
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, kv := range res.Attributes() {
+		got[string(kv.Key)] = kv.Value.Emit()
+	}
+	assert.Equal(t, "vpcflow-worker", got["service.name"])
+	assert.Equal(t, "prod", got["deployment.environment"])
+	assert.Equal(t, "network", got["team"])
+	t.Setenv("OTEL_SERVICE_NAME", "netops-vpcflow")
+	res, err = resourceOf(context.Background(), "vpcflow-worker")
+	require.NoError(t, err)
+	name, _ := res.Set().Value("service.name")
+	assert.Equal(t, "netops-vpcflow", name.Emit(), "OTEL_SERVICE_NAME wins")
 }

@@ -56,9 +56,8 @@ type Config struct {
 	// metrics (telemetry.CountOpenChanges); 0 means a minute.
 	OpenChangesInterval time.Duration
 	// Tracer receives the spans of the workflows, activities and cloud
-	// requests this worker runs; nil exports them over OTLP when
-	// OTEL_EXPORTER_OTLP_ENDPOINT is set (through Getenv), and nowhere
-	// otherwise.
+	// requests this worker runs; nil exports them where OpenTelemetry's
+	// OTEL_* variables say (internal/telemetry), and nowhere without them.
 	Tracer trace.TracerProvider
 	// MaxConcurrentActivities bounds the activities this worker runs at
 	// once; 0 means the SDK's default.
@@ -105,7 +104,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 
-	tel, err := telemetry.Setup(ctx, telemetry.Options{Service: "vpcflow-worker", Metrics: cfg.MetricsAddr != "", Tracer: cfg.Tracer, Getenv: getenv})
+	tel, err := telemetry.Setup(ctx, telemetry.Options{Service: "vpcflow-worker", Metrics: cfg.MetricsAddr != "", Tracer: cfg.Tracer})
 	if err != nil {
 		return err
 	}
