@@ -242,7 +242,7 @@ func TestBadInputThroughTheStarter(t *testing.T) {
 		return len(ids) >= 1, fmt.Sprint(ids)
 	})
 	assert.Equal(t, []string{"network-change/ri-badclivalid"}, ids, "the %d bad inputs started nothing", len(cases))
-	t.Logf("%d malformed starter inputs: exit 2, problem named, no dial, no workflow; the one valid start is the only workflow started", len(cases))
+	measured(t, "%d malformed starter inputs: exit 2, problem named, no dial, no workflow; the one valid start is the only workflow started", len(cases))
 }
 
 func truncateForLog(s string) string {
@@ -355,7 +355,7 @@ func TestBadInputFromAService(t *testing.T) {
 	})
 	assert.Zero(t, cloud.CallCount(""), "no cloud call for any bad input")
 	assert.True(t, w.alive(), "the worker process did not crash")
-	t.Logf("%d of %d malformed service inputs failed at once with InvalidInput; cloudsim saw %d calls", refused, len(cases), cloud.CallCount(""))
+	measured(t, "%d of %d malformed service inputs failed at once with InvalidInput; cloudsim saw %d calls", refused, len(cases), cloud.CallCount(""))
 }
 
 // runRawCase starts one raw input by type name and checks its refusal.

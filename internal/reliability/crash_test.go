@@ -106,7 +106,7 @@ func TestWorkerCrash(t *testing.T) {
 	first.kill() // SIGKILL, mid-wait
 	killedBySignal(t, first)
 	killedAt := time.Now()
-	t.Logf("worker-1 (pid %d) SIGKILLed while %d waits for Active ran on it", first.pid(), n)
+	measured(t, "worker-1 (pid %d) SIGKILLed while %d waits for Active ran on it", first.pid(), n)
 
 	// The clouds go on without the worker: the connections complete.
 	require.NoError(t, cloud.SetFaults(cloudsim.Faults{}))
@@ -114,7 +114,7 @@ func TestWorkerCrash(t *testing.T) {
 
 	outs := awaitAll(ctx, runs)
 	completed := requireAllCompleted(t, outs)
-	t.Logf("%d of %d workflows completed, the last %.1fs after the crash", completed, n, time.Since(killedAt).Seconds())
+	measured(t, "%d of %d workflows completed, the last %.1fs after the crash", completed, n, time.Since(killedAt).Seconds())
 	for _, o := range outs {
 		if o.err == nil {
 			assert.True(t, o.result.Connected, o.id)
@@ -124,7 +124,7 @@ func TestWorkerCrash(t *testing.T) {
 		}
 	}
 	counts := assertAppliedOnce(t, cloud, changes)
-	t.Logf("cloudsim: %s", counts)
+	measured(t, "cloudsim: %s", counts)
 	assert.Equal(t, n, counts.connectCalls, "no connect was even retried: the waits resumed, the connects were not redone")
 
 	// Each wait was retried on the new worker once the dead one's heartbeat
@@ -144,7 +144,7 @@ func TestWorkerCrash(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d waits resumed on worker-2 after the crash", resumed)
+	measured(t, "%d waits resumed on worker-2 after the crash", resumed)
 	assert.Equal(t, n, resumed)
 }
 
@@ -210,7 +210,7 @@ func TestScaleOut(t *testing.T) {
 		lostN += k
 	}
 	require.NotZero(t, lostN, "every activity of %s completed before the kill", workers[victim].name)
-	t.Logf("%s (pid %d) SIGKILLed holding %d activities %v; %s held %v; %d connects and %d real publishes applied by then",
+	measured(t, "%s (pid %d) SIGKILLed holding %d activities %v; %s held %v; %d connects and %d real publishes applied by then",
 		workers[victim].name, workers[victim].pid(), lostN, lost, workers[survivor].name, held[survivor],
 		len(cloud.callsOf("ConnectRouterInterface", succeeded)),
 		len(cloud.callsOf("PublishVpcRouteEntries", func(c cloudsim.Call) bool { return c.Code == "" && c.Params["DryRun"] == "false" })))
@@ -220,16 +220,16 @@ func TestScaleOut(t *testing.T) {
 
 	outs := awaitAll(ctx, runs)
 	completed := requireAllCompleted(t, outs)
-	t.Logf("%d of %d workflows completed, the last %.1fs after the kill", completed, n, time.Since(killedAt).Seconds())
+	measured(t, "%d of %d workflows completed, the last %.1fs after the kill", completed, n, time.Since(killedAt).Seconds())
 	counts := assertAppliedOnce(t, cloud, changes)
-	t.Logf("cloudsim: %s", counts)
+	measured(t, "cloudsim: %s", counts)
 	settled := 0
 	for _, o := range outs {
 		if o.err == nil && (!o.result.Connected || len(o.result.AlreadyPublished) > 0) {
 			settled++ // a retry found its own earlier call's work done and did not redo it
 		}
 	}
-	t.Logf("%d workflows found a connect or publish of their dead attempt already made and did not repeat it", settled)
+	measured(t, "%d workflows found a connect or publish of their dead attempt already made and did not repeat it", settled)
 
 	// What the dead worker held was retried, and everything retried ran on
 	// the survivor.
@@ -246,7 +246,7 @@ func TestScaleOut(t *testing.T) {
 				"%s: %s attempt %d ran on %s", run.GetID(), a.activityType, a.attempt, a.identity)
 		}
 	}
-	t.Logf("%d activities were retried after the kill, all on %s", retried, workers[survivor].name)
+	measured(t, "%d activities were retried after the kill, all on %s", retried, workers[survivor].name)
 	assert.GreaterOrEqual(t, retried, lostN, "every activity the dead worker held was retried")
 	assert.True(t, workers[survivor].alive())
 }
@@ -270,15 +270,15 @@ func TestRollingRestart(t *testing.T) {
 	stopping := time.Now()
 	first.stop() // SIGTERM: a graceful stop, -stop-timeout=2s
 	require.False(t, first.alive())
-	t.Logf("worker-1 stopped %.1fs after SIGTERM with %d waits on it", time.Since(stopping).Seconds(), n)
+	measured(t, "worker-1 stopped %.1fs after SIGTERM with %d waits on it", time.Since(stopping).Seconds(), n)
 	waitAllOn(ctx, t, set.ids, second, n)
-	t.Logf("all %d waits ran on worker-2 %.1fs after the SIGTERM (the heartbeat timeout is 30 s)", n, time.Since(stopping).Seconds())
+	measured(t, "all %d waits ran on worker-2 %.1fs after the SIGTERM (the heartbeat timeout is 30 s)", n, time.Since(stopping).Seconds())
 
 	require.NoError(t, cloud.SetFaults(cloudsim.Faults{}))
 	outs := awaitAll(ctx, runs)
 	requireAllCompleted(t, outs)
 	counts := assertAppliedOnce(t, cloud, changes)
-	t.Logf("cloudsim: %s", counts)
+	measured(t, "cloudsim: %s", counts)
 
 	handed := 0
 	for _, run := range runs {
@@ -295,5 +295,5 @@ func TestRollingRestart(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d waits were handed over by the stopping worker", handed, n)
+	measured(t, "%d of %d waits were handed over by the stopping worker", handed, n)
 }

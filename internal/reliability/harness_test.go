@@ -223,7 +223,7 @@ func startWorker(t *testing.T, name string, cfg workerConfig) *workerProc {
 	t.Cleanup(func() {
 		w.kill()
 		if t.Failed() {
-			t.Logf("%s (pid %d) output:\n%s", name, w.pid(), w.out.tail(8000))
+			measured(t, "%s (pid %d) output:\n%s", name, w.pid(), w.out.tail(8000))
 		}
 	})
 	deadline := time.After(time.Minute)

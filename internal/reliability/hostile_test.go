@@ -151,7 +151,7 @@ func TestHostileInputAndLeaks(t *testing.T) {
 			require.Error(t, err, name)
 			assert.Equal(t, contract.InvalidInputType, stacktest.FailureType(err), "%s: %v", name, err)
 			assert.Less(t, len(err.Error()), 8000, "%s (%d bytes in) made a %d-byte error", name, len(data), len(err.Error()))
-			t.Logf("%s: %d bytes in, %d bytes of error", name, len(data), len(err.Error()))
+			measured(t, "%s: %d bytes in, %d bytes of error", name, len(data), len(err.Error()))
 		}
 		assert.Equal(t, before, len(cloud.Calls("")), "no cloud call for any of them")
 		w.stop()

@@ -98,9 +98,16 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "reliability: secret scan:", f)
 	}
 	if len(found) > 0 {
-		return 1
+		code = 1
 	}
-	fmt.Printf("reliability: no secret in %d histories and %d outputs of the package's tests\n", histories, outputs)
+	scan := fmt.Sprintf("%d secrets found in %d histories and %d outputs of the package's tests.", len(found), histories, outputs)
+	fmt.Println("reliability:", scan)
+	if *reportPath != "" {
+		if err := writeReport(*reportPath, code, scan); err != nil {
+			fmt.Fprintln(os.Stderr, "reliability: report:", err)
+			return 1
+		}
+	}
 	return code
 }
 
@@ -123,4 +130,5 @@ func needStack(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the Temporal server, the worker binary and cloudsim; skipped with -short")
 	}
+	timed(t)
 }

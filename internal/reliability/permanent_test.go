@@ -548,5 +548,5 @@ func permanentRowsInjected(t *testing.T, cloud *simCloud) {
 	assert.Equal(t, len(aliCodes), cloud.CallCount("DescribeRouterInterfaces")-reads, "one read per workflow: no code was retried")
 	assert.Equal(t, len(hwCodes), cloud.CallCount("ListEndpointConnections")-lists)
 	assert.Empty(t, cloud.callsOf("ConnectRouterInterface", succeeded), "nothing went on to connect")
-	t.Logf("%d permanent Alibaba codes and %d Huawei codes, injected once each: every workflow failed on its one call", len(aliCodes), len(hwCodes))
+	measured(t, "%d permanent Alibaba codes and %d Huawei codes, injected once each: every workflow failed on its one call", len(aliCodes), len(hwCodes))
 }

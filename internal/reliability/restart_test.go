@@ -55,7 +55,7 @@ func TestServerRestart(t *testing.T) {
 	// Whichever server runs at the end stops last, after the workers and
 	// the clean-ups that talk to it.
 	t.Cleanup(func() { _ = srv.Stop() })
-	t.Logf("server started on a new SQLite file in %.1fs", time.Since(began).Seconds())
+	measured(t, "server started on a new SQLite file in %.1fs", time.Since(began).Seconds())
 	frontend := srv.FrontendHostPort()
 	require.Equal(t, "127.0.0.1:"+strconv.Itoa(opts.FrontendPort), frontend)
 
@@ -105,23 +105,23 @@ func TestServerRestart(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, frontend, srv.FrontendHostPort(), "same port: the worker reconnects to the address it has")
 	downFor := time.Since(stopAt)
-	t.Logf("server stopped in %.1fs and was back after %.1fs (same SQLite file, same port %d); stages at the stop: %v",
+	measured(t, "server stopped in %.1fs and was back after %.1fs (same SQLite file, same port %d); stages at the stop: %v",
 		stoppedIn.Seconds(), downFor.Seconds(), opts.FrontendPort, before)
 	require.GreaterOrEqual(t, downFor, outage)
 
 	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Actions: latency})) // the waiting interfaces may now connect
 	outs := awaitAll(ctx, runs)
 	completed := requireAllCompleted(t, outs)
-	t.Logf("%d of %d workflows completed, the last %.1fs after the restart", completed, len(runs), time.Since(stopAt).Seconds())
+	measured(t, "%d of %d workflows completed, the last %.1fs after the restart", completed, len(runs), time.Since(stopAt).Seconds())
 	counts := assertAppliedOnce(t, cloud, changes)
-	t.Logf("cloudsim: %s", counts)
+	measured(t, "cloudsim: %s", counts)
 	require.True(t, w.alive(), "the worker process rode out the restart")
 
 	// The histories on this server, too, hold no secret.
 	found, scanned, _, err := secretsEverywhere(ctx, c)
 	require.NoError(t, err)
 	require.Empty(t, found, "histories on the restarted server hold secrets")
-	t.Logf("%d histories on the restarted server hold no secret", scanned)
+	measured(t, "%d histories on the restarted server hold no secret", scanned)
 }
 
 // stages counts the workflows per stage, from their progress queries.

@@ -61,7 +61,7 @@ func TestWorkerCrashDuringRollback(t *testing.T) {
 
 	first.kill() // SIGKILL, mid-rollback
 	killedBySignal(t, first)
-	t.Logf("worker-1 (pid %d) SIGKILLed while %d rollbacks waited on it", first.pid(), n)
+	measured(t, "worker-1 (pid %d) SIGKILLed while %d rollbacks waited on it", first.pid(), n)
 	require.NoError(t, cloud.SetFaults(cloudsim.Faults{}))
 	startWorker(t, "worker-2", workerConfig{cloud: cloud})
 
@@ -95,7 +95,7 @@ func TestWorkerCrashDuringRollback(t *testing.T) {
 	for _, e := range state.RouteEntries {
 		assert.NotEqual(t, "Published", e.Publish[cloudsim.DefaultECRID], "%s still published", e.Destination)
 	}
-	t.Logf("cloudsim: %d withdraws and %d deactivates applied for %d rollbacks, %d deactivate calls in all",
+	measured(t, "cloudsim: %d withdraws and %d deactivates applied for %d rollbacks, %d deactivate calls in all",
 		len(cloud.callsOf("WithdrawVpcPublishedRouteEntries", succeeded)), len(cloud.callsOf("DeactivateRouterInterface", succeeded)), n,
 		cloud.CallCount("DeactivateRouterInterface"))
 }

@@ -146,7 +146,7 @@ func TestFaultSoak(t *testing.T) {
 		calls = append(calls, c)
 	}
 	if len(strangers) > 0 {
-		t.Logf("requests on paths neither SDK sends, left out: %s", formatCounts(strangers))
+		measured(t, "requests on paths neither SDK sends, left out: %s", formatCounts(strangers))
 	}
 	byCode := map[string]int{}
 	byAction := map[string]map[string]int{}
@@ -165,11 +165,11 @@ func TestFaultSoak(t *testing.T) {
 			injected++
 		}
 	}
-	t.Logf("%d of %d workflows completed in %.1fs; cloudsim answered %d calls, %d with an injected fault",
+	measured(t, "%d of %d workflows completed in %.1fs; cloudsim answered %d calls, %d with an injected fault",
 		completed, n, elapsed.Seconds(), len(calls), injected)
-	t.Logf("calls (= retries for the error codes) per answer: %s", formatCounts(byCode))
+	measured(t, "calls (= retries for the error codes) per answer: %s", formatCounts(byCode))
 	for _, action := range slices.Sorted(maps.Keys(byAction)) {
-		t.Logf("  %-40s %s", action, formatCounts(byAction[action]))
+		measured(t, "  %-40s %s", action, formatCounts(byAction[action]))
 	}
 
 	// The worker's own view: attempts beyond the first, over every step,
@@ -185,12 +185,12 @@ func TestFaultSoak(t *testing.T) {
 			maxAttempts = max(maxAttempts, st.Attempts)
 		}
 	}
-	t.Logf("worker side: %d steps needed retries: %d extra attempts in all (at most %d attempts for one step), %d reads the waits retried themselves",
+	measured(t, "worker side: %d steps needed retries: %d extra attempts in all (at most %d attempts for one step), %d reads the waits retried themselves",
 		retriedSteps, extraAttempts, maxAttempts, retriedReads)
 	assert.Equal(t, injected, extraAttempts+retriedReads, "each injected fault cost exactly one more attempt or read, and nothing else did")
 
 	counts := assertAppliedOnce(t, cloud, changes)
-	t.Logf("cloudsim: %s", counts)
+	measured(t, "cloudsim: %s", counts)
 
 	// The faults really were injected at the rates asked for, and nothing
 	// but the faults failed a call.

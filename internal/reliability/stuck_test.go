@@ -76,7 +76,7 @@ func assertEndedAtDeadline(t *testing.T, run client.WorkflowRun, err error, stag
 	assert.GreaterOrEqual(t, took, stuckTimeout, "the wait gave up before its WaitTimeout")
 	assert.Less(t, took, stuckTimeout+15*time.Second, "the wait went on well past its WaitTimeout")
 	assertWaitNotRetried(t, run)
-	t.Logf("%s: WaitTimeout after %.1fs (WaitTimeout %s), %d reads, last state %q: %s", stage, took.Seconds(), stuckTimeout, p.Polls, p.LastState, err)
+	measured(t, "%s: WaitTimeout after %.1fs (WaitTimeout %s), %d reads, last state %q: %s", stage, took.Seconds(), stuckTimeout, p.Polls, p.LastState, err)
 }
 
 // TestStuckClouds: a transition that never finishes ends each wait at the
@@ -180,6 +180,6 @@ func TestStuckClouds(t *testing.T) {
 		assert.Equal(t, contract.StageWaitRouterInterface, failedStep(t, run).Name)
 		assertWaitNotRetried(t, run)
 		assert.Less(t, ended, 15*time.Second, "ended at the next read (reads are at most 10 s apart), not at the 5 minute WaitTimeout")
-		t.Logf("dropped to Inactive; the workflow failed %.1fs later, after %d reads of the interface (%d after the drop): %s", ended.Seconds(), len(reads), after, err)
+		measured(t, "dropped to Inactive; the workflow failed %.1fs later, after %d reads of the interface (%d after the drop): %s", ended.Seconds(), len(reads), after, err)
 	})
 }
