@@ -217,7 +217,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		waitForIdleMachine(ctx, cfg.WaitIdle, logf)
 	}
 	began := time.Now()
-	rep := &report{Config: cfg, Machine: describeMachine(), Started: began.UTC()}
+	rep := &report{Config: cfg, Machine: describeMachine(), Started: began.UTC(), Commit: commitOf()}
 	rep.LoadAvg[0] = loadAvg()
 	machine0, self0 := machineCPU(), selfCPU()
 	defer func() {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
 	"strconv"
@@ -12,7 +13,10 @@ import (
 
 // report is everything one run measured.
 type report struct {
-	Command       string        `json:"command"`
+	Command string `json:"command"`
+	// Commit is the commit the bench ran at (git rev-parse), with a mark
+	// when the work tree had uncommitted changes.
+	Commit        string        `json:"commit"`
 	Config        config        `json:"config"`
 	Machine       machine       `json:"machine"`
 	Started       time.Time     `json:"started"`
@@ -120,6 +124,20 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
+// commitOf is the commit of the work tree the bench runs in, "unknown"
+// outside a git checkout.
+func commitOf() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	commit := strings.TrimSpace(string(out))
+	if dirty, _ := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); len(strings.TrimSpace(string(dirty))) > 0 {
+		commit += " (with uncommitted changes)"
+	}
+	return commit
+}
+
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
 // markdown renders the report as the tables docs/benchmarks.md shows.
@@ -127,8 +145,8 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("## vpcflow benchmark\n\n")
-	p("`%s` on %d × %s, %s, %s %s; Temporal %s; server up in %s; run took %s.\n\n",
-		r.Command, r.Machine.NProc, r.Machine.CPU, r.Machine.MemTotal, r.Machine.GoVersion, r.Machine.OS, r.DB,
+	p("`%s` at commit %s on %d × %s, %s, %s %s; Temporal %s; server up in %s; run took %s.\n\n",
+		r.Command, r.Commit, r.Machine.NProc, r.Machine.CPU, r.Machine.MemTotal, r.Machine.GoVersion, r.Machine.OS, r.DB,
 		r.ServerStartup.Round(time.Millisecond), r.Elapsed.Round(time.Second))
 	if len(r.Config.ServerConfig) > 0 {
 		p("Server dynamic config overrides: %v.\n\n", r.Config.ServerConfig)
