@@ -109,7 +109,7 @@ func TestTheResourceComesFromTheEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	got := map[string]string{}
 	for _, kv := range res.Attributes() {
-		got[string(kv.Key)] = kv.Value.Emit()
+		got[string(kv.Key)] = kv.Value.AsString()
 	}
 	assert.Equal(t, "vpcflow-worker", got["service.name"])
 	assert.Equal(t, "prod", got["deployment.environment"])
@@ -118,5 +118,5 @@ func TestTheResourceComesFromTheEnvironment(t *testing.T) {
 	res, err = resourceOf(context.Background(), "vpcflow-worker")
 	require.NoError(t, err)
 	name, _ := res.Set().Value("service.name")
-	assert.Equal(t, "netops-vpcflow", name.Emit(), "OTEL_SERVICE_NAME wins")
+	assert.Equal(t, "netops-vpcflow", name.AsString(), "OTEL_SERVICE_NAME wins")
 }
