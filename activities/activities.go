@@ -30,6 +30,8 @@ type VPCAPI interface {
 	// The two calls a rollback makes.
 	WithdrawVpcPublishedRouteEntries(*vpc.WithdrawVpcPublishedRouteEntriesRequest) (*vpc.WithdrawVpcPublishedRouteEntriesResponse, error)
 	DeactivateRouterInterface(*vpc.DeactivateRouterInterfaceRequest) (*vpc.DeactivateRouterInterfaceResponse, error)
+	// A change finding its interface Inactive (rolled back) activates it.
+	ActivateRouterInterface(*vpc.ActivateRouterInterfaceRequest) (*vpc.ActivateRouterInterfaceResponse, error)
 }
 
 // APIGAPI is the part of the Huawei Cloud APIG client (*apig.ApigClient)

@@ -161,7 +161,16 @@ func CloudError(ctx context.Context, operation, resource string, err error) erro
 	if !ok {
 		return err
 	}
-	return call.applicationError(attemptOf(ctx), operation, resource, call.classify())
+	return call.applicationError(attemptOf(ctx), operation, resource, call.classify().after(retriedFor(ctx)))
+}
+
+// retriedFor is how long the activity making the call has been retried:
+// since its first attempt was scheduled.
+func retriedFor(ctx context.Context) time.Duration {
+	if !activity.IsActivity(ctx) {
+		return 0
+	}
+	return time.Since(activity.GetInfo(ctx).ScheduledTime)
 }
 
 // classifiedCloudError is CloudError with the row chosen by the caller, for

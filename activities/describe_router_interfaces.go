@@ -120,6 +120,10 @@ type WaitRouterInterfaceActiveInput struct {
 	// ReadAfterWriteGrace after it, a read that shows the interface Idle is
 	// taken as lagging behind the connect.
 	ConnectedAt time.Time `json:"ConnectedAt,omitzero"`
+	// ActivatedAt is when this change's activate was answered; zero if it
+	// activated nothing. For ReadAfterWriteGrace after it, a read that
+	// shows the interface Inactive is taken as lagging behind the activate.
+	ActivatedAt time.Time `json:"ActivatedAt,omitzero"`
 	Deadline    time.Time `json:"Deadline"`
 }
 
@@ -153,6 +157,9 @@ func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in Wait
 		}
 		if ri.Status == RouterInterfaceIdle && withinGrace(in.ConnectedAt) {
 			return false, nil // the read lags behind our connect
+		}
+		if ri.Status == RouterInterfaceInactive && withinGrace(in.ActivatedAt) {
+			return false, nil // the read lags behind our activate
 		}
 		if rule, known := routerInterfaceWaitStates[ri.Status]; known && !rule.keepWaiting {
 			return false, unreachableState(what, ri.Status, rule.why, p)

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"strings"
+	"time"
 
 	"github.com/vpcflow/vpcflow/contract"
 )
@@ -16,6 +17,22 @@ type ErrorCode struct {
 	Source string // the document that names the code
 }
 
+// busyFor holds the Busy codes retried only so long, then taken as
+// permanent with their row's Fix: a state that clears in seconds when it is
+// a race, and never by itself when it is not.
+var busyFor = map[string]time.Duration{
+	"OperationFailed.OperationLocked": 30 * time.Second,
+}
+
+// after is the row as it stands for a call retried for so long: a Busy row
+// of busyFor whose time has passed is Permanent.
+func (row ErrorCode) after(retried time.Duration) ErrorCode {
+	if limit, ok := busyFor[row.Code]; ok && row.Class == contract.Busy && retried >= limit {
+		row.Class = contract.Permanent
+	}
+	return row
+}
+
 // The documents the rows cite. The five API references are kept verbatim in
 // testdata/seeds so a test can check that every code they name has a row.
 const (
@@ -23,6 +40,7 @@ const (
 	docPublish      = "Alibaba Cloud VPC API: PublishVpcRouteEntries, error codes (updated 2025-10-27)"
 	docVco          = "Alibaba Cloud VPN Gateway API: DescribeVcoRouteEntries, error codes (updated 2024-04-02)"
 	docDeactivate   = "Alibaba Cloud VPC API: DeactivateRouterInterface, error codes (updated 2026-04-27; IncorrectStatus from its 2024-03-04 version)"
+	docActivate     = "Alibaba Cloud VPC API: ActivateRouterInterface, error codes (updated 2026-01-07)"
 	docWithdraw     = "Alibaba Cloud VPC API: WithdrawVpcPublishedRouteEntries, error codes (updated 2026-01-07; changed 2025-03-03)"
 	docCrossAcct    = "Alibaba Cloud VPN Gateway API: DescribeVpnCrossAccountAuthorizations (updated 2025-03-21), which defers to the common error codes"
 	docAliCommon    = "Alibaba Cloud common error codes (OpenAPI error center; VPC, ECS, CEN tables)"
@@ -82,9 +100,22 @@ var errorCodes = []ErrorCode{
 	// in the document's older versions) is settled by reading: a retry
 	// after a lost answer finds the interface Deactivating.
 	{"IncorrectStatus", contract.Busy, "", docDeactivate},
-	{"Forbidden.FinancialLocked", contract.Permanent, "the interface is locked because the account has overdue bills; settle them, then roll back again", docDeactivate},
+	{"Forbidden.FinancialLocked", contract.Permanent, "the interface is locked because the account has overdue bills; settle them, then start (or roll back) again", docDeactivate + "; " + docActivate},
 	{"Forbbiden.InvaildOwner", contract.Permanent, "the router interface belongs to another account; roll back with the owning account's credentials", docDeactivate}, // sic
-	{"OperationFailed.OperationLocked", contract.Busy, "", docDeactivate},
+	// The interface is locked: by an operation in flight (clears in
+	// seconds), or by Alibaba Cloud itself (a security or administrative
+	// lock, which no retry clears).
+	// (busyFor: retried 30 s, then permanent with this Fix.)
+	{"OperationFailed.OperationLocked", contract.Busy, "the router interface is locked and stayed locked for 30 s: Alibaba Cloud locks a resource for security or administrative reasons, and only its support can lift that; ask them with the RequestId, then roll back again", docDeactivate},
+
+	// ActivateRouterInterface, which a change calls when it finds its
+	// interface Inactive (a rollback deactivated it). Its refusal of an
+	// interface that is not Inactive (IncorrectRIStatus, above) is settled
+	// by reading, as the deactivate's.
+	{"OperationFailed.PconnTrafficNotEnable", contract.Permanent, "outbound data transfer is not enabled for the physical connection behind the interface; enable its billing, then start again", docActivate},
+	{"Forbbiden", contract.Permanent, "the router does not belong to this account; activate with the owning account's credentials", docActivate}, // sic
+	{"NotSupportLinkrole", contract.Permanent, "the interface is not a virtual interface for a connection, which only can be activated; check RouterInterfaceId", docActivate},
+	{"OppositeRouterInterfaceIsDeleted", contract.Permanent, "the interface's peer was deleted: the pair cannot be activated; create a new pair", docActivate},
 
 	// WithdrawVpcPublishedRouteEntries, which a rollback calls, answers the
 	// codes of PublishVpcRouteEntries above, and this one.

@@ -24,8 +24,10 @@ var recoveries = []string{RecoveryKeep, RecoveryRollback}
 // undoes anything, and undoes only what it finds.
 type ChangeRecord struct {
 	RegionId string `json:"RegionId"`
-	// RouterInterfaceId is the interface the change connected; "" if none.
+	// RouterInterfaceId is the interface the change connected, or, with
+	// Activated, activated (it was Inactive); "" if none.
 	RouterInterfaceId string `json:"RouterInterfaceId,omitempty"`
+	Activated         bool   `json:"Activated,omitempty"`
 	// Published are the routes it published to TargetType TargetInstanceId.
 	TargetType       string       `json:"TargetType,omitempty"`
 	TargetInstanceId string       `json:"TargetInstanceId,omitempty"`
@@ -45,15 +47,19 @@ func (c ChangeRecord) Empty() bool { return c.RouterInterfaceId == "" && len(c.P
 
 // String says what was changed, in a line.
 func (c ChangeRecord) String() string {
+	verb := "connected"
+	if c.Activated {
+		verb = "activated"
+	}
 	switch {
 	case c.Empty():
 		return "nothing was changed"
 	case c.RouterInterfaceId == "":
 		return fmt.Sprintf("published %s to %s", plural(len(c.Published), "route"), c.TargetInstanceId)
 	case len(c.Published) == 0:
-		return "connected " + c.RouterInterfaceId
+		return verb + " " + c.RouterInterfaceId
 	}
-	return fmt.Sprintf("connected %s and published %s to %s", c.RouterInterfaceId, plural(len(c.Published), "route"), c.TargetInstanceId)
+	return fmt.Sprintf("%s %s and published %s to %s", verb, c.RouterInterfaceId, plural(len(c.Published), "route"), c.TargetInstanceId)
 }
 
 // RollbackInput undoes what one change (a NetworkChange, or a

@@ -8,6 +8,7 @@ const (
 	StageDescribeRouterInterface = "describe-router-interface"
 	StageCheckRouterInterface    = "check-router-interface"
 	StageConnectRouterInterface  = "connect-router-interface"
+	StageActivateInterface       = "activate-router-interface"
 	StageWaitRouterInterface     = "wait-router-interface-active"
 	StageAwaitingApproval        = "awaiting-approval"
 	StageDryRunPublish           = "dry-run-publish"

@@ -31,7 +31,12 @@ type ConnectRouterInterfaceResult struct {
 	OppositeInterfaceId string `json:"OppositeInterfaceId"`
 	Connected           bool   `json:"Connected"`
 	ConnectRequestId    string `json:"ConnectRequestId,omitempty"`
-	Steps               []Step `json:"Steps"`
+	// Activated is true when the change found the interface Inactive (a
+	// rollback deactivated it) and activated it; ActivateRequestId is that
+	// call's, empty when its answer was lost.
+	Activated         bool   `json:"Activated,omitempty"`
+	ActivateRequestId string `json:"ActivateRequestId,omitempty"`
+	Steps             []Step `json:"Steps"`
 }
 
 // RouteSet is route entries of VPC route tables published (or to publish,
@@ -149,6 +154,7 @@ type NetworkChangeInput struct {
 // the routes' publish status as the verify-vpn-routes wait read it.
 type NetworkChangeResult struct {
 	Connected        bool                 `json:"Connected"`
+	Activated        bool                 `json:"Activated,omitempty"`
 	Published        []RouteEntry         `json:"Published"`
 	AlreadyPublished []RouteEntry         `json:"AlreadyPublished,omitempty"`
 	PublishStatus    []RoutePublishStatus `json:"PublishStatus,omitempty"`

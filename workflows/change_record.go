@@ -33,6 +33,13 @@ func (r *changeRecorder) connected(regionID, routerInterfaceID, requestID string
 	}
 }
 
+// activated records that the change activated an interface it found
+// Inactive, requestID as for connected.
+func (r *changeRecorder) activated(regionID, routerInterfaceID, requestID string) {
+	r.connected(regionID, routerInterfaceID, requestID)
+	r.progress.Changed.Activated = true
+}
+
 // published records entries of set the change published, requestID as
 // for connected.
 func (r *changeRecorder) published(set contract.RouteSet, entries []contract.RouteEntry, requestID string) {

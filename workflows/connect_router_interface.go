@@ -39,7 +39,8 @@ func readRouterInterface(ctx workflow.Context, run *changeRun, ref activities.Ro
 }
 
 // connectRouterInterface reads the initiator, connects it unless it is already
-// Connecting or Active, and waits until it is Active.
+// Connecting or Active (or activates it if it is Inactive), and waits until
+// it is Active.
 func connectRouterInterface(ctx workflow.Context, run *changeRun, ref activities.RouterInterfaceRef, timeout time.Duration) (contract.ConnectRouterInterfaceResult, error) {
 	var a *activities.CloudActivities
 	res := contract.ConnectRouterInterfaceResult{RouterInterfaceId: ref.RouterInterfaceId}
@@ -50,6 +51,9 @@ func connectRouterInterface(ctx workflow.Context, run *changeRun, ref activities
 	}
 	res.OppositeInterfaceId = ri.OppositeInterfaceId
 	res.Status = ri.Status
+	if ri.Status == activities.RouterInterfaceInactive && run.shape.activates() {
+		return activateRouterInterface(ctx, run, ref, ri, res, timeout)
+	}
 	if err := run.steps.check(ctx, contract.StageCheckRouterInterface, ri.ReadyToConnect()); err != nil {
 		return res, err
 	}
@@ -86,16 +90,64 @@ func connectRouterInterface(ctx workflow.Context, run *changeRun, ref activities
 		run.steps.skip(ctx, contract.StageWaitRouterInterface, "already Active")
 		return res, nil
 	}
-	var active activities.RouterInterface
 	wait := activities.WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, ConnectedAt: connectedAt, Deadline: workflow.Now(ctx).Add(timeout)}
-	err = run.steps.step(ctx, contract.StageWaitRouterInterface, func() (activities.CallTrace, error) {
-		err := workflow.ExecuteActivity(withWait(ctx, timeout, "Wait until "+ref.RouterInterfaceId+" is Active"),
-			a.WaitRouterInterfaceActive, wait).Get(ctx, &active)
-		return active.CallTrace, err
-	})
+	active, err := waitRouterInterfaceActive(ctx, run.steps, wait, timeout)
 	if err != nil {
 		return res, err
 	}
 	res.Status = active.Status
 	return res, nil
+}
+
+// activateRouterInterface activates an initiator found Inactive (a rollback
+// deactivated it: the pair is still connected) and waits until it is Active.
+func activateRouterInterface(ctx workflow.Context, run *changeRun, ref activities.RouterInterfaceRef, ri activities.RouterInterface,
+	res contract.ConnectRouterInterfaceResult, timeout time.Duration) (contract.ConnectRouterInterfaceResult, error) {
+	var a *activities.CloudActivities
+	if err := run.steps.check(ctx, contract.StageCheckRouterInterface, ri.ReadyToActivate()); err != nil {
+		return res, err
+	}
+	var act activities.ActivateRouterInterfaceResult
+	err := run.steps.step(ctx, contract.StageActivateInterface, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withChangeCall(ctx, run.shape, "Activate "+ref.RouterInterfaceId),
+			a.ActivateRouterInterface, ref).Get(ctx, &act)
+		return act.CallTrace, err
+	})
+	if temporal.IsCanceledError(err) {
+		run.made.activated(ref.RegionId, ref.RouterInterfaceId, "")
+	}
+	if err != nil {
+		return res, err
+	}
+	// The interface was Inactive when read: a retry that finds it
+	// activating found what an earlier attempt did.
+	res.Activated = !act.AlreadyActivating || act.Attempt > 1
+	var activatedAt time.Time
+	if res.Activated {
+		res.ActivateRequestId = act.RequestId
+		run.made.changed(act.RequestId)
+		run.made.activated(ref.RegionId, ref.RouterInterfaceId, act.RequestId)
+		activatedAt = workflow.Now(ctx)
+	}
+	wait := activities.WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, ActivatedAt: activatedAt, Deadline: workflow.Now(ctx).Add(timeout)}
+	active, err := waitRouterInterfaceActive(ctx, run.steps, wait, timeout)
+	if err != nil {
+		return res, err
+	}
+	res.Status = active.Status
+	return res, nil
+}
+
+// waitRouterInterfaceActive is the step that waits until an interface is
+// Active.
+func waitRouterInterfaceActive(ctx workflow.Context, steps *stepRecorder, wait activities.WaitRouterInterfaceActiveInput,
+	timeout time.Duration) (activities.RouterInterface, error) {
+	var a *activities.CloudActivities
+	var active activities.RouterInterface
+	err := steps.step(ctx, contract.StageWaitRouterInterface, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withWait(ctx, timeout, "Wait until "+wait.RouterInterfaceId+" is Active"),
+			a.WaitRouterInterfaceActive, wait).Get(ctx, &active)
+		return active.CallTrace, err
+	})
+	return active, err
 }

@@ -31,6 +31,13 @@ const (
 	// does not exist, is not a change or still runs, and a Changed in its
 	// input that is not that record; it runs only as rollback/<change>.
 	trustedRollbackVersion workflow.Version = 4
+	// activationVersion: a change that finds its interface Inactive (a
+	// rollback deactivated it) activates it and waits until it is Active,
+	// instead of failing UnreachableState; a rollback that finds the
+	// interface on its way to Active (Connecting, Activating) waits until it
+	// is Active before it deactivates it, instead of spending the
+	// deactivate's retries.
+	activationVersion workflow.Version = 5
 )
 
 // historyShape is the version of historyChange a run has, decided once at
@@ -39,7 +46,7 @@ type historyShape workflow.Version
 
 // newHistoryShape records (or, replaying, reads) the run's shape.
 func newHistoryShape(ctx workflow.Context) historyShape {
-	return historyShape(workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, trustedRollbackVersion))
+	return historyShape(workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, activationVersion))
 }
 
 // lean tells whether the run makes its reads as local activities and
@@ -59,3 +66,7 @@ func (h historyShape) recovers() bool { return workflow.Version(h) >= recoveryVe
 func (h historyShape) trustsOnlyTheChange() bool {
 	return workflow.Version(h) >= trustedRollbackVersion
 }
+
+// activates tells whether the run activates an Inactive interface, and
+// waits for one on its way to Active before deactivating it.
+func (h historyShape) activates() bool { return workflow.Version(h) >= activationVersion }

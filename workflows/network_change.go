@@ -72,6 +72,7 @@ func makeNetworkChange(ctx workflow.Context, run *changeRun, in contract.Network
 
 	res := contract.NetworkChangeResult{
 		Connected:        connected.Connected,
+		Activated:        connected.Activated,
 		Published:        published.Published,
 		AlreadyPublished: published.AlreadyPublished,
 		PublishStatus:    verified.Published,

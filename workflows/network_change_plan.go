@@ -59,7 +59,7 @@ type networkChangePlan struct {
 
 // changesTheCloud are the stages that change something; the others read or
 // wait.
-var changesTheCloud = map[string]bool{contract.StageConnectRouterInterface: true, contract.StagePublishRoutes: true}
+var changesTheCloud = map[string]bool{contract.StageConnectRouterInterface: true, contract.StageActivateInterface: true, contract.StagePublishRoutes: true}
 
 func (p *networkChangePlan) add(s contract.PlannedStep) {
 	p.result.Plan = append(p.result.Plan, s)
@@ -99,6 +99,9 @@ func (p *networkChangePlan) crossAccount(ctx workflow.Context, run *changeRun, r
 func (p *networkChangePlan) connect(ctx workflow.Context, run *changeRun, ref activities.RouterInterfaceRef) error {
 	what := "connect " + ref.RouterInterfaceId
 	ri, err := readRouterInterface(ctx, run, ref)
+	if err == nil && ri.Status == activities.RouterInterfaceInactive && run.shape.activates() {
+		return p.activate(ctx, ref, ri)
+	}
 	if err == nil {
 		err = ri.ReadyToConnect()
 	}
@@ -119,6 +122,19 @@ func (p *networkChangePlan) connect(ctx workflow.Context, run *changeRun, ref ac
 		What: what + " (it is " + ri.Status + ")", RequestId: readBy})
 	p.add(contract.PlannedStep{Stage: contract.StageWaitRouterInterface, Action: wait,
 		What: "wait until " + ref.RouterInterfaceId + " is Active", RequestId: readBy})
+	return nil
+}
+
+// activate plans the activation of an interface found Inactive (a
+// rollback deactivated it), and the wait for Active.
+func (p *networkChangePlan) activate(ctx workflow.Context, ref activities.RouterInterfaceRef, ri activities.RouterInterface) error {
+	what := "activate " + ref.RouterInterfaceId + " (it is Inactive; connected to " + ri.OppositeInterfaceId + ")"
+	if err := ri.ReadyToActivate(); err != nil {
+		return p.wouldFail(contract.StageActivateInterface, what, err)
+	}
+	p.add(contract.PlannedStep{Stage: contract.StageActivateInterface, Action: contract.PlanWillDo, What: what, RequestId: ri.LastRequestId()})
+	p.add(contract.PlannedStep{Stage: contract.StageWaitRouterInterface, Action: contract.PlanWillDo,
+		What: "wait until " + ref.RouterInterfaceId + " is Active", RequestId: ri.LastRequestId()})
 	return nil
 }
 

@@ -155,8 +155,18 @@ func deactivateInterface(ctx workflow.Context, run *changeRun, ref activities.Ro
 		run.steps.skip(ctx, contract.StageDeactivateInterface, "already Inactive")
 		return false, ri.Status, nil
 	case activities.RouterInterfaceIdle, activities.RouterInterfaceDeleting, activities.RouterInterfaceDeleted:
-		run.steps.skip(ctx, contract.StageDeactivateInterface, "the interface is "+ri.Status+": no connection to deactivate")
+		run.steps.skip(ctx, contract.StageDeactivateInterface, "the interface is "+ri.Status+": no connection to deactivate, nothing to undo")
 		return false, ri.Status, nil
+	case activities.RouterInterfaceConnecting, activities.RouterInterfaceAcceptingConnecting, activities.RouterInterfaceActivating,
+		activities.RouterInterfaceModifying:
+		if run.shape.activates() {
+			// Only an Active interface can be deactivated: wait for it, in a
+			// heartbeating wait, rather than spend the deactivate's retries.
+			wait := activities.WaitRouterInterfaceActiveInput{RouterInterfaceRef: ref, Deadline: workflow.Now(ctx).Add(timeout)}
+			if _, err := waitRouterInterfaceActive(ctx, run.steps, wait, timeout); err != nil {
+				return false, "", err
+			}
+		}
 	}
 
 	var deactivatedAt time.Time

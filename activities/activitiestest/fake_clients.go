@@ -28,6 +28,7 @@ type FakeVPC struct {
 	OnDescribeVpnCrossAccountAuthorizations func(*vpc.DescribeVpnCrossAccountAuthorizationsRequest) (*vpc.DescribeVpnCrossAccountAuthorizationsResponse, error)
 	OnWithdrawVpcPublishedRouteEntries      func(*vpc.WithdrawVpcPublishedRouteEntriesRequest) (*vpc.WithdrawVpcPublishedRouteEntriesResponse, error)
 	OnDeactivateRouterInterface             func(*vpc.DeactivateRouterInterfaceRequest) (*vpc.DeactivateRouterInterfaceResponse, error)
+	OnActivateRouterInterface               func(*vpc.ActivateRouterInterfaceRequest) (*vpc.ActivateRouterInterfaceResponse, error)
 
 	mu       sync.Mutex
 	requests map[string][]any
@@ -92,6 +93,10 @@ func (f *FakeVPC) WithdrawVpcPublishedRouteEntries(r *vpc.WithdrawVpcPublishedRo
 
 func (f *FakeVPC) DeactivateRouterInterface(r *vpc.DeactivateRouterInterfaceRequest) (*vpc.DeactivateRouterInterfaceResponse, error) {
 	return answer(f, "DeactivateRouterInterface", r, f.OnDeactivateRouterInterface)
+}
+
+func (f *FakeVPC) ActivateRouterInterface(r *vpc.ActivateRouterInterfaceRequest) (*vpc.ActivateRouterInterfaceResponse, error) {
+	return answer(f, "ActivateRouterInterface", r, f.OnActivateRouterInterface)
 }
 
 // FakeAPIG stands for the Huawei Cloud APIG client (activities.APIGAPI).

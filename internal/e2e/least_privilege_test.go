@@ -99,6 +99,10 @@ func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
 			_, err := rollbackOf(ctx, t, change)
 			require.NoError(t, err, "rollback of %s", change)
 		}
+		// The change run again finds its interface Inactive and activates it.
+		again, err := tc.ExecuteWorkflow(ctx, startOptions(t, "least-privilege/again"), contract.NetworkChange.Type, in)
+		require.NoError(t, err)
+		require.NoError(t, again.Get(ctx, nil), "the change again")
 		assert.Empty(t, callsOf("", func(c cloudsim.Call) bool { return c.Code == "Forbidden.RAM" }))
 		for _, action := range actions {
 			assert.NotZero(t, stack.Cloudsim.CallCount(strings.TrimPrefix(action, "vpc:")), "%s is granted but never called: the policy is broader than vpcflow needs", action)
@@ -114,6 +118,19 @@ func TestTheShippedRAMPolicyIsExactlyEnough(t *testing.T) {
 			less.Statement = []cloudsim.RAMStatement{policy.Statement[0]}
 			less.Statement[0].Action = slices.DeleteFunc(slices.Clone(actions), func(a string) bool { return a == action })
 			var err error
+			if api == "ActivateRouterInterface" {
+				// Only a change run again after a rollback needs it.
+				run, err := changeAndRollback(t, "network-change/least-privilege")
+				require.NoError(t, err)
+				bindWorkerKey(t, less)
+				ctx := stacktest.Ctx(t, 2*time.Minute)
+				again, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/least-privilege-again"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
+				require.NoError(t, err)
+				err = again.Get(ctx, nil)
+				require.Error(t, err, "after %s", run.GetID())
+				assertDeniedAtOnce(t, err, action, api)
+				return
+			}
 			if api == "WithdrawVpcPublishedRouteEntries" || api == "DeactivateRouterInterface" {
 				// Only a rollback needs it: the change runs with the whole policy.
 				ctx := stacktest.Ctx(t, 2*time.Minute)

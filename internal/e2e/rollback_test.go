@@ -282,3 +282,63 @@ func TestACancelDuringTheInterfaceWaitKeepsTheInterface(t *testing.T) {
 	assert.Zero(t, stack.Cloudsim.CallCount("DeactivateRouterInterface"))
 	assert.Empty(t, callsOf("PublishVpcRouteEntries", nil), "cancelled before the DryRun")
 }
+
+// A change rolled back with its interface (Inactive, still paired) runs
+// again: it activates the interface once, waits until it is Active, and
+// publishes again what the rollback withdrew.
+func TestAChangeRunsAgainAfterARollbackWithItsInterface(t *testing.T) {
+	resetCloud(t)
+	ctx := stacktest.Ctx(t, 3*time.Minute)
+	in := simclients.DefaultNetworkChange()
+	id := startOptions(t, "network-change/again")
+	run, err := tc.ExecuteWorkflow(ctx, id, contract.NetworkChange.Type, in)
+	require.NoError(t, err)
+	require.NoError(t, run.Get(ctx, nil))
+
+	var out, errOut bytes.Buffer
+	code := starterApp(&out, &errOut).Run(ctx, []string{"rollback", run.GetID(), "--deactivate-interface", "--wait"})
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
+	require.Equal(t, "Inactive", interfaceState(t, cloudsim.DefaultInitiatingInterfaceID))
+
+	again, err := tc.ExecuteWorkflow(ctx, id, contract.NetworkChange.Type, in)
+	require.NoError(t, err)
+	var res contract.NetworkChangeResult
+	require.NoError(t, again.Get(ctx, &res))
+	assert.True(t, res.Activated, "the interface was activated")
+	assert.False(t, res.Connected, "not connected: it was still paired")
+	assert.Len(t, res.Published, 2, "the withdrawn routes are published again")
+	assert.Equal(t, "Active", interfaceState(t, cloudsim.DefaultInitiatingInterfaceID))
+	assert.Equal(t, 1, applied("ActivateRouterInterface"), "activated once")
+	assert.Equal(t, 1, applied("ConnectRouterInterface"), "connected once, by the first run")
+
+	// Its own rollback deactivates what it activated.
+	out.Reset()
+	code = starterApp(&out, &errOut).Run(ctx, []string{"rollback", again.GetID(), "--deactivate-interface", "--wait"})
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
+	assert.Contains(t, out.String(), "activated "+cloudsim.DefaultInitiatingInterfaceID)
+	assert.Equal(t, "Inactive", interfaceState(t, cloudsim.DefaultInitiatingInterfaceID))
+}
+
+// A rollback that finds the interface still Connecting (the change was
+// cancelled while it waited) waits until it is Active, then deactivates it
+// with one call: the deactivate's retries are not spent on Connecting.
+func TestARollbackWaitsForAConnectingInterface(t *testing.T) {
+	resetCloud(t)
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{cloudsim.DefaultInitiatingInterfaceID}}))
+	run := startChangeTo(t, "network-change/rollback-connecting", simclients.DefaultNetworkChange(), contract.StageWaitRouterInterface)
+	ctx := stacktest.Ctx(t, 2*time.Minute)
+	require.NoError(t, tc.CancelWorkflow(ctx, run.GetID(), ""))
+	stoppedBy(t, run.Get(ctx, nil))
+	require.Equal(t, "Connecting", interfaceState(t, cloudsim.DefaultInitiatingInterfaceID))
+
+	rollback, err := tc.ExecuteWorkflow(ctx, contract.Rollback.StartOptions(contract.RollbackInput{Change: run.GetID(), DeactivateInterface: true}),
+		contract.Rollback.Type, contract.RollbackInput{Change: run.GetID(), DeactivateInterface: true})
+	require.NoError(t, err)
+	require.NoError(t, stacktest.WaitStage(ctx, tc, contract.StageWaitRouterInterface, rollback.GetID()))
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{}))
+	var res contract.RollbackResult
+	require.NoError(t, rollback.Get(ctx, &res))
+	assert.True(t, res.Deactivated)
+	assert.Equal(t, "Inactive", interfaceState(t, cloudsim.DefaultInitiatingInterfaceID))
+	assert.Equal(t, 1, stack.Cloudsim.CallCount("DeactivateRouterInterface"), "one call: none refused while Connecting")
+}
