@@ -8,8 +8,8 @@ import (
 
 // Workflow IDs are derived from the resource a workflow changes, so starting
 // the same change twice (a retried deploy, a second click) attaches to the
-// running workflow instead of making the change twice: start with
-// WorkflowIDConflictPolicy USE_EXISTING (Workflow.StartOptions does).
+// running workflow instead of making the change twice, and another change
+// of the resource is refused while one runs: start with Start (start.go).
 // Temporal allows one running workflow per ID, so the ID is also a lock on
 // the resource. Each function takes the canonical input (Workflow.ID
 // makes it), so two spellings of one change are one workflow.

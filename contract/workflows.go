@@ -137,23 +137,26 @@ func Workflows() []Described {
 func (w Workflow[In, Out]) ID(in In) string { return w.id(in.Canonical()) }
 
 // StartOptions are the options to start the change in with: its ID on
-// vpcflow's task queue, attaching to a running workflow of that ID
-// (WorkflowIDConflictPolicy USE_EXISTING) and allowing a new run once one
-// has ended, a summary and the input for the Web UI, and the search
-// attributes that name what it touches. Setting VpcFlowStage at start is what lets the workflow
+// vpcflow's task queue, refusing a start while a run of that ID runs
+// (WorkflowIDConflictPolicy FAIL, an error when already started: Start
+// attaches to it when the input is the same) and allowing a new run once
+// one has ended, the input's digest in the memo, a summary and the input
+// for the Web UI, and the search attributes that name what it touches. Setting VpcFlowStage at start is what lets the workflow
 // upsert its stage: leave TypedSearchAttributes unset on a namespace that
 // lacks vpcflow's search attributes (SearchAttributeTypes).
 func (w Workflow[In, Out]) StartOptions(in In) client.StartWorkflowOptions {
 	in = in.Canonical()
 	r := w.resources(in)
 	return client.StartWorkflowOptions{
-		ID:                       w.id(in),
-		TaskQueue:                TaskQueue,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:            truncate(w.summary(in), 200),
-		StaticDetails:            staticDetails(w.Type, in),
-		TypedSearchAttributes:    StartSearchAttributes(r.RegionId, r.RouterInterfaceId, r.VpnConnectionId),
+		ID:                                       w.id(in),
+		TaskQueue:                                TaskQueue,
+		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		Memo:                                     map[string]any{InputDigestMemo: digest(in)},
+		StaticSummary:                            truncate(w.summary(in), 200),
+		StaticDetails:                            staticDetails(w.Type, in),
+		TypedSearchAttributes:                    StartSearchAttributes(r.RegionId, r.RouterInterfaceId, r.VpnConnectionId),
 	}
 }
 

@@ -233,3 +233,44 @@ func TestFollowingAChangeQueriesOnlyWhenItsHistoryMoves(t *testing.T) {
 	assert.LessOrEqual(t, queries.n.Load(), int64(events), "at most one query per history change")
 	assert.Less(t, queries.n.Load(), int64(took/(20*time.Millisecond))/2, "far fewer than one per interval")
 }
+
+// A start of the same change attaches to the running one; a start of
+// another change of the same interface (another route list) is refused,
+// naming what differs and how to follow the running one: through the
+// starter (exit 1) and through contract.Start for a service.
+func TestAConflictingStartIsRefusedAndTheSameOneAttaches(t *testing.T) {
+	resetCloud(t)
+	require.NoError(t, stack.Cloudsim.SetFaults(cloudsim.Faults{Stuck: []string{cloudsim.DefaultInitiatingInterfaceID}}))
+	ctx := stacktest.Ctx(t, 2*time.Minute)
+	in := simclients.DefaultNetworkChange()
+	first, err := contract.NetworkChange.Start(ctx, tc, in)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tc.TerminateWorkflow(context.Background(), first.GetID(), "", "test over") })
+	require.NoError(t, stacktest.WaitStage(ctx, tc, contract.StageWaitRouterInterface, first.GetID()))
+
+	same, err := contract.NetworkChange.Start(ctx, tc, in)
+	require.NoError(t, err)
+	assert.Equal(t, first.GetRunID(), same.GetRunID(), "the same change attaches")
+
+	other := in
+	other.RouteEntries = in.RouteEntries[:1]
+	_, err = contract.NetworkChange.Start(ctx, tc, other)
+	var conflict *contract.ConflictingStartError
+	require.ErrorAs(t, err, &conflict)
+	assert.Equal(t, first.GetRunID(), conflict.RunID)
+	require.Len(t, conflict.Differences, 1, "%v", conflict.Differences)
+	assert.Contains(t, conflict.Differences[0], "RouteEntries (running: ")
+
+	var out, errOut bytes.Buffer
+	spec := writeSpec(t, "other.json", other)
+	code := starterApp(&out, &errOut).Run(ctx, []string{"network-change", "-f", spec})
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut.String(), first.GetID()+" is already running (run "+first.GetRunID()+") with another input: RouteEntries")
+	assert.Contains(t, errOut.String(), "starter status "+first.GetID())
+	out.Reset()
+	errOut.Reset()
+	code = starterApp(&out, &errOut).Run(ctx, []string{"network-change", "-f", writeSpec(t, "same.json", in)})
+	assert.Equal(t, 0, code, errOut.String())
+	assert.Contains(t, out.String(), "(run "+first.GetRunID()+")", "the same spec attaches")
+	assert.Equal(t, 1, stack.Cloudsim.CallCount("ConnectRouterInterface"), "one change made")
+}

@@ -104,7 +104,11 @@ func noArguments(_ *cobra.Command, args []string) error {
 // startWith starts (or attaches to) the workflow and reports it.
 func (a *App) startWith(ctx context.Context, c client.Client, workflowType string, input any, opts client.StartWorkflowOptions,
 	result any, ff followFlags) error {
-	run, err := c.ExecuteWorkflow(ctx, opts, workflowType, input)
+	run, err := contract.Start(ctx, c, opts, workflowType, input)
+	var conflict *contract.ConflictingStartError
+	if errors.As(err, &conflict) {
+		return failed("starter: %v", conflict)
+	}
 	if err != nil {
 		return failed("starter: starting %s %s: %v", workflowType, opts.ID, err)
 	}
