@@ -22,8 +22,9 @@ const (
 )
 
 // publishedPageSize is the page size of ListVpcPublishedRouteEntries (its
-// MaxResults, the largest it takes).
-const publishedPageSize = 100
+// MaxResults: 1 to 500, default 50, in its document): the largest, so a
+// table of up to 500 routes is one read.
+const publishedPageSize = 500
 
 // publishStatus reads, for every route table of the input, the publish status
 // of its entries towards the input's target, to the end of the listing. Keys

@@ -158,14 +158,14 @@ func directChange(ctx context.Context, vpcAPI activities.VPCAPI, in contract.Net
 
 // publishStatus reads the publish status of the change's routes towards
 // its target: like the activity, every page of the route table's list
-// (MaxResults 100, following NextToken), or one call per destination.
+// (MaxResults 500, following NextToken), or one call per destination.
 func publishStatus(vpcAPI activities.VPCAPI, in contract.NetworkChangeInput, byDestination bool) (map[string]string, error) {
 	status := map[string]string{}
 	list := func(dest, token string) (string, error) {
 		req := vpc.CreateListVpcPublishedRouteEntriesRequest()
 		req.RegionId, req.RouteTableId = in.RegionId, in.RouteEntries[0].RouteTableId
 		req.TargetType, req.TargetInstanceId = in.TargetType, in.TargetInstanceId
-		req.MaxResults = requests.NewInteger(100)
+		req.MaxResults = requests.NewInteger(500)
 		req.DestinationCidrBlock, req.NextToken = dest, token
 		resp, err := vpcAPI.ListVpcPublishedRouteEntries(req)
 		if err != nil {

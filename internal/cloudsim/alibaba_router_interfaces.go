@@ -213,6 +213,7 @@ func activateRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 		return nil, newAPIError(http.StatusBadRequest, "OperationFailed.PconnTrafficNotEnable",
 			"The physical connection traffic of the VBR is not enabled.")
 	}
+	req.quirks.activated(ri.ID)
 	ri.Status = RouterInterfaceActivating
 	ri.pending = &pendingTransition{to: RouterInterfaceActive, at: req.now.Add(w.delays.RouterInterfaceActivate.Std())}
 	w.unsettledInterfaces[ri] = true
@@ -233,6 +234,7 @@ func deactivateRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 		return nil, newAPIError(http.StatusBadRequest, "IncorrectRIStatus",
 			"RouterInterface can be operated by this action only when it's status is Active.")
 	}
+	req.quirks.deactivated(ri.ID)
 	ri.Status = RouterInterfaceDeactivating
 	ri.pending = &pendingTransition{to: RouterInterfaceInactive, at: req.now.Add(w.delays.RouterInterfaceDeactivate.Std())}
 	w.unsettledInterfaces[ri] = true

@@ -219,6 +219,7 @@ func withdrawVpcPublishedRouteEntries(w *world, req *rpcRequest) (any, *apiError
 			pending: &pendingTransition{to: PublishStatusNonPublished, at: at},
 		}
 		w.unsettledRoutes[e] = true
+		req.quirks.withdrawing(e.id, pr.target.ID)
 	}
 	return requestIDBody{RequestId: req.requestID}, nil
 }
@@ -256,7 +257,12 @@ func listVpcPublishedRouteEntries(w *world, req *rpcRequest) (any, *apiError) {
 		return nil, newAPIError(http.StatusBadRequest, "OperationDenied.UnsupportedTargetType",
 			"The operation is not allowed because the target type is not supported.")
 	}
-	maxResults, apiErr := req.params.integer("MaxResults", 20, 1, 100)
+	// The document: MaxResults 1 to 500, default 50; RouteTableId required.
+	maxResults, apiErr := req.params.integer("MaxResults", 50, 1, 500)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	tableID, apiErr := req.params.required("RouteTableId")
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -269,7 +275,6 @@ func listVpcPublishedRouteEntries(w *world, req *rpcRequest) (any, *apiError) {
 		offset = n
 	}
 	targetID := req.params.get("TargetInstanceId")
-	tableID := req.params.get("RouteTableId")
 	dest := req.params.get("DestinationCidrBlock")
 
 	var all []publishedEntryView

@@ -46,7 +46,8 @@ func publishStatuses(t *testing.T, c *vpc.Client) map[string]string {
 	req := vpc.CreateListVpcPublishedRouteEntriesRequest()
 	req.TargetType = PublishTargetECR
 	req.TargetInstanceId = DefaultECRID
-	req.MaxResults = requests.NewInteger(100)
+	req.RouteTableId = DefaultSystemRouteTableID
+	req.MaxResults = requests.NewInteger(500)
 	resp, err := c.ListVpcPublishedRouteEntries(req)
 	require.NoError(t, err)
 	out := map[string]string{}
@@ -250,6 +251,7 @@ func TestListVpcPublishedRouteEntriesPaging(t *testing.T) {
 	for {
 		req := vpc.CreateListVpcPublishedRouteEntriesRequest()
 		req.TargetType = PublishTargetECR
+		req.RouteTableId = DefaultSystemRouteTableID
 		req.MaxResults = requests.NewInteger(10)
 		req.NextToken = token
 		resp, err := c.ListVpcPublishedRouteEntries(req)
@@ -280,6 +282,7 @@ func TestListVpcPublishedRouteEntriesPaging(t *testing.T) {
 
 	other := vpc.CreateListVpcPublishedRouteEntriesRequest()
 	other.TargetType = PublishTargetECR
+	other.RouteTableId = DefaultSystemRouteTableID
 	other.TargetInstanceId = "ecr-not-associated"
 	resp, err = c.ListVpcPublishedRouteEntries(other)
 	require.NoError(t, err)
@@ -287,12 +290,13 @@ func TestListVpcPublishedRouteEntriesPaging(t *testing.T) {
 
 	for name, mutate := range map[string]func(r *vpc.ListVpcPublishedRouteEntriesRequest){
 		"MaxResults 0":   func(r *vpc.ListVpcPublishedRouteEntriesRequest) { r.MaxResults = requests.NewInteger(0) },
-		"MaxResults 101": func(r *vpc.ListVpcPublishedRouteEntriesRequest) { r.MaxResults = requests.NewInteger(101) },
+		"MaxResults 501": func(r *vpc.ListVpcPublishedRouteEntriesRequest) { r.MaxResults = requests.NewInteger(501) },
 		"bad NextToken":  func(r *vpc.ListVpcPublishedRouteEntriesRequest) { r.NextToken = "garbage" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			req := vpc.CreateListVpcPublishedRouteEntriesRequest()
 			req.TargetType = PublishTargetECR
+			req.RouteTableId = DefaultSystemRouteTableID
 			mutate(req)
 			_, err := c.ListVpcPublishedRouteEntries(req)
 			requireAliError(t, err, "InvalidParameter", 400)

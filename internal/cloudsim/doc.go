@@ -72,9 +72,9 @@
 // PageNumber, PageSize 1..50 default 10), PublishVpcRouteEntries,
 // WithdrawVpcPublishedRouteEntries (RouteEntries.N.RouteTableId /
 // .DestinationCidrBlock, at most 50, TargetType, TargetInstanceId, DryRun),
-// ListVpcPublishedRouteEntries (TargetType required; TargetInstanceId,
-// RouteTableId, DestinationCidrBlock, NextToken, MaxResults 1..100 default
-// 20), DescribeVcoRouteEntries (RouteEntryType custom|bgp, PageNumber,
+// ListVpcPublishedRouteEntries (TargetType and RouteTableId required;
+// TargetInstanceId, DestinationCidrBlock, NextToken, MaxResults 1..500
+// default 50), DescribeVcoRouteEntries (RouteEntryType custom|bgp, PageNumber,
 // PageSize 1..50, ClientToken), and DescribeVpnCrossAccountAuthorizations
 // (PageNumber, PageSize 1..50, ClientToken).
 //

@@ -45,6 +45,15 @@ type Quirks struct {
 	// include the entry's status towards that target show Publishing,
 	// whatever it is by then.
 	PublishingReadsAfterPublish int `json:"publishingReadsAfterPublish,omitempty" yaml:"publishingReadsAfterPublish,omitempty"`
+	// PublishedReadsAfterWithdraw is the same lag after a withdraw: the
+	// next N reads of an entry WithdrawVpcPublishedRouteEntries moved to
+	// Withdrawing show it as it was (Published).
+	PublishedReadsAfterWithdraw int `json:"publishedReadsAfterWithdraw,omitempty" yaml:"publishedReadsAfterWithdraw,omitempty"`
+	// ActiveReadsAfterDeactivate and InactiveReadsAfterActivate are the
+	// lag after DeactivateRouterInterface (reads show Active) and
+	// ActivateRouterInterface (reads show Inactive).
+	ActiveReadsAfterDeactivate int `json:"activeReadsAfterDeactivate,omitempty" yaml:"activeReadsAfterDeactivate,omitempty"`
+	InactiveReadsAfterActivate int `json:"inactiveReadsAfterActivate,omitempty" yaml:"inactiveReadsAfterActivate,omitempty"`
 	// OnlyOneConnectionFirst makes ConnectRouterInterface check
 	// Forbidden.OnlyOneConnection right after the role, before the
 	// IncorrectRIStatus check: a second connect of a Connecting interface
@@ -85,8 +94,12 @@ func (q Quirks) Validate() error {
 	if q.IdleReadsAfterConnect < 0 {
 		errs = append(errs, fmt.Errorf("idleReadsAfterConnect must not be negative"))
 	}
-	if q.PublishingReadsAfterPublish < 0 {
-		errs = append(errs, fmt.Errorf("publishingReadsAfterPublish must not be negative"))
+	for name, n := range map[string]int{"publishingReadsAfterPublish": q.PublishingReadsAfterPublish,
+		"publishedReadsAfterWithdraw": q.PublishedReadsAfterWithdraw, "activeReadsAfterDeactivate": q.ActiveReadsAfterDeactivate,
+		"inactiveReadsAfterActivate": q.InactiveReadsAfterActivate} {
+		if n < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative", name))
+		}
 	}
 	for _, field := range []struct {
 		name   string

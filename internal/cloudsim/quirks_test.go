@@ -103,6 +103,7 @@ func TestQuirkPublishingReadsAfterPublish(t *testing.T) {
 	// A listing without the entry does not count.
 	other := vpc.CreateListVpcPublishedRouteEntriesRequest()
 	other.TargetType = PublishTargetECR
+	other.RouteTableId = DefaultSystemRouteTableID
 	other.DestinationCidrBlock = DefaultRouteCIDR2
 	_, err = c.ListVpcPublishedRouteEntries(other)
 	require.NoError(t, err)

@@ -26,10 +26,23 @@ func newReadLag() readLag {
 	return readLag{interfaces: map[string]*laggedStatus{}, publications: map[publicationKey]*laggedStatus{}}
 }
 
-// connected starts (or restarts) the lag of interface id after a connect.
+// connected starts (or restarts) the lag of interface id after a connect;
+// deactivated and activated after those writes.
 func (qs *quirkState) connected(id, before string) {
-	if n := qs.cfg.IdleReadsAfterConnect; n > 0 {
-		qs.lag.interfaces[id] = &laggedStatus{status: before, reads: n}
+	qs.lagInterface(id, before, qs.cfg.IdleReadsAfterConnect)
+}
+
+func (qs *quirkState) deactivated(id string) {
+	qs.lagInterface(id, RouterInterfaceActive, qs.cfg.ActiveReadsAfterDeactivate)
+}
+
+func (qs *quirkState) activated(id string) {
+	qs.lagInterface(id, RouterInterfaceInactive, qs.cfg.InactiveReadsAfterActivate)
+}
+
+func (qs *quirkState) lagInterface(id, before string, reads int) {
+	if reads > 0 {
+		qs.lag.interfaces[id] = &laggedStatus{status: before, reads: reads}
 	}
 }
 
@@ -44,6 +57,14 @@ func (qs *quirkState) interfaceStatusRead(id, real string) string {
 func (qs *quirkState) publishing(entryID, targetID string) {
 	if n := qs.cfg.PublishingReadsAfterPublish; n > 0 {
 		qs.lag.publications[publicationKey{entryID, targetID}] = &laggedStatus{status: PublishStatusPublishing, reads: n}
+	}
+}
+
+// withdrawing starts the lag of an entry's status towards a target after
+// a withdraw moved it from Published to Withdrawing.
+func (qs *quirkState) withdrawing(entryID, targetID string) {
+	if n := qs.cfg.PublishedReadsAfterWithdraw; n > 0 {
+		qs.lag.publications[publicationKey{entryID, targetID}] = &laggedStatus{status: PublishStatusPublished, reads: n}
 	}
 }
 
