@@ -133,8 +133,11 @@ func (s *Server) handleAlibaba(r *http.Request, call *Call) (any, int, *apiError
 	}
 	call.Params = recordableAlibabaParams(params)
 	handler := alibabaActions[params["Action"]]
-	if key.policy != nil && !key.policy.Allows(ramAction(call.Action)) {
-		return nil, 0, ramDenied(key, call.Action)
+	if key.policy != nil && !key.policy.Allows(ramAction(call.Action), ramResources(call.Action, params, key.accountUID)) {
+		s.mu.Lock()
+		code := s.quirks.cfg.RAMDenialCode
+		s.mu.Unlock()
+		return nil, 0, ramDenied(key, call.Action, code)
 	}
 	if key.deniedActions[call.Action] {
 		if key.ramUser {

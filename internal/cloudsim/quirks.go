@@ -78,6 +78,11 @@ type Quirks struct {
 	// random throttle fault and scripted faults whose code starts with
 	// "Throttling"). At most 5 minutes.
 	RetryAfter Duration `json:"retryAfter,omitempty" yaml:"retryAfter,omitempty"`
+	// RAMDenialCode, when set, is the code of the answer to a call a key's
+	// RAM policy does not allow, instead of Forbidden.RAM with its
+	// AccessDeniedDetail: "Forbidden" or "NoPermission", as some APIs
+	// answer, naming no action.
+	RAMDenialCode string `json:"ramDenialCode,omitempty" yaml:"ramDenialCode,omitempty"`
 }
 
 // maxRetryAfter is the longest RetryAfter accepted; longer is beyond
@@ -117,6 +122,9 @@ func (q Quirks) Validate() error {
 				errs = append(errs, fmt.Errorf("%s[%s]: count must not be negative", name, action))
 			}
 		}
+	}
+	if q.RAMDenialCode != "" && q.RAMDenialCode != "Forbidden" && q.RAMDenialCode != "NoPermission" {
+		errs = append(errs, fmt.Errorf("ramDenialCode %q: want Forbidden or NoPermission", q.RAMDenialCode))
 	}
 	if q.RetryAfter < 0 || q.RetryAfter.Std() > maxRetryAfter {
 		errs = append(errs, fmt.Errorf("retryAfter must be between 0 and %s", maxRetryAfter))

@@ -8,9 +8,12 @@ import (
 )
 
 // RAMPolicy is an Alibaba Cloud RAM policy document bound to an AccessKey
-// (AccessKeyFixture.Policy): the key may call an action only when a
-// statement allows it ("vpc:ConnectRouterInterface", "vpc:Describe*",
-// "vpc:*") and none denies it; the resource is not checked. Anything else
+// (AccessKeyFixture.Policy): the key may call an action on a resource only
+// when a statement allows it ("vpc:ConnectRouterInterface", "vpc:Describe*",
+// "vpc:*") for that resource (an ARN, with * and ? wildcards: "*",
+// "acs:vpc:cn-hangzhou:*:routerinterface/ri-*") and none denies it. The
+// resources of a call are those its API's RAM authorization names
+// (ramResources). Anything else
 // is answered as RAM answers an identity without the permission: 403
 // Forbidden.RAM with an AccessDeniedDetail naming the action (RAM's "How
 // to troubleshoot an access denied error", and the ECS announcement of
@@ -60,20 +63,97 @@ func (p RAMPolicy) Validate() error {
 	return nil
 }
 
-// Allows tells whether the policy lets its identity call ramAction.
-func (p RAMPolicy) Allows(ramAction string) bool {
-	allowed := false
-	for _, st := range p.Statement {
-		if !st.matches(ramAction) {
-			continue
+// Allows tells whether the policy lets its identity call ramAction on
+// every one of resources.
+func (p RAMPolicy) Allows(ramAction string, resources []string) bool {
+	for _, resource := range resources {
+		allowed := false
+		for _, st := range p.Statement {
+			if !st.matches(ramAction) || !st.covers(resource) {
+				continue
+			}
+			if st.Effect == "Deny" {
+				return false
+			}
+			allowed = true
 		}
-		if st.Effect == "Deny" {
+		if !allowed {
 			return false
 		}
-		allowed = true
 	}
-	return allowed
+	return true
 }
+
+// covers tells whether a statement's Resource names resource; a statement
+// without one names every resource.
+func (st RAMStatement) covers(resource string) bool {
+	if len(st.Resource) == 0 {
+		return true
+	}
+	for _, pattern := range st.Resource {
+		if globMatch(pattern, resource) {
+			return true
+		}
+	}
+	return false
+}
+
+// globMatch matches s against a RAM pattern: * is any run of characters
+// (slashes too), ? any one.
+func globMatch(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if globMatch(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && globMatch(pattern[1:], s[1:])
+	}
+	return s != "" && s[0] == pattern[0] && globMatch(pattern[1:], s[1:])
+}
+
+// ramResources are the ARNs a call acts on, as each API's RAM
+// authorization names them: its router interface for ConnectRouterInterface,
+// ActivateRouterInterface and DeactivateRouterInterface, each route table
+// of its entries for PublishVpcRouteEntries and
+// WithdrawVpcPublishedRouteEntries; the reads are authorized on all
+// resources, here the account's region.
+func ramResources(action string, params map[string]string, accountUID string) []string {
+	arn := func(kind, id string) string {
+		return fmt.Sprintf("acs:vpc:%s:%s:%s/%s", params["RegionId"], accountUID, kind, id)
+	}
+	switch action {
+	case "ConnectRouterInterface", "ActivateRouterInterface", "DeactivateRouterInterface":
+		return []string{arn("routerinterface", params["RouterInterfaceId"])}
+	case "PublishVpcRouteEntries", "WithdrawVpcPublishedRouteEntries":
+		var out []string
+		seen := map[string]bool{}
+		for n := 1; n <= maxRouteEntriesParam; n++ {
+			table, ok := params[fmt.Sprintf("RouteEntries.%d.RouteTableId", n)]
+			if !ok {
+				break
+			}
+			if !seen[table] {
+				seen[table] = true
+				out = append(out, arn("routetable", table))
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return []string{fmt.Sprintf("acs:vpc:%s:%s:*", params["RegionId"], accountUID)}
+}
+
+// maxRouteEntriesParam bounds the route entries a call's resources are read
+// from: a publish takes 50.
+const maxRouteEntriesParam = 50
 
 func (st RAMStatement) matches(ramAction string) bool {
 	for _, pattern := range st.Action {
@@ -104,8 +184,13 @@ type accessDeniedDetail struct {
 	EncodedDiagnosticMessage string
 }
 
-// ramDenied is the answer to a key whose policy does not allow action.
-func ramDenied(key *accessKey, action string) *apiError {
+// ramDenied is the answer to a key whose policy does not allow action: RAM's
+// Forbidden.RAM with an AccessDeniedDetail, or, as some APIs answer, a
+// plain code (Quirks.RAMDenialCode: Forbidden, NoPermission).
+func ramDenied(key *accessKey, action, plainCode string) *apiError {
+	if plainCode != "" {
+		return newAPIError(http.StatusForbidden, plainCode, "You are not authorized to do this action.")
+	}
 	e := newAPIError(http.StatusForbidden, "Forbidden.RAM",
 		"User not authorized to operate on the specified resource, or this API doesn't support RAM.")
 	e.accessDenied = &accessDeniedDetail{

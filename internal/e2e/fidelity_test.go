@@ -475,3 +475,23 @@ func TestAPublishWhoseAnswerWasLost(t *testing.T) {
 	require.Len(t, applied, 1, "published once")
 	assert.True(t, applied[0].Lost)
 }
+
+// Reads that lag behind a withdraw (routes still Published), a deactivate
+// (still Active) and an activate (still Inactive) are read again, not taken
+// for someone else's change: the rollback and the change run again
+// complete, each write made once.
+func TestReadsLaggingBehindRollbackWritesAreSurvived(t *testing.T) {
+	resetCloud(t)
+	quirks(t, cloudsim.Quirks{PublishedReadsAfterWithdraw: 2, ActiveReadsAfterDeactivate: 2, InactiveReadsAfterActivate: 2})
+	run, err := changeAndRollback(t, "network-change/lagging-rollback")
+	require.NoError(t, err, "the rollback of %s", run.GetID())
+	ctx := stacktest.Ctx(t, 2*time.Minute)
+	again, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/lagging-again"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
+	require.NoError(t, err)
+	var res contract.NetworkChangeResult
+	require.NoError(t, again.Get(ctx, &res))
+	assert.True(t, res.Activated)
+	assert.Equal(t, 1, applied("WithdrawVpcPublishedRouteEntries"))
+	assert.Equal(t, 1, applied("DeactivateRouterInterface"))
+	assert.Equal(t, 1, applied("ActivateRouterInterface"))
+}

@@ -161,3 +161,57 @@ func assertDeniedAtOnce(t *testing.T, err error, action, api string) {
 	assert.Len(t, denied, 1, "refused once, not retried")
 	assert.Len(t, callsOf("", func(c cloudsim.Call) bool { return c.Code == "Forbidden.RAM" }), 1, "no other action was refused")
 }
+
+// The scoped RAM policy, its placeholders filled with the default change's
+// interface and route table, runs that change, its rollback with the
+// interface and the change again; a publish from another route table is
+// refused at once, at its DryRun.
+func TestTheScopedRAMPolicyAllowsItsResourcesOnly(t *testing.T) {
+	data, err := os.ReadFile("../../deploy/policies/alibaba-ram-policy-scoped.json")
+	require.NoError(t, err)
+	filled := strings.NewReplacer("<region-id>", cloudsim.DefaultRegionID, "<account-id>", cloudsim.DefaultAccountUID,
+		"<router-interface-id>", cloudsim.DefaultInitiatingInterfaceID, "<route-table-id>", cloudsim.DefaultSystemRouteTableID).Replace(string(data))
+	var policy cloudsim.RAMPolicy
+	require.NoError(t, json.Unmarshal([]byte(filled), &policy))
+	waitWorkerIdle(t)
+	resetCloud(t)
+	bindWorkerKey(t, policy)
+
+	_, err = changeAndRollback(t, "network-change/scoped")
+	require.NoError(t, err, "the change and its rollback, interface included")
+	ctx := stacktest.Ctx(t, 2*time.Minute)
+	again, err := tc.ExecuteWorkflow(ctx, startOptions(t, "network-change/scoped-again"), contract.NetworkChange.Type, simclients.DefaultNetworkChange())
+	require.NoError(t, err)
+	require.NoError(t, again.Get(ctx, nil), "the change again, activating its interface")
+	assert.Empty(t, callsOf("", func(c cloudsim.Call) bool { return c.Code == "Forbidden.RAM" }))
+
+	other := contract.PublishVpcRoutesInput{RouteSet: contract.RouteSet{RegionId: cloudsim.DefaultRegionID, TargetType: "ECR",
+		TargetInstanceId: cloudsim.DefaultECRID, RouteEntries: []contract.RouteEntry{
+			{RouteTableId: cloudsim.DefaultCustomRouteTableID, DestinationCidrBlock: cloudsim.DefaultCustomTableRouteCIDR}}}}
+	run, err := tc.ExecuteWorkflow(ctx, startOptions(t, "publish/scoped-other"), contract.PublishVpcRoutes.Type, other)
+	require.NoError(t, err)
+	err = run.Get(ctx, nil)
+	require.Error(t, err)
+	assertDeniedAtOnce(t, err, "vpc:PublishVpcRouteEntries", "PublishVpcRouteEntries")
+}
+
+// RAM answers some refusals with a plain Forbidden or NoPermission, naming
+// no action: the change fails at once all the same, with a fix that says
+// which permission to look at.
+func TestPlainRAMRefusalsFailAtOnce(t *testing.T) {
+	for _, code := range []string{"Forbidden", "NoPermission"} {
+		t.Run(code, func(t *testing.T) {
+			waitWorkerIdle(t)
+			resetCloud(t)
+			quirks(t, cloudsim.Quirks{RAMDenialCode: code})
+			less := shippedPolicy(t)
+			less.Statement[0].Action = slices.DeleteFunc(slices.Clone(less.Statement[0].Action), func(a string) bool { return a == "vpc:ConnectRouterInterface" })
+			bindWorkerKey(t, less)
+			_, err := changeAndRollback(t, "network-change/plain-"+code)
+			require.Error(t, err)
+			assert.Equal(t, code, stacktest.FailureType(err), "%v", err)
+			assert.Contains(t, err.Error(), "Fix: ")
+			assert.Len(t, callsOf("ConnectRouterInterface", func(c cloudsim.Call) bool { return c.Code == code }), 1, "refused once, not retried")
+		})
+	}
+}
