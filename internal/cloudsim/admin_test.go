@@ -40,7 +40,7 @@ func TestAdminAPI(t *testing.T) {
 	require.Equal(t, 200, adminDo(t, base, "GET", "/_cloudsim/state", "", &st))
 	assert.Len(t, st.RouterInterfaces, 3)
 	assert.Equal(t, RouterInterfaceIdle, st.RouterInterfaces[0].Status)
-	assert.Len(t, st.EndpointConnections, 5)
+	assert.Len(t, st.EndpointConnections, 9)
 	require.Len(t, st.VpnConnections, 1)
 	assert.Equal(t, []string{DefaultVpnCustomRoute1, DefaultVpnCustomRoute2}, st.VpnConnections[0].CustomRoutes)
 

@@ -128,7 +128,7 @@ func (l *callLog) len() int { return len(l.kept) - l.head }
 // are always counted under their own name.
 func servedAction(name string) bool {
 	_, ok := alibabaActions[name]
-	return ok || name == huaweiActionListEndpointConnections
+	return ok || name == huaweiActionListEndpointConnections || name == huaweiActionAcceptOrRejectConnections
 }
 
 // list returns the recorded calls for action (all if empty), oldest first.

@@ -245,12 +245,24 @@
 //	                AK); "verify aksk signature fail" (bad signature). No message carries the AK,
 //	                a signature or a secret.
 //	401 APIC.7102   "Incorrect token or token resolution failed": an unknown X-Auth-Token
-//	403 APIC.7106   the credential is denied, or the path's project is none of its projects
+//	403 APIC.7106   the credential is denied, the path's project is none of its projects, or
+//	                its IAM policy (iam_policy.go) does not allow the API's action and the
+//	                actions it depends on
 //	429 APIGW.0308, 503 APIG.9999, or any code   faults only
-//	400 APIG.2012   offset, limit or marker_id not an integer; status not one of the four
+//	400 APIG.0201   AcceptOrRejectEndpointConnections: a body that is not {"action","endpoints"}
+//	400 APIG.2012   offset, limit or marker_id not an integer; status not one of the four;
+//	                action not receive or reject; endpoints not 1..50, naming a connection
+//	                the gateway does not have, or one that cannot move (failed, creating,
+//	                deleting): the whole call is refused, nothing changes
 //	404 APIG.3030   no such instance in the project
 //	404 APIC.7314   the gateway has noEndpointService (DefaultAPIGNoEndpointServiceInstanceID)
 //	500 APIC.9007   the gateway has vpcepFailure (DefaultAPIGVpcepFailureInstanceID)
+//
+// AcceptOrRejectEndpointConnections moves pendingAcceptance and rejected
+// connections to accepted (receive), pendingAcceptance and accepted ones
+// to rejected (reject), at once; the same action again succeeds and
+// changes nothing. A connection acted on no longer follows its fixture's
+// becomes.
 //
 // Before all of these, the quirk BadGateway answers HTTP 502 with an HTML
 // page (the SDK's ServiceResponseError has StatusCode 502 and the page as
@@ -279,7 +291,9 @@
 // DefaultHuaweiProjectID; in DefaultHuaweiProjectID the gateway
 // DefaultAPIGInstanceID with four connections (accepted; pendingAcceptance
 // -> accepted after 10 s; pendingAcceptance -> accepted after 30 s;
-// rejected) and two gateways that fail
+// rejected); DefaultAPIGChangeInstanceID, whose connections change only
+// when someone accepts or rejects them (two pendingAcceptance, one
+// rejected, one failed); two gateways that fail
 // (DefaultAPIGNoEndpointServiceInstanceID, DefaultAPIGVpcepFailureInstanceID);
 // in DefaultHuaweiSecondProjectID the gateway
 // DefaultAPIGSecondProjectInstanceID with one connection,
@@ -295,8 +309,12 @@
 // command's --quirks flag) play the harsher reading of the API documents,
 // or the misbehaviour of the network in front of a real cloud:
 // TotalCountPerPage (TotalCount and APIG total count the page answered);
-// IdleReadsAfterConnect and PublishingReadsAfterPublish (reads lag behind
-// a connect or a publish); OnlyOneConnectionFirst (see
+// IdleReadsAfterConnect, PublishingReadsAfterPublish,
+// PublishedReadsAfterWithdraw, ActiveReadsAfterDeactivate,
+// InactiveReadsAfterActivate and EndpointReadsAfterAction (reads lag
+// behind a connect, a publish, a withdraw, a deactivate, an activate, an
+// accept or reject); RAMDenialCode (a RAM refusal as plain Forbidden or
+// NoPermission); OnlyOneConnectionFirst (see
 // ConnectRouterInterface above); LostResponses (a success takes effect but
 // the connection is closed without an answer: the Alibaba SDK returns a
 // *url.Error wrapping io.EOF; the call log marks the call Lost);

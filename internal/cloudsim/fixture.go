@@ -262,6 +262,10 @@ type HuaweiCredentialFixture struct {
 	Projects []string `json:"projects,omitempty" yaml:"projects,omitempty"`
 	// Denied answers 403 APIC.7106 to every call.
 	Denied bool `json:"denied,omitempty" yaml:"denied,omitempty"`
+	// Policy binds the AK to an IAM custom policy (iam_policy.go): a call
+	// it does not allow answers 403 APIC.7106. Without one, every call is
+	// allowed.
+	Policy *IAMPolicy `json:"policy,omitempty" yaml:"policy,omitempty"`
 }
 
 // HuaweiTokenFixture is an IAM token accepted in X-Auth-Token.
@@ -517,6 +521,11 @@ func (f *Fixture) Validate() error {
 				bad("huawei.credentials[%d]: project %q listed twice", i, p)
 			}
 			projects[p] = true
+		}
+		if c.Policy != nil {
+			if err := c.Policy.Validate(); err != nil {
+				bad("huawei.credentials[%d]: %v", i, err)
+			}
 		}
 	}
 	for i, t := range h.Tokens {

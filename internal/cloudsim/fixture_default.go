@@ -99,6 +99,17 @@ const (
 	// DefaultEndpointConnectionSlowID becomes accepted 30 s after start.
 	DefaultEndpointConnectionSlowID     = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 	DefaultEndpointConnectionRejectedID = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
+
+	// DefaultAPIGChangeInstanceID is a gateway whose connections change
+	// only when someone accepts or rejects them: two pendingAcceptance
+	// (DefaultEndpointConnectionAwaitingID, ...Awaiting2ID), one rejected
+	// (DefaultEndpointConnectionWasRejectedID) and one failed
+	// (DefaultEndpointConnectionFailedID), which cannot be accepted.
+	DefaultAPIGChangeInstanceID            = "c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6"
+	DefaultEndpointConnectionAwaitingID    = "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f"
+	DefaultEndpointConnectionAwaiting2ID   = "1b2c3d4e-5f60-4718-9930-4b5c6d7e8f90"
+	DefaultEndpointConnectionWasRejectedID = "2c3d4e5f-6071-4829-8a41-5c6d7e8f90a1"
+	DefaultEndpointConnectionFailedID      = "3d4e5f60-7182-493a-9b52-6d7e8f90a1b2"
 )
 
 // Delays after start of the default endpoint connections.
@@ -210,6 +221,15 @@ func DefaultFixture() *Fixture {
 						{ID: DefaultEndpointConnectionPendingID, MarkerID: 167960099, DomainID: DefaultHuaweiDomainID, Status: EndpointPendingAcceptance, Becomes: EndpointAccepted, After: D(DefaultEndpointPendingDelay), CreatedBefore: D(time.Hour)},
 						{ID: DefaultEndpointConnectionSlowID, MarkerID: 167960100, DomainID: DefaultHuaweiDomainID, Status: EndpointPendingAcceptance, Becomes: EndpointAccepted, After: D(DefaultEndpointSlowDelay), CreatedBefore: D(time.Hour)},
 						{ID: DefaultEndpointConnectionRejectedID, MarkerID: 167960101, DomainID: DefaultHuaweiDomainID, Status: EndpointRejected, CreatedBefore: D(24 * time.Hour)},
+					},
+				},
+				{
+					ID: DefaultAPIGChangeInstanceID, ProjectID: DefaultHuaweiProjectID,
+					Connections: []EndpointConnectionFixture{
+						{ID: DefaultEndpointConnectionAwaitingID, MarkerID: 167960110, DomainID: DefaultHuaweiDomainID, Status: EndpointPendingAcceptance, CreatedBefore: D(time.Hour)},
+						{ID: DefaultEndpointConnectionAwaiting2ID, MarkerID: 167960111, DomainID: DefaultHuaweiDomainID, Status: EndpointPendingAcceptance, CreatedBefore: D(time.Hour)},
+						{ID: DefaultEndpointConnectionWasRejectedID, MarkerID: 167960112, DomainID: DefaultHuaweiDomainID, Status: EndpointRejected, CreatedBefore: D(24 * time.Hour)},
+						{ID: DefaultEndpointConnectionFailedID, MarkerID: 167960113, DomainID: DefaultHuaweiDomainID, Status: EndpointFailed, CreatedBefore: D(24 * time.Hour)},
 					},
 				},
 				{ID: DefaultAPIGNoEndpointServiceInstanceID, ProjectID: DefaultHuaweiProjectID, NoEndpointService: true},

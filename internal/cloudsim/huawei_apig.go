@@ -11,12 +11,14 @@ import (
 )
 
 // Huawei Cloud APIG: GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-endpoint/connections
-// (ListEndpointConnections), authenticated by SDK-HMAC-SHA256 AK/SK or by
-// an X-Auth-Token. Every answer carries X-Request-Id; errors are
-// {"error_code","error_msg"}.
+// (ListEndpointConnections) and POST .../vpc-endpoint/connections/action
+// (AcceptOrRejectEndpointConnections, huawei_apig_accept.go),
+// authenticated by SDK-HMAC-SHA256 AK/SK or by an X-Auth-Token. Every
+// answer carries X-Request-Id; errors are {"error_code","error_msg"}.
 
 const (
-	huaweiActionListEndpointConnections = "ListEndpointConnections"
+	huaweiActionListEndpointConnections   = "ListEndpointConnections"
+	huaweiActionAcceptOrRejectConnections = "AcceptOrRejectEndpointConnections"
 	huaweiDateFormat                    = "20060102T150405Z"
 	huaweiTimeFormat                    = "2006-01-02T15:04:05Z"
 	huaweiDefaultLimit                  = 20
@@ -68,11 +70,12 @@ func errHuaweiInvalidParam(name string) *apiError {
 }
 
 func (s *Server) serveHuawei(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := matchEndpointConnectionsPath(r.URL.Path); ok && s.answerBadGateway(w, "huawei", huaweiActionListEndpointConnections) {
+	api, _, _, ok := matchHuaweiAPI(r.Method, r.URL.Path)
+	if ok && s.answerBadGateway(w, "huawei", api) {
 		return
 	}
 	requestID := newHuaweiRequestID()
-	call := Call{Time: time.Now(), Cloud: "huawei", Action: huaweiActionListEndpointConnections, RequestID: requestID}
+	call := Call{Time: time.Now(), Cloud: "huawei", Action: api, RequestID: requestID}
 	body, apiErr := s.handleHuawei(r, &call)
 	status := http.StatusOK
 	if apiErr != nil {
@@ -91,20 +94,27 @@ func (s *Server) serveHuawei(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, body, map[string]string{"X-Request-Id": requestID, "Content-Type": "application/json"})
 }
 
-// matchEndpointConnectionsPath splits the path into project and instance.
-func matchEndpointConnectionsPath(path string) (projectID, instanceID string, ok bool) {
+// matchHuaweiAPI names the API of a method and path, and splits the path
+// into project and instance.
+func matchHuaweiAPI(method, path string) (api, projectID, instanceID string, ok bool) {
 	parts := strings.Split(path, "/")
-	// "", v2, {project}, apigw, instances, {instance}, vpc-endpoint, connections
-	if len(parts) != 8 || parts[0] != "" || parts[1] != "v2" || parts[3] != "apigw" || parts[4] != "instances" ||
+	// "", v2, {project}, apigw, instances, {instance}, vpc-endpoint, connections[, action]
+	if len(parts) < 8 || parts[0] != "" || parts[1] != "v2" || parts[3] != "apigw" || parts[4] != "instances" ||
 		parts[6] != "vpc-endpoint" || parts[7] != "connections" || parts[2] == "" || parts[5] == "" {
-		return "", "", false
+		return "", "", "", false
 	}
-	return parts[2], parts[5], true
+	switch {
+	case len(parts) == 8 && method == http.MethodGet:
+		return huaweiActionListEndpointConnections, parts[2], parts[5], true
+	case len(parts) == 9 && parts[8] == "action" && method == http.MethodPost:
+		return huaweiActionAcceptOrRejectConnections, parts[2], parts[5], true
+	}
+	return "", "", "", false
 }
 
 func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
-	projectID, instanceID, ok := matchEndpointConnectionsPath(r.URL.Path)
-	if !ok || r.Method != http.MethodGet {
+	api, projectID, instanceID, ok := matchHuaweiAPI(r.Method, r.URL.Path)
+	if !ok {
 		call.Action = ""
 		call.Params = map[string]string{"path": r.URL.Path, "method": r.Method}
 		return nil, newAPIError(http.StatusNotFound, "APIG.0101", "The API does not exist or has not been published in the environment.")
@@ -136,8 +146,8 @@ func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
 	for k, v := range query {
 		call.Params[k] = strings.Join(v, ",")
 	}
-	if cred.denied || !cred.mayUse(projectID) {
-		return nil, newAPIError(http.StatusForbidden, "APIC.7106", "No permissions to request for the method")
+	if !cred.mayCall(api, projectID) {
+		return nil, errHuaweiNoPermission()
 	}
 
 	s.mu.Lock()
@@ -149,6 +159,9 @@ func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
 		return nil, err
 	}
 
+	if api == huaweiActionAcceptOrRejectConnections {
+		return s.acceptOrRejectEndpointConnections(projectID, instanceID, body, call)
+	}
 	q, apiErr := parseEndpointConnectionQuery(query)
 	if apiErr != nil {
 		return nil, apiErr
@@ -157,7 +170,17 @@ func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.world.settle(s.clock.Now())
-	g := s.world.gateways[instanceID]
+	g, apiErr := s.world.endpointService(projectID, instanceID)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	return s.listEndpointConnections(g, q), nil
+}
+
+// endpointService is the gateway of a path, if it has a VPC endpoint
+// service that works.
+func (w *world) endpointService(projectID, instanceID string) (*gateway, *apiError) {
+	g := w.gateways[instanceID]
 	if g == nil || g.ProjectID != projectID {
 		return nil, newAPIError(http.StatusNotFound, "APIG.3030", "The instance does not exist;id:%s", instanceID)
 	}
@@ -167,7 +190,7 @@ func (s *Server) handleHuawei(r *http.Request, call *Call) (any, *apiError) {
 	if g.VpcepFailure {
 		return nil, newAPIError(http.StatusInternalServerError, "APIC.9007", "Failed to execute VCPEP request")
 	}
-	return listEndpointConnections(g, q, s.quirks.cfg.TotalCountPerPage), nil
+	return g, nil
 }
 
 func huaweiFaultError(d faultDecision) *apiError {
@@ -299,16 +322,19 @@ func parseEndpointConnectionQuery(q map[string][]string) (endpointConnectionQuer
 
 // listEndpointConnections answers one page; total is the number of
 // matching connections, or of those in the page under the quirk
-// TotalCountPerPage.
-func listEndpointConnections(g *gateway, q endpointConnectionQuery, totalPerPage bool) listEndpointConnectionsBody {
-	var matched []*endpointConnection
-	for _, c := range g.connections {
-		if q.id != "" && c.id != q.id {
+// TotalCountPerPage. A connection shows the status a read lag keeps
+// (EndpointReadsAfterAction), and is filtered by it.
+func (s *Server) listEndpointConnections(g *gateway, q endpointConnectionQuery) listEndpointConnectionsBody {
+	var matched []endpointConnection
+	for _, real := range g.connections {
+		if q.id != "" && real.id != q.id {
 			continue
 		}
-		if q.markerID != nil && c.markerID != *q.markerID {
+		if q.markerID != nil && real.markerID != *q.markerID {
 			continue
 		}
+		c := *real
+		c.status = s.quirks.endpointStatusRead(c.id, c.status)
 		if q.status != "" && c.status != q.status {
 			continue
 		}
@@ -318,15 +344,20 @@ func listEndpointConnections(g *gateway, q endpointConnectionQuery, totalPerPage
 	if q.offset < int64(len(matched)) {
 		end := min(int(q.offset)+q.limit, len(matched))
 		for _, c := range matched[q.offset:end] {
-			body.Connections = append(body.Connections, endpointConnectionView{
-				ID: c.id, MarkerID: c.markerID, DomainID: c.domainID, Status: c.status,
-				CreatedAt: c.created.UTC().Format(huaweiTimeFormat), UpdatedAt: c.updated.UTC().Format(huaweiTimeFormat),
-			})
+			body.Connections = append(body.Connections, c.view())
 		}
 	}
 	body.Size = len(body.Connections)
-	if totalPerPage {
+	if s.quirks.cfg.TotalCountPerPage {
 		body.Total = body.Size
 	}
 	return body
+}
+
+// view is the connection as the API shows it.
+func (c endpointConnection) view() endpointConnectionView {
+	return endpointConnectionView{
+		ID: c.id, MarkerID: c.markerID, DomainID: c.domainID, Status: c.status,
+		CreatedAt: c.created.UTC().Format(huaweiTimeFormat), UpdatedAt: c.updated.UTC().Format(huaweiTimeFormat),
+	}
 }

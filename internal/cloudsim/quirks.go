@@ -54,6 +54,10 @@ type Quirks struct {
 	// ActivateRouterInterface (reads show Inactive).
 	ActiveReadsAfterDeactivate int `json:"activeReadsAfterDeactivate,omitempty" yaml:"activeReadsAfterDeactivate,omitempty"`
 	InactiveReadsAfterActivate int `json:"inactiveReadsAfterActivate,omitempty" yaml:"inactiveReadsAfterActivate,omitempty"`
+	// EndpointReadsAfterAction is the same lag for Huawei APIG: the next N
+	// reads (ListEndpointConnections) of a connection that
+	// AcceptOrRejectEndpointConnections moved show the status it had.
+	EndpointReadsAfterAction int `json:"endpointReadsAfterAction,omitempty" yaml:"endpointReadsAfterAction,omitempty"`
 	// OnlyOneConnectionFirst makes ConnectRouterInterface check
 	// Forbidden.OnlyOneConnection right after the role, before the
 	// IncorrectRIStatus check: a second connect of a Connecting interface
@@ -101,7 +105,7 @@ func (q Quirks) Validate() error {
 	}
 	for name, n := range map[string]int{"publishingReadsAfterPublish": q.PublishingReadsAfterPublish,
 		"publishedReadsAfterWithdraw": q.PublishedReadsAfterWithdraw, "activeReadsAfterDeactivate": q.ActiveReadsAfterDeactivate,
-		"inactiveReadsAfterActivate": q.InactiveReadsAfterActivate} {
+		"inactiveReadsAfterActivate": q.InactiveReadsAfterActivate, "endpointReadsAfterAction": q.EndpointReadsAfterAction} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative", name))
 		}

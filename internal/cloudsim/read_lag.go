@@ -8,6 +8,7 @@ package cloudsim
 type readLag struct {
 	interfaces   map[string]*laggedStatus         // router interface ID
 	publications map[publicationKey]*laggedStatus // route entry towards a target
+	endpoints    map[string]*laggedStatus         // APIG endpoint connection ID
 }
 
 // laggedStatus is the status reads show while reads remain.
@@ -23,7 +24,7 @@ type publicationKey struct {
 }
 
 func newReadLag() readLag {
-	return readLag{interfaces: map[string]*laggedStatus{}, publications: map[publicationKey]*laggedStatus{}}
+	return readLag{interfaces: map[string]*laggedStatus{}, publications: map[publicationKey]*laggedStatus{}, endpoints: map[string]*laggedStatus{}}
 }
 
 // connected starts (or restarts) the lag of interface id after a connect;
@@ -72,6 +73,20 @@ func (qs *quirkState) withdrawing(entryID, targetID string) {
 // status towards the target shows; it uses up one lagged read.
 func (qs *quirkState) publishStatusRead(entryID, targetID, real string) string {
 	return readLagged(qs.lag.publications, publicationKey{entryID, targetID}, real)
+}
+
+// endpointActedOn starts the lag of a connection after an accept or a
+// reject moved it from before.
+func (qs *quirkState) endpointActedOn(id, before string) {
+	if n := qs.cfg.EndpointReadsAfterAction; n > 0 {
+		qs.lag.endpoints[id] = &laggedStatus{status: before, reads: n}
+	}
+}
+
+// endpointStatusRead is the status a read of connection id shows; it uses
+// up one lagged read.
+func (qs *quirkState) endpointStatusRead(id, real string) string {
+	return readLagged(qs.lag.endpoints, id, real)
 }
 
 func readLagged[K comparable](lags map[K]*laggedStatus, key K, real string) string {

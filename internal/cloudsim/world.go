@@ -142,10 +142,17 @@ type huaweiCredential struct {
 	secret   string          // SK; empty for tokens
 	projects map[string]bool // the projects it may act in
 	denied   bool
+	policy   *IAMPolicy // when set, the APIs it may call
 }
 
 // mayUse reports whether the credential may act in the project of a path.
 func (c *huaweiCredential) mayUse(projectID string) bool { return c.projects[projectID] }
+
+// mayCall reports whether the credential may call the APIG API api in
+// the project of a path.
+func (c *huaweiCredential) mayCall(api, projectID string) bool {
+	return !c.denied && c.mayUse(projectID) && (c.policy == nil || c.policy.Allows(api))
+}
 
 type gateway struct {
 	GatewayFixture
@@ -332,7 +339,7 @@ func newWorld(f *Fixture, start time.Time) *world {
 		for _, p := range c.Projects {
 			projects[p] = true
 		}
-		w.huaweiAKs[c.AK] = &huaweiCredential{secret: c.SK, projects: projects, denied: c.Denied}
+		w.huaweiAKs[c.AK] = &huaweiCredential{secret: c.SK, projects: projects, denied: c.Denied, policy: c.Policy}
 	}
 	for _, t := range h.Tokens {
 		// An IAM token is scoped to one project.
