@@ -38,6 +38,7 @@ type VPCAPI interface {
 // that vpcflow calls.
 type APIGAPI interface {
 	ListEndpointConnections(*model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error)
+	AcceptOrRejectEndpointConnections(*model.AcceptOrRejectEndpointConnectionsRequest) (*model.AcceptOrRejectEndpointConnectionsResponse, error)
 }
 
 // APIGScope is the Huawei Cloud region and project an APIG call acts in.

@@ -46,6 +46,7 @@ const (
 	docAliCommon    = "Alibaba Cloud common error codes (OpenAPI error center; VPC, ECS, CEN tables)"
 	docIdempotency  = "Alibaba Cloud VPC: How to ensure idempotence (ClientToken)"
 	docAPIG         = "Huawei Cloud APIG API: Querying VPC Endpoint Connections (updated 2023-11-30)"
+	docAPIGAccept   = "Huawei Cloud APIG API: Accepting or Rejecting a VPC Endpoint Connection (updated 2023-11-30; endpoints 1-50; IAM action apig:instance:acceptOrRejectVpcEndpointConnection, depending on apig:instance:get)"
 	docAPIGThrottle = "Huawei Cloud APIG error codes; terraform-provider-huaweicloud issue #1335 (APIGW.0308 over ratelimit)"
 	docAPIGGateway  = "Huawei Cloud APIG User Guide: Error Codes (what the gateway answers to an API call), and its FAQ \"Incorrect IAM authentication information\""
 	docAPIGManage   = "Huawei Cloud APIG API Reference: Error Codes (what the APIG management API answers)"
@@ -152,9 +153,11 @@ var errorCodes = []ErrorCode{
 	{"MissingParameter", contract.Permanent, "a required parameter is missing; this is a vpcflow bug, report it with the RequestId", docAliCommon},
 	{"InvalidParameter", contract.Permanent, "a parameter is malformed; check the workflow input", docAliCommon},
 
-	// Huawei Cloud APIG ListEndpointConnections.
-	{"APIC.7102", contract.Permanent, "the Huawei credentials were refused (incorrect token or signature); check HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK", docAPIG},
-	{"APIC.7106", contract.Permanent, "the Huawei credentials lack permission for this APIG method; grant the IAM policy", docAPIG},
+	// Huawei Cloud APIG ListEndpointConnections, and
+	// AcceptOrRejectEndpointConnections, whose document answers 401 and
+	// 403 with the same codes.
+	{"APIC.7102", contract.Permanent, "the Huawei credentials were refused (incorrect token or signature); check HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK", docAPIG + "; " + docAPIGAccept},
+	{"APIC.7106", contract.Permanent, "the Huawei credentials lack permission for this APIG method; grant the IAM policy of deploy/policies/huawei-iam-policy.json (apig:instance:listVpcEndpoint, apig:instance:acceptOrRejectVpcEndpointConnection, apig:instance:get)", docAPIG + "; " + docAPIGAccept},
 	{"APIC.7314", contract.Permanent, "the gateway has no VPC endpoint service; check InstanceId and that the endpoint service is enabled", docAPIG},
 	{"APIC.9007", contract.Transient, "", docAPIG},
 	{"APIGW.0308", contract.Throttled, "", docAPIGThrottle},
@@ -165,7 +168,7 @@ var errorCodes = []ErrorCode{
 	{"APIG.0201", contract.Permanent, "the gateway refused the request as malformed or too large; report it with the RequestId", docAPIGGateway},
 	{"APIG.0301", contract.Permanent, "the Huawei AK/SK was refused (a wrong SK, an unknown AK, or a clock more than 15 minutes off); check HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (after five failures in a row the gateway locks the AK for 5 minutes)", docAPIGGateway},
 	{"APIG.0308", contract.Throttled, "", docAPIGGateway},
-	{"APIG.2012", contract.Permanent, "a parameter was refused; check the workflow input (Status, MarkerId, Limit)", docAPIGManage},
+	{"APIG.2012", contract.Permanent, "a parameter was refused; check the workflow input (Status, MarkerId, Limit; for an accept or reject, EndpointIds: connections of this gateway that can move)", docAPIGManage},
 	{"APIG.3030", contract.Permanent, "no gateway with this ID in the project; check InstanceId, and ProjectId and Region if the input names them", docAPIGManage},
 	{"APIG.9999", contract.Transient, "", docAPIGManage},
 }

@@ -103,17 +103,26 @@ func sdkTimeString[T fmt.Stringer](t *T) string {
 	return (*t).String()
 }
 
-// WaitEndpointsAcceptedInput asks to wait until the given endpoint
-// connections of a gateway are accepted.
-type WaitEndpointsAcceptedInput struct {
+// WaitEndpointsInput asks to wait until the given endpoint connections of
+// a gateway are accepted (or, for WaitEndpointsRejected, rejected).
+// ActedAt is when this change's accept or reject was answered (zero if it
+// made none): for ReadAfterWriteGrace after it, a read showing the status
+// the call moved the connection from is taken as lagging behind it.
+type WaitEndpointsInput struct {
 	APIGScope
 	InstanceId  string    `json:"InstanceId"`
 	EndpointIds []string  `json:"EndpointIds"`
+	ActedAt     time.Time `json:"ActedAt,omitzero"`
 	Deadline    time.Time `json:"Deadline"`
 }
 
+// WaitEndpointsAcceptedInput is the input of WaitEndpointsAccepted, as
+// histories recorded before WaitEndpointsInput name it.
+type WaitEndpointsAcceptedInput = WaitEndpointsInput
+
 // WaitEndpointsAccepted polls the gateway's connections until every given
-// endpoint is accepted; rejected, failed or deleting ends the wait at once.
+// endpoint is accepted; rejected, failed or deleting ends the wait at once
+// (rejected only past the grace of the change's own accept).
 // An endpoint not listed yet, or in a status vpcflow does not know, is waited
 // for (a new status must not break the wait; the deadline bounds it).
 //
@@ -122,14 +131,28 @@ type WaitEndpointsAcceptedInput struct {
 // all on every read would cost pages for the few the wait is about.
 // Accepted is where a connection stays, so an endpoint seen accepted is not
 // read again.
-func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndpointsAcceptedInput) (EndpointConnections, error) {
-	what := fmt.Sprintf("endpoint connections %s of gateway %s to be accepted", strings.Join(in.EndpointIds, ", "), in.InstanceId)
-	accepted := make(map[string]contract.EndpointConnection, len(in.EndpointIds))
+func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndpointsInput) (EndpointConnections, error) {
+	return a.waitEndpoints(ctx, in, contract.EndpointAccepted, contract.EndpointRejected)
+}
+
+// WaitEndpointsRejected is WaitEndpointsAccepted for a reject: it waits
+// until every given endpoint is rejected; accepted past the grace of the
+// change's own reject (someone accepted it again), failed or deleting ends
+// it at once.
+func (a *CloudActivities) WaitEndpointsRejected(ctx context.Context, in WaitEndpointsInput) (EndpointConnections, error) {
+	return a.waitEndpoints(ctx, in, contract.EndpointRejected, contract.EndpointAccepted)
+}
+
+// waitEndpoints waits until every endpoint of in is target; opposite is
+// the status that, past the grace, means someone moved it the other way.
+func (a *CloudActivities) waitEndpoints(ctx context.Context, in WaitEndpointsInput, target, opposite string) (EndpointConnections, error) {
+	what := fmt.Sprintf("endpoint connections %s of gateway %s to be %s", strings.Join(in.EndpointIds, ", "), in.InstanceId, target)
+	reached := make(map[string]contract.EndpointConnection, len(in.EndpointIds))
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		var waiting []string
 		var requestID string
 		for _, id := range in.EndpointIds {
-			if _, done := accepted[id]; done {
+			if _, done := reached[id]; done {
 				continue
 			}
 			listed, err := a.listEndpointConnections(ctx, ListEndpointConnectionsInput{APIGScope: in.APIGScope, InstanceId: in.InstanceId, Id: id})
@@ -137,26 +160,23 @@ func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndp
 				return false, err
 			}
 			requestID = lastOf(listed.RequestIds)
-			var c *contract.EndpointConnection
-			for i := range listed.Connections {
-				if listed.Connections[i].Id == id {
-					c = &listed.Connections[i]
-				}
-			}
+			c, ok := connectionOf(listed.Connections, id)
 			switch {
-			case c == nil:
+			case !ok:
 				waiting = append(waiting, id+" not listed")
-			case c.Status == contract.EndpointAccepted:
-				accepted[id] = *c
-			case c.Status == contract.EndpointRejected || c.Status == contract.EndpointFailed || c.Status == contract.EndpointDeleting:
+			case c.Status == target:
+				reached[id] = c
+			case c.Status == opposite && withinGrace(in.ActedAt):
+				waiting = append(waiting, id+" "+c.Status+" (read lagging behind the "+verbOf(target)+")")
+			case c.Status == opposite || c.Status == contract.EndpointFailed || c.Status == contract.EndpointDeleting:
 				p.observe(id+" "+c.Status, requestID)
 				return false, unreachableState(what, c.Status, "endpoint connection "+id+" is "+c.Status+
-					"; accept it on the gateway (or recreate the endpoint) and start again", *p)
+					"; "+verbOf(target)+" it on the gateway (or recreate the endpoint) and start again", *p)
 			default:
 				waiting = append(waiting, id+" "+c.Status)
 			}
 		}
-		state := "all accepted"
+		state := "all " + target
 		if len(waiting) > 0 {
 			state = strings.Join(waiting, ", ")
 		}
@@ -168,10 +188,18 @@ func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndp
 	}
 	var out EndpointConnections
 	for _, id := range in.EndpointIds {
-		out.Connections = append(out.Connections, accepted[id])
+		out.Connections = append(out.Connections, reached[id])
 	}
 	out.CallTrace = p.trace(ctx)
 	return out, nil
+}
+
+// verbOf is the action that moves a connection to status.
+func verbOf(status string) string {
+	if status == contract.EndpointRejected {
+		return contract.EndpointActionReject
+	}
+	return contract.EndpointActionAccept
 }
 
 func lastOf(ids []string) string {

@@ -1,5 +1,7 @@
 package contract
 
+import "slices"
+
 // Inputs are put in canonical form before any use, so every comparison,
 // every call and every workflow ID sees one spelling of each value: an IPv6
 // prefix has many (2001:DB8::/32, 2001:db8:0::/32, ...), and the one sent
@@ -54,3 +56,13 @@ func (in ConnectRouterInterfaceInput) Canonical() ConnectRouterInterfaceInput { 
 
 // Canonical returns the input: it holds no CIDR block.
 func (in ApigEndpointConnectionsInput) Canonical() ApigEndpointConnectionsInput { return in }
+
+// Canonical returns the input with its Action spelled out and its
+// endpoints in order: one change, however its input lists them.
+func (in ApigEndpointChangeInput) Canonical() ApigEndpointChangeInput {
+	if in.Action == "" {
+		in.Action = EndpointActionAccept
+	}
+	in.EndpointIds = slices.Sorted(slices.Values(in.EndpointIds))
+	return in
+}

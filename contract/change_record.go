@@ -14,7 +14,7 @@ import (
 )
 
 // changeTypes are the workflows that change something a Rollback undoes.
-var changeTypes = []string{NetworkChange.Type, PublishVpcRoutes.Type, ConnectRouterInterface.Type}
+var changeTypes = []string{NetworkChange.Type, PublishVpcRoutes.Type, ConnectRouterInterface.Type, ApigEndpointChange.Type}
 
 // NotUndoableError says why a workflow's changes cannot be rolled back.
 type NotUndoableError struct {
@@ -25,8 +25,8 @@ type NotUndoableError struct {
 func (e *NotUndoableError) Error() string { return e.Change + ": " + e.Reason }
 
 // ChangeOf reads what the change whose workflow ID is id changed, from the
-// change itself: its latest run must be a NetworkChange, PublishVpcRoutes
-// or ConnectRouterInterface that has ended, and its progress query (which
+// change itself: its latest run must be a NetworkChange, PublishVpcRoutes,
+// ConnectRouterInterface or ApigEndpointChange that has ended, and its progress query (which
 // a worker answers by replaying the run's history) says what it changed.
 // A run still running is refused, unless it is runningRun: the run of a
 // change that rolls itself back, as its OnCancel or OnFailure ask, and

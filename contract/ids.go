@@ -64,6 +64,21 @@ func apigIDParts(in ApigEndpointConnectionsInput) []any {
 	return parts
 }
 
+// apigEndpointChangeID is "apig-endpoint-change/<InstanceId>": one
+// change at a time per gateway, whatever endpoints it names, as
+// "network-change/<RouterInterfaceId>" is per interface.
+func apigEndpointChangeID(in ApigEndpointChangeInput) string {
+	return "apig-endpoint-change/" + in.InstanceId
+}
+
+// apigEndpointChangePlanID is "plan-apig-endpoint-change/<InstanceId>/<digest
+// of what the change does>", Approval and recovery left out as for
+// networkChangePlanID.
+func apigEndpointChangePlanID(in ApigEndpointChangeInput) string {
+	in.Approval, in.OnCancel, in.OnFailure = nil, "", ""
+	return "plan-apig-endpoint-change/" + in.InstanceId + "/" + digest(in)
+}
+
 // digest is 12 hex digits of the SHA-256 of v's JSON: short enough to read,
 // long enough that two different changes to one resource do not collide.
 func digest(v any) string {

@@ -32,8 +32,35 @@ type ChangeRecord struct {
 	TargetType       string       `json:"TargetType,omitempty"`
 	TargetInstanceId string       `json:"TargetInstanceId,omitempty"`
 	Published        []RouteEntry `json:"Published,omitempty"`
+	// Endpoints are the APIG endpoint connections an ApigEndpointChange
+	// accepted or rejected.
+	Endpoints *EndpointChangeRecord `json:"Endpoints,omitempty"`
 	// RequestIds of the calls that made the changes.
 	RequestIds []string `json:"RequestIds,omitempty"`
+}
+
+// EndpointChangeRecord is what an ApigEndpointChange did: Action (accept
+// or reject) to the connections EndpointIds of gateway InstanceId, which
+// were not so before. Its rollback does the opposite to them.
+type EndpointChangeRecord struct {
+	ProjectId   string   `json:"ProjectId,omitempty"`
+	Region      string   `json:"Region,omitempty"`
+	InstanceId  string   `json:"InstanceId"`
+	Action      string   `json:"Action"`
+	EndpointIds []string `json:"EndpointIds"`
+}
+
+// Undo is the action that undoes the record's.
+func (e EndpointChangeRecord) Undo() string {
+	if e.Action == EndpointActionReject {
+		return EndpointActionAccept
+	}
+	return EndpointActionReject
+}
+
+// String says what was done, in a line.
+func (e EndpointChangeRecord) String() string {
+	return fmt.Sprintf("%sed %s of gateway %s", e.Action, plural(len(e.EndpointIds), "endpoint connection"), e.InstanceId)
 }
 
 // Routes is the route set the change published ("" target and no entries
@@ -43,10 +70,15 @@ func (c ChangeRecord) Routes() RouteSet {
 }
 
 // Empty tells whether nothing was changed.
-func (c ChangeRecord) Empty() bool { return c.RouterInterfaceId == "" && len(c.Published) == 0 }
+func (c ChangeRecord) Empty() bool {
+	return c.RouterInterfaceId == "" && len(c.Published) == 0 && (c.Endpoints == nil || len(c.Endpoints.EndpointIds) == 0)
+}
 
 // String says what was changed, in a line.
 func (c ChangeRecord) String() string {
+	if c.Endpoints != nil && len(c.Endpoints.EndpointIds) > 0 {
+		return c.Endpoints.String()
+	}
 	verb := "connected"
 	if c.Activated {
 		verb = "activated"
@@ -101,8 +133,13 @@ type RollbackResult struct {
 	AlreadyWithdrawn []RouteEntry `json:"AlreadyWithdrawn,omitempty"`
 	Deactivated      bool         `json:"Deactivated"`
 	InterfaceStatus  string       `json:"InterfaceStatus,omitempty"`
-	ChangeRequestIds []string     `json:"ChangeRequestIds,omitempty"`
-	Steps            []Step       `json:"Steps"`
+	// Reverted are the endpoint connections this rollback moved back
+	// (rejected what the change accepted, or accepted what it rejected),
+	// AlreadyReverted those it found so.
+	Reverted         []string `json:"Reverted,omitempty"`
+	AlreadyReverted  []string `json:"AlreadyReverted,omitempty"`
+	ChangeRequestIds []string `json:"ChangeRequestIds,omitempty"`
+	Steps            []Step   `json:"Steps"`
 }
 
 // ChangeStopped is the details of the CanceledError a cancelled
@@ -126,7 +163,14 @@ func (in RollbackInput) Validate() error {
 	} else if len(in.Change) > 1000 {
 		p.addf("Change is %d bytes long; a workflow ID is at most 1000", len(in.Change))
 	}
-	if c := in.Changed; c != nil {
+	if c := in.Changed; c != nil && c.Endpoints != nil {
+		e := c.Endpoints
+		p.huaweiID("Changed.Endpoints.ProjectId", e.ProjectId, false)
+		p.optionalRegion("Changed.Endpoints.Region", e.Region)
+		p.huaweiID("Changed.Endpoints.InstanceId", e.InstanceId, true)
+		p.oneOf("Changed.Endpoints.Action", e.Action, []string{EndpointActionAccept, EndpointActionReject})
+		p.endpointIDs("Changed.Endpoints.EndpointIds", e.EndpointIds, MaxEndpointsPerChange)
+	} else if c != nil {
 		p.region("Changed.RegionId", c.RegionId)
 		if c.RouterInterfaceId != "" {
 			p.id("Changed.RouterInterfaceId", c.RouterInterfaceId, "ri-")
@@ -150,9 +194,15 @@ func (in RollbackInput) Canonical() RollbackInput {
 	return in
 }
 
-// Canonical returns the record with every CIDR block in canonical form.
+// Canonical returns the record with every CIDR block in canonical form
+// and its endpoints in order.
 func (c ChangeRecord) Canonical() ChangeRecord {
 	c.Published = canonicalized(c.Published, canonicalEntry)
+	if c.Endpoints != nil {
+		e := *c.Endpoints
+		e.EndpointIds = slices.Sorted(slices.Values(e.EndpointIds))
+		c.Endpoints = &e
+	}
 	return c
 }
 
@@ -162,6 +212,16 @@ func (c ChangeRecord) Same(o ChangeRecord) bool {
 	c, o = c.Canonical(), o.Canonical()
 	if c.RegionId != o.RegionId || c.RouterInterfaceId != o.RouterInterfaceId || len(c.Published) != len(o.Published) {
 		return false
+	}
+	if (c.Endpoints == nil) != (o.Endpoints == nil) {
+		return false
+	}
+	if c.Endpoints != nil {
+		ce, oe := *c.Endpoints, *o.Endpoints
+		if ce.ProjectId != oe.ProjectId || ce.Region != oe.Region || ce.InstanceId != oe.InstanceId ||
+			ce.Action != oe.Action || !slices.Equal(ce.EndpointIds, oe.EndpointIds) {
+			return false
+		}
 	}
 	if len(c.Published) > 0 && (c.TargetType != o.TargetType || c.TargetInstanceId != o.TargetInstanceId) {
 		return false

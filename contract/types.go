@@ -171,12 +171,15 @@ type NetworkChangeResult struct {
 
 // NetworkChangePlanResult is what a NetworkChange of the same input would
 // do, read from the cloud and checked by a DryRun of the publish, changing
+// nothing. The verify is always "will do": it checks, and changes nothing.
+type NetworkChangePlanResult = PlanResult
+
+// PlanResult is what a change would do, read from the cloud, changing
 // nothing: each planned step, in the change's order, with its action.
-// WouldChange is true when the change would connect the interface or
-// publish a route; WouldFail when some step would fail (its Code and
-// Reason say why and what to fix). The verify is always "will do": it
-// checks, and changes nothing.
-type NetworkChangePlanResult struct {
+// WouldChange is true when some step would change the cloud (connect,
+// activate, publish, accept, reject); WouldFail when some step would fail
+// (its Code and Reason say why and what to fix).
+type PlanResult struct {
 	Plan        []PlannedStep `json:"Plan"`
 	WouldChange bool          `json:"WouldChange"`
 	WouldFail   bool          `json:"WouldFail"`
@@ -228,6 +231,59 @@ type ApigEndpointConnectionsResult struct {
 	Connections []EndpointConnection `json:"Connections"`
 	Total       int64                `json:"Total"`
 	Steps       []Step               `json:"Steps"`
+}
+
+// Endpoint connection actions of an ApigEndpointChange.
+const (
+	EndpointActionAccept = "accept"
+	EndpointActionReject = "reject"
+)
+
+// ApigEndpointChangeInput accepts (Action accept, the default) or rejects
+// VPC endpoint connections of a Huawei Cloud APIG gateway
+// (AcceptOrRejectEndpointConnections) and waits until each is accepted (or
+// rejected). ProjectId and Region are as for ApigEndpointConnections.
+// Approval, OnCancel and OnFailure are those of a NetworkChange: the
+// change can plan and wait for a person's decision first, and what it
+// changed can be rolled back, the rollback of an accept being a reject
+// of the connections it accepted (and of a reject, an accept).
+type ApigEndpointChangeInput struct {
+	ProjectId   string    `json:"ProjectId,omitempty"`
+	Region      string    `json:"Region,omitempty"`
+	InstanceId  string    `json:"InstanceId"`
+	Action      string    `json:"Action,omitempty"`
+	EndpointIds []string  `json:"EndpointIds"`
+	WaitTimeout Duration  `json:"WaitTimeout,omitempty"`
+	Approval    *Approval `json:"Approval,omitempty"`
+	OnCancel    string    `json:"OnCancel,omitempty"`
+	OnFailure   string    `json:"OnFailure,omitempty"`
+
+	decodeProblems // what decoding refused (decode.go)
+}
+
+// Target is the status the change moves its connections to.
+func (in ApigEndpointChangeInput) Target() string {
+	if in.Action == EndpointActionReject {
+		return EndpointRejected
+	}
+	return EndpointAccepted
+}
+
+// ApigEndpointChangeResult reports the change: the connections it moved
+// (Changed), those it found so already (AlreadyDone), each connection as
+// the wait last read it, and the RequestIds of the calls that changed
+// something.
+type ApigEndpointChangeResult struct {
+	Action           string               `json:"Action"`
+	Changed          []string             `json:"Changed"`
+	AlreadyDone      []string             `json:"AlreadyDone,omitempty"`
+	Connections      []EndpointConnection `json:"Connections"`
+	ChangeRequestIds []string             `json:"ChangeRequestIds"`
+	StartedAt        time.Time            `json:"StartedAt"`
+	CompletedAt      time.Time            `json:"CompletedAt"`
+	DurationMillis   int64                `json:"DurationMillis"`
+	Decisions        []DecisionRecord     `json:"Decisions,omitempty"`
+	Steps            []Step               `json:"Steps"`
 }
 
 // Step is one step of a workflow as it ran.

@@ -20,6 +20,9 @@ const (
 	// MaxWaitForAccepted bounds ApigEndpointConnections' WaitForAccepted:
 	// each read of the wait asks for each endpoint not yet accepted.
 	MaxWaitForAccepted = 200
+	// MaxEndpointsPerChange bounds ApigEndpointChange's EndpointIds: the
+	// endpoints AcceptOrRejectEndpointConnections takes in one call.
+	MaxEndpointsPerChange = 50
 	// MaxProblems bounds the problems a ValidationError lists.
 	MaxProblems = 20
 )
@@ -317,4 +320,43 @@ func (in ApigEndpointConnectionsInput) Validate() error {
 	}
 	p.timeout("WaitTimeout", in.WaitTimeout)
 	return p.err(ApigEndpointConnections.Type + " input")
+}
+
+// Validate lists every problem of the input, or returns nil.
+func (in ApigEndpointChangeInput) Validate() error {
+	p := problems(slices.Clone(in.decodeRefusals()))
+	p.huaweiID("ProjectId", in.ProjectId, false)
+	p.optionalRegion("Region", in.Region)
+	p.huaweiID("InstanceId", in.InstanceId, true)
+	if in.Action != "" {
+		p.oneOf("Action", in.Action, []string{EndpointActionAccept, EndpointActionReject})
+	}
+	p.endpointIDs("EndpointIds", in.EndpointIds, MaxEndpointsPerChange)
+	p.timeout("WaitTimeout", in.WaitTimeout)
+	p.approval("Approval", in.Approval)
+	p.recovery("OnCancel", in.OnCancel)
+	p.recovery("OnFailure", in.OnFailure)
+	return p.err(ApigEndpointChange.Type + " input")
+}
+
+// endpointIDs checks a required list of endpoint connection IDs: 1..max,
+// each an ID, none twice.
+func (p *problems) endpointIDs(field string, ids []string, max int) {
+	switch {
+	case len(ids) == 0:
+		p.addf("%s is empty; give the endpoint connections (IDs as ListEndpointConnections shows them)", field)
+	case len(ids) > max:
+		p.addf("%s has %d entries; at most %d", field, len(ids), max)
+	}
+	ids = firstOf(ids, max)
+	seen := make(map[string]int, len(ids))
+	for i, id := range ids {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		p.huaweiID(at, id, true)
+		if first, dup := seen[id]; dup {
+			p.addf("%s repeats %s[%d]", at, field, first)
+		} else {
+			seen[id] = i
+		}
+	}
 }

@@ -123,11 +123,40 @@ var (
 		// its runs are found by VpcFlowStage and their workflow IDs.
 		resources: func(ApigEndpointConnectionsInput) Resources { return Resources{} },
 	}
+	ApigEndpointChange = Workflow[ApigEndpointChangeInput, ApigEndpointChangeResult]{
+		Type:    "ApigEndpointChange",
+		Command: "apig-accept",
+		Short:   "accept (or, with --action reject, reject) a Huawei Cloud APIG gateway's VPC endpoint connections and wait until they are",
+		id:      apigEndpointChangeID,
+		summary: func(in ApigEndpointChangeInput) string {
+			return fmt.Sprintf("%s %s of gateway %s", capitalized(in.Action), plural(len(in.EndpointIds), "endpoint connection"), in.InstanceId)
+		},
+		resources: func(ApigEndpointChangeInput) Resources { return Resources{} },
+	}
+	ApigEndpointChangePlan = Workflow[ApigEndpointChangeInput, PlanResult]{
+		Type:    "ApigEndpointChangePlan",
+		Command: "apig-plan",
+		Short:   "plan an ApigEndpointChange: read the endpoint connections it would accept or reject, changing nothing",
+		id:      apigEndpointChangePlanID,
+		summary: func(in ApigEndpointChangeInput) string {
+			return "Plan: " + ApigEndpointChange.summary(in)
+		},
+		resources: func(ApigEndpointChangeInput) Resources { return Resources{} },
+	}
 )
 
 // Workflows lists every workflow, in the order the starter lists them.
 func Workflows() []Described {
-	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, Rollback, ApigEndpointConnections}
+	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, Rollback,
+		ApigEndpointConnections, ApigEndpointChange, ApigEndpointChangePlan}
+}
+
+// capitalized is s with its first letter upper-case (ASCII).
+func capitalized(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // ID is the workflow ID of the change in: derived from the resource it

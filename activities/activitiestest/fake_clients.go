@@ -101,10 +101,30 @@ func (f *FakeVPC) ActivateRouterInterface(r *vpc.ActivateRouterInterfaceRequest)
 
 // FakeAPIG stands for the Huawei Cloud APIG client (activities.APIGAPI).
 type FakeAPIG struct {
-	OnListEndpointConnections func(*model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error)
+	OnListEndpointConnections           func(*model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error)
+	OnAcceptOrRejectEndpointConnections func(*model.AcceptOrRejectEndpointConnectionsRequest) (*model.AcceptOrRejectEndpointConnectionsResponse, error)
 
 	mu       sync.Mutex
 	requests []*model.ListEndpointConnectionsRequest
+	actions  []*model.AcceptOrRejectEndpointConnectionsRequest
+}
+
+func (f *FakeAPIG) AcceptOrRejectEndpointConnections(r *model.AcceptOrRejectEndpointConnectionsRequest) (*model.AcceptOrRejectEndpointConnectionsResponse, error) {
+	f.mu.Lock()
+	f.actions = append(f.actions, r)
+	f.mu.Unlock()
+	if f.OnAcceptOrRejectEndpointConnections == nil {
+		return nil, fmt.Errorf("activitiestest.FakeAPIG: no answer set for AcceptOrRejectEndpointConnections")
+	}
+	return f.OnAcceptOrRejectEndpointConnections(r)
+}
+
+// Actions are the accept and reject requests the fake received, oldest
+// first.
+func (f *FakeAPIG) Actions() []*model.AcceptOrRejectEndpointConnectionsRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*model.AcceptOrRejectEndpointConnectionsRequest(nil), f.actions...)
 }
 
 func (f *FakeAPIG) ListEndpointConnections(r *model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error) {
