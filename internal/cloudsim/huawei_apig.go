@@ -19,11 +19,11 @@ import (
 const (
 	huaweiActionListEndpointConnections   = "ListEndpointConnections"
 	huaweiActionAcceptOrRejectConnections = "AcceptOrRejectEndpointConnections"
-	huaweiDateFormat                    = "20060102T150405Z"
-	huaweiTimeFormat                    = "2006-01-02T15:04:05Z"
-	huaweiDefaultLimit                  = 20
-	huaweiMaxLimit                      = 500
-	maxHuaweiBody                       = 1 << 20
+	huaweiDateFormat                      = "20060102T150405Z"
+	huaweiTimeFormat                      = "2006-01-02T15:04:05Z"
+	huaweiDefaultLimit                    = 20
+	huaweiMaxLimit                        = 500
+	maxHuaweiBody                         = 1 << 20
 )
 
 type huaweiErrorBody struct {
