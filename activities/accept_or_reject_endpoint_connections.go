@@ -21,27 +21,33 @@ type EndpointsRef struct {
 
 // EndpointActionInput asks to accept or reject (Action, contract's
 // EndpointActionAccept or EndpointActionReject) endpoint connections.
+// With From, only the connections in status From are moved and the
+// others left: a rollback rejects what its change accepted, and leaves a
+// connection that was never accepted as it is.
 type EndpointActionInput struct {
 	EndpointsRef
 	Action string `json:"Action"`
+	From   string `json:"From,omitempty"`
 }
 
 // EndpointActionResult reports an accept or reject: Acted are the
 // connections the call moved, Already those the read found so already
-// (after a lost answer, moved by an earlier attempt: Attempt says). No
-// call is made, and RequestId is "", when all were so.
+// (after a lost answer, moved by an earlier attempt: Attempt says), Left
+// those a From left alone. No call is made, and RequestId is "", when
+// none was to move.
 type EndpointActionResult struct {
 	RequestId string   `json:"RequestId,omitempty"`
 	Acted     []string `json:"Acted"`
 	Already   []string `json:"Already,omitempty"`
+	Left      []string `json:"Left,omitempty"`
 	CallTrace
 }
 
-// endpointMoves are the statuses each action moves a connection from:
+// EndpointMoves are the statuses each action moves a connection from:
 // accept takes a connection waiting for acceptance, or one rejected
 // before; reject one waiting, or one accepted before. Any other status
 // (failed, creating, deleting) cannot move.
-var endpointMoves = map[string][]string{
+var EndpointMoves = map[string][]string{
 	contract.EndpointActionAccept: {contract.EndpointPendingAcceptance, contract.EndpointRejected},
 	contract.EndpointActionReject: {contract.EndpointPendingAcceptance, contract.EndpointAccepted},
 }
@@ -84,16 +90,20 @@ func (a *CloudActivities) AcceptOrRejectEndpointConnections(ctx context.Context,
 		switch {
 		case ok && c.Status == target:
 			res.Already = append(res.Already, id)
-		case ok && slices.Contains(endpointMoves[in.Action], c.Status):
+		case in.From != "" && ok && c.Status == in.From:
+			move = append(move, id)
+		case in.From != "":
+			res.Left = append(res.Left, id)
+		case ok && slices.Contains(EndpointMoves[in.Action], c.Status):
 			move = append(move, id)
 		default:
 			return EndpointActionResult{}, refusal(operation, in.InstanceId, "APIG.2012",
 				fmt.Sprintf("endpoint connection %s %s: only a connection %s can be %sed", id, statusPhrase(c, ok),
-					strings.Join(endpointMoves[in.Action], " or "), in.Action), lastOf(read.RequestIds))
+					strings.Join(EndpointMoves[in.Action], " or "), in.Action), lastOf(read.RequestIds))
 		}
 	}
 	if len(move) == 0 {
-		res.CloudState = "all " + target
+		res.CloudState = fmt.Sprintf("%d %s, %d left", len(res.Already), target, len(res.Left))
 		return res, nil
 	}
 	req := &model.AcceptOrRejectEndpointConnectionsRequest{InstanceId: in.InstanceId,
@@ -105,7 +115,7 @@ func (a *CloudActivities) AcceptOrRejectEndpointConnections(ctx context.Context,
 	res.RequestId = deref(resp.XRequestId)
 	res.Acted = move
 	res.RequestIds = append(res.RequestIds, res.RequestId)
-	res.CloudState = fmt.Sprintf("%d %sed", len(move), in.Action)
+	res.CloudState = fmt.Sprintf("%d %sed, %d %s already, %d left", len(move), in.Action, len(res.Already), target, len(res.Left))
 	return res, nil
 }
 

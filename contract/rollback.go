@@ -50,6 +50,14 @@ type EndpointChangeRecord struct {
 	EndpointIds []string `json:"EndpointIds"`
 }
 
+// Status is the status the change moved its connections to.
+func (e EndpointChangeRecord) Status() string {
+	if e.Action == EndpointActionReject {
+		return EndpointRejected
+	}
+	return EndpointAccepted
+}
+
 // Undo is the action that undoes the record's.
 func (e EndpointChangeRecord) Undo() string {
 	if e.Action == EndpointActionReject {
@@ -159,7 +167,7 @@ func RollbackID(change string) string { return "rollback/" + change }
 func (in RollbackInput) Validate() error {
 	p := problems(slices.Clone(in.decodeRefusals()))
 	if in.Change == "" {
-		p.addf("Change is required (the workflow ID of the NetworkChange to undo)")
+		p.addf("Change is required (the workflow ID of the change to undo)")
 	} else if len(in.Change) > 1000 {
 		p.addf("Change is %d bytes long; a workflow ID is at most 1000", len(in.Change))
 	}

@@ -23,6 +23,9 @@ const (
 	StageWaitInterfaceInactive   = "wait-router-interface-inactive"
 	StageListEndpoints           = "list-endpoint-connections"
 	StageWaitEndpoints           = "wait-endpoints-accepted"
+	StageAcceptEndpoints         = "accept-endpoint-connections"
+	StageRejectEndpoints         = "reject-endpoint-connections"
+	StageWaitEndpointsRejected   = "wait-endpoints-rejected"
 	StageCompleted               = "completed"
 	StageFailed                  = "failed"
 	StageCancelled               = "cancelled"
@@ -33,7 +36,13 @@ const (
 // search finds the changes waiting, and the worker's gauges count them.
 var WaitingStages = []string{
 	StageAwaitingApproval, StageWaitRouterInterface, StageWaitRoutesPublished, StageVerifyVpnRoutes, StageWaitEndpoints,
-	StageRollback, StageWaitRoutesWithdrawn, StageWaitInterfaceInactive,
+	StageWaitEndpointsRejected, StageRollback, StageWaitRoutesWithdrawn, StageWaitInterfaceInactive,
+}
+
+// ChangingStages are the stages whose call changes the cloud; the others
+// read or wait. A plan that would do one of them would change something.
+var ChangingStages = []string{
+	StageConnectRouterInterface, StageActivateInterface, StagePublishRoutes, StageAcceptEndpoints, StageRejectEndpoints,
 }
 
 // EndStages are the stages a workflow ends in.

@@ -269,6 +269,12 @@ func (in ApigEndpointChangeInput) Target() string {
 	return EndpointAccepted
 }
 
+// Describe says what the change does, as "accept 2 endpoint connections
+// of gateway ...", for plans and summaries.
+func (in ApigEndpointChangeInput) Describe() string {
+	return fmt.Sprintf("%s %s of gateway %s", in.Action, plural(len(in.EndpointIds), "endpoint connection"), in.InstanceId)
+}
+
 // ApigEndpointChangeResult reports the change: the connections it moved
 // (Changed), those it found so already (AlreadyDone), each connection as
 // the wait last read it, and the RequestIds of the calls that changed

@@ -98,7 +98,7 @@ var (
 	Rollback = Workflow[RollbackInput, RollbackResult]{
 		Type:    "Rollback",
 		Command: "rollback",
-		Short:   "undo what a change changed: withdraw the routes it published (and deactivate the interface it connected)",
+		Short:   "undo what a change changed: withdraw the routes it published (and deactivate the interface it connected), or reject the endpoint connections it accepted",
 		id:      rollbackID,
 		summary: func(in RollbackInput) string {
 			if in.Changed == nil {
@@ -129,7 +129,7 @@ var (
 		Short:   "accept (or, with --action reject, reject) a Huawei Cloud APIG gateway's VPC endpoint connections and wait until they are",
 		id:      apigEndpointChangeID,
 		summary: func(in ApigEndpointChangeInput) string {
-			return fmt.Sprintf("%s %s of gateway %s", capitalized(in.Action), plural(len(in.EndpointIds), "endpoint connection"), in.InstanceId)
+			return capitalized(in.Canonical().Describe())
 		},
 		resources: func(ApigEndpointChangeInput) Resources { return Resources{} },
 	}

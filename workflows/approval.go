@@ -16,14 +16,17 @@ import (
 // again about the new plan; if not, the change goes on. It returns the
 // decisions taken. Rejected, timed out, or with a step that would fail, the
 // change stops with nothing changed.
-func awaitApproval(ctx workflow.Context, run *changeRun, in contract.NetworkChangeInput) ([]contract.DecisionRecord, error) {
+//
+// planChange plans the change (reads only), each time it is called.
+func awaitApproval(ctx workflow.Context, run *changeRun, approval contract.Approval,
+	planChange func() (contract.PlanResult, error)) ([]contract.DecisionRecord, error) {
 	gate := &approvalGate{}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.DecideUpdate, gate.decide,
 		workflow.UpdateHandlerOptions{Validator: gate.validate}); err != nil {
 		return nil, err
 	}
 	var decisions []contract.DecisionRecord
-	plan, err := planNetworkChange(ctx, run, in)
+	plan, err := planChange()
 	for round := 1; ; round++ {
 		if err != nil {
 			return decisions, err
@@ -33,14 +36,14 @@ func awaitApproval(ctx workflow.Context, run *changeRun, in contract.NetworkChan
 		}
 		run.steps.showPlan(ctx, plan.Plan)
 		gate.asked = round
-		decided, err := workflow.AwaitWithTimeout(ctx, in.Approval.TimeoutOrDefault(), func() bool { return gate.decision != nil })
+		decided, err := workflow.AwaitWithTimeout(ctx, approval.TimeoutOrDefault(), func() bool { return gate.decision != nil })
 		gate.asked = 0
 		if err != nil {
 			return decisions, err // cancelled
 		}
 		if !decided {
 			return decisions, run.steps.check(ctx, contract.StageAwaitingApproval, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("no decision within %s: nothing was changed; start the change again to ask again", in.Approval.TimeoutOrDefault()),
+				fmt.Sprintf("no decision within %s: nothing was changed; start the change again to ask again", approval.TimeoutOrDefault()),
 				contract.ApprovalTimeoutType, nil))
 		}
 		d := *gate.decision
@@ -55,8 +58,8 @@ func awaitApproval(ctx workflow.Context, run *changeRun, in contract.NetworkChan
 		}
 		// What was approved is the plan shown: the cloud may have moved
 		// while the change waited.
-		var again contract.NetworkChangePlanResult
-		again, err = planNetworkChange(ctx, run, in)
+		var again contract.PlanResult
+		again, err = planChange()
 		if err == nil && samePlan(plan.Plan, again.Plan) {
 			return decisions, nil
 		}
@@ -100,7 +103,7 @@ func (g *approvalGate) decide(ctx workflow.Context, d contract.Decision) (contra
 
 // planWouldFail is the error of a plan with a step that would fail: no one
 // is asked to approve a change that cannot be made.
-func planWouldFail(plan contract.NetworkChangePlanResult) error {
+func planWouldFail(plan contract.PlanResult) error {
 	for _, st := range plan.Plan {
 		if st.Action == contract.PlanWouldFail {
 			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("the plan would fail at %s (%s): %s: %s; nothing was changed",

@@ -60,6 +60,11 @@ func progressSnapshot(p contract.Progress) contract.Progress {
 		c := *p.Changed
 		c.Published = append([]contract.RouteEntry(nil), c.Published...)
 		c.RequestIds = append([]string(nil), c.RequestIds...)
+		if c.Endpoints != nil {
+			e := *c.Endpoints
+			e.EndpointIds = append([]string(nil), e.EndpointIds...)
+			c.Endpoints = &e
+		}
 		p.Changed = &c
 	}
 	if p.Rollback != nil {

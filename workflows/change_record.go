@@ -54,6 +54,23 @@ func (r *changeRecorder) published(set contract.RouteSet, entries []contract.Rou
 	}
 }
 
+// endpoints records endpoint connections the change accepted or
+// rejected, requestID as for connected.
+func (r *changeRecorder) endpoints(done contract.EndpointChangeRecord, ids []string, requestID string) {
+	if len(ids) == 0 {
+		return
+	}
+	c := r.changes(done.Region)
+	if c.Endpoints == nil {
+		done.EndpointIds = nil
+		c.Endpoints = &done
+	}
+	c.Endpoints.EndpointIds = append(c.Endpoints.EndpointIds, ids...)
+	if requestID != "" {
+		c.RequestIds = append(c.RequestIds, requestID)
+	}
+}
+
 // changes is the record, started on first use.
 func (r *changeRecorder) changes(regionID string) *contract.ChangeRecord {
 	if r.progress.Changed == nil {

@@ -23,7 +23,7 @@ func NetworkChangeWorkflow(ctx workflow.Context, in contract.NetworkChangeInput)
 	}
 	res, err := makeNetworkChange(ctx, run, in)
 	if err != nil {
-		return contract.NetworkChangeResult{}, stopChange(ctx, run, in, err)
+		return contract.NetworkChangeResult{}, stopChange(ctx, run, recoveryOf(in), err)
 	}
 	return res, nil
 }
@@ -35,7 +35,8 @@ func makeNetworkChange(ctx workflow.Context, run *changeRun, in contract.Network
 
 	var decisions []contract.DecisionRecord
 	if in.Approval != nil && in.Approval.Required {
-		if decisions, err = awaitApproval(ctx, run, in); err != nil {
+		planChange := func() (contract.PlanResult, error) { return planNetworkChange(ctx, run, in) }
+		if decisions, err = awaitApproval(ctx, run, *in.Approval, planChange); err != nil {
 			return contract.NetworkChangeResult{}, err
 		}
 	}
@@ -95,20 +96,20 @@ func makeNetworkChange(ctx workflow.Context, run *changeRun, in contract.Network
 // rollback went. A failed one ends with its own error, so callers keep
 // telling failures apart by type; the progress query has what it changed
 // and the rollback.
-func stopChange(ctx workflow.Context, run *changeRun, in contract.NetworkChangeInput, err error) error {
+func stopChange(ctx workflow.Context, run *changeRun, rec recovery, err error) error {
 	if !run.shape.recovers() {
 		return err
 	}
 	cancelled := temporal.IsCanceledError(err) || ctx.Err() != nil
-	policy := in.OnFailure
+	policy := rec.onFailure
 	if cancelled {
 		ctx, _ = workflow.NewDisconnectedContext(ctx)
-		policy = in.OnCancel
+		policy = rec.onCancel
 	}
 	stopped := contract.ChangeStopped{Changed: run.made.record()}
 	rollback := policy == contract.RecoveryRollback && !stopped.Changed.Empty()
 	if rollback {
-		outcome := rollBack(ctx, run, in, stopped.Changed)
+		outcome := rollBack(ctx, run, rec, stopped.Changed)
 		stopped.Rollback, stopped.RollbackError = outcome.Result, outcome.Error
 	}
 	if !cancelled {
@@ -119,4 +120,16 @@ func stopChange(ctx workflow.Context, run *changeRun, in contract.NetworkChangeI
 	}
 	run.steps.setStage(ctx, contract.StageCancelled)
 	return temporal.NewCanceledError(stopped)
+}
+
+// recovery is what a change does with what it has changed when it stops
+// early: its OnCancel and OnFailure, and how its rollback undoes.
+type recovery struct {
+	onCancel, onFailure string
+	deactivateInterface bool
+	waitTimeout         contract.Duration
+}
+
+func recoveryOf(in contract.NetworkChangeInput) recovery {
+	return recovery{onCancel: in.OnCancel, onFailure: in.OnFailure, deactivateInterface: in.DeactivateOnRollback, waitTimeout: in.WaitTimeout}
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -57,13 +58,9 @@ type networkChangePlan struct {
 	result contract.NetworkChangePlanResult
 }
 
-// changesTheCloud are the stages that change something; the others read or
-// wait.
-var changesTheCloud = map[string]bool{contract.StageConnectRouterInterface: true, contract.StageActivateInterface: true, contract.StagePublishRoutes: true}
-
 func (p *networkChangePlan) add(s contract.PlannedStep) {
 	p.result.Plan = append(p.result.Plan, s)
-	p.result.WouldChange = p.result.WouldChange || s.Action == contract.PlanWillDo && changesTheCloud[s.Stage]
+	p.result.WouldChange = p.result.WouldChange || s.Action == contract.PlanWillDo && slices.Contains(contract.ChangingStages, s.Stage)
 	p.result.WouldFail = p.result.WouldFail || s.Action == contract.PlanWouldFail
 }
 

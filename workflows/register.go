@@ -36,6 +36,8 @@ var registrations = []registration{
 	bind(contract.NetworkChangePlan, NetworkChangePlanWorkflow),
 	bind(contract.Rollback, RollbackWorkflow),
 	bind(contract.ApigEndpointConnections, ApigEndpointConnectionsWorkflow),
+	bind(contract.ApigEndpointChange, ApigEndpointChangeWorkflow),
+	bind(contract.ApigEndpointChangePlan, ApigEndpointChangePlanWorkflow),
 }
 
 // RegisterWorkflows registers every workflow under its type name. A

@@ -15,7 +15,9 @@ import (
 // RollbackWorkflow undoes what one NetworkChange changed, in the reverse
 // order: it withdraws the routes the change published and waits until
 // they are NonPublished, then, when asked, deactivates the interface the
-// change connected and waits until it is Inactive. Each undo reads first
+// change connected and waits until it is Inactive. Of an
+// ApigEndpointChange, it rejects the connections the change accepted (or
+// accepts those it rejected) and waits until they are. Each undo reads first
 // and is skipped when the read finds it done, so a rollback run twice, or
 // retried after a worker died, undoes nothing twice.
 //
@@ -37,6 +39,16 @@ func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract
 		}
 	} else if in.Changed != nil { // a history from before: the input was trusted
 		c = *in.Changed
+	}
+
+	if c.Endpoints != nil && len(c.Endpoints.EndpointIds) > 0 {
+		// An ApigEndpointChange's record: endpoint connections, nothing else.
+		if res.Reverted, res.AlreadyReverted, err = revertEndpoints(ctx, run, *c.Endpoints, timeout); err != nil {
+			return contract.RollbackResult{}, err
+		}
+		res.ChangeRequestIds = run.made.requestIDs()
+		res.Steps = run.steps.completed(ctx)
+		return res, nil
 	}
 
 	if len(c.Published) > 0 {
@@ -202,16 +214,55 @@ func deactivateInterface(ctx workflow.Context, run *changeRun, ref activities.Ro
 	return deactivated, inactive.Status, err
 }
 
+// revertEndpoints moves back the endpoint connections a change accepted
+// (rejects them) or rejected (accepts them), those still as the change
+// left them, and waits until they are back. A connection the change never
+// got to move (its call was cancelled before the cloud took it), or that
+// someone moved since, is left as it is.
+func revertEndpoints(ctx workflow.Context, run *changeRun, e contract.EndpointChangeRecord, timeout time.Duration) (reverted, already []string, err error) {
+	var a *activities.CloudActivities
+	undo := contract.ApigEndpointChangeInput{ProjectId: e.ProjectId, Region: e.Region, InstanceId: e.InstanceId, Action: e.Undo(), EndpointIds: e.EndpointIds}
+	change := newEndpointChange(undo)
+	act := activities.EndpointActionInput{EndpointsRef: change.ref, Action: undo.Action, From: e.Status()}
+	var acted activities.EndpointActionResult
+	err = run.steps.step(ctx, change.actStage, func() (activities.CallTrace, error) {
+		err := workflow.ExecuteActivity(withCall(ctx, "AcceptOrRejectEndpointConnections: "+undo.Describe()+" (those "+e.Status()+")"),
+			a.AcceptOrRejectEndpointConnections, act).Get(ctx, &acted)
+		return acted.CallTrace, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	reverted, already = acted.Acted, acted.Already
+	if acted.Attempt > 1 {
+		// As for the change: what an attempt whose answer was lost moved.
+		reverted, already = append(reverted, already...), nil
+	}
+	var actedAt time.Time
+	if acted.RequestId != "" {
+		run.made.changed(acted.RequestId)
+		actedAt = workflow.Now(ctx)
+	}
+	back := append(append([]string(nil), reverted...), already...)
+	if len(back) == 0 {
+		run.steps.skip(ctx, change.waitStage, "nothing was moved back")
+		return reverted, already, nil
+	}
+	change.ref.EndpointIds = back
+	_, err = waitEndpoints(ctx, run, change, actedAt, timeout)
+	return reverted, already, err
+}
+
 // rollBack runs a Rollback child workflow that undoes what the change
 // recorded, and reports it in the progress query. The child is abandoned,
 // not terminated, if this workflow is closed meanwhile: a rollback once
 // begun should end, since half a rollback is a state no one planned.
-func rollBack(ctx workflow.Context, run *changeRun, in contract.NetworkChangeInput, changed contract.ChangeRecord) *contract.RollbackOutcome {
+func rollBack(ctx workflow.Context, run *changeRun, rec recovery, changed contract.ChangeRecord) *contract.RollbackOutcome {
 	input := contract.RollbackInput{
 		Change:              workflow.GetInfo(ctx).WorkflowExecution.ID,
 		Changed:             &changed,
-		DeactivateInterface: in.DeactivateOnRollback,
-		WaitTimeout:         in.WaitTimeout,
+		DeactivateInterface: rec.deactivateInterface,
+		WaitTimeout:         rec.waitTimeout,
 	}
 	opts := contract.Rollback.StartOptions(input)
 	// The child runs on the change's own task queue (TaskQueue left

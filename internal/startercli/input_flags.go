@@ -63,6 +63,9 @@ var inputFlags = []inputFlag{
 		complete: []string{contract.EndpointPendingAcceptance, contract.EndpointAccepted, contract.EndpointRejected, contract.EndpointFailed}},
 	{field: "Limit", name: "limit", usage: fmt.Sprintf("page size, 1..%d (default %d)", contract.MaxEndpointConnectionsPage, contract.MaxEndpointConnectionsPage)},
 	{field: "WaitForAccepted", name: "wait-accepted", usage: "wait until this endpoint connection is accepted (repeat for more)"},
+	{field: "Action", name: "action", usage: "what to do to the endpoint connections: accept (default) or reject",
+		complete: []string{contract.EndpointActionAccept, contract.EndpointActionReject}},
+	{field: "EndpointIds", name: "endpoint", usage: fmt.Sprintf("an endpoint connection to accept or reject (repeat for more, at most %d)", contract.MaxEndpointsPerChange)},
 	{field: "WaitTimeout", name: "wait-timeout", usage: fmt.Sprintf("how long each wait may take (default %s, at most %s)", contract.DefaultWaitTimeout, contract.MaxWaitTimeout)},
 }
 

@@ -39,8 +39,13 @@ var examples = map[string]string{
   cat change.json | starter network-change -f - -o json`,
 	contract.NetworkChangePlan.Command: `  starter plan -f docs/examples/network-change.yaml --wait`,
 	contract.Rollback.Command: `  starter rollback network-change/ri-bp1cloudsiminit0001 --wait
-  starter rollback network-change/ri-bp1cloudsiminit0001 --deactivate-interface --wait`,
+  starter rollback network-change/ri-bp1cloudsiminit0001 --deactivate-interface --wait
+  starter rollback apig-endpoint-change/c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6 --wait`,
 	contract.ApigEndpointConnections.Command: `  starter apig-endpoints -f docs/examples/apig-endpoints.json --wait`,
+	contract.ApigEndpointChange.Command: `  starter apig-accept -f docs/examples/apig-accept.json --approval --on-failure rollback --wait
+  starter apig-accept --instance c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6 --endpoint 0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f --wait
+  starter apig-accept -f docs/examples/apig-accept.json --action reject --wait`,
+	contract.ApigEndpointChangePlan.Command: `  starter apig-plan -f docs/examples/apig-accept.json --wait`,
 }
 
 // workflowCommand is the command that starts workflow w: a flag per field
