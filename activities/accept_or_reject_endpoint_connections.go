@@ -57,14 +57,6 @@ var endpointActionValue = map[string]model.ConnectionActionReqAction{
 	contract.EndpointActionReject: model.GetConnectionActionReqActionEnum().REJECT,
 }
 
-// targetStatus is the status an action moves a connection to.
-func targetStatus(action string) string {
-	if action == contract.EndpointActionReject {
-		return contract.EndpointRejected
-	}
-	return contract.EndpointAccepted
-}
-
 // AcceptOrRejectEndpointConnections accepts or rejects the connections
 // (APIG AcceptOrRejectEndpointConnections). The API takes no idempotency
 // token, so the call is made safe by reading first: the connections
@@ -81,7 +73,7 @@ func (a *CloudActivities) AcceptOrRejectEndpointConnections(ctx context.Context,
 	if err != nil {
 		return EndpointActionResult{}, err
 	}
-	target := targetStatus(in.Action)
+	target := contract.EndpointStatusAfter(in.Action)
 	res := EndpointActionResult{CallTrace: read.CallTrace}
 	res.Attempt = activity.GetInfo(ctx).Attempt
 	var move []string

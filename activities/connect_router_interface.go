@@ -117,7 +117,7 @@ func (ri RouterInterface) ReadyToConnect() error {
 	}
 	if !connectableStates[ri.Status] {
 		return unreachableState("Connect "+ri.RouterInterfaceId, ri.Status,
-			"only an Idle interface can be connected; activate or recreate it first",
+			"only an Idle interface can be connected (an Inactive one is activated); create a new interface pair",
 			PollProgress{Polls: 1, LastState: ri.Status, LastRequestId: readBy, RequestIds: ri.RequestIds})
 	}
 	return nil

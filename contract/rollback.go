@@ -51,12 +51,7 @@ type EndpointChangeRecord struct {
 }
 
 // Status is the status the change moved its connections to.
-func (e EndpointChangeRecord) Status() string {
-	if e.Action == EndpointActionReject {
-		return EndpointRejected
-	}
-	return EndpointAccepted
-}
+func (e EndpointChangeRecord) Status() string { return EndpointStatusAfter(e.Action) }
 
 // Undo is the action that undoes the record's.
 func (e EndpointChangeRecord) Undo() string {

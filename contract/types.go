@@ -262,8 +262,12 @@ type ApigEndpointChangeInput struct {
 }
 
 // Target is the status the change moves its connections to.
-func (in ApigEndpointChangeInput) Target() string {
-	if in.Action == EndpointActionReject {
+func (in ApigEndpointChangeInput) Target() string { return EndpointStatusAfter(in.Action) }
+
+// EndpointStatusAfter is the status an action (accept, or reject) moves
+// an endpoint connection to.
+func EndpointStatusAfter(action string) string {
+	if action == EndpointActionReject {
 		return EndpointRejected
 	}
 	return EndpointAccepted

@@ -69,17 +69,7 @@ func (p IAMPolicy) Allows(api string) bool {
 		return false
 	}
 	for _, action := range needed {
-		allowed := false
-		for _, st := range p.Statement {
-			if !st.matches(action) {
-				continue
-			}
-			if st.Effect == "Deny" {
-				return false
-			}
-			allowed = true
-		}
-		if !allowed {
+		if !allowedBy(p.Statement, func(st IAMStatement) (bool, string) { return st.matches(action), st.Effect }) {
 			return false
 		}
 	}

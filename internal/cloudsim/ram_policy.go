@@ -67,21 +67,31 @@ func (p RAMPolicy) Validate() error {
 // every one of resources.
 func (p RAMPolicy) Allows(ramAction string, resources []string) bool {
 	for _, resource := range resources {
-		allowed := false
-		for _, st := range p.Statement {
-			if !st.matches(ramAction) || !st.covers(resource) {
-				continue
-			}
-			if st.Effect == "Deny" {
-				return false
-			}
-			allowed = true
-		}
-		if !allowed {
+		if !allowedBy(p.Statement, func(st RAMStatement) (bool, string) {
+			return st.matches(ramAction) && st.covers(resource), st.Effect
+		}) {
 			return false
 		}
 	}
 	return true
+}
+
+// allowedBy evaluates a policy's statements as RAM and IAM do: allowed
+// when a statement that applies allows and none that applies denies.
+// applies says whether a statement applies, and its Effect.
+func allowedBy[S any](statements []S, applies func(S) (bool, string)) bool {
+	allowed := false
+	for _, st := range statements {
+		ok, effect := applies(st)
+		if !ok {
+			continue
+		}
+		if effect == "Deny" {
+			return false
+		}
+		allowed = true
+	}
+	return allowed
 }
 
 // covers tells whether a statement's Resource names resource; a statement

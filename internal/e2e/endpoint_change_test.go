@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -22,12 +21,7 @@ import (
 
 // shippedHuaweiPolicy is deploy/policies' IAM custom policy.
 func shippedHuaweiPolicy(t *testing.T) cloudsim.IAMPolicy {
-	t.Helper()
-	data, err := os.ReadFile("../../deploy/policies/huawei-iam-policy.json")
-	require.NoError(t, err)
-	var p cloudsim.IAMPolicy
-	require.NoError(t, json.Unmarshal(data, &p))
-	require.NoError(t, p.Validate())
+	p := readPolicy[cloudsim.IAMPolicy](t, "huawei-iam-policy.json")
 	require.Len(t, p.Statement, 1)
 	return p
 }

@@ -21,13 +21,20 @@ import (
 
 // shippedPolicy is deploy/policies/alibaba-ram-policy.json.
 func shippedPolicy(t *testing.T) cloudsim.RAMPolicy {
+	p := readPolicy[cloudsim.RAMPolicy](t, "alibaba-ram-policy.json")
+	require.Len(t, p.Statement, 1)
+	return p
+}
+
+// readPolicy reads a policy of deploy/policies, and checks it is one the
+// cloud would take.
+func readPolicy[P interface{ Validate() error }](t *testing.T, file string) P {
 	t.Helper()
-	data, err := os.ReadFile("../../deploy/policies/alibaba-ram-policy.json")
+	data, err := os.ReadFile("../../deploy/policies/" + file)
 	require.NoError(t, err)
-	var p cloudsim.RAMPolicy
+	var p P
 	require.NoError(t, json.Unmarshal(data, &p))
 	require.NoError(t, p.Validate())
-	require.Len(t, p.Statement, 1)
 	return p
 }
 

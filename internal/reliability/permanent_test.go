@@ -147,8 +147,8 @@ func permanentFixture() *cloudsim.Fixture {
 	addPair(a, "notset", def, func(ini, _ *cloudsim.RouterInterfaceFixture, _, _ *cloudsim.RouterFixture) {
 		ini.OppositeRouterType = ""
 	})
-	addPair(a, "inactive", def, func(ini, _ *cloudsim.RouterInterfaceFixture, _, _ *cloudsim.RouterFixture) {
-		ini.Status = cloudsim.RouterInterfaceInactive
+	addPair(a, "deleting", def, func(ini, _ *cloudsim.RouterInterfaceFixture, _, _ *cloudsim.RouterFixture) {
+		ini.Status = cloudsim.RouterInterfaceDeleting
 	})
 	// Keys of other accounts and users.
 	addPair(a, "bills", relBillsUID, nil)
@@ -229,10 +229,10 @@ func stateCases() []permCase {
 		{name: "IncorrectOppositeInterfaceInfo.NotSet (vpcflow's check)", workflow: contract.ConnectRouterInterface.Type,
 			input: connectInput("ri-relnotseti"), code: "IncorrectOppositeInterfaceInfo.NotSet",
 			says: "its opposite is not complete: OppositeInterfaceId \"ri-relnotseta\", OppositeRouterId \"vrt-relnotsetb\", OppositeRouterType \"\"", key: param("RouterInterfaceId", "ri-relnotseti"), mustNotCall: "ConnectRouterInterface", readOf: "ri-relnotseti"},
-		{name: "IncorrectRIStatus Inactive (vpcflow's check)", workflow: contract.ConnectRouterInterface.Type,
-			input: connectInput("ri-relinactivei"), code: contract.UnreachableStateType,
-			says: "only an Idle interface can be connected; activate or recreate it first", key: param("RouterInterfaceId", "ri-relinactivei"),
-			mustNotCall: "ConnectRouterInterface", readOf: "ri-relinactivei"},
+		{name: "IncorrectRIStatus Deleting (vpcflow's check)", workflow: contract.ConnectRouterInterface.Type,
+			input: connectInput("ri-reldeletingi"), code: contract.UnreachableStateType,
+			says: "only an Idle interface can be connected (an Inactive one is activated); create a new interface pair", key: param("RouterInterfaceId", "ri-reldeletingi"),
+			mustNotCall: "ConnectRouterInterface", readOf: "ri-reldeletingi"},
 
 		{name: "ResourceNotAssociated.TargetInstance (no such ECR)", workflow: contract.PublishVpcRoutes.Type,
 			input: publishInput("ecr-relnosuchecr", cloudsim.DefaultSystemRouteTableID, cloudsim.DefaultRouteCIDR1),
