@@ -2,11 +2,17 @@ package activities
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // Router interface states (Alibaba Cloud VPC, DescribeRouterInterfaces).
@@ -66,37 +72,90 @@ func (a *CloudActivities) DescribeRouterInterface(ctx context.Context, in Router
 }
 
 func (a *CloudActivities) describeRouterInterface(ctx context.Context, in RouterInterfaceRef) (RouterInterface, error) {
-	var found *vpc.RouterInterfaceType
-	var foundBy string // the RequestId of the read that answered it
-	list := listing{Operation: "DescribeRouterInterfaces", Resource: in.RouterInterfaceId, PageSize: maxDescribePageSize}
+	found, requestIDs, err := a.describeRouterInterfaces(ctx, in.RegionId, []string{in.RouterInterfaceId})
+	if err != nil {
+		return RouterInterface{}, err
+	}
+	if len(found) == 0 {
+		return RouterInterface{}, refusal("DescribeRouterInterfaces", in.RouterInterfaceId, RouterInterfaceNotFoundCode,
+			"the listing of region "+in.RegionId+" holds no router interface with this ID", lastOf(requestIDs))
+	}
+	return found[0], nil
+}
+
+// MaxInterfacesPerRead is how many interfaces one DescribeRouterInterfaces
+// call asks for, as the values of one RouterInterfaceId filter: the
+// document does not bound the values of a filter, and 20 answers fit one
+// page of 50.
+const MaxInterfacesPerRead = 20
+
+// RouterInterfacesRef names router interfaces of one region, at most
+// MaxInterfacesPerRead.
+type RouterInterfacesRef struct {
+	RegionId           string   `json:"RegionId"`
+	RouterInterfaceIds []string `json:"RouterInterfaceIds"`
+}
+
+// RouterInterfaces are the interfaces a read found, in the order asked
+// (those not found are left out).
+type RouterInterfaces struct {
+	Found []RouterInterface `json:"Found"`
+	CallTrace
+}
+
+// DescribeRouterInterfaces reads several router interfaces of a region in
+// one listing: a fleet learns the routers of each of its changes with one
+// call per MaxInterfacesPerRead interfaces.
+func (a *CloudActivities) DescribeRouterInterfaces(ctx context.Context, in RouterInterfacesRef) (RouterInterfaces, error) {
+	if len(in.RouterInterfaceIds) > MaxInterfacesPerRead {
+		return RouterInterfaces{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"DescribeRouterInterfaces reads at most %d interfaces at once, not %d", MaxInterfacesPerRead, len(in.RouterInterfaceIds)),
+			contract.InvalidInputType, nil)
+	}
+	found, requestIDs, err := a.describeRouterInterfaces(ctx, in.RegionId, in.RouterInterfaceIds)
+	return answered(ctx, RouterInterfaces{Found: found, CallTrace: CallTrace{RequestIds: requestIDs}}, err)
+}
+
+// describeRouterInterfaces lists the interfaces of ids (a RouterInterfaceId
+// filter, its values OR-ed) and returns those found, in the order of ids,
+// each with the RequestId of the page that answered it.
+func (a *CloudActivities) describeRouterInterfaces(ctx context.Context, regionID string, ids []string) ([]RouterInterface, []string, error) {
+	byID := make(map[string]RouterInterface, len(ids))
+	list := listing{Operation: "DescribeRouterInterfaces", Resource: strings.Join(ids, ","), PageSize: maxDescribePageSize}
 	requestIDs, err := list.read(func(c pageCursor) (pageAnswer, error) {
 		req := vpc.CreateDescribeRouterInterfacesRequest()
-		req.RegionId = in.RegionId
-		req.Filter = &[]vpc.DescribeRouterInterfacesFilter{
-			{Key: "RouterInterfaceId", Value: &[]string{in.RouterInterfaceId}},
-		}
+		req.RegionId = regionID
+		values := slices.Clone(ids)
+		req.Filter = &[]vpc.DescribeRouterInterfacesFilter{{Key: "RouterInterfaceId", Value: &values}}
 		req.PageNumber = requests.NewInteger(c.Number)
 		req.PageSize = requests.NewInteger(maxDescribePageSize)
 		resp, err := observed(ctx, "DescribeRouterInterfaces", a.VPC.DescribeRouterInterfaces, req)
 		if err != nil {
-			return pageAnswer{}, CloudError(ctx, "DescribeRouterInterfaces", in.RouterInterfaceId, err)
+			return pageAnswer{}, CloudError(ctx, "DescribeRouterInterfaces", list.Resource, err)
 		}
 		page := resp.RouterInterfaceSet.RouterInterfaceType
-		for i := range page {
-			if page[i].RouterInterfaceId == in.RouterInterfaceId {
-				found, foundBy = &page[i], resp.RequestId
+		for _, t := range page {
+			if slices.Contains(ids, t.RouterInterfaceId) {
+				byID[t.RouterInterfaceId] = routerInterfaceOf(t, resp.RequestId)
 			}
 		}
 		return pageAnswer{Entries: len(page), PageSize: resp.PageSize, RequestId: resp.RequestId}, nil
 	})
 	if err != nil {
-		return RouterInterface{}, err
+		return nil, requestIDs, err
 	}
-	if found == nil {
-		return RouterInterface{}, refusal("DescribeRouterInterfaces", in.RouterInterfaceId, RouterInterfaceNotFoundCode,
-			"the listing of region "+in.RegionId+" holds no router interface with this ID", lastOf(requestIDs))
+	var found []RouterInterface
+	for _, id := range ids {
+		if ri, ok := byID[id]; ok {
+			found = append(found, ri)
+		}
 	}
-	t := found
+	return found, requestIDs, nil
+}
+
+// routerInterfaceOf is what vpcflow keeps of an interface the read with
+// RequestId requestID answered.
+func routerInterfaceOf(t vpc.RouterInterfaceType, requestID string) RouterInterface {
 	return RouterInterface{
 		RouterInterfaceId:        t.RouterInterfaceId,
 		Status:                   t.Status,
@@ -108,8 +167,8 @@ func (a *CloudActivities) describeRouterInterface(ctx context.Context, in Router
 		OppositeRouterType:       t.OppositeRouterType,
 		OppositeInterfaceOwnerId: t.OppositeInterfaceOwnerId,
 		OppositeRegionId:         t.OppositeRegionId,
-		CallTrace:                CallTrace{RequestIds: []string{foundBy}, CloudState: t.Status},
-	}, nil
+		CallTrace:                CallTrace{RequestIds: []string{requestID}, CloudState: t.Status},
+	}
 }
 
 // WaitRouterInterfaceActiveInput asks to wait until an interface is Active.

@@ -39,3 +39,17 @@ func (r *ChangeRecords) ReadChangeRecord(ctx context.Context, in ReadChangeInput
 	}
 	return record, err
 }
+
+// ReadFleet returns what the fleet of workflow ID fleet did
+// (contract.FleetOf): the changes its rollback rolls back. A fleet that
+// does not exist, is not a fleet or still runs fails it at once as
+// RollbackRefused.
+func (r *ChangeRecords) ReadFleet(ctx context.Context, fleet string) (contract.FleetProgress, error) {
+	p, err := contract.FleetOf(ctx, r.Temporal, fleet)
+	var refused *contract.NotUndoableError
+	if errors.As(err, &refused) {
+		return contract.FleetProgress{}, temporal.NewNonRetryableApplicationError(
+			"nothing was undone: "+refused.Error(), contract.RollbackRefusedType, nil)
+	}
+	return p, err
+}

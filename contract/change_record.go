@@ -70,3 +70,38 @@ func ChangeOf(ctx context.Context, c client.Client, id, runningRun string) (Chan
 	}
 	return p.Changed.Canonical(), nil
 }
+
+// FleetOf reads what the fleet whose workflow ID is id did, from the fleet
+// itself (its FleetProgressQuery): its latest run must be a NetworkFleet
+// that has ended. A fleet's rollback rolls back the changes it lists, each
+// by a Rollback that reads the change's own record. A refusal is a
+// *NotUndoableError.
+func FleetOf(ctx context.Context, c client.Client, id string) (FleetProgress, error) {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return FleetProgress{}, &NotUndoableError{Change: id, Reason: "no workflow has this ID in the namespace: nothing to roll back"}
+	}
+	if err != nil {
+		return FleetProgress{}, err
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if t := info.GetType().GetName(); t != NetworkFleet.Type {
+		return FleetProgress{}, &NotUndoableError{Change: id, Reason: fmt.Sprintf("it is a %s, not a %s", t, NetworkFleet.Type)}
+	}
+	if info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return FleetProgress{}, &NotUndoableError{Change: id, Reason: fmt.Sprintf(
+			"the fleet is still running: cancel it first (starter cancel %s --wait), then roll it back", id)}
+	}
+	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	value, err := c.QueryWorkflow(qctx, id, info.GetExecution().GetRunId(), FleetProgressQuery)
+	if err != nil {
+		return FleetProgress{}, fmt.Errorf("reading what %s did (its %s query; is a worker running?): %w", id, FleetProgressQuery, err)
+	}
+	var p FleetProgress
+	if err := value.Get(&p); err != nil {
+		return FleetProgress{}, fmt.Errorf("reading what %s did: %w", id, err)
+	}
+	return p, nil
+}

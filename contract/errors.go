@@ -56,6 +56,13 @@ const (
 	// AlibabaCredentialsUnavailableType: no source of the worker's Alibaba
 	// Cloud credential chain gave credentials.
 	AlibabaCredentialsUnavailableType = "AlibabaCredentialsUnavailable"
+	// ConflictingStartType: a fleet's change was already running with
+	// another input (started outside the fleet); the fleet did not start
+	// it. The message is the ConflictingStartError's.
+	ConflictingStartType = "ConflictingStart"
+	// FleetChangesFailedType: a fleet ended with changes failed or not
+	// started (MaxErrors); the details are its FleetProgress.
+	FleetChangesFailedType = "FleetChangesFailed"
 )
 
 // ErrorTypes lists the error types above: the types of the failures
@@ -63,7 +70,7 @@ const (
 func ErrorTypes() []string {
 	return []string{InvalidInputType, CrossAccountMissingType, WaitTimeoutType, UnreachableStateType, WorkerStoppingType,
 		DryRunIgnoredType, ListingDidNotEndType, NetworkErrorType, ApprovalTimeoutType, ChangeRejectedType, PlanWouldFailType,
-		RollbackRefusedType, HuaweiCloudNotConfiguredType, AlibabaCredentialsUnavailableType}
+		RollbackRefusedType, HuaweiCloudNotConfiguredType, AlibabaCredentialsUnavailableType, ConflictingStartType, FleetChangesFailedType}
 }
 
 // ErrorClass says what vpcflow does when a cloud call answers an error code.

@@ -79,6 +79,11 @@ func apigEndpointChangePlanID(in ApigEndpointChangeInput) string {
 	return "plan-apig-endpoint-change/" + in.InstanceId + "/" + digest(in)
 }
 
+// InputDigest is the digest of a canonical input kept in a run's memo
+// (InputDigestMemo): two starts of one ID with the same digest are the same
+// change.
+func InputDigest(in any) string { return digest(in) }
+
 // digest is 12 hex digits of the SHA-256 of v's JSON: short enough to read,
 // long enough that two different changes to one resource do not collide.
 func digest(v any) string {

@@ -142,8 +142,29 @@ type RollbackResult struct {
 	Reverted         []string `json:"Reverted,omitempty"`
 	AlreadyReverted  []string `json:"AlreadyReverted,omitempty"`
 	ChangeRequestIds []string `json:"ChangeRequestIds,omitempty"`
-	Steps            []Step   `json:"Steps"`
+	// Fleet is, for the rollback of a fleet, how each of its changes was
+	// rolled back (each by a Rollback of its own).
+	Fleet []FleetChangeRollback `json:"Fleet,omitempty"`
+	Steps []Step                `json:"Steps"`
 }
+
+// FleetChangeRollback is how one change of a fleet was rolled back.
+type FleetChangeRollback struct {
+	WorkflowId string `json:"WorkflowId"`
+	// Outcome is rolled back, nothing to undo, failed or not started (the
+	// fleet rollback stopped starting after a failure or a cancel).
+	Outcome string          `json:"Outcome"`
+	Result  *RollbackResult `json:"Result,omitempty"`
+	Error   string          `json:"Error,omitempty"`
+}
+
+// Outcomes of a fleet change's rollback.
+const (
+	FleetRolledBack      = "rolled back"
+	FleetNothingToUndo   = "nothing to undo"
+	FleetRollbackFailed  = "failed"
+	FleetRollbackSkipped = "not started"
+)
 
 // ChangeStopped is the details of the CanceledError a cancelled
 // NetworkChange ends with: what it had changed, and, with OnCancel

@@ -15,6 +15,9 @@ var (
 	RouterInterfaceIdKey = temporal.NewSearchAttributeKeyKeyword("RouterInterfaceId")
 	VpnConnectionIdKey   = temporal.NewSearchAttributeKeyKeyword("VpnConnectionId")
 	VpcFlowStageKey      = temporal.NewSearchAttributeKeyKeyword("VpcFlowStage")
+	// VpcFlowFleetKey is the workflow ID of the fleet that started a
+	// change: `VpcFlowFleet = 'network-fleet/<name>'` lists its changes.
+	VpcFlowFleetKey = temporal.NewSearchAttributeKeyKeyword("VpcFlowFleet")
 )
 
 // SearchAttributeTypes lists the search attributes to register in a
@@ -25,6 +28,7 @@ func SearchAttributeTypes() map[string]enums.IndexedValueType {
 		RouterInterfaceIdKey.GetName(): enums.INDEXED_VALUE_TYPE_KEYWORD,
 		VpnConnectionIdKey.GetName():   enums.INDEXED_VALUE_TYPE_KEYWORD,
 		VpcFlowStageKey.GetName():      enums.INDEXED_VALUE_TYPE_KEYWORD,
+		VpcFlowFleetKey.GetName():      enums.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
 

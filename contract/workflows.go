@@ -113,6 +113,18 @@ var (
 			return Resources{RegionId: in.Changed.RegionId, RouterInterfaceId: in.Changed.RouterInterfaceId}
 		},
 	}
+	NetworkFleet = Workflow[NetworkFleetInput, NetworkFleetResult]{
+		Type:    "NetworkFleet",
+		Command: "fleet",
+		Short:   "many NetworkChanges as one: one plan and approval, a concurrency cap, conflicting changes one after another, MaxErrors",
+		id:      networkFleetID,
+		summary: func(in NetworkFleetInput) string {
+			return fmt.Sprintf("Fleet %s: %s", in.Name, plural(len(in.Changes), "change"))
+		},
+		// A fleet touches many resources; its changes name theirs, and
+		// carry the fleet's ID in VpcFlowFleet.
+		resources: func(NetworkFleetInput) Resources { return Resources{} },
+	}
 	ApigEndpointConnections = Workflow[ApigEndpointConnectionsInput, ApigEndpointConnectionsResult]{
 		Type:    "ApigEndpointConnections",
 		Command: "apig-endpoints",
@@ -147,7 +159,7 @@ var (
 
 // Workflows lists every workflow, in the order the starter lists them.
 func Workflows() []Described {
-	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, Rollback,
+	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, NetworkFleet, Rollback,
 		ApigEndpointConnections, ApigEndpointChange, ApigEndpointChangePlan}
 }
 

@@ -34,6 +34,7 @@ var registrations = []registration{
 	bind(contract.VerifyVpnRoutes, VerifyVpnRoutesWorkflow),
 	bind(contract.NetworkChange, NetworkChangeWorkflow),
 	bind(contract.NetworkChangePlan, NetworkChangePlanWorkflow),
+	bind(contract.NetworkFleet, NetworkFleetWorkflow),
 	bind(contract.Rollback, RollbackWorkflow),
 	bind(contract.ApigEndpointConnections, ApigEndpointConnectionsWorkflow),
 	bind(contract.ApigEndpointChange, ApigEndpointChangeWorkflow),

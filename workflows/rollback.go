@@ -30,6 +30,9 @@ func RollbackWorkflow(ctx workflow.Context, in contract.RollbackInput) (contract
 	if err != nil {
 		return contract.RollbackResult{}, err
 	}
+	if contract.IsFleetID(in.Change) && run.shape.activates() {
+		return rollBackFleet(ctx, run, in)
+	}
 	timeout := in.WaitTimeout.OrDefault()
 	res := contract.RollbackResult{Change: in.Change}
 	var c contract.ChangeRecord

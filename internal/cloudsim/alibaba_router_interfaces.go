@@ -115,6 +115,9 @@ func connectRouterInterface(w *world, req *rpcRequest) (any, *apiError) {
 	if apiErr := w.checkOnlyOneConnection(ri, opp); apiErr != nil {
 		return nil, apiErr
 	}
+	if req.quirks.cfg.OneConnectPerRouter && w.connectingOn(ri) {
+		return nil, newAPIError(http.StatusBadRequest, "Forbidden.OnlyOneConnection", "Cannot connect concurrently between same routers")
+	}
 
 	at := req.now.Add(w.delays.RouterInterfaceConnect.Std())
 	req.quirks.connected(ri.ID, ri.Status)
@@ -193,6 +196,17 @@ func (w *world) checkOnlyOneConnection(ri, opp *routerInterface) *apiError {
 		}
 	}
 	return nil
+}
+
+// connectingOn tells whether another interface of ri's router is
+// connecting (either side of a connection in flight).
+func (w *world) connectingOn(ri *routerInterface) bool {
+	for _, x := range w.riOrder {
+		if x != ri && x.RouterID == ri.RouterID && inFlightStatuses[x.Status] {
+			return true
+		}
+	}
+	return false
 }
 
 // activateRouterInterface re-activates an Inactive interface.

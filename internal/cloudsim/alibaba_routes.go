@@ -133,7 +133,7 @@ func (w *world) publishableEntry(req *rpcRequest, target *ecr, ref routeRef) (*r
 	if t.vpc.status != ResourceAvailable {
 		return nil, newAPIError(http.StatusBadRequest, "IncorrectStatus.Vpc", "The status of %s [%s] is incorrect.", "vpc", t.vpc.id)
 	}
-	if t.status != ResourceAvailable {
+	if t.status != ResourceAvailable || (req.quirks.cfg.OneWritePerRouteTable && t.writing()) {
 		return nil, newAPIError(http.StatusBadRequest, "IncorrectStatus.RouteTable", "The route table is in an invalid state.")
 	}
 	if t.tableType == RouteTableTypeCustom {
@@ -333,4 +333,17 @@ func listVpcPublishedRouteEntries(w *world, req *rpcRequest) (any, *apiError) {
 		body.NextToken = nextTokenPrefix + strconv.Itoa(end)
 	}
 	return body, nil
+}
+
+// writing tells whether an entry of the table is Publishing or Withdrawing
+// to any target: a write on the table in flight.
+func (t *routeTable) writing() bool {
+	for _, e := range t.entries {
+		for _, st := range e.targets {
+			if st.status == PublishStatusPublishing || st.status == PublishStatusWithdrawing {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -101,3 +101,24 @@ func TestClocks(t *testing.T) {
 	assert.Equal(t, 1.0, NewScaledClock(0).Speed())
 	assert.WithinDuration(t, time.Now(), RealClock{}.Now(), time.Second)
 }
+
+func TestGenerateFleetFixture(t *testing.T) {
+	spec := FleetFixtureSpec{Changes: 30, SharedTables: 6, HubChanges: 4}
+	f := GenerateFleetFixture(spec)
+	require.NoError(t, f.Validate())
+	_, t0, _ := FleetChange(spec, 0)
+	_, t1, _ := FleetChange(spec, 1)
+	_, t6, _ := FleetChange(spec, 6)
+	assert.Equal(t, t0, t1, "0 and 1 share a table")
+	assert.NotEqual(t, t0, t6)
+	hub := 0
+	for _, ri := range f.Alibaba.RouterInterfaces {
+		if ri.RouterID == spec.HubRouterID() {
+			hub++
+		}
+	}
+	assert.Equal(t, 4, hub)
+
+	two := GenerateFleetFixture(DemoFleet, FleetFixtureSpec{Prefix: "fl", Changes: 50, SharedTables: 10, HubChanges: 5})
+	require.NoError(t, two.Validate(), "two fleets of different prefixes live side by side")
+}

@@ -64,6 +64,19 @@ type Quirks struct {
 	// (whose peer is AcceptingConnecting) answers "Cannot connect
 	// concurrently between same routers" instead of IncorrectRIStatus.
 	OnlyOneConnectionFirst bool `json:"onlyOneConnectionFirst,omitempty" yaml:"onlyOneConnectionFirst,omitempty"`
+	// OneConnectPerRouter reads "You cannot initiate a connection on the
+	// same router" (Forbidden.OnlyOneConnection, ConnectRouterInterface)
+	// harshly: a connect while another interface of the same router is
+	// Connecting (or AcceptingConnecting) answers Forbidden.OnlyOneConnection
+	// "Cannot connect concurrently between same routers", whatever routers
+	// the two connect to.
+	OneConnectPerRouter bool `json:"oneConnectPerRouter,omitempty" yaml:"oneConnectPerRouter,omitempty"`
+	// OneWritePerRouteTable reads IncorrectStatus.RouteTable ("The
+	// specified routing table is in the wrong state") as a table busy with
+	// a write: a publish or withdraw (DryRun too) naming an entry of a route
+	// table while an entry of that table is Publishing or Withdrawing, to
+	// any target, answers IncorrectStatus.RouteTable.
+	OneWritePerRouteTable bool `json:"oneWritePerRouteTable,omitempty" yaml:"oneWritePerRouteTable,omitempty"`
 	// LostResponses maps an action (Alibaba Action, or
 	// "ListEndpointConnections") to a count: the next that many calls of
 	// it that succeed are applied, state changes included, and then the

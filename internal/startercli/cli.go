@@ -49,6 +49,9 @@ type App struct {
 	// output is the -o flag; conn the connection flags.
 	output outputFormat
 	conn   connection
+	// barTo is the raw stderr when it is a terminal, for a fleet's
+	// progress bar; nil otherwise.
+	barTo io.Writer
 }
 
 // flushTelemetry sends the spans the command made before the starter exits.
@@ -67,6 +70,7 @@ func (a *App) flushTelemetry() {
 // and tab reaches the terminal (terminal.go).
 func (a *App) Run(ctx context.Context, args []string) int {
 	out := *a
+	out.barTo = terminalOf(a.Stderr)
 	out.Stdout, out.Stderr = redact.Writer(terminalWriter{a.Stdout}), redact.Writer(terminalWriter{a.Stderr})
 	root := out.rootCommand()
 	root.SetArgs(args)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devstack"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
@@ -53,6 +54,8 @@ func devStackFlags(f *pflag.FlagSet, opts *devstack.Options, speed float64) {
 	f.IntVar(&opts.UIPort, "ui-port", 8233, "Web UI port (-1: no UI)")
 	f.StringVar(&opts.CloudsimAddr, "cloudsim", "127.0.0.1:8380", "cloudsim listen address")
 	f.Float64Var(&opts.CloudsimSpeed, "speed", speed, "how much faster than the wall clock cloudsim's transitions run")
+	// The default fixture with a small fleet, docs/examples/fleet.yaml's.
+	opts.Fixture = cloudsim.GenerateFleetFixture(cloudsim.DemoFleet)
 }
 
 func (a *App) runDev(ctx context.Context, opts devstack.Options, worker workerapp.Config) error {

@@ -66,8 +66,16 @@ var inputFlags = []inputFlag{
 	{field: "Action", name: "action", usage: "what to do to the endpoint connections: accept (default) or reject",
 		complete: []string{contract.EndpointActionAccept, contract.EndpointActionReject}},
 	{field: "EndpointIds", name: "endpoint", usage: fmt.Sprintf("an endpoint connection to accept or reject (repeat for more, at most %d)", contract.MaxEndpointsPerChange)},
+	{field: "Name", name: "name", usage: "the fleet's name: its workflow ID is network-fleet/<name>"},
+	{field: "Concurrency", name: "concurrency", usage: fmt.Sprintf("how many changes run at once, 1..%d (default %d)", contract.MaxFleetConcurrency, contract.DefaultFleetConcurrency)},
+	{field: "MaxErrors", name: "max-errors", usage: "how many changes may fail before no new one starts: 0 (default) stops at the first, -1 keeps going"},
+	{field: "RunLength", name: "run-length", usage: fmt.Sprintf("how many changes one run of the fleet starts before it continues as new (default %d)", contract.DefaultFleetRunLength)},
 	{field: "WaitTimeout", name: "wait-timeout", usage: fmt.Sprintf("how long each wait may take (default %s, at most %s)", contract.DefaultWaitTimeout, contract.MaxWaitTimeout)},
 }
+
+// specOnlyFields are fields only a spec file sets: a fleet's changes and
+// defaults are whole NetworkChange inputs, and Carried is the fleet's own.
+var specOnlyFields = []string{"Defaults", "Changes", "Carried"}
 
 func routeEntry(v string) (any, error) {
 	table, cidr, ok := strings.Cut(v, "=")

@@ -63,6 +63,11 @@ func (a *App) status(ctx context.Context, c client.Client, id string) error {
 		if perr == nil {
 			out["Progress"] = p
 		}
+		if info.GetType().GetName() == contract.NetworkFleet.Type {
+			if fp, err := queryFleet(ctx, c, id); err == nil {
+				out["Fleet"] = fp
+			}
+		}
 		a.printJSON(out)
 		return nil
 	}
@@ -85,6 +90,11 @@ func (a *App) status(ctx context.Context, c client.Client, id string) error {
 		}
 		for _, s := range p.Steps {
 			say(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
+		}
+		if info.GetType().GetName() == contract.NetworkFleet.Type {
+			if fp, err := queryFleet(ctx, c, id); err == nil {
+				a.printFleet(fp)
+			}
 		}
 		if p.Stage == contract.StageAwaitingApproval {
 			sayln(a.Stdout)

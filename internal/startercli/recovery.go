@@ -113,8 +113,9 @@ func (a *App) rollbackCommand() *cobra.Command {
 		GroupID: "start",
 		Long: contract.Rollback.Short + `.
 
-The change is a NetworkChange, PublishVpcRoutes or ConnectRouterInterface
-that has ended (completed, failed or cancelled). What it changed is read
+The change is a NetworkChange, PublishVpcRoutes, ConnectRouterInterface
+or ApigEndpointChange that has ended (completed, failed or cancelled), or
+a NetworkFleet that has ended, whose changes are each rolled back. What it changed is read
 from the change itself (its progress query), so nothing else is touched:
 the routes it published that were not published before, and, with
 --deactivate-interface, the interface it connected. Each undo reads first
@@ -141,8 +142,10 @@ and is made once; a second rollback finds nothing left to undo.`,
 				if err != nil {
 					return problems("rollback", err)
 				}
-				if !a.machine() {
+				if !a.machine() && in.Changed != nil {
 					say(a.Stdout, "Rolling back %s: %s\n", in.Change, in.Changed)
+				} else if !a.machine() {
+					say(a.Stdout, "Rolling back every change of %s that changed something\n", in.Change)
 				}
 				return a.startWith(cmd.Context(), c, contract.Rollback.Type, input, opts, contract.Rollback.NewResult(), ff)
 			})
@@ -161,7 +164,21 @@ var errNothingChanged = errors.New("nothing changed")
 // progress query says what it changed). The Rollback workflow reads the
 // same record again before it undoes anything: this copy is for the
 // summary the starter and the Web UI show.
+//
+// A fleet's rollback (id network-fleet/<name>) rolls back each change the
+// fleet ran, each by its own Rollback reading its own record: the fleet
+// must have ended.
 func rollbackInput(ctx context.Context, c client.Client, id string) (contract.RollbackInput, error) {
+	if contract.IsFleetID(id) {
+		if _, err := contract.FleetOf(ctx, c, id); err != nil {
+			var refused *contract.NotUndoableError
+			if errors.As(err, &refused) {
+				return contract.RollbackInput{}, errors.New(refused.Reason)
+			}
+			return contract.RollbackInput{}, err
+		}
+		return contract.RollbackInput{Change: id}, nil
+	}
 	changed, err := contract.ChangeOf(ctx, c, id, "")
 	if err != nil {
 		var refused *contract.NotUndoableError

@@ -38,6 +38,9 @@ var examples = map[string]string{
   starter network-change -f docs/examples/network-change.yaml --approval --on-failure rollback
   cat change.json | starter network-change -f - -o json`,
 	contract.NetworkChangePlan.Command: `  starter plan -f docs/examples/network-change.yaml --wait`,
+	contract.NetworkFleet.Command: `  starter fleet -f docs/examples/fleet.yaml --wait
+  starter fleet -f docs/examples/fleet.yaml --approval --wait
+  starter fleet -f fleet.yaml --concurrency 20 --max-errors 3 --wait`,
 	contract.Rollback.Command: `  starter rollback network-change/ri-bp1cloudsiminit0001 --wait
   starter rollback network-change/ri-bp1cloudsiminit0001 --deactivate-interface --wait
   starter rollback apig-endpoint-change/c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6 --wait`,
@@ -127,6 +130,9 @@ func (a *App) startWith(ctx context.Context, c client.Client, workflowType strin
 	}
 	if !ff.wait {
 		return nil
+	}
+	if workflowType == contract.NetworkFleet.Type {
+		return a.followFleet(ctx, c, run, result, link)
 	}
 	return a.follow(ctx, c, run, result, link)
 }
