@@ -298,11 +298,12 @@ func runChild(ctx workflow.Context, sched *fleetSchedule, i int, workflowType st
 		var exec workflow.Execution
 		err := child.GetChildWorkflowExecution().Get(ctx, &exec)
 		if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			sched.changes[i].Attached = true
 			out, err := attach(ctx, contract.InputDigest(in), opts.WorkflowID)
 			if err == nil && out.State == "" {
+				sched.changes[i].Attached = false
 				continue // it ended meanwhile: start it
 			}
-			sched.changes[i].Attached = true
 			if err != nil {
 				state, errType, msg := contract.EndOf(err)
 				sched.finish(i, state, errType, msg, "")
@@ -338,14 +339,15 @@ func attach(ctx workflow.Context, digest, id string) (activities.ChangeOutcome, 
 const attachTimeout = 48 * time.Hour
 
 // childOptions are the options of a child started with a workflow's
-// StartOptions: its ID, memo (the input's digest, so a service starting
+// StartOptions, on the parent's task queue: its ID, memo (the input's digest, so a service starting
 // the same change attaches to it), summary, details and, when the fleet
 // may set them, search attributes. A closed fleet asks its running
 // children to cancel, never terminates them mid-call.
 func childOptions(o client.StartWorkflowOptions, searchable bool) workflow.ChildWorkflowOptions {
 	opts := workflow.ChildWorkflowOptions{
-		WorkflowID:            o.ID,
-		TaskQueue:             o.TaskQueue,
+		WorkflowID: o.ID,
+		// TaskQueue is left to the parent's: a fleet's changes run on the
+		// queue its workers poll.
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
 		WaitForCancellation:   true,

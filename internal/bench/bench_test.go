@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -117,4 +119,29 @@ func TestQuickMode(t *testing.T) {
 	for _, heading := range []string{"Throughput and latency", "Orchestration overhead", "Cost per workflow", "History against wait length", "Detection lag"} {
 		assert.Contains(t, md, heading)
 	}
+}
+
+// TestFleetSection makes a few changes as a fleet and as independent
+// workflows, a tenth of them sharing: the fleet completes them all with no
+// conflict answer, and its own history events are counted.
+func TestFleetSection(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server and runs a fleet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	st, err := startStack(ctx, "memory", "", nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	defer st.stop()
+	rows, err := runFleets(ctx, st, 40, func(format string, args ...any) { t.Logf(format, args...) })
+	require.NoError(t, err)
+	require.Len(t, rows, 4)
+	for _, r := range rows {
+		if r.FleetRuns > 0 {
+			assert.Equal(t, 40, r.Completed, r.Name)
+			assert.Zero(t, r.Conflicts, "%s: the fleet serialises what would conflict", r.Name)
+			assert.Positive(t, r.FleetEvents)
+		}
+	}
+	assert.Positive(t, rows[3].Conflicts, "independent workflows that share meet conflicts")
 }

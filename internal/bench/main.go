@@ -8,6 +8,7 @@
 //	go run ./internal/bench -quick          # under a minute: what CI may run (go test ./internal/bench)
 //	go run ./internal/bench -repeat 2 -wait-idle 10m   # best of two, on a quiet machine
 //	go run ./internal/bench -tune           # also compare worker options and workflow shapes
+//	go run ./internal/bench -core=false -lag=false -footprint=false -fleet 1000   # fleets only
 //	go run ./internal/bench -out report.md  # or .json
 //	go run ./internal/bench -cpuprofile cpu.out -memprofile mem.out
 package main
@@ -55,6 +56,7 @@ type config struct {
 	FootImm    int           `json:"footprintImmediate"`
 	WorkerBin  string        `json:"-"`
 	Tune       bool          `json:"tune"`
+	Fleet      int           `json:"fleet,omitempty"` // changes of the fleet section (0: none)
 	CPUProfile string        `json:"-"`
 	MemProfile string        `json:"-"`
 	Dir        string        `json:"-"` // scratch directory; "" makes a temporary one
@@ -69,7 +71,7 @@ func fullConfig() config {
 	return config{Workflows: 500, Inflight: 100, Serial: 20, DB: "file",
 		Lag: true, LagDelays: []string{"5s", "30s"}, LagN: 40, LagJitter: 0.05,
 		WaitShort: 5 * time.Second, WaitLong: 60 * time.Second, WaitN: 10, WaitSpeed: 1,
-		Footprint: true, Waiting: []int{100, 1000}, FootWindow: 20 * time.Second, FootImm: 500}
+		Footprint: true, Waiting: []int{100, 1000}, FootWindow: 20 * time.Second, FootImm: 500, Fleet: 1000}
 }
 
 // quickConfig is the CI mode: the same sections, small, in under a minute.
@@ -110,6 +112,7 @@ func main() {
 		}
 		return nil
 	})
+	fleet := flag.Int("fleet", -1, "changes made as one NetworkFleet and as independent workflows, plain and with a tenth sharing (default 1000; quick 0: none)")
 	core := flag.Bool("core", true, "measure throughput, the ceiling, the direct baseline and the cost per workflow")
 	repeat := flag.Int("repeat", 1, "run each throughput batch (and its ceiling) this many times and keep the best: other processes only slow a run down")
 	waitIdle := flag.Duration("wait-idle", 0, "first wait up to this long until other processes use under a fifth of a core (the 2 cores are shared)")
@@ -151,6 +154,9 @@ func main() {
 	cfg.WaitIdle = *waitIdle
 	cfg.Repeat = *repeat
 	cfg.NoCore = !*core
+	if *fleet >= 0 {
+		cfg.Fleet = *fleet
+	}
 	if len(serverConfig) > 0 {
 		cfg.ServerConfig = serverConfig
 	}
@@ -269,6 +275,13 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 	if cfg.Tune {
 		if err := runTuning(ctx, fresh, cfg, rep, logf); err != nil {
+			return rep, err
+		}
+	}
+	if cfg.Fleet > 0 {
+		rows, err := runFleets(ctx, st, cfg.Fleet, logf)
+		rep.Fleets = rows
+		if err != nil {
 			return rep, err
 		}
 	}

@@ -54,6 +54,7 @@ type report struct {
 	Builds                   []buildRow         `json:"builds"`
 	Footprint                []footprintRow     `json:"footprint"`
 	Tuning                   []tuneRow          `json:"tuning"`
+	Fleets                   []fleetRow         `json:"fleets"`
 	// OtherCPU is the CPU time the rest of the machine (other processes
 	// than the bench and its worker) used during the run: the two cores
 	// are shared, and anything else running skews the numbers.
@@ -232,6 +233,20 @@ func (r *report) markdown() string {
 		for _, f := range r.Footprint {
 			p("| %s | %s | %d | %s | %s | %s | %s | %.3f | %.1f |\n", f.Binary, f.Phase, f.Workflows, mib(f.RSS), mib(f.HWM), secs(f.CPU),
 				ms(f.CPUPerWf), f.CPUPerSec, f.DescribeRPS)
+		}
+		p("\n")
+	}
+
+	if len(r.Fleets) > 0 {
+		p("### Fleets (cloudsim refusing writes in flight together on a route table or a router; the fleet's Concurrency %d)\n\n", fleetConcurrency)
+		p("| run | changes | sharing | wall | completed | failed | cloud calls | per change | conflict answers | fleet events (runs) |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, f := range r.Fleets {
+			events := "-"
+			if f.FleetRuns > 0 {
+				events = fmt.Sprintf("%d (%d)", f.FleetEvents, f.FleetRuns)
+			}
+			p("| %s | %d | %d | %s | %d | %d | %d | %.1f | %d | %s |\n", f.Name, f.Changes, f.Sharing, secs(f.Wall), f.Completed, f.Failed,
+				f.CloudCalls, float64(f.CloudCalls)/float64(max(1, f.Changes)), f.Conflicts, events)
 		}
 		p("\n")
 	}

@@ -300,7 +300,13 @@
 // DefaultEndpointConnectionSecondProjectID, accepted.
 // GenerateFixture(n) adds n independent interface pairs
 // (LoadRouterInterfaceIDs) and n publishable routes (LoadRouteCIDR) for
-// load tests. `go run ./internal/cloudsim/cmd/cloudsim --print-fixture`
+// load tests. GenerateFleetFixture(specs...) adds fleets (FleetFixtureSpec,
+// FleetChange): per change an Idle interface pair, a VPC associated with
+// DefaultECRID and a publishable route in its own system route table, but
+// SharedTables changes publishing two by two from one table and HubChanges
+// initiating on one router (HubRouterID); the dev stack has DemoFleet, the
+// fleet of docs/examples/fleet.yaml.
+// `go run ./internal/cloudsim/cmd/cloudsim --print-fixture`
 // prints the default fixture in the YAML schema LoadFixture reads.
 //
 // # Quirks
@@ -315,7 +321,11 @@
 // behind a connect, a publish, a withdraw, a deactivate, an activate, an
 // accept or reject); RAMDenialCode (a RAM refusal as plain Forbidden or
 // NoPermission); OnlyOneConnectionFirst (see
-// ConnectRouterInterface above); LostResponses (a success takes effect but
+// ConnectRouterInterface above); OneConnectPerRouter (a connect while
+// another interface of its router is connecting answers
+// Forbidden.OnlyOneConnection) and OneWritePerRouteTable (a publish or
+// withdraw while an entry of its table is Publishing or Withdrawing answers
+// IncorrectStatus.RouteTable), the conflicts a fleet must avoid; LostResponses (a success takes effect but
 // the connection is closed without an answer: the Alibaba SDK returns a
 // *url.Error wrapping io.EOF; the call log marks the call Lost);
 // BadGateway (the load balancer's 502 page, before authentication and

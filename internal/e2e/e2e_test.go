@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
 	"github.com/vpcflow/vpcflow/internal/devstack"
 	"github.com/vpcflow/vpcflow/internal/stacktest"
 	"github.com/vpcflow/vpcflow/internal/startercli"
@@ -50,7 +51,7 @@ func run(m *testing.M) int {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var err error
 	stack, err = devstack.Start(ctx, devstack.Options{InMemory: true, FrontendPort: 0, UIPort: 0,
-		CloudsimAddr: "127.0.0.1:0", CloudsimSpeed: 20, Logger: quiet})
+		CloudsimAddr: "127.0.0.1:0", CloudsimSpeed: 20, Logger: quiet, Fixture: cloudsim.GenerateFleetFixture(cloudsim.DemoFleet, e2eFleet)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: dev stack:", err)
 		return 1
