@@ -80,10 +80,11 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 			}
 			published, confirmed = routes, true
 		}
-		routes, requestID, err := a.vpnRoutes(ctx, in)
+		routes, requestIDs, err := a.vpnRoutes(ctx, in)
 		if err != nil {
 			return false, err
 		}
+		requestID := lastOf(requestIDs)
 		seen = routes
 		missing := missingRoutes(in.ExpectedRoutes, routes)
 		state := "all present"
@@ -121,8 +122,8 @@ func missingRoutes(want []contract.ExpectedVpnRoute, have []contract.VpnRoute) [
 
 // vpnRoutes reads every page of every route type the input expects and
 // returns the routes whose destination is expected (the rest is not kept),
-// and the RequestId of the last page read.
-func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) ([]contract.VpnRoute, string, error) {
+// and the RequestIds of the pages read.
+func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) ([]contract.VpnRoute, []string, error) {
 	wanted := make(map[string]bool)
 	var types []string
 	for _, w := range in.ExpectedRoutes {
@@ -136,7 +137,7 @@ func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) 
 		pageSize = maxDescribePageSize
 	}
 	var routes []contract.VpnRoute
-	var lastRequestID string
+	var read []string
 	for _, routeType := range types {
 		list := listing{Operation: "DescribeVcoRouteEntries", Resource: in.VpnConnectionId, PageSize: pageSize}
 		requestIDs, err := list.read(func(c pageCursor) (pageAnswer, error) {
@@ -164,10 +165,37 @@ func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) 
 			}
 			return pageAnswer{Entries: len(resp.VcoRouteEntries), PageSize: resp.PageSize, RequestId: resp.RequestId}, nil
 		})
+		read = append(read, requestIDs...)
 		if err != nil {
-			return nil, "", err
+			return nil, read, err
 		}
-		lastRequestID = lastOf(requestIDs)
 	}
-	return routes, lastRequestID, nil
+	return routes, read, nil
+}
+
+// VpnRoutes are a VPN connection's routes as read once: those of the
+// expected destinations.
+type VpnRoutes struct {
+	Routes []contract.VpnRoute `json:"Routes"`
+	CallTrace
+}
+
+// ReadVpnRoutes reads, once, every page of the route types in.ExpectedRoutes
+// names, keeping the routes of their destinations: a drift check's read
+// (Deadline, ConsecutiveReads and Publication are not used).
+func (a *CloudActivities) ReadVpnRoutes(ctx context.Context, in WaitVpnRoutesInput) (VpnRoutes, error) {
+	routes, requestIDs, err := a.vpnRoutes(ctx, in)
+	if err != nil {
+		return VpnRoutes{}, err
+	}
+	return answered(ctx, VpnRoutes{Routes: routes, CallTrace: CallTrace{RequestIds: requestIDs}}, nil)
+}
+
+// Satisfies tells whether routes, as read, hold the expected route in its
+// expected state.
+func Satisfies(routes []contract.VpnRoute, want contract.ExpectedVpnRoute) bool {
+	cidr := contract.CanonicalCIDR(want.DestinationCidrBlock)
+	return slices.ContainsFunc(routes, func(r contract.VpnRoute) bool {
+		return contract.CanonicalCIDR(r.RouteDest) == cidr && satisfies(r, want)
+	})
 }

@@ -174,3 +174,25 @@ func (a *CloudActivities) checkRouteStatus(ctx context.Context, in contract.Rout
 	p.observe(state, requestID)
 	return routes, len(waiting) == 0, nil
 }
+
+// PublishStatuses are route entries' publish status towards a target, as
+// read once.
+type PublishStatuses struct {
+	Routes []contract.RoutePublishStatus `json:"Routes"`
+	CallTrace
+}
+
+// ReadPublishStatus reads, once, the publish status of in's entries
+// towards in's target (one listing per route table): a drift check's read.
+func (a *CloudActivities) ReadPublishStatus(ctx context.Context, in contract.RouteSet) (PublishStatuses, error) {
+	status, requestIDs, err := a.publishStatus(ctx, in)
+	if err != nil {
+		return PublishStatuses{}, err
+	}
+	out := PublishStatuses{CallTrace: CallTrace{RequestIds: requestIDs}}
+	for _, e := range in.RouteEntries {
+		out.Routes = append(out.Routes, contract.RoutePublishStatus{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock,
+			PublishStatus: statusOf(status, e)})
+	}
+	return answered(ctx, out, nil)
+}

@@ -70,7 +70,7 @@ const (
 func ErrorTypes() []string {
 	return []string{InvalidInputType, CrossAccountMissingType, WaitTimeoutType, UnreachableStateType, WorkerStoppingType,
 		DryRunIgnoredType, ListingDidNotEndType, NetworkErrorType, ApprovalTimeoutType, ChangeRejectedType, PlanWouldFailType,
-		RollbackRefusedType, HuaweiCloudNotConfiguredType, AlibabaCredentialsUnavailableType, ConflictingStartType, FleetChangesFailedType}
+		RollbackRefusedType, HuaweiCloudNotConfiguredType, AlibabaCredentialsUnavailableType, ConflictingStartType, FleetChangesFailedType, DriftedType}
 }
 
 // ErrorClass says what vpcflow does when a cloud call answers an error code.

@@ -46,7 +46,7 @@ var ChangingStages = []string{
 }
 
 // EndStages are the stages a workflow ends in.
-var EndStages = []string{StageCompleted, StageFailed, StageCancelled}
+var EndStages = []string{StageCompleted, StageFailed, StageCancelled, StageDrifted}
 
 // Step outcomes.
 const (

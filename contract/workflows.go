@@ -125,6 +125,24 @@ var (
 		// carry the fleet's ID in VpcFlowFleet.
 		resources: func(NetworkFleetInput) Resources { return Resources{} },
 	}
+	DriftCheck = Workflow[DriftCheckInput, DriftResult]{
+		Type:    "DriftCheck",
+		Command: "drift-check",
+		Short:   "read whether a change (or a fleet) is still as it made it; with --repair, make it again if not",
+		id:      driftCheckID,
+		summary: func(in DriftCheckInput) string {
+			if in.Repair {
+				return "Check and repair drift of " + in.Target()
+			}
+			return "Check drift of " + in.Target()
+		},
+		resources: func(in DriftCheckInput) Resources {
+			if in.Change != nil {
+				return NetworkChange.resources(*in.Change)
+			}
+			return Resources{}
+		},
+	}
 	ApigEndpointConnections = Workflow[ApigEndpointConnectionsInput, ApigEndpointConnectionsResult]{
 		Type:    "ApigEndpointConnections",
 		Command: "apig-endpoints",
@@ -159,7 +177,7 @@ var (
 
 // Workflows lists every workflow, in the order the starter lists them.
 func Workflows() []Described {
-	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, NetworkFleet, Rollback,
+	return []Described{ConnectRouterInterface, PublishVpcRoutes, VerifyVpnRoutes, NetworkChange, NetworkChangePlan, NetworkFleet, DriftCheck, Rollback,
 		ApigEndpointConnections, ApigEndpointChange, ApigEndpointChangePlan}
 }
 

@@ -35,6 +35,7 @@ var registrations = []registration{
 	bind(contract.NetworkChange, NetworkChangeWorkflow),
 	bind(contract.NetworkChangePlan, NetworkChangePlanWorkflow),
 	bind(contract.NetworkFleet, NetworkFleetWorkflow),
+	bind(contract.DriftCheck, DriftCheckWorkflow),
 	bind(contract.Rollback, RollbackWorkflow),
 	bind(contract.ApigEndpointConnections, ApigEndpointConnectionsWorkflow),
 	bind(contract.ApigEndpointChange, ApigEndpointChangeWorkflow),

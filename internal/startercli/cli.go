@@ -199,9 +199,14 @@ http://localhost:8233).`,
 		&cobra.Group{ID: "decide", Title: "Decide on a change (approve or reject its plan, cancel it):"},
 		&cobra.Group{ID: "try", Title: "Try it:"})
 	for _, w := range contract.Workflows() {
-		if w.Describe().Type == contract.Rollback.Type {
+		switch w.Describe().Type {
+		case contract.Rollback.Type:
 			// Its input is read from the change it undoes.
 			root.AddCommand(a.rollbackCommand())
+			continue
+		case contract.DriftCheck.Type:
+			// Its input is the spec of the change or fleet it checks.
+			root.AddCommand(a.driftCheckCommand(), a.watchCommand())
 			continue
 		}
 		root.AddCommand(a.workflowCommand(w))

@@ -29,17 +29,32 @@ const maxSpecBytes = 1 << 20
 // mistake would block the starter or feed it without end. Stdin is read up
 // to maxSpecBytes, and the read gives up when ctx ends (Ctrl-C).
 func loadSpec(ctx context.Context, path string, stdin io.Reader, in any) error {
+	spec, err := readSpec(ctx, path, stdin)
+	if err != nil {
+		return err
+	}
+	return spec.decode(in)
+}
+
+// spec is a spec file's text, read and bounded, and its format.
+type spec struct {
+	path, format string
+	data         []byte
+}
+
+// readSpec reads the spec of path ("-": stdin) and tells its format.
+func readSpec(ctx context.Context, path string, stdin io.Reader) (spec, error) {
 	var data []byte
 	var err error
 	if path == "-" {
 		if data, err = readStdin(ctx, stdin); err != nil {
-			return fmt.Errorf("spec from stdin: %w", err)
+			return spec{}, fmt.Errorf("spec from stdin: %w", err)
 		}
 	} else if data, err = readSpecFile(path); err != nil {
-		return err
+		return spec{}, err
 	}
 	if len(data) > maxSpecBytes {
-		return fmt.Errorf("spec %s is larger than %d bytes", specName(path), maxSpecBytes)
+		return spec{}, fmt.Errorf("spec %s is larger than %d bytes", specName(path), maxSpecBytes)
 	}
 	format := strings.ToLower(filepath.Ext(path))
 	if path == "-" {
@@ -48,14 +63,34 @@ func loadSpec(ctx context.Context, path string, stdin io.Reader, in any) error {
 			format = ".json"
 		}
 	}
-	switch format {
-	case ".json":
-		return decodeSpecJSON(specName(path), data, in)
-	case ".yaml", ".yml":
-		return decodeSpecYAML(specName(path), data, in)
-	default:
-		return fmt.Errorf("spec file %s: want a .json, .yaml or .yml file (or - for stdin)", path)
+	if format != ".json" && format != ".yaml" && format != ".yml" {
+		return spec{}, fmt.Errorf("spec file %s: want a .json, .yaml or .yml file (or - for stdin)", path)
 	}
+	return spec{path: path, format: format, data: data}, nil
+}
+
+// decode decodes the spec into the input in points to.
+func (s spec) decode(in any) error {
+	if s.format == ".json" {
+		return decodeSpecJSON(specName(s.path), s.data, in)
+	}
+	return decodeSpecYAML(specName(s.path), s.data, in)
+}
+
+// hasTopLevelKey tells whether the spec is a mapping with key at its top
+// level (JSON is YAML; nothing is expanded to look).
+func (s spec) hasTopLevelKey(key string) bool {
+	var doc yaml.Node
+	if yaml.Unmarshal(s.data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return false
+	}
+	m := doc.Content[0].Content
+	for i := 0; i+1 < len(m); i += 2 {
+		if m[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 func specName(path string) string {
@@ -151,7 +186,7 @@ func decodeSpecJSON(name string, data []byte, in any) error {
 // anchors and aliases let a 1 MB file stand for terabytes once expanded (a
 // "billion laughs"); a spec needs none, so they are refused.
 const (
-	maxSpecNodes = 20000
+	maxSpecNodes = 100000 // a fleet of 5,000 changes is about 50,000
 	maxSpecDepth = 32
 )
 
@@ -254,7 +289,7 @@ func checkSpecNode(n *yaml.Node, depth int, nodes *int) error {
 	case n.Kind == yaml.AliasNode || n.Anchor != "":
 		return fmt.Errorf("line %d: anchors and aliases (& and *) are not accepted in a spec file; write the values out", n.Line)
 	case *nodes > maxSpecNodes:
-		return fmt.Errorf("more than %d values; a change is far smaller", maxSpecNodes)
+		return fmt.Errorf("more than %d values; a fleet of %d changes is far smaller", maxSpecNodes, contract.MaxFleetChanges)
 	case depth > maxSpecDepth:
 		return fmt.Errorf("line %d: nested deeper than %d levels", n.Line, maxSpecDepth)
 	}

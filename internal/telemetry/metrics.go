@@ -32,6 +32,9 @@ const (
 	// MetricOpenChangesOld is the number of those started more than
 	// OldChange ago.
 	MetricOpenChangesOld = "vpcflow_open_changes_started_over_1h"
+	// MetricDrift counts what drift checks found moved, by kind
+	// (contract.DriftKinds: interface, routes, vpn-routes, authorization).
+	MetricDrift = "vpcflow_drift"
 )
 
 // The tags of the metrics.
@@ -45,4 +48,5 @@ const (
 	TagErrorType = "error_type"
 	TagActivity  = "activity"
 	TagStage     = "stage"
+	TagKind      = "kind"
 )
