@@ -45,7 +45,9 @@ type Drift struct {
 	Found string `json:"Found"`
 }
 
-func (d Drift) String() string { return fmt.Sprintf("%s: %s %s is %s", d.Change, d.Kind, d.What, d.Found) }
+func (d Drift) String() string {
+	return fmt.Sprintf("%s: %s %s is %s", d.Change, d.Kind, d.What, d.Found)
+}
 
 // DriftResult is what a DriftCheck found and, with Repair, how the repair
 // went. A check that found drift without Repair fails DriftedType, this
