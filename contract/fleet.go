@@ -34,7 +34,7 @@ const (
 	MaxFleetConcurrency = 200
 	// DefaultFleetRunLength is how many changes one run of a fleet starts
 	// before it continues as new, keeping each history bounded (a change
-	// costs its fleet about 4 events).
+	// costs its fleet about 6.5 events).
 	DefaultFleetRunLength = 500
 )
 
@@ -42,6 +42,11 @@ const (
 // FleetProgress (it answers ProgressQuery too, for its own steps: planning
 // and approval).
 const FleetProgressQuery = "fleet-progress"
+
+// FleetConnectedSignal is the signal a fleet's change sends the fleet
+// once its router interface is Active, its workflow ID as the argument:
+// the fleet then lets the next change connect from the same router.
+const FleetConnectedSignal = "change-connected"
 
 // NetworkFleetInput is a fleet: Defaults applied to every change (a field a
 // change leaves empty takes the default's value), then the changes, each a

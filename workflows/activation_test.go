@@ -62,7 +62,7 @@ func (s *workflowSuite) TestThePlanSaysItWillActivate() {
 // Histories from before activation fail on an Inactive interface, as they
 // did: they replay.
 func (s *workflowSuite) TestAChangeFromBeforeActivationStillRefusesInactive() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, activationVersion).Return(trustedRollbackVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, latestVersion).Return(trustedRollbackVersion)
 	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator(activities.RouterInterfaceInactive), nil).Once()
 	s.env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, s.connectInput())
 	s.Require().Error(s.env.GetWorkflowError())

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vpcflow/vpcflow/contract"
 )
@@ -26,6 +27,10 @@ type fleetSchedule struct {
 	// first is the index of the first change not yet finished or running,
 	// so next does not walk the finished head of a long fleet each time.
 	first int
+	// released holds, by change, the prefix of the keys a running change
+	// has let go of (its connect is done). No change runs across a
+	// continue-as-new, so it is not carried.
+	released map[int]string
 }
 
 // newFleetSchedule schedules changes as carried over (or all pending).
@@ -46,10 +51,12 @@ func (s *fleetSchedule) next(limit int) []int {
 		return nil
 	}
 	claimed := make(map[string]bool)
-	for _, c := range s.changes {
+	for i, c := range s.changes {
 		if c.State == contract.FleetRunning {
 			for _, k := range c.Keys {
-				claimed[k] = true
+				if s.holds(i, k) {
+					claimed[k] = true
+				}
 			}
 		}
 	}
@@ -74,6 +81,29 @@ func (s *fleetSchedule) next(limit int) []int {
 	return out
 }
 
+// release lets go of the keys starting with prefix of the running change
+// whose workflow ID is id: what it holds them for is done. Its Keys stay
+// as they are, for its record (a fleet's rollback is serialised on them).
+func (s *fleetSchedule) release(id, prefix string) {
+	for i, c := range s.changes {
+		if c.WorkflowId != id || c.State != contract.FleetRunning {
+			continue
+		}
+		if s.released == nil {
+			s.released = map[int]string{}
+		}
+		s.released[i] = prefix
+		s.moved = true
+		return
+	}
+}
+
+// holds tells whether change i holds key k.
+func (s *fleetSchedule) holds(i int, k string) bool {
+	prefix, ok := s.released[i]
+	return !ok || !strings.HasPrefix(k, prefix)
+}
+
 // start marks change i running.
 func (s *fleetSchedule) start(i int) {
 	s.changes[i].State = contract.FleetRunning
@@ -87,6 +117,7 @@ func (s *fleetSchedule) finish(i int, state, errorType, message, runID string) {
 	if runID != "" {
 		c.RunId = runID
 	}
+	delete(s.released, i)
 	s.running--
 	s.moved = true
 	if state == contract.FleetFailed {

@@ -54,3 +54,23 @@ func TestTheScheduleStopsAfterMaxErrors(t *testing.T) {
 	s = newFleetSchedule(pendingChanges(nil, nil), 5, 0)
 	require.Len(t, s.next(1), 1, "the budget bounds the starts")
 }
+
+// A running change that lets go of its router lets the next change on that
+// router start; its route table it keeps until it ends.
+func TestTheScheduleLetsARouterGoOnceConnected(t *testing.T) {
+	changes := pendingChanges([]string{"route-table/a", "router/r"}, []string{"route-table/b", "router/r"}, []string{"route-table/a"})
+	for i := range changes {
+		changes[i].WorkflowId = []string{"c0", "c1", "c2"}[i]
+	}
+	s := newFleetSchedule(changes, 10, -1)
+	next := s.next(10)
+	require.Equal(t, []int{0}, next, "1 waits for the router, 2 for the table")
+	s.start(0)
+	s.release("c0", "router/")
+	require.Equal(t, []int{1}, s.next(10), "the router is free; the table is not")
+	require.Equal(t, []string{"route-table/a", "router/r"}, s.changes[0].Keys, "its record keeps its keys")
+	s.release("nobody", "router/")
+	s.start(1)
+	s.finish(0, contract.FleetCompleted, "", "", "")
+	require.Equal(t, []int{2}, s.next(10))
+}

@@ -38,6 +38,14 @@ const (
 	// is Active before it deactivates it, instead of spending the
 	// deactivate's retries.
 	activationVersion workflow.Version = 5
+	// fleetSignalVersion: a change a fleet started tells the fleet (the
+	// signal contract.FleetConnectedSignal) once its interface is Active,
+	// so the fleet lets the next change connect from the same router
+	// while this one publishes and verifies.
+	fleetSignalVersion workflow.Version = 6
+
+	// latestVersion is the shape new runs take.
+	latestVersion = fleetSignalVersion
 )
 
 // historyShape is the version of historyChange a run has, decided once at
@@ -46,7 +54,7 @@ type historyShape workflow.Version
 
 // newHistoryShape records (or, replaying, reads) the run's shape.
 func newHistoryShape(ctx workflow.Context) historyShape {
-	return historyShape(workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, activationVersion))
+	return historyShape(workflow.GetVersion(ctx, historyChange, workflow.DefaultVersion, latestVersion))
 }
 
 // lean tells whether the run makes its reads as local activities and
@@ -70,3 +78,7 @@ func (h historyShape) trustsOnlyTheChange() bool {
 // activates tells whether the run activates an Inactive interface, and
 // waits for one on its way to Active before deactivating it.
 func (h historyShape) activates() bool { return workflow.Version(h) >= activationVersion }
+
+// tellsItsFleet tells whether a change started by a fleet signals it once
+// its interface is Active.
+func (h historyShape) tellsItsFleet() bool { return workflow.Version(h) >= fleetSignalVersion }

@@ -54,6 +54,9 @@ func makeNetworkChange(ctx workflow.Context, run *changeRun, in contract.Network
 	if err != nil {
 		return contract.NetworkChangeResult{}, err
 	}
+	if run.shape.tellsItsFleet() {
+		tellFleetConnected(ctx)
+	}
 
 	published, publication, err := publishRoutes(ctx, run, in.Routes())
 	if err != nil {
@@ -132,4 +135,15 @@ type recovery struct {
 
 func recoveryOf(in contract.NetworkChangeInput) recovery {
 	return recovery{onCancel: in.OnCancel, onFailure: in.OnFailure, deactivateInterface: in.DeactivateOnRollback, waitTimeout: in.WaitTimeout}
+}
+
+// tellFleetConnected tells the fleet that started this change, if one did,
+// that its interface is Active: the fleet then lets the next change
+// connect from the same router. The signal is not waited for: a fleet that
+// has ended has nothing to let go.
+func tellFleetConnected(ctx workflow.Context) {
+	info := workflow.GetInfo(ctx)
+	if parent := info.ParentWorkflowExecution; parent != nil && contract.IsFleetID(parent.ID) {
+		workflow.SignalExternalWorkflow(ctx, parent.ID, parent.RunID, contract.FleetConnectedSignal, info.WorkflowExecution.ID)
+	}
 }

@@ -30,7 +30,8 @@ import (
 // writes in flight together: a publish or withdraw on one route table
 // (IncorrectStatus.RouteTable, IncorrectStatus.RouteEntryPublishStatus)
 // and connects initiated on one router (Forbidden.OnlyOneConnection:
-// "You cannot initiate a connection on the same router"). A shared target
+// "You cannot initiate a connection on the same router"), the router until
+// the change's interface is Active (it signals). A shared target
 // (many VPCs publishing to one ECR) is not: no document gives a refusal
 // for it, and serialising on it would make the usual fleet sequential.
 func NetworkFleetWorkflow(ctx workflow.Context, in contract.NetworkFleetInput) (contract.NetworkFleetResult, error) {
@@ -48,6 +49,8 @@ func NetworkFleetWorkflow(ctx workflow.Context, in contract.NetworkFleetInput) (
 	}); err != nil {
 		return contract.NetworkFleetResult{}, err
 	}
+
+	f.listenForConnects(ctx)
 
 	if in.Carried == nil {
 		if err := f.readKeys(ctx); err != nil {
@@ -104,6 +107,27 @@ func newFleet(ctx workflow.Context, run *changeRun, in contract.NetworkFleetInpu
 	return f
 }
 
+// listenForConnects lets a change's router go once the change says its
+// interface is Active (contract.FleetConnectedSignal): connects from one
+// router run one after another, but the rest of each change (its publish,
+// its wait for the routes) runs beside the next one's connect. A signal
+// naming no change of the fleet that holds a router is ignored.
+func (f *fleet) listenForConnects(ctx workflow.Context) {
+	connected := workflow.GetSignalChannel(ctx, contract.FleetConnectedSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var id string
+			if more := connected.Receive(ctx, &id); !more {
+				return
+			}
+			f.sched.release(id, routerKeyPrefix)
+		}
+	})
+}
+
+// routerKeyPrefix starts the key of a router a change connects from.
+const routerKeyPrefix = "router/"
+
 // routeTableKeys are the route tables a change publishes from.
 func routeTableKeys(c contract.NetworkChangeInput) []string {
 	var keys []string
@@ -152,7 +176,7 @@ func (f *fleet) readKeys(ctx workflow.Context) error {
 		for i, c := range f.inputs {
 			ri, ok := found[c.RouterInterfaceId]
 			if ok && (ri.Status == activities.RouterInterfaceIdle || ri.Status == activities.RouterInterfaceInactive) && ri.RouterId != "" {
-				f.sched.changes[i].Keys = append(f.sched.changes[i].Keys, "router/"+ri.RouterId)
+				f.sched.changes[i].Keys = append(f.sched.changes[i].Keys, routerKeyPrefix+ri.RouterId)
 			}
 		}
 		return trace, nil

@@ -282,7 +282,7 @@ func (s *workflowSuite) TestAFailedChangeKeepsWhatItChangedByDefault() {
 // Workflows started before recovery (historyChange's version 2) end
 // cancelled as they always did: without details, nothing rolled back.
 func (s *workflowSuite) TestAChangeFromBeforeRecoveryIsCancelledAsBefore() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, activationVersion).Return(publishConfirmedVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, latestVersion).Return(publishConfirmedVersion)
 	s.serveChangeUpToTheVerify()
 	s.cancelDuringVerify()
 	in := s.networkChangeInput()

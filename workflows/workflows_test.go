@@ -303,7 +303,7 @@ func (s *workflowSuite) TestARetriedPublishCountsWhatItsLostAnswerPublished() {
 // Workflows started before the publish was confirmed (historyChange's
 // version 1) complete as they began: without the wait.
 func (s *workflowSuite) TestAPublishFromBeforeTheConfirmationDoesNotWait() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, activationVersion).Return(leanHistoryVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, latestVersion).Return(leanHistoryVersion)
 	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
 		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil).Once()
 	s.env.OnActivity(s.acts.PublishVpcRouteEntries, mock.Anything, mock.Anything).
@@ -502,7 +502,7 @@ func (s *workflowSuite) TestAFailedChangeUpsertsTheFailedStage() {
 // DefaultVersion) keep the history they were recorded with: every stage
 // upserted, every read an activity.
 func (s *workflowSuite) TestWorkflowsFromBeforeTheLeanHistoryKeepTheirs() {
-	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, activationVersion).Return(workflow.DefaultVersion)
+	s.env.OnGetVersion(historyChange, workflow.DefaultVersion, latestVersion).Return(workflow.DefaultVersion)
 	stages := s.upsertedStages()
 	var local []string
 	s.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {

@@ -82,10 +82,13 @@ type callLog struct {
 	head     int
 	bytes    int // estimated size of kept[head:]
 	counts   map[string]int
+	// codes counts the error codes answered, as counts does actions (at
+	// most maxCountedActions of them, the rest under otherActionsKey).
+	codes map[string]int
 }
 
 func newCallLog(maxCalls, maxBytes int) *callLog {
-	return &callLog{maxCalls: maxCalls, maxBytes: maxBytes, counts: map[string]int{}}
+	return &callLog{maxCalls: maxCalls, maxBytes: maxBytes, counts: map[string]int{}, codes: map[string]int{}}
 }
 
 func (l *callLog) add(c Call) {
@@ -101,6 +104,13 @@ func (l *callLog) add(c Call) {
 		key = otherActionsKey
 	}
 	l.counts[key]++
+	if c.Code != "" {
+		code := truncate(c.Code, maxRecordedAction)
+		if _, ok := l.codes[code]; !ok && len(l.codes) >= maxCountedActions {
+			code = otherActionsKey
+		}
+		l.codes[code]++
+	}
 
 	size := estimatedCallSize(c)
 	l.kept = append(l.kept, recordedCall{call: c, size: size})
@@ -143,6 +153,9 @@ func (l *callLog) list(action string) []Call {
 	}
 	return out
 }
+
+// codeCount is how many answers had the error code code.
+func (l *callLog) codeCount(code string) int { return l.codes[code] }
 
 func (l *callLog) count(action string) int {
 	if action == "" {

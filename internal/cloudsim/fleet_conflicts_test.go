@@ -56,3 +56,16 @@ func TestOneConnectPerRouter(t *testing.T) {
 		require.NoError(t, connect(ri1))
 	}
 }
+
+// CodeCount counts the answers of a code, those the call log no longer
+// keeps included.
+func TestCodeCountOutlivesTheCallLog(t *testing.T) {
+	l := newCallLog(2, 1<<20)
+	for range 5 {
+		l.add(Call{Action: "ConnectRouterInterface", Code: "Forbidden.OnlyOneConnection"})
+	}
+	l.add(Call{Action: "DescribeRouterInterfaces"})
+	require.Len(t, l.list(""), 2)
+	require.Equal(t, 5, l.codeCount("Forbidden.OnlyOneConnection"))
+	require.Zero(t, l.codeCount("IncorrectStatus.RouteTable"))
+}

@@ -229,6 +229,15 @@ func (s *Server) CallCount(action string) int {
 	return s.calls.count(action)
 }
 
+// CodeCount returns how many answers since start or the last Reset had the
+// error code code, dropped calls included (codes past the 256th distinct
+// one are counted together under "(other)").
+func (s *Server) CodeCount(code string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls.codeCount(code)
+}
+
 func (s *Server) record(c Call) {
 	if c.Params == nil {
 		c.Params = map[string]string{}
