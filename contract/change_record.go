@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
 )
 
@@ -37,15 +38,10 @@ func (e *NotUndoableError) Error() string { return e.Change + ": " + e.Reason }
 // say what will be undone. A refusal is a *NotUndoableError; any other
 // error (Temporal unreachable, no worker to answer the query) may pass.
 func ChangeOf(ctx context.Context, c client.Client, id, runningRun string) (ChangeRecord, error) {
-	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return ChangeRecord{}, &NotUndoableError{Change: id, Reason: "no workflow has this ID in the namespace: nothing to roll back"}
-	}
+	info, err := latestRunOf(ctx, c, id)
 	if err != nil {
 		return ChangeRecord{}, err
 	}
-	info := desc.GetWorkflowExecutionInfo()
 	if t := info.GetType().GetName(); !slices.Contains(changeTypes, t) {
 		return ChangeRecord{}, &NotUndoableError{Change: id, Reason: fmt.Sprintf("it is a %s: only a %s or %s changes something to roll back",
 			t, strings.Join(changeTypes[:len(changeTypes)-1], ", "), changeTypes[len(changeTypes)-1])}
@@ -77,15 +73,10 @@ func ChangeOf(ctx context.Context, c client.Client, id, runningRun string) (Chan
 // by a Rollback that reads the change's own record. A refusal is a
 // *NotUndoableError.
 func FleetOf(ctx context.Context, c client.Client, id string) (FleetProgress, error) {
-	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return FleetProgress{}, &NotUndoableError{Change: id, Reason: "no workflow has this ID in the namespace: nothing to roll back"}
-	}
+	info, err := latestRunOf(ctx, c, id)
 	if err != nil {
 		return FleetProgress{}, err
 	}
-	info := desc.GetWorkflowExecutionInfo()
 	if t := info.GetType().GetName(); t != NetworkFleet.Type {
 		return FleetProgress{}, &NotUndoableError{Change: id, Reason: fmt.Sprintf("it is a %s, not a %s", t, NetworkFleet.Type)}
 	}
@@ -93,15 +84,36 @@ func FleetOf(ctx context.Context, c client.Client, id string) (FleetProgress, er
 		return FleetProgress{}, &NotUndoableError{Change: id, Reason: fmt.Sprintf(
 			"the fleet is still running: cancel it first (starter cancel %s --wait), then roll it back", id)}
 	}
-	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	value, err := c.QueryWorkflow(qctx, id, info.GetExecution().GetRunId(), FleetProgressQuery)
+	p, err := QueryFleet(ctx, c, id, info.GetExecution().GetRunId())
 	if err != nil {
 		return FleetProgress{}, fmt.Errorf("reading what %s did (its %s query; is a worker running?): %w", id, FleetProgressQuery, err)
 	}
-	var p FleetProgress
-	if err := value.Get(&p); err != nil {
-		return FleetProgress{}, fmt.Errorf("reading what %s did: %w", id, err)
-	}
 	return p, nil
+}
+
+// latestRunOf describes the latest run of the workflow id; no such
+// workflow is a *NotUndoableError.
+func latestRunOf(ctx context.Context, c client.Client, id string) (*workflowpb.WorkflowExecutionInfo, error) {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil, &NotUndoableError{Change: id, Reason: "no workflow has this ID in the namespace: nothing to roll back"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return desc.GetWorkflowExecutionInfo(), nil
+}
+
+// QueryFleet asks a fleet for its FleetProgress: runID "" asks its latest
+// run (a fleet continues as new every RunLength changes).
+func QueryFleet(ctx context.Context, c client.Client, id, runID string) (FleetProgress, error) {
+	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	value, err := c.QueryWorkflow(qctx, id, runID, FleetProgressQuery)
+	if err != nil {
+		return FleetProgress{}, err
+	}
+	var p FleetProgress
+	return p, value.Get(&p)
 }

@@ -110,7 +110,7 @@ func runFleetOnce(ctx context.Context, st *stack, spec cloudsim.FleetFixtureSpec
 		var res contract.NetworkFleetResult
 		_ = run.Get(ctx, &res) // a failed change fails the fleet: counted below
 		row.Wall = time.Since(started)
-		p, err := latestFleetProgress(ctx, c, run.GetID())
+		p, err := contract.QueryFleet(ctx, c, run.GetID(), "")
 		if err != nil {
 			return row, err
 		}
@@ -148,15 +148,6 @@ func runFleetOnce(ctx context.Context, st *stack, spec cloudsim.FleetFixtureSpec
 		row.Conflicts += s.srv.CodeCount(code)
 	}
 	return row, nil
-}
-
-func latestFleetProgress(ctx context.Context, c client.Client, id string) (contract.FleetProgress, error) {
-	val, err := c.QueryWorkflow(ctx, id, "", contract.FleetProgressQuery)
-	if err != nil {
-		return contract.FleetProgress{}, err
-	}
-	var p contract.FleetProgress
-	return p, val.Get(&p)
 }
 
 // fleetEvents sums the history events of every run of the fleet, following

@@ -81,10 +81,8 @@ func startFleet(ctx context.Context, t *testing.T, in contract.NetworkFleetInput
 // fleetProgress is the fleet's progress, from its latest run.
 func fleetProgress(ctx context.Context, t *testing.T, id string) contract.FleetProgress {
 	t.Helper()
-	val, err := tc.QueryWorkflow(ctx, id, "", contract.FleetProgressQuery)
+	p, err := contract.QueryFleet(ctx, tc, id, "")
 	require.NoError(t, err)
-	var p contract.FleetProgress
-	require.NoError(t, val.Get(&p))
 	return p
 }
 

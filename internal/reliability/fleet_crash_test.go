@@ -1,7 +1,6 @@
 package reliability
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -43,7 +42,7 @@ func TestWorkerCrashMidFleet(t *testing.T) {
 	t.Cleanup(func() { terminateIfRunning(tc, run.GetID(), "") })
 
 	waitFor(ctx, t, "5 changes done and others running on worker-1", func() (bool, string) {
-		p, err := fleetProgress(ctx, run.GetID())
+		p, err := contract.QueryFleet(ctx, tc, run.GetID(), "")
 		if err != nil {
 			return false, err.Error()
 		}
@@ -81,16 +80,4 @@ func TestWorkerCrashMidFleet(t *testing.T) {
 	assert.Zero(t, conflicts)
 	measured(t, "worker-1 SIGKILLed mid-fleet: 30 changes completed over %d runs, each started once, %d connects, 0 conflict answers",
 		res.Runs, len(cloud.callsOf("ConnectRouterInterface", succeeded)))
-}
-
-// fleetProgress is a fleet's progress, from its latest run.
-func fleetProgress(ctx context.Context, id string) (contract.FleetProgress, error) {
-	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	val, err := tc.QueryWorkflow(qctx, id, "", contract.FleetProgressQuery)
-	if err != nil {
-		return contract.FleetProgress{}, err
-	}
-	var p contract.FleetProgress
-	return p, val.Get(&p)
 }

@@ -21,20 +21,6 @@ import (
 // otherwise, a JSON object each with -o jsonl, and nothing but the result
 // with -o json.
 
-// queryFleet asks the fleet's latest run (it continues as new) for its
-// progress.
-func queryFleet(ctx context.Context, c client.Client, id string) (contract.FleetProgress, error) {
-	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	val, err := c.QueryWorkflow(qctx, id, "", contract.FleetProgressQuery)
-	if err != nil {
-		return contract.FleetProgress{}, err
-	}
-	var p contract.FleetProgress
-	err = val.Get(&p)
-	return p, err
-}
-
 // countsLine says a fleet's counts in a line: "run-changes: 12 completed,
 // 4 running, 184 pending".
 func countsLine(p contract.FleetProgress) string {
@@ -69,7 +55,7 @@ func (a *App) followFleet(ctx context.Context, c client.Client, run client.Workf
 		if a.output == outputJSON {
 			return
 		}
-		p, err := queryFleet(ctx, c, run.GetID())
+		p, err := contract.QueryFleet(ctx, c, run.GetID(), "")
 		if err != nil {
 			return
 		}
@@ -98,7 +84,7 @@ func (a *App) followFleet(ctx context.Context, c client.Client, run client.Workf
 				_ = bar.Finish()
 			}
 			if err != nil && !a.machine() {
-				if p, qerr := queryFleet(ctx, c, run.GetID()); qerr == nil {
+				if p, qerr := contract.QueryFleet(ctx, c, run.GetID(), ""); qerr == nil {
 					a.printFleet(p)
 				}
 			}

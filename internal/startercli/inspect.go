@@ -64,7 +64,7 @@ func (a *App) status(ctx context.Context, c client.Client, id string) error {
 			out["Progress"] = p
 		}
 		if info.GetType().GetName() == contract.NetworkFleet.Type {
-			if fp, err := queryFleet(ctx, c, id); err == nil {
+			if fp, err := contract.QueryFleet(ctx, c, id, ""); err == nil {
 				out["Fleet"] = fp
 			}
 		}
@@ -92,7 +92,7 @@ func (a *App) status(ctx context.Context, c client.Client, id string) error {
 			say(a.Stdout, "  %-36s %-8s %6d ms  %s\n", s.Name, s.Outcome, s.DurationMillis, s.CloudState)
 		}
 		if info.GetType().GetName() == contract.NetworkFleet.Type {
-			if fp, err := queryFleet(ctx, c, id); err == nil {
+			if fp, err := contract.QueryFleet(ctx, c, id, ""); err == nil {
 				a.printFleet(fp)
 			}
 		}
