@@ -260,11 +260,14 @@ func attemptOf(ctx context.Context) int32 {
 }
 
 // throttledDelay doubles from 2 s up to a minute, with ±20% jitter so many
-// workflows throttled together do not come back together; a Retry-After from
-// the cloud wins.
+// workflows throttled together do not come back together. A Retry-After
+// from the cloud (x-acs-retry-after) wins, capped at the minute (a proxy,
+// or a cloud in trouble, may ask for ten: a wait parked that long misses
+// what it waits for) and spread by up to a fifth more, so the calls it held
+// back do not all come back in the same instant.
 func throttledDelay(attempt int32, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
-		return retryAfter
+		return time.Duration(float64(min(retryAfter, throttledMaxDelay)) * (1 + 0.2*rand.Float64()))
 	}
 	d := throttledFirstDelay
 	for i := int32(1); i < attempt && d < throttledMaxDelay; i++ {

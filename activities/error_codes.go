@@ -133,6 +133,8 @@ var errorCodes = []ErrorCode{
 	{"Throttling", contract.Throttled, "", docAliCommon},
 	{"Throttling.User", contract.Throttled, "", docAliCommon},
 	{"Throttling.Api", contract.Throttled, "", docAliCommon},
+	// Any other Throttling.* (Throttling.Resource, ...) is a throttle too.
+	{"Throttling.*", contract.Throttled, "", docAliCommon},
 	{"ServiceUnavailable", contract.Transient, "", docAliCommon},
 	{"InternalError", contract.Transient, "", docAliCommon},
 	{"UnknownError", contract.Transient, "", docAliCommon},

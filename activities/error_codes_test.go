@@ -208,7 +208,14 @@ func TestCloudErrorPacesThrottledAndBusyRetries(t *testing.T) {
 	assert.LessOrEqual(t, throttledDelay(30, 0), throttledMaxDelay*12/10)
 	assert.Equal(t, 3*busyStepDelay, busyDelay(3))
 	assert.Equal(t, busyMaxDelay, busyDelay(100))
-	assert.Equal(t, 1500*time.Millisecond, throttledDelay(1, 1500*time.Millisecond), "a Retry-After from the cloud wins")
+	after := throttledDelay(1, 1500*time.Millisecond)
+	assert.True(t, after >= 1500*time.Millisecond && after <= 1800*time.Millisecond, "a Retry-After from the cloud wins, spread by up to a fifth: %s", after)
+	parked := throttledDelay(1, 10*time.Minute)
+	assert.True(t, parked >= throttledMaxDelay && parked <= throttledMaxDelay*12/10, "a Retry-After of ten minutes is capped at the minute: %s", parked)
+
+	require.ErrorAs(t, CloudError(ctx, "Op", "r", activitiestest.AliError(400, "Throttling.Resource", "R4")), &appErr)
+	assert.False(t, appErr.NonRetryable(), "any Throttling.* is a throttle")
+	assert.Positive(t, appErr.NextRetryDelay())
 }
 
 func TestUnknownCodesFallBackOnTheHTTPStatus(t *testing.T) {
