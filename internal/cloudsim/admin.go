@@ -29,7 +29,10 @@ import (
 //	GET    /_cloudsim/quirks         quirks in force, with remaining counts
 //	PUT    /_cloudsim/quirks         replace quirks (Quirks JSON); counts start afresh
 //	DELETE /_cloudsim/quirks         clear quirks
-//	POST   /_cloudsim/reset          back to the fixture; clears faults, quirks, ClientTokens and calls
+//	GET    /_cloudsim/quotas         quotas in force
+//	PUT    /_cloudsim/quotas         replace quotas (Quotas JSON); buckets start full
+//	DELETE /_cloudsim/quotas         clear quotas
+//	POST   /_cloudsim/reset          back to the fixture; clears faults, quirks, quotas, ClientTokens and calls
 //	GET    /_cloudsim/calls          {"counts": {action: n}, "calls": [Call...]}; ?action=X filters
 //	GET    /_cloudsim/clock          {"now": time}
 //	POST   /_cloudsim/clock/advance  {"by": "30s"} (ManualClock only, else 409)
@@ -116,6 +119,27 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		case http.MethodDelete:
 			_ = s.SetQuirks(Quirks{})
 			writeJSON(w, http.StatusOK, s.Quirks(), nil)
+		default:
+			methodNotAllowed()
+		}
+	case "quotas":
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, s.Quotas(), nil)
+		case http.MethodPut:
+			var q Quotas
+			if err := decodeAdminJSON(r, &q); err != nil {
+				fail(http.StatusBadRequest, "quotas: "+err.Error())
+				return
+			}
+			if err := s.SetQuotas(q); err != nil {
+				fail(http.StatusBadRequest, err.Error())
+				return
+			}
+			writeJSON(w, http.StatusOK, s.Quotas(), nil)
+		case http.MethodDelete:
+			_ = s.SetQuotas(Quotas{})
+			writeJSON(w, http.StatusOK, s.Quotas(), nil)
 		default:
 			methodNotAllowed()
 		}

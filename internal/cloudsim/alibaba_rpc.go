@@ -147,6 +147,12 @@ func (s *Server) handleAlibaba(r *http.Request, call *Call) (any, int, *apiError
 		return nil, 0, newAPIError(http.StatusForbidden, "Forbidden", "User not authorized to operate on the specified resource.")
 	}
 
+	// The quota is counted after authentication and RAM: a call refused
+	// before never reached the API's flow control.
+	if apiErr := s.overQuota(key, call.Action); apiErr != nil {
+		return nil, 0, apiErr
+	}
+
 	// Faults come after authentication (a throttled call was still a
 	// well-signed call) and outside the state lock (latency must not block
 	// other clients).

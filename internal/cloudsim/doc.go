@@ -333,6 +333,16 @@
 // RetryAfter (x-acs-retry-after on Throttling answers). See Quirks for the
 // exact rules.
 //
+// # Quotas
+//
+// Quotas (off by default; SetQuotas, PUT /_cloudsim/quotas, or the
+// command's --quotas) are the Alibaba API's flow control: calls a second
+// per action for one AccessKey, or with PerAccount for the main account;
+// a call over its quota is answered Throttling.User ("Request was denied due
+// to user flow control.", HTTP 400) with no effect. They count wall-clock
+// seconds whatever the clock's speed. CodeCount counts the answers of a
+// code, those the call log dropped included.
+//
 // # The call log
 //
 // Every call is recorded (Calls, CallCount, GET /_cloudsim/calls), but a

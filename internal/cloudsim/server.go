@@ -44,6 +44,7 @@ type Server struct {
 	world        *world
 	faults       *faultInjector
 	quirks       *quirkState
+	quotas       *quotaState
 	clientTokens *clientTokenCache
 	calls        *callLog
 }
@@ -111,7 +112,7 @@ func (s *Server) serveAlibabaUnknownPath(w http.ResponseWriter, r *http.Request)
 
 // Reset returns the simulated cloud to the fixture, as of the clock's
 // current time (authorizations added at runtime are gone), and clears
-// faults, quirks, remembered ClientTokens and the call log. Remembered
+// faults, quirks, quotas, remembered ClientTokens and the call log. Remembered
 // signature nonces are kept: a replayed request is still a replay.
 func (s *Server) Reset() {
 	s.mu.Lock()
@@ -123,6 +124,7 @@ func (s *Server) resetLocked() {
 	s.world = newWorld(s.fixture, s.clock.Now())
 	s.faults = newFaultInjector(s.seed)
 	s.quirks = newQuirkState(Quirks{})
+	s.quotas = newQuotaState(Quotas{})
 	s.clientTokens = newClientTokenCache()
 	s.calls = newCallLog(maxRecordedCalls, maxRecordedCallBytes)
 }

@@ -51,9 +51,14 @@ func run() error {
 	printFixture := flag.Bool("print-fixture", false, "print the fixture as YAML and exit")
 	verbose := flag.Bool("verbose", false, "log every call")
 	quirksJSON := flag.String("quirks", "", `quirks as a JSON object, e.g. '{"totalCountPerPage":true,"badGateway":{"DescribeRouterInterfaces":2}}' (see cloudsim.Quirks)`)
+	quotasJSON := flag.String("quotas", "", `API quotas as a JSON object, e.g. '{"perSecond":{"DescribeRouterInterfaces":20,"*":50},"perAccount":true}' (see cloudsim.Quotas)`)
 	flag.Parse()
 
-	quirks, err := parseQuirks(*quirksJSON)
+	quirks, err := parseJSONFlag[cloudsim.Quirks]("quirks", *quirksJSON)
+	if err != nil {
+		return err
+	}
+	quotas, err := parseJSONFlag[cloudsim.Quotas]("quotas", *quotasJSON)
 	if err != nil {
 		return err
 	}
@@ -101,6 +106,9 @@ func run() error {
 	if err := srv.SetQuirks(quirks); err != nil {
 		return fmt.Errorf("--quirks: %w", err)
 	}
+	if err := srv.SetQuotas(quotas); err != nil {
+		return fmt.Errorf("--quotas: %w", err)
+	}
 
 	httpServer := cloudsim.NewHTTPServer(*listen, srv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -137,20 +145,21 @@ func run() error {
 	}
 }
 
-// parseQuirks reads the --quirks flag. Unknown fields are rejected, as the
-// admin API rejects them, so a typo does not silently do nothing.
-func parseQuirks(text string) (cloudsim.Quirks, error) {
-	var q cloudsim.Quirks
+// parseJSONFlag reads a flag holding one JSON object (--quirks, --quotas).
+// Unknown fields are rejected, as the admin API rejects them, so a typo
+// does not silently do nothing.
+func parseJSONFlag[T any](name, text string) (T, error) {
+	var v T
 	if strings.TrimSpace(text) == "" {
-		return q, nil
+		return v, nil
 	}
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&q); err != nil {
-		return q, fmt.Errorf("--quirks: %w", err)
+	if err := dec.Decode(&v); err != nil {
+		return v, fmt.Errorf("--%s: %w", name, err)
 	}
 	if dec.More() {
-		return q, fmt.Errorf("--quirks: one JSON object expected")
+		return v, fmt.Errorf("--%s: one JSON object expected", name)
 	}
-	return q, nil
+	return v, nil
 }
