@@ -9,6 +9,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
@@ -67,9 +68,17 @@ type CloudActivities struct {
 	// connection, endpoints accepted). The zero value is DefaultPollSchedule.
 	Poll PollSchedule
 
+	// ReadWindow, when positive, lets the waits for router interfaces share
+	// their reads: the asks that come within it of each other make one call
+	// (coalesced_reads.go). The worker sets DefaultReadWindow; zero reads
+	// alone.
+	ReadWindow time.Duration
+
 	// waits remembers when recent waits of each kind saw their target, so
 	// the next one polls around that time (poll_learn.go).
 	waits waitMemory
+	// interfaces gathers the waits' shared reads of router interfaces.
+	interfaces interfaceReads
 }
 
 // apigFor is the APIG client of a scope.

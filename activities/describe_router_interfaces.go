@@ -234,7 +234,7 @@ func (a *CloudActivities) waitRouterInterface(ctx context.Context, ref RouterInt
 	reached func(RouterInterface, PollProgress) (bool, error)) (RouterInterface, error) {
 	var last RouterInterface
 	p, err := a.poll(ctx, deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
-		ri, err := a.describeRouterInterface(ctx, ref)
+		ri, err := a.readRouterInterface(ctx, ref)
 		if err != nil {
 			return false, err
 		}

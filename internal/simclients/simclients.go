@@ -51,7 +51,7 @@ func ActivitiesWithHuaweiKeys(url, huaweiAK, huaweiSK string) (*activities.Cloud
 	if err != nil {
 		return nil, err
 	}
-	return &activities.CloudActivities{VPC: vpcClient, APIG: apigClient,
+	return &activities.CloudActivities{VPC: vpcClient, APIG: apigClient, ReadWindow: activities.DefaultReadWindow,
 		APIGFor: func(s activities.APIGScope) (activities.APIGAPI, error) { return scopes.For(s.Region, s.ProjectId) },
 	}, nil
 }

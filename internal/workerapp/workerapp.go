@@ -209,7 +209,7 @@ func redactedLogger(logger *slog.Logger) *slog.Logger {
 // credentials are missing is left out with a warning-free error only when it
 // is used: a worker that serves only Alibaba workflows needs no Huawei keys.
 func cloudActivities(cfg cloudclients.Config) (*activities.CloudActivities, error) {
-	acts := &activities.CloudActivities{}
+	acts := &activities.CloudActivities{ReadWindow: activities.DefaultReadWindow}
 	aliCred, err := cloudclients.AlibabaCredentials()
 	if err != nil {
 		return nil, fmt.Errorf("alibaba cloud credentials: %w", err)

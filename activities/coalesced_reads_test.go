@@ -1,0 +1,101 @@
+package activities
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vpcflow/vpcflow/activities/activitiestest"
+)
+
+// activeInterfaces answers every interface a read filters for, Active,
+// and counts the calls and the IDs each asked for.
+func activeInterfaces() (*activitiestest.FakeVPC, *[][]string) {
+	var mu sync.Mutex
+	var asked [][]string
+	f := &activitiestest.FakeVPC{}
+	f.OnDescribeRouterInterfaces = func(req *vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		ids := *(*req.Filter)[0].Value
+		mu.Lock()
+		asked = append(asked, ids)
+		mu.Unlock()
+		resp := &vpc.DescribeRouterInterfacesResponse{RequestId: fmt.Sprintf("RID-%d", len(ids))}
+		for _, id := range ids {
+			ri := initiator(RouterInterfaceActive)
+			ri.RouterInterfaceId = id
+			resp.RouterInterfaceSet.RouterInterfaceType = append(resp.RouterInterfaceSet.RouterInterfaceType, ri)
+		}
+		return resp, nil
+	}
+	return f, &asked
+}
+
+// 50 waits of one worker reading at once share their reads: 3 calls of at
+// most 20 interfaces answer them all, each wait gets its own interface.
+func TestWaitsShareTheirReads(t *testing.T) {
+	fake, asked := activeInterfaces()
+	acts := &CloudActivities{VPC: fake, ReadWindow: 200 * time.Millisecond}
+	var wg sync.WaitGroup
+	got := make([]RouterInterface, 50)
+	errs := make([]error, 50)
+	for i := range 50 {
+		wg.Go(func() {
+			in := WaitRouterInterfaceActiveInput{RouterInterfaceRef: RouterInterfaceRef{RegionId: "cn-hangzhou",
+				RouterInterfaceId: fmt.Sprintf("ri-wait%02d", i)}, Deadline: time.Now().Add(time.Minute)}
+			got[i], errs[i] = runActivity[RouterInterface](acts, acts.WaitRouterInterfaceActive, in)
+		})
+	}
+	wg.Wait()
+	for i := range 50 {
+		require.NoError(t, errs[i])
+		assert.Equal(t, fmt.Sprintf("ri-wait%02d", i), got[i].RouterInterfaceId)
+		assert.Equal(t, RouterInterfaceActive, got[i].Status)
+	}
+	total := 0
+	for _, ids := range *asked {
+		assert.LessOrEqual(t, len(ids), MaxInterfacesPerRead)
+		total += len(ids)
+	}
+	assert.Equal(t, 50, total, "each interface read once")
+	assert.Len(t, *asked, 3, "50 waits, 20 interfaces a call")
+}
+
+// A shared read that fails fails each wait's read alike; one that does not
+// find a wait's interface says so to that wait alone.
+func TestASharedReadAnswersEachWaitForItself(t *testing.T) {
+	fake, _ := activeInterfaces()
+	inner := fake.OnDescribeRouterInterfaces
+	fake.OnDescribeRouterInterfaces = func(req *vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
+		resp, err := inner(req)
+		// ri-gone is not in the region.
+		kept := resp.RouterInterfaceSet.RouterInterfaceType[:0]
+		for _, ri := range resp.RouterInterfaceSet.RouterInterfaceType {
+			if ri.RouterInterfaceId != "ri-gone" {
+				kept = append(kept, ri)
+			}
+		}
+		resp.RouterInterfaceSet.RouterInterfaceType = kept
+		return resp, err
+	}
+	acts := &CloudActivities{VPC: fake, ReadWindow: 100 * time.Millisecond}
+	var wg sync.WaitGroup
+	var okErr, goneErr error
+	wg.Go(func() {
+		_, okErr = runActivity[RouterInterface](acts, acts.WaitRouterInterfaceActive, WaitRouterInterfaceActiveInput{
+			RouterInterfaceRef: RouterInterfaceRef{RegionId: "cn-hangzhou", RouterInterfaceId: "ri-here"}, Deadline: time.Now().Add(time.Minute)})
+	})
+	wg.Go(func() {
+		_, goneErr = runActivity[RouterInterface](acts, acts.WaitRouterInterfaceActive, WaitRouterInterfaceActiveInput{
+			RouterInterfaceRef: RouterInterfaceRef{RegionId: "cn-hangzhou", RouterInterfaceId: "ri-gone"}, Deadline: time.Now().Add(time.Minute)})
+	})
+	wg.Wait()
+	require.NoError(t, okErr)
+	require.Error(t, goneErr)
+	assert.Contains(t, goneErr.Error(), RouterInterfaceNotFoundCode)
+	assert.Equal(t, 1, fake.Calls("DescribeRouterInterfaces"), "one call for both")
+}
