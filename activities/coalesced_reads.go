@@ -32,10 +32,11 @@ type interfaceReads struct {
 type interfaceBatch struct {
 	ids  []string
 	done chan struct{}
-	// Set before done is closed.
+	// Set before done is closed: what the calls found, and the error of
+	// the call that asked for an interface, for each one whose call failed.
 	found      map[string]RouterInterface
+	failed     map[string]error
 	requestIDs []string
-	err        error
 }
 
 // readRouterInterface reads one interface for a wait: through a read
@@ -51,8 +52,8 @@ func (a *CloudActivities) readRouterInterface(ctx context.Context, ref RouterInt
 	case <-ctx.Done():
 		return RouterInterface{}, ctx.Err()
 	}
-	if b.err != nil {
-		return RouterInterface{}, b.err
+	if err := b.failed[ref.RouterInterfaceId]; err != nil {
+		return RouterInterface{}, err
 	}
 	ri, ok := b.found[ref.RouterInterfaceId]
 	if !ok {
@@ -84,9 +85,10 @@ func (r *interfaceReads) join(ctx context.Context, a *CloudActivities, ref Route
 }
 
 // read waits for the window, closes the batch to new asks, and reads its
-// interfaces, MaxInterfacesPerRead a call. The first call that fails fails
-// the batch: each wait takes it as its own failed read (a throttle paces
-// them all).
+// interfaces, MaxInterfacesPerRead a call. A call that fails fails the
+// reads of the interfaces it asked for: each of those waits takes it as its
+// own failed read (a throttle paces them all); the other calls answer
+// theirs.
 func (r *interfaceReads) read(ctx context.Context, a *CloudActivities, region string, b *interfaceBatch) {
 	time.Sleep(a.ReadWindow)
 	r.mu.Lock()
@@ -97,10 +99,16 @@ func (r *interfaceReads) read(ctx context.Context, a *CloudActivities, region st
 	r.mu.Unlock()
 
 	b.found = make(map[string]RouterInterface, len(ids))
-	for start := 0; start < len(ids) && b.err == nil; start += MaxInterfacesPerRead {
-		found, requestIDs, err := a.describeRouterInterfaces(ctx, region, ids[start:min(start+MaxInterfacesPerRead, len(ids))])
+	b.failed = map[string]error{}
+	for start := 0; start < len(ids); start += MaxInterfacesPerRead {
+		chunk := ids[start:min(start+MaxInterfacesPerRead, len(ids))]
+		found, requestIDs, err := a.describeRouterInterfaces(ctx, region, chunk)
 		b.requestIDs = append(b.requestIDs, requestIDs...)
-		b.err = err
+		for _, id := range chunk {
+			if err != nil {
+				b.failed[id] = err
+			}
+		}
 		for _, ri := range found {
 			b.found[ri.RouterInterfaceId] = ri
 		}

@@ -75,16 +75,18 @@ func TestQuickMode(t *testing.T) {
 	assert.Zero(t, rep.CeilingCost.Actions.Upserts)
 	assert.Equal(t, float64(1+rep.ChainActivities), rep.CeilingCost.ActionsMean, "a chain costs its start and its activities")
 
-	// Each change made each cloud call once, but the reads the waits repeat,
-	// and the same calls as the direct baseline.
+	// Each change made each cloud call once, but the reads the waits repeat
+	// (which the waits of one worker share), and no more calls than the
+	// direct baseline.
 	calls := rep.CallsPerWorkflow
 	assert.Equal(t, 1.0, calls["ConnectRouterInterface"])
 	assert.Equal(t, 1.0, calls["DescribeVpnCrossAccountAuthorizations"])
 	assert.Equal(t, 2.0, calls["PublishVpcRouteEntries"], "a DryRun and the publish")
 	assert.Equal(t, 3.0, calls["ListVpcPublishedRouteEntries"], "a status read before each, and the verify's confirmation")
-	assert.GreaterOrEqual(t, calls["DescribeRouterInterfaces"], 2.0, "the read before the connect, and the wait's")
+	assert.Greater(t, calls["DescribeRouterInterfaces"], 1.0, "the read before the connect, and the wait's (shared with the worker's other waits)")
 	assert.GreaterOrEqual(t, calls["DescribeVcoRouteEntries"], 2.0, "two reads in a row show the routes")
-	assert.InDelta(t, rep.DirectCallsPerChange, sumCalls(calls), 1e-9, "vpcflow makes the direct baseline's calls: %v", calls)
+	assert.LessOrEqual(t, sumCalls(calls), rep.DirectCallsPerChange+1e-9,
+		"vpcflow makes at most the direct baseline's calls (its waits share their reads): %v", calls)
 
 	// History does not grow with the wait.
 	require.Len(t, rep.Waits, 2)
