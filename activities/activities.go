@@ -68,17 +68,19 @@ type CloudActivities struct {
 	// connection, endpoints accepted). The zero value is DefaultPollSchedule.
 	Poll PollSchedule
 
-	// ReadWindow, when positive, lets the waits for router interfaces share
-	// their reads: the asks that come within it of each other make one call
-	// (coalesced_reads.go). The worker sets DefaultReadWindow; zero reads
-	// alone.
+	// ReadWindow, when positive, lets the waits for router interfaces and
+	// for a VPN connection's routes share their reads: the asks that come
+	// within it of each other make one read (coalesced_reads.go). The
+	// worker sets DefaultReadWindow; zero reads alone.
 	ReadWindow time.Duration
 
 	// waits remembers when recent waits of each kind saw their target, so
 	// the next one polls around that time (poll_learn.go).
 	waits waitMemory
-	// interfaces gathers the waits' shared reads of router interfaces.
-	interfaces interfaceReads
+	// interfaces and vpnReads gather the waits' shared reads of router
+	// interfaces and of VPN connections' routes (coalesced_reads.go).
+	interfaces sharedReads[string, string, interfacesRead]
+	vpnReads   sharedReads[vpnListing, []contract.ExpectedVpnRoute, vpnRoutesRead]
 }
 
 // apigFor is the APIG client of a scope.

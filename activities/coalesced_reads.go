@@ -5,35 +5,81 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/vpcflow/vpcflow/contract"
 )
 
-// The waits of one worker for router interfaces share their reads: a wait
-// asks for its interface, and the asks of one region that arrive within the
-// worker's ReadWindow of each other are answered by one
-// DescribeRouterInterfaces call per MaxInterfacesPerRead interfaces (the
-// IDs as the values of one RouterInterfaceId filter). A thousand waits
-// polling every few seconds then cost tens of calls a round, not a
-// thousand. Each wait still keeps its own pace, deadline and heartbeat, and
-// resumes on another worker as before: only the call is shared.
+// The waits of one worker share their reads: a wait asks for what it reads,
+// and the asks of the same listing that arrive within the worker's
+// ReadWindow of each other are answered by one read. Router interfaces of
+// a region: one DescribeRouterInterfaces call per MaxInterfacesPerRead
+// interfaces (the IDs as the values of one RouterInterfaceId filter). A VPN
+// connection's routes: one listing of the route types asked for, kept for
+// every destination asked for. A thousand waits polling every few seconds
+// then cost tens of calls a round, not a thousand. Each wait still keeps its
+// own pace, deadline and heartbeat, and resumes on another worker as
+// before: only the call is shared.
 
 // DefaultReadWindow is how long a read waits for others to share its call:
 // short beside a wait's pace (a second at the least), long enough that
 // waits polling at the same moment meet.
 const DefaultReadWindow = 100 * time.Millisecond
 
-// interfaceReads gathers the waits' asks, per region.
-type interfaceReads struct {
+// sharedReads gathers asks by key (what one read answers) into batches,
+// each read once its window is over.
+type sharedReads[K comparable, Ask, Answer any] struct {
 	mu      sync.Mutex
-	pending map[string]*interfaceBatch // by region: the batch still taking asks
+	pending map[K]*sharedRead[Ask, Answer] // the batch still taking asks, by key
 }
 
-// interfaceBatch is one shared read: the interfaces asked for, then what
-// the calls answered.
-type interfaceBatch struct {
-	ids  []string
-	done chan struct{}
-	// Set before done is closed: what the calls found, and the error of
-	// the call that asked for an interface, for each one whose call failed.
+// sharedRead is one read: the asks it answers, then its answer.
+type sharedRead[Ask, Answer any] struct {
+	asks   []Ask
+	done   chan struct{}
+	answer Answer // set before done is closed
+}
+
+// ask adds ask to key's batch, starting one if there is none (read runs
+// after window, with the first ask's context for its metrics and spans),
+// and waits for its answer.
+func (s *sharedReads[K, Ask, Answer]) ask(ctx context.Context, key K, ask Ask, window time.Duration,
+	read func(ctx context.Context, key K, asks []Ask) Answer) (Answer, error) {
+	s.mu.Lock()
+	if s.pending == nil {
+		s.pending = map[K]*sharedRead[Ask, Answer]{}
+	}
+	b := s.pending[key]
+	if b == nil {
+		b = &sharedRead[Ask, Answer]{done: make(chan struct{})}
+		s.pending[key] = b
+		readCtx := context.WithoutCancel(ctx)
+		go func() {
+			time.Sleep(window)
+			s.mu.Lock()
+			if s.pending[key] == b {
+				delete(s.pending, key)
+			}
+			asks := b.asks
+			s.mu.Unlock()
+			b.answer = read(readCtx, key, asks)
+			close(b.done)
+		}()
+	}
+	b.asks = append(b.asks, ask)
+	s.mu.Unlock()
+	select {
+	case <-b.done:
+		return b.answer, nil
+	case <-ctx.Done():
+		var zero Answer
+		return zero, ctx.Err()
+	}
+}
+
+// interfacesRead is what a shared read of router interfaces found, and
+// the error of the call that asked for an interface, for each one whose
+// call failed.
+type interfacesRead struct {
 	found      map[string]RouterInterface
 	failed     map[string]error
 	requestIDs []string
@@ -46,72 +92,100 @@ func (a *CloudActivities) readRouterInterface(ctx context.Context, ref RouterInt
 	if a.ReadWindow <= 0 {
 		return a.describeRouterInterface(ctx, ref)
 	}
-	b := a.interfaces.join(ctx, a, ref)
-	select {
-	case <-b.done:
-	case <-ctx.Done():
-		return RouterInterface{}, ctx.Err()
-	}
-	if err := b.failed[ref.RouterInterfaceId]; err != nil {
+	read, err := a.interfaces.ask(ctx, ref.RegionId, ref.RouterInterfaceId, a.ReadWindow, a.readInterfacesTogether)
+	if err != nil {
 		return RouterInterface{}, err
 	}
-	ri, ok := b.found[ref.RouterInterfaceId]
+	if err := read.failed[ref.RouterInterfaceId]; err != nil {
+		return RouterInterface{}, err
+	}
+	ri, ok := read.found[ref.RouterInterfaceId]
 	if !ok {
 		return RouterInterface{}, refusal("DescribeRouterInterfaces", ref.RouterInterfaceId, RouterInterfaceNotFoundCode,
-			"the listing of region "+ref.RegionId+" holds no router interface with this ID", lastOf(b.requestIDs))
+			"the listing of region "+ref.RegionId+" holds no router interface with this ID", lastOf(read.requestIDs))
 	}
 	return ri, nil
 }
 
-// join adds ref to the region's batch taking asks, starting one (whose
-// calls run after the window, with the first ask's context for their
-// metrics and spans) if there is none.
-func (r *interfaceReads) join(ctx context.Context, a *CloudActivities, ref RouterInterfaceRef) *interfaceBatch {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.pending == nil {
-		r.pending = map[string]*interfaceBatch{}
+// readInterfacesTogether reads the interfaces asked for in a region,
+// MaxInterfacesPerRead a call. A call that fails fails the reads of the
+// interfaces it asked for: each of those waits takes it as its own failed
+// read (a throttle paces them all); the other calls answer theirs.
+func (a *CloudActivities) readInterfacesTogether(ctx context.Context, region string, asked []string) interfacesRead {
+	var ids []string
+	for _, id := range asked {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
-	b := r.pending[ref.RegionId]
-	if b == nil {
-		b = &interfaceBatch{done: make(chan struct{})}
-		r.pending[ref.RegionId] = b
-		go r.read(context.WithoutCancel(ctx), a, ref.RegionId, b)
-	}
-	if !slices.Contains(b.ids, ref.RouterInterfaceId) {
-		b.ids = append(b.ids, ref.RouterInterfaceId)
-	}
-	return b
-}
-
-// read waits for the window, closes the batch to new asks, and reads its
-// interfaces, MaxInterfacesPerRead a call. A call that fails fails the
-// reads of the interfaces it asked for: each of those waits takes it as its
-// own failed read (a throttle paces them all); the other calls answer
-// theirs.
-func (r *interfaceReads) read(ctx context.Context, a *CloudActivities, region string, b *interfaceBatch) {
-	time.Sleep(a.ReadWindow)
-	r.mu.Lock()
-	if r.pending[region] == b {
-		delete(r.pending, region)
-	}
-	ids := b.ids
-	r.mu.Unlock()
-
-	b.found = make(map[string]RouterInterface, len(ids))
-	b.failed = map[string]error{}
+	read := interfacesRead{found: make(map[string]RouterInterface, len(ids)), failed: map[string]error{}}
 	for start := 0; start < len(ids); start += MaxInterfacesPerRead {
 		chunk := ids[start:min(start+MaxInterfacesPerRead, len(ids))]
 		found, requestIDs, err := a.describeRouterInterfaces(ctx, region, chunk)
-		b.requestIDs = append(b.requestIDs, requestIDs...)
+		read.requestIDs = append(read.requestIDs, requestIDs...)
 		for _, id := range chunk {
 			if err != nil {
-				b.failed[id] = err
+				read.failed[id] = err
 			}
 		}
 		for _, ri := range found {
-			b.found[ri.RouterInterfaceId] = ri
+			read.found[ri.RouterInterfaceId] = ri
 		}
 	}
-	close(b.done)
+	return read
+}
+
+// vpnListing is what one shared read of a VPN connection's routes lists:
+// the connection and the page size.
+type vpnListing struct {
+	RegionId, VpnConnectionId string
+	PageSize                  int
+}
+
+// vpnRoutesRead is what a shared read of a VPN connection's routes found,
+// for every destination asked for.
+type vpnRoutesRead struct {
+	routes     []contract.VpnRoute
+	requestIDs []string
+	err        error
+}
+
+// readVpnRoutes reads a VPN connection's routes for a wait: through a read
+// shared with the worker's other waits on the connection when the worker
+// has a ReadWindow, alone otherwise. It returns the routes of the wait's
+// own expected destinations.
+func (a *CloudActivities) readVpnRoutes(ctx context.Context, in WaitVpnRoutesInput) ([]contract.VpnRoute, []string, error) {
+	if a.ReadWindow <= 0 {
+		return a.vpnRoutes(ctx, in)
+	}
+	key := vpnListing{RegionId: in.RegionId, VpnConnectionId: in.VpnConnectionId, PageSize: in.PageSize}
+	read, err := a.vpnReads.ask(ctx, key, in.ExpectedRoutes, a.ReadWindow, a.readVpnRoutesTogether)
+	if err == nil {
+		err = read.err
+	}
+	if err != nil {
+		return nil, read.requestIDs, err
+	}
+	wanted := make(map[string]bool, len(in.ExpectedRoutes))
+	for _, w := range in.ExpectedRoutes {
+		wanted[contract.CanonicalCIDR(w.DestinationCidrBlock)] = true
+	}
+	var mine []contract.VpnRoute
+	for _, r := range read.routes {
+		if wanted[contract.CanonicalCIDR(r.RouteDest)] {
+			mine = append(mine, r)
+		}
+	}
+	return mine, read.requestIDs, nil
+}
+
+// readVpnRoutesTogether lists the connection's routes once for every wait
+// that asked: every route type and destination any of them expects.
+func (a *CloudActivities) readVpnRoutesTogether(ctx context.Context, key vpnListing, asks [][]contract.ExpectedVpnRoute) vpnRoutesRead {
+	in := WaitVpnRoutesInput{RegionId: key.RegionId, VpnConnectionId: key.VpnConnectionId, PageSize: key.PageSize}
+	for _, expected := range asks {
+		in.ExpectedRoutes = append(in.ExpectedRoutes, expected...)
+	}
+	routes, requestIDs, err := a.vpnRoutes(ctx, in)
+	return vpnRoutesRead{routes: routes, requestIDs: requestIDs, err: err}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vpcflow/vpcflow/activities/activitiestest"
+	"github.com/vpcflow/vpcflow/contract"
 )
 
 // activeInterfaces answers every interface a read filters for, Active,
@@ -98,4 +99,36 @@ func TestASharedReadAnswersEachWaitForItself(t *testing.T) {
 	require.Error(t, goneErr)
 	assert.Contains(t, goneErr.Error(), RouterInterfaceNotFoundCode)
 	assert.Equal(t, 1, fake.Calls("DescribeRouterInterfaces"), "one call for both")
+}
+
+// 10 waits of one worker on one VPN connection, each for its own route,
+// share their listings: each read of the connection answers all ten, and
+// each wait gets its own route only.
+func TestWaitsOnOneVpnConnectionShareTheirListings(t *testing.T) {
+	var mu sync.Mutex
+	fake := &activitiestest.FakeVPC{}
+	inner := vcoPages(t, func(int) []vpc.VcoRouteEntrie { return manyBgpRoutes(10) })
+	fake.OnDescribeVcoRouteEntries = func(r *vpc.DescribeVcoRouteEntriesRequest) (*vpc.DescribeVcoRouteEntriesResponse, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return inner(r)
+	}
+	acts := &CloudActivities{VPC: fake, ReadWindow: 200 * time.Millisecond, Poll: PollSchedule{First: 300 * time.Millisecond, Max: time.Second}}
+	var wg sync.WaitGroup
+	got := make([]WaitVpnRoutesResult, 10)
+	errs := make([]error, 10)
+	for i := range 10 {
+		wg.Go(func() {
+			in := WaitVpnRoutesInput{RegionId: "cn-hangzhou", VpnConnectionId: "vco-shared", Deadline: time.Now().Add(time.Minute),
+				ExpectedRoutes: []contract.ExpectedVpnRoute{{DestinationCidrBlock: fmt.Sprintf("172.16.%d.0/24", i), RouteEntryType: "bgp"}}}
+			got[i], errs[i] = runActivity[WaitVpnRoutesResult](acts, acts.WaitVpnRoutes, in)
+		})
+	}
+	wg.Wait()
+	for i := range 10 {
+		require.NoError(t, errs[i])
+		require.Len(t, got[i].Routes, 1, "its own route only")
+		assert.Equal(t, fmt.Sprintf("172.16.%d.0/24", i), got[i].Routes[0].RouteDest)
+	}
+	assert.LessOrEqual(t, fake.Calls("DescribeVcoRouteEntries"), 6, "two reads in a row for all ten, not for each (20 alone)")
 }

@@ -80,7 +80,7 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 			}
 			published, confirmed = routes, true
 		}
-		routes, requestIDs, err := a.vpnRoutes(ctx, in)
+		routes, requestIDs, err := a.readVpnRoutes(ctx, in)
 		if err != nil {
 			return false, err
 		}
