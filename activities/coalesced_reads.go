@@ -166,13 +166,15 @@ func (a *CloudActivities) readVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 	if err != nil {
 		return nil, read.requestIDs, err
 	}
-	wanted := make(map[string]bool, len(in.ExpectedRoutes))
+	// The wait's own routes: its destinations, of the types it expects
+	// them as (another wait may have asked for another type).
+	wanted := make(map[[2]string]bool, len(in.ExpectedRoutes))
 	for _, w := range in.ExpectedRoutes {
-		wanted[contract.CanonicalCIDR(w.DestinationCidrBlock)] = true
+		wanted[[2]string{contract.CanonicalCIDR(w.DestinationCidrBlock), w.RouteEntryType}] = true
 	}
 	var mine []contract.VpnRoute
 	for _, r := range read.routes {
-		if wanted[contract.CanonicalCIDR(r.RouteDest)] {
+		if wanted[[2]string{contract.CanonicalCIDR(r.RouteDest), r.RouteEntryType}] {
 			mine = append(mine, r)
 		}
 	}
