@@ -275,12 +275,7 @@ func repair(ctx workflow.Context, run *changeRun, in contract.DriftCheckInput) *
 		input = *in.Change
 		opts = childOptions(contract.NetworkChange.StartOptions(*in.Change), run.steps.upsertStage)
 	}
-	out := &contract.RepairOutcome{WorkflowId: opts.WorkflowID}
-	one := []contract.FleetChange{{WorkflowId: opts.WorkflowID, State: contract.FleetPending}}
-	sched := newFleetSchedule(one, 1, -1)
-	sched.start(0)
-	runChild(ctx, sched, 0, workflowType, input, opts, nil)
-	c := sched.changes[0]
-	out.RunId, out.State, out.Error = c.RunId, c.State, c.Error
-	return out
+	var c contract.FleetChange
+	end := runChild(ctx, &c, workflowType, input, opts, nil)
+	return &contract.RepairOutcome{WorkflowId: opts.WorkflowID, RunId: c.RunId, State: end.state, Error: end.message}
 }

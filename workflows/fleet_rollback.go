@@ -45,7 +45,7 @@ func rollBackFleet(ctx workflow.Context, run *changeRun, in contract.RollbackInp
 	run.steps.setStage(ctx, contract.StageRollback)
 	launch := func(gctx workflow.Context, i int) {
 		rb := contract.RollbackInput{Change: items[i].WorkflowId, DeactivateInterface: in.DeactivateInterface, WaitTimeout: in.WaitTimeout}.Canonical()
-		runChild(gctx, sched, i, contract.Rollback.Type, rb, childOptions(contract.Rollback.StartOptions(rb), run.steps.upsertStage), &results[i])
+		runItem(gctx, sched, i, contract.Rollback.Type, rb, childOptions(contract.Rollback.StartOptions(rb), run.steps.upsertStage), &results[i])
 	}
 	unlimited := func() int { return len(items) }
 	err = drive(ctx, sched, unlimited, launch, func() {})

@@ -110,13 +110,10 @@ func (s *fleetSchedule) start(i int) {
 	s.running++
 }
 
-// finish records how change i ended.
-func (s *fleetSchedule) finish(i int, state, errorType, message, runID string) {
+// finish records how change i ended (its RunId is set as it runs).
+func (s *fleetSchedule) finish(i int, state, errorType, message string) {
 	c := &s.changes[i]
 	c.State, c.ErrorType, c.Error = state, errorType, message
-	if runID != "" {
-		c.RunId = runID
-	}
 	delete(s.released, i)
 	s.running--
 	s.moved = true

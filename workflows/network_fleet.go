@@ -306,45 +306,56 @@ func (f *fleet) runChange(ctx workflow.Context, i int) {
 	if f.run.steps.upsertStage {
 		opts.TypedSearchAttributes = withFleet(opts.TypedSearchAttributes, workflow.GetInfo(ctx).WorkflowExecution.ID)
 	}
-	runChild(ctx, f.sched, i, contract.NetworkChange.Type, in, opts, nil)
+	runItem(ctx, f.sched, i, contract.NetworkChange.Type, in, opts, nil)
 }
 
-// runChild runs item i of sched as a child workflow of type workflowType
-// (input in, a canonical input, and options opts), records how it ended
-// and decodes its result into result (nil: not needed). A run of its ID
-// already running (started outside the fleet) is followed if its input is
-// the same (AttachChange; the result is then not read), and refused as a
+// childEnd is how a child ended: its fleet state, and for a failure its
+// error's type and message.
+type childEnd struct{ state, errorType, message string }
+
+// runChild runs c's workflow as a child of type workflowType (input in, a
+// canonical input, and options opts), keeping c's RunId and Attached up to
+// date for the progress query, decodes its result into result (nil: not
+// needed) and returns how it ended. A run of its ID already running
+// (started outside the fleet) is followed if its input is the same
+// (AttachChange; the result is then not read), and refused as a
 // ConflictingStart if not; one that ends while the fleet looks is started
 // again.
-func runChild(ctx workflow.Context, sched *fleetSchedule, i int, workflowType string, in any, opts workflow.ChildWorkflowOptions, result any) {
+func runChild(ctx workflow.Context, c *contract.FleetChange, workflowType string, in any, opts workflow.ChildWorkflowOptions, result any) childEnd {
+	ended := func(err error) childEnd {
+		state, errType, msg := contract.EndOf(err)
+		return childEnd{state, errType, msg}
+	}
 	for range 3 {
 		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), workflowType, in)
 		var exec workflow.Execution
 		err := child.GetChildWorkflowExecution().Get(ctx, &exec)
 		if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
-			sched.changes[i].Attached = true
+			c.Attached = true
 			out, err := attach(ctx, contract.InputDigest(in), opts.WorkflowID)
-			if err == nil && out.State == "" {
-				sched.changes[i].Attached = false
+			if err != nil {
+				return ended(err)
+			}
+			if out.State == "" {
+				c.Attached = false
 				continue // it ended meanwhile: start it
 			}
-			if err != nil {
-				state, errType, msg := contract.EndOf(err)
-				sched.finish(i, state, errType, msg, "")
-				return
-			}
-			sched.finish(i, out.State, out.ErrorType, out.Error, out.RunId)
-			return
+			c.RunId = out.RunId
+			return childEnd{out.State, out.ErrorType, out.Error}
 		}
 		if err == nil {
-			sched.changes[i].RunId = exec.RunID
+			c.RunId = exec.RunID
 			err = child.Get(ctx, result)
 		}
-		state, errType, msg := contract.EndOf(err)
-		sched.finish(i, state, errType, msg, exec.RunID)
-		return
+		return ended(err)
 	}
-	sched.finish(i, contract.FleetFailed, "", opts.WorkflowID+": its runs kept ending and starting while the fleet started it", "")
+	return childEnd{contract.FleetFailed, "", opts.WorkflowID + ": its runs kept ending and starting while the fleet started it"}
+}
+
+// runItem runs item i of sched as runChild does and records how it ended.
+func runItem(ctx workflow.Context, sched *fleetSchedule, i int, workflowType string, in any, opts workflow.ChildWorkflowOptions, result any) {
+	end := runChild(ctx, &sched.changes[i], workflowType, in, opts, result)
+	sched.finish(i, end.state, end.errorType, end.message)
 }
 
 // attach follows the run of id already running, if its input's digest is
@@ -406,7 +417,7 @@ func (f *fleet) carry() contract.NetworkFleetInput {
 // progress is the fleet's progress: a copy sharing nothing with the fleet.
 func (f *fleet) progress() contract.FleetProgress {
 	return contract.FleetProgress{
-		Fleet:     FleetName(f.in),
+		Fleet:     contract.FleetID(f.in.Name),
 		Stage:     f.run.steps.progress.Stage,
 		Total:     len(f.sched.changes),
 		Counts:    f.sched.counts(),
@@ -418,9 +429,6 @@ func (f *fleet) progress() contract.FleetProgress {
 		Runs:      f.runs,
 	}
 }
-
-// FleetName is the fleet's workflow ID.
-func FleetName(in contract.NetworkFleetInput) string { return contract.FleetID(in.Name) }
 
 // end ends the fleet: err as it is when the fleet stopped before running
 // its changes (or was cancelled), else FleetChangesFailed when a change
