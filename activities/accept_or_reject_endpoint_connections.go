@@ -100,7 +100,7 @@ func (a *CloudActivities) AcceptOrRejectEndpointConnections(ctx context.Context,
 	}
 	req := &model.AcceptOrRejectEndpointConnectionsRequest{InstanceId: in.InstanceId,
 		Body: &model.ConnectionActionReq{Action: endpointActionValue[in.Action], Endpoints: move}}
-	resp, err := observed(ctx, operation, client.AcceptOrRejectEndpointConnections, req)
+	resp, err := observed(ctx, a.Calls, operation, client.AcceptOrRejectEndpointConnections, req)
 	if err != nil {
 		return EndpointActionResult{}, CloudError(ctx, operation, in.InstanceId, err)
 	}

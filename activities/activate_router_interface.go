@@ -38,7 +38,7 @@ func (a *CloudActivities) ActivateRouterInterface(ctx context.Context, in Router
 	req.RegionId = in.RegionId
 	req.RouterInterfaceId = in.RouterInterfaceId
 	info := activity.GetInfo(ctx)
-	resp, err := observed(ctx, "ActivateRouterInterface", a.VPC.ActivateRouterInterface, req)
+	resp, err := observed(ctx, a.Calls, "ActivateRouterInterface", a.VPC.ActivateRouterInterface, req)
 	if err == nil {
 		return ActivateRouterInterfaceResult{
 			RequestId: resp.RequestId,

@@ -9,6 +9,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
@@ -74,13 +75,23 @@ type CloudActivities struct {
 	// worker sets DefaultReadWindow; zero reads alone.
 	ReadWindow time.Duration
 
+	// Calls limits the worker's calls of each API in each region to its
+	// share of the account's quota (call_limits.go); nil limits nothing.
+	Calls *CallLimits
+
 	// waits remembers when recent waits of each kind saw their target, so
 	// the next one polls around that time (poll_learn.go).
 	waits waitMemory
-	// interfaces and vpnReads gather the waits' shared reads of router
-	// interfaces and of VPN connections' routes (coalesced_reads.go).
-	interfaces sharedReads[string, string, interfacesRead]
-	vpnReads   sharedReads[vpnListing, []contract.ExpectedVpnRoute, vpnRoutesRead]
+	// interfaces, vpnReads, publishedReads and endpointReads gather the
+	// shared reads of router interfaces, of VPN connections' routes, of
+	// route tables' published entries and of gateways' endpoint
+	// connections (coalesced_reads.go); gatewaySizes holds how many
+	// connections each gateway listed last (gateway -> int).
+	interfaces     sharedReads[string, string, interfacesRead]
+	vpnReads       sharedReads[vpnListing, []contract.ExpectedVpnRoute, vpnRoutesRead]
+	publishedReads sharedReads[publishedListing, struct{}, publishedTable]
+	endpointReads  sharedReads[gateway, []string, endpointsRead]
+	gatewaySizes   sync.Map
 }
 
 // apigFor is the APIG client of a scope.

@@ -191,3 +191,107 @@ func (a *CloudActivities) readVpnRoutesTogether(ctx context.Context, key vpnList
 	routes, requestIDs, err := a.vpnRoutes(ctx, in)
 	return vpnRoutesRead{routes: routes, requestIDs: requestIDs, err: err}
 }
+
+// readPublishedTable lists a route table's entries published towards a
+// target: through a listing shared with the worker's other reads of the
+// same table and target when the worker has a ReadWindow, alone otherwise.
+func (a *CloudActivities) readPublishedTable(ctx context.Context, t publishedListing) publishedTable {
+	if a.ReadWindow <= 0 {
+		return a.listPublishedTable(ctx, t)
+	}
+	read, err := a.publishedReads.ask(ctx, t, struct{}{}, a.ReadWindow,
+		func(ctx context.Context, t publishedListing, _ []struct{}) publishedTable {
+			return a.listPublishedTable(ctx, t)
+		})
+	if err != nil {
+		return publishedTable{err: err}
+	}
+	return read
+}
+
+// gateway is the APIG instance whose connections one shared read lists.
+type gateway struct {
+	APIGScope
+	InstanceId string
+}
+
+// endpointsRead is what a shared read of a gateway's connections found,
+// and the error of the call that asked for a connection, for each one
+// whose call failed.
+type endpointsRead struct {
+	found      map[string]contract.EndpointConnection
+	failed     map[string]error
+	requestIDs []string
+}
+
+// readWaitedEndpoints reads the named connections of a gateway for a wait:
+// through a read shared with the worker's other waits on the gateway when
+// the worker has a ReadWindow, alone (one filtered call each) otherwise. A
+// connection the gateway does not list is left out.
+func (a *CloudActivities) readWaitedEndpoints(ctx context.Context, in EndpointsRef) (EndpointConnections, error) {
+	if a.ReadWindow <= 0 {
+		return a.readEndpointConnections(ctx, in)
+	}
+	read, err := a.endpointReads.ask(ctx, gateway{in.APIGScope, in.InstanceId}, in.EndpointIds, a.ReadWindow, a.readEndpointsTogether)
+	if err != nil {
+		return EndpointConnections{}, err
+	}
+	out := EndpointConnections{CallTrace: CallTrace{RequestIds: read.requestIDs}}
+	for _, id := range in.EndpointIds {
+		if err := read.failed[id]; err != nil {
+			return EndpointConnections{}, err
+		}
+		if c, ok := read.found[id]; ok {
+			out.Connections = append(out.Connections, c)
+		}
+	}
+	out.Total = int64(len(out.Connections))
+	return out, nil
+}
+
+// readEndpointsTogether reads the connections the waits asked for on a
+// gateway in the fewest calls: one filtered call (id=) each, or the whole
+// listing when it takes fewer pages than that. A gateway may hold
+// thousands of connections, so its size is learned from its last whole
+// listing (unknown: one page). A filtered call that fails fails the read of
+// its connection; a whole listing that fails fails them all.
+func (a *CloudActivities) readEndpointsTogether(ctx context.Context, g gateway, asks [][]string) endpointsRead {
+	var ids []string
+	for _, asked := range asks {
+		for _, id := range asked {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	read := endpointsRead{found: make(map[string]contract.EndpointConnection, len(ids)), failed: map[string]error{}}
+	pages := 1
+	if n, ok := a.gatewaySizes.Load(g); ok {
+		pages = (n.(int) + contract.MaxEndpointConnectionsPage - 1) / contract.MaxEndpointConnectionsPage
+	}
+	if len(ids) > pages {
+		listed, err := a.listEndpointConnections(ctx, ListEndpointConnectionsInput{APIGScope: g.APIGScope, InstanceId: g.InstanceId})
+		read.requestIDs = listed.RequestIds
+		for _, id := range ids {
+			if err != nil {
+				read.failed[id] = err
+			} else if c, ok := connectionOf(listed.Connections, id); ok {
+				read.found[id] = c
+			}
+		}
+		if err == nil {
+			a.gatewaySizes.Store(g, len(listed.Connections))
+		}
+		return read
+	}
+	for _, id := range ids {
+		listed, err := a.listEndpointConnections(ctx, ListEndpointConnectionsInput{APIGScope: g.APIGScope, InstanceId: g.InstanceId, Id: id})
+		read.requestIDs = append(read.requestIDs, listed.RequestIds...)
+		if err != nil {
+			read.failed[id] = err
+		} else if c, ok := connectionOf(listed.Connections, id); ok {
+			read.found[id] = c
+		}
+	}
+	return read
+}

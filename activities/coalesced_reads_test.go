@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/apig/v2/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -131,4 +132,80 @@ func TestWaitsOnOneVpnConnectionShareTheirListings(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("172.16.%d.0/24", i), got[i].Routes[0].RouteDest)
 	}
 	assert.LessOrEqual(t, fake.Calls("DescribeVcoRouteEntries"), 6, "two reads in a row for all ten, not for each (20 alone)")
+}
+
+// 10 waits of one worker on one route table, each for its own route,
+// share the table's listing towards their target.
+func TestWaitsOnOneRouteTableShareTheirListing(t *testing.T) {
+	status := map[string]string{}
+	for i := range 10 {
+		status[fmt.Sprintf("10.%d.0.0/16", i)] = PublishStatusPublished
+	}
+	fake := &activitiestest.FakeVPC{OnListVpcPublishedRouteEntries: published(status)}
+	acts := &CloudActivities{VPC: fake, ReadWindow: 200 * time.Millisecond}
+	var wg sync.WaitGroup
+	got := make([]WaitRoutesPublishedResult, 10)
+	errs := make([]error, 10)
+	for i := range 10 {
+		wg.Go(func() {
+			in := publishInput
+			in.RouteEntries = []contract.RouteEntry{{RouteTableId: "vtb-1", DestinationCidrBlock: fmt.Sprintf("10.%d.0.0/16", i)}}
+			got[i], errs[i] = runActivity[WaitRoutesPublishedResult](acts, acts.WaitRoutesPublished,
+				WaitRoutesPublishedInput{Publication: Publication{RouteSet: in}, Deadline: time.Now().Add(time.Minute)})
+		})
+	}
+	wg.Wait()
+	for i := range 10 {
+		require.NoError(t, errs[i])
+		require.Len(t, got[i].Routes, 1, "its own route only")
+		assert.Equal(t, fmt.Sprintf("10.%d.0.0/16", i), got[i].Routes[0].DestinationCidrBlock)
+	}
+	assert.Equal(t, 1, fake.Calls("ListVpcPublishedRouteEntries"), "one listing for the ten")
+}
+
+// Waits on one gateway share their reads: a small gateway is listed
+// whole, once for all of them; a gateway known to hold more pages than
+// there are connections asked for is read one filtered call each.
+func TestWaitsOnOneGatewayShareTheirReads(t *testing.T) {
+	accepted := func(int) map[string]string {
+		status := map[string]string{}
+		for i := range 20 {
+			status[fmt.Sprintf("ep-%d", i)] = contract.EndpointAccepted
+		}
+		return status
+	}
+	var mu sync.Mutex
+	list := apigConnections(accepted)
+	apig := &activitiestest.FakeAPIG{OnListEndpointConnections: func(r *model.ListEndpointConnectionsRequest) (*model.ListEndpointConnectionsResponse, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return list(r)
+	}}
+	acts := &CloudActivities{APIG: apig, ReadWindow: 200 * time.Millisecond}
+	waitAll := func(ids ...string) {
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Go(func() {
+				res, err := runActivity[EndpointConnections](acts, acts.WaitEndpointsAccepted,
+					WaitEndpointsInput{InstanceId: "gw1", EndpointIds: []string{id}, Deadline: time.Now().Add(time.Minute)})
+				assert.NoError(t, err)
+				if assert.Len(t, res.Connections, 1) {
+					assert.Equal(t, id, res.Connections[0].Id)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	waitAll("ep-1", "ep-2", "ep-3", "ep-4", "ep-5")
+	requests := apig.Requests()
+	require.Len(t, requests, 1, "one listing of the gateway for five waits")
+	assert.Nil(t, requests[0].Id, "the whole listing, not a filtered call")
+
+	acts.gatewaySizes.Store(gateway{InstanceId: "gw1"}, 5000) // 10 pages
+	waitAll("ep-6", "ep-7", "ep-8")
+	requests = apig.Requests()[1:]
+	require.Len(t, requests, 3, "3 filtered calls cost less than 10 pages")
+	for _, r := range requests {
+		assert.NotNil(t, r.Id)
+	}
 }

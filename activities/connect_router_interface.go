@@ -41,7 +41,7 @@ func (a *CloudActivities) ConnectRouterInterface(ctx context.Context, in RouterI
 	req.RegionId = in.RegionId
 	req.RouterInterfaceId = in.RouterInterfaceId
 	info := activity.GetInfo(ctx)
-	resp, err := observed(ctx, "ConnectRouterInterface", a.VPC.ConnectRouterInterface, req)
+	resp, err := observed(ctx, a.Calls, "ConnectRouterInterface", a.VPC.ConnectRouterInterface, req)
 	if err == nil {
 		return ConnectRouterInterfaceResult{
 			RequestId: resp.RequestId,

@@ -39,7 +39,7 @@ func (a *CloudActivities) DeactivateRouterInterface(ctx context.Context, in Rout
 	req.RegionId = in.RegionId
 	req.RouterInterfaceId = in.RouterInterfaceId
 	info := activity.GetInfo(ctx)
-	resp, err := observed(ctx, "DeactivateRouterInterface", a.VPC.DeactivateRouterInterface, req)
+	resp, err := observed(ctx, a.Calls, "DeactivateRouterInterface", a.VPC.DeactivateRouterInterface, req)
 	if err == nil {
 		return DeactivateRouterInterfaceResult{
 			RequestId: resp.RequestId,

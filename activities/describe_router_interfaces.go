@@ -129,7 +129,7 @@ func (a *CloudActivities) describeRouterInterfaces(ctx context.Context, regionID
 		req.Filter = &[]vpc.DescribeRouterInterfacesFilter{{Key: "RouterInterfaceId", Value: &values}}
 		req.PageNumber = requests.NewInteger(c.Number)
 		req.PageSize = requests.NewInteger(maxDescribePageSize)
-		resp, err := observed(ctx, "DescribeRouterInterfaces", a.VPC.DescribeRouterInterfaces, req)
+		resp, err := observed(ctx, a.Calls, "DescribeRouterInterfaces", a.VPC.DescribeRouterInterfaces, req)
 		if err != nil {
 			return pageAnswer{}, CloudError(ctx, "DescribeRouterInterfaces", list.Resource, err)
 		}

@@ -153,7 +153,7 @@ func (a *CloudActivities) vpnRoutes(ctx context.Context, in WaitVpnRoutesInput) 
 			// same workflow ID would send the first run's tokens and read the
 			// first run's routes, or fail with IdempotentParameterMismatch if
 			// a parameter changed.
-			resp, err := observed(ctx, "DescribeVcoRouteEntries", a.VPC.DescribeVcoRouteEntries, req)
+			resp, err := observed(ctx, a.Calls, "DescribeVcoRouteEntries", a.VPC.DescribeVcoRouteEntries, req)
 			if err != nil {
 				return pageAnswer{}, CloudError(ctx, "DescribeVcoRouteEntries", in.VpnConnectionId, err)
 			}

@@ -41,7 +41,7 @@ func (a *CloudActivities) DescribeVpnCrossAccountAuthorizations(ctx context.Cont
 		// No ClientToken, as for DescribeVcoRouteEntries: a token would make
 		// a change run again under the same workflow ID read the first run's
 		// answer, an authorization "still missing" after it was granted.
-		resp, err := observed(ctx, "DescribeVpnCrossAccountAuthorizations", a.VPC.DescribeVpnCrossAccountAuthorizations, req)
+		resp, err := observed(ctx, a.Calls, "DescribeVpnCrossAccountAuthorizations", a.VPC.DescribeVpnCrossAccountAuthorizations, req)
 		if err != nil {
 			return pageAnswer{}, CloudError(ctx, "DescribeVpnCrossAccountAuthorizations", in.VpnConnectionId, err)
 		}

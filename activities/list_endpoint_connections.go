@@ -62,7 +62,7 @@ func (a *CloudActivities) listEndpointConnections(ctx context.Context, in ListEn
 		if status, ok := endpointStatusFilter[in.Status]; ok {
 			req.Status = &status
 		}
-		resp, err := observed(ctx, "ListEndpointConnections", client.ListEndpointConnections, req)
+		resp, err := observed(ctx, a.Calls, "ListEndpointConnections", client.ListEndpointConnections, req)
 		if err != nil {
 			return pageAnswer{}, CloudError(ctx, "ListEndpointConnections", in.InstanceId, err)
 		}
@@ -126,9 +126,9 @@ type WaitEndpointsAcceptedInput = WaitEndpointsInput
 // An endpoint not listed yet, or in a status vpcflow does not know, is waited
 // for (a new status must not break the wait; the deadline bounds it).
 //
-// Each read asks for the endpoints not yet seen accepted, one filtered call
-// (id=) each: a gateway may hold thousands of connections, and listing them
-// all on every read would cost pages for the few the wait is about.
+// Each read asks for the endpoints not yet seen accepted, with the other
+// waits of the worker on the gateway: one filtered call (id=) each, or the
+// gateway's whole listing when it takes fewer calls (readEndpointsTogether).
 // Accepted is where a connection stays, so an endpoint seen accepted is not
 // read again.
 func (a *CloudActivities) WaitEndpointsAccepted(ctx context.Context, in WaitEndpointsInput) (EndpointConnections, error) {
@@ -149,17 +149,18 @@ func (a *CloudActivities) waitEndpoints(ctx context.Context, in WaitEndpointsInp
 	what := fmt.Sprintf("endpoint connections %s of gateway %s to be %s", strings.Join(in.EndpointIds, ", "), in.InstanceId, target)
 	reached := make(map[string]contract.EndpointConnection, len(in.EndpointIds))
 	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
-		var waiting []string
-		var requestID string
+		var waiting, pending []string
 		for _, id := range in.EndpointIds {
-			if _, done := reached[id]; done {
-				continue
+			if _, done := reached[id]; !done {
+				pending = append(pending, id)
 			}
-			listed, err := a.listEndpointConnections(ctx, ListEndpointConnectionsInput{APIGScope: in.APIGScope, InstanceId: in.InstanceId, Id: id})
-			if err != nil {
-				return false, err
-			}
-			requestID = lastOf(listed.RequestIds)
+		}
+		listed, err := a.readWaitedEndpoints(ctx, EndpointsRef{APIGScope: in.APIGScope, InstanceId: in.InstanceId, EndpointIds: pending})
+		if err != nil {
+			return false, err
+		}
+		requestID := lastOf(listed.RequestIds)
+		for _, id := range pending {
 			c, ok := connectionOf(listed.Connections, id)
 			switch {
 			case !ok:

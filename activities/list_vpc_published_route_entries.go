@@ -28,7 +28,8 @@ const publishedPageSize = 500
 
 // publishStatus reads, for every route table of the input, the publish status
 // of its entries towards the input's target, to the end of the listing. Keys
-// hold canonical CIDR blocks.
+// hold canonical CIDR blocks. Each table's listing is shared with the
+// worker's other reads of it towards the same target (coalesced_reads.go).
 func (a *CloudActivities) publishStatus(ctx context.Context, in contract.RouteSet) (map[contract.RouteEntry]string, []string, error) {
 	status := make(map[contract.RouteEntry]string)
 	var requestIDs []string
@@ -38,38 +39,63 @@ func (a *CloudActivities) publishStatus(ctx context.Context, in contract.RouteSe
 			continue
 		}
 		seen[e.RouteTableId] = true
-		list := listing{Operation: "ListVpcPublishedRouteEntries", Resource: e.RouteTableId, PageSize: publishedPageSize, ByToken: true}
-		ids, err := list.read(func(c pageCursor) (pageAnswer, error) {
-			req := vpc.CreateListVpcPublishedRouteEntriesRequest()
-			req.RegionId = in.RegionId
-			req.RouteTableId = e.RouteTableId
-			req.TargetType = in.TargetType
-			req.TargetInstanceId = in.TargetInstanceId
-			req.MaxResults = requests.NewInteger(publishedPageSize)
-			req.NextToken = c.Token
-			resp, err := observed(ctx, "ListVpcPublishedRouteEntries", a.VPC.ListVpcPublishedRouteEntries, req)
-			if err != nil {
-				return pageAnswer{}, CloudError(ctx, "ListVpcPublishedRouteEntries", e.RouteTableId, err)
-			}
-			for _, entry := range resp.RouteEntries {
-				key := contract.RouteEntry{RouteTableId: entry.RouteTableId, DestinationCidrBlock: contract.CanonicalCIDR(entry.DestinationCidrBlock)}
-				if key.RouteTableId == "" {
-					key.RouteTableId = e.RouteTableId
-				}
-				for _, t := range entry.RoutePublishTargets {
-					if t.PublishTargetInstanceId == in.TargetInstanceId {
-						status[key] = t.PublishStatus
-					}
-				}
-			}
-			return pageAnswer{Entries: len(resp.RouteEntries), NextToken: resp.NextToken, RequestId: resp.RequestId}, nil
-		})
-		requestIDs = append(requestIDs, ids...)
-		if err != nil {
-			return nil, nil, err
+		table := publishedListing{RegionId: in.RegionId, RouteTableId: e.RouteTableId, TargetType: in.TargetType, TargetInstanceId: in.TargetInstanceId}
+		read := a.readPublishedTable(ctx, table)
+		requestIDs = append(requestIDs, read.requestIDs...)
+		if read.err != nil {
+			return nil, nil, read.err
+		}
+		for dest, s := range read.status {
+			status[contract.RouteEntry{RouteTableId: e.RouteTableId, DestinationCidrBlock: dest}] = s
 		}
 	}
 	return status, requestIDs, nil
+}
+
+// publishedListing is one route table's listing of published entries
+// towards one target.
+type publishedListing struct {
+	RegionId, RouteTableId, TargetType, TargetInstanceId string
+}
+
+// publishedTable is what one listing of a route table found: each
+// destination's (canonical CIDR) publish status towards the target.
+type publishedTable struct {
+	status     map[string]string
+	requestIDs []string
+	err        error
+}
+
+// listPublishedTable lists a route table's published entries towards a
+// target, every page.
+func (a *CloudActivities) listPublishedTable(ctx context.Context, t publishedListing) publishedTable {
+	out := publishedTable{status: map[string]string{}}
+	list := listing{Operation: "ListVpcPublishedRouteEntries", Resource: t.RouteTableId, PageSize: publishedPageSize, ByToken: true}
+	out.requestIDs, out.err = list.read(func(c pageCursor) (pageAnswer, error) {
+		req := vpc.CreateListVpcPublishedRouteEntriesRequest()
+		req.RegionId = t.RegionId
+		req.RouteTableId = t.RouteTableId
+		req.TargetType = t.TargetType
+		req.TargetInstanceId = t.TargetInstanceId
+		req.MaxResults = requests.NewInteger(publishedPageSize)
+		req.NextToken = c.Token
+		resp, err := observed(ctx, a.Calls, "ListVpcPublishedRouteEntries", a.VPC.ListVpcPublishedRouteEntries, req)
+		if err != nil {
+			return pageAnswer{}, CloudError(ctx, "ListVpcPublishedRouteEntries", t.RouteTableId, err)
+		}
+		for _, entry := range resp.RouteEntries {
+			if entry.RouteTableId != "" && entry.RouteTableId != t.RouteTableId {
+				continue // not asked for: the table is the filter
+			}
+			for _, target := range entry.RoutePublishTargets {
+				if target.PublishTargetInstanceId == t.TargetInstanceId {
+					out.status[contract.CanonicalCIDR(entry.DestinationCidrBlock)] = target.PublishStatus
+				}
+			}
+		}
+		return pageAnswer{Entries: len(resp.RouteEntries), NextToken: resp.NextToken, RequestId: resp.RequestId}, nil
+	})
+	return out
 }
 
 // statusOf is an entry's publish status in what publishStatus read; an

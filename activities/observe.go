@@ -33,12 +33,26 @@ const tracerName = "github.com/vpcflow/vpcflow/activities"
 // traces), a count by operation, code and class, the call's latency, and a
 // debug log line with the RequestId (the SDK's activity logger adds the
 // workflow, run and activity). What it returns is call's answer, as it is.
-func observed[Req, Resp any](ctx context.Context, operation string, call func(Req) (Resp, error), req Req) (Resp, error) {
+//
+// The call waits for the worker's limit of the API in the request's region
+// first (limits, nil for none); a throttle lowers that limit, an answer
+// lets it climb back (CallLimits).
+func observed[Req, Resp any](ctx context.Context, limits *CallLimits, operation string, call func(Req) (Resp, error), req Req) (Resp, error) {
+	region := regionOf(req)
+	if err := limits.take(ctx, operation, region); err != nil {
+		var zero Resp
+		return zero, err
+	}
 	tracer := trace.SpanFromContext(ctx).TracerProvider().Tracer(tracerName)
 	_, span := tracer.Start(ctx, operation, trace.WithSpanKind(trace.SpanKindClient))
 	started := time.Now()
 	resp, err := call(req)
 	took := time.Since(started)
+	if cloud, ok := inspectCloudError(err); ok && cloud.classify().Class == contract.Throttled {
+		limits.throttled(operation, region, cloud.retryAfter)
+	} else if err == nil {
+		limits.answered(operation, region)
+	}
 
 	code, class, requestID := okLabel, "ok", responseRequestID(resp)
 	if err != nil {
@@ -62,6 +76,15 @@ func observed[Req, Resp any](ctx context.Context, operation string, call func(Re
 	activity.GetLogger(ctx).Debug("cloud call", "operation", operation, "code", code, "class", class,
 		"RequestId", requestID, "attempt", attemptOf(ctx), "ms", took.Milliseconds())
 	return resp, err
+}
+
+// regionOf is the region an Alibaba Cloud request is sent to; "" for a
+// Huawei Cloud one, whose client is bound to its region.
+func regionOf(req any) string {
+	if r, ok := req.(interface{ GetRegionId() string }); ok {
+		return r.GetRegionId()
+	}
+	return ""
 }
 
 // responseRequestID is the RequestId of an answer: the field RequestId of

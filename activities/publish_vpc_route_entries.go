@@ -46,7 +46,7 @@ func (a *CloudActivities) DryRunPublishVpcRouteEntries(ctx context.Context, in c
 	if err != nil || len(pending) == 0 {
 		return result, err
 	}
-	_, err = observed(ctx, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, publishRequest(in, pending, true))
+	_, err = observed(ctx, a.Calls, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, publishRequest(in, pending, true))
 	if err == nil {
 		return PublishRouteEntriesResult{}, temporal.NewNonRetryableApplicationError(
 			"PublishVpcRouteEntries DryRun to "+in.TargetInstanceId+" answered success instead of DryRunOperation: "+
@@ -71,7 +71,7 @@ func (a *CloudActivities) PublishVpcRouteEntries(ctx context.Context, in contrac
 	if err != nil || len(pending) == 0 {
 		return result, err
 	}
-	resp, err := observed(ctx, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, publishRequest(in, pending, false))
+	resp, err := observed(ctx, a.Calls, "PublishVpcRouteEntries", a.VPC.PublishVpcRouteEntries, publishRequest(in, pending, false))
 	if err != nil {
 		return PublishRouteEntriesResult{}, CloudError(ctx, "PublishVpcRouteEntries", in.TargetInstanceId, err)
 	}

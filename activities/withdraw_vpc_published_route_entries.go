@@ -56,7 +56,7 @@ func (a *CloudActivities) WithdrawVpcPublishedRouteEntries(ctx context.Context, 
 		list[i] = vpc.WithdrawVpcPublishedRouteEntriesRouteEntries{RouteTableId: e.RouteTableId, DestinationCidrBlock: e.DestinationCidrBlock}
 	}
 	req.RouteEntries = &list
-	resp, err := observed(ctx, "WithdrawVpcPublishedRouteEntries", a.VPC.WithdrawVpcPublishedRouteEntries, req)
+	resp, err := observed(ctx, a.Calls, "WithdrawVpcPublishedRouteEntries", a.VPC.WithdrawVpcPublishedRouteEntries, req)
 	if err != nil {
 		return WithdrawRouteEntriesResult{}, CloudError(ctx, "WithdrawVpcPublishedRouteEntries", in.TargetInstanceId, err)
 	}

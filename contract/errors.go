@@ -63,6 +63,10 @@ const (
 	// FleetChangesFailedType: a fleet ended with changes failed or not
 	// started (MaxErrors); the details are its FleetProgress.
 	FleetChangesFailedType = "FleetChangesFailed"
+	// CallLimitedType: the worker held a cloud call back, unmade, because
+	// its limit for the API (activities.CallLimits) would have queued it
+	// too long; retried after the time the limit gives.
+	CallLimitedType = "CallLimited"
 )
 
 // ErrorTypes lists the error types above: the types of the failures
@@ -70,7 +74,8 @@ const (
 func ErrorTypes() []string {
 	return []string{InvalidInputType, CrossAccountMissingType, WaitTimeoutType, UnreachableStateType, WorkerStoppingType,
 		DryRunIgnoredType, ListingDidNotEndType, NetworkErrorType, ApprovalTimeoutType, ChangeRejectedType, PlanWouldFailType,
-		RollbackRefusedType, HuaweiCloudNotConfiguredType, AlibabaCredentialsUnavailableType, ConflictingStartType, FleetChangesFailedType, DriftedType}
+		RollbackRefusedType, HuaweiCloudNotConfiguredType, AlibabaCredentialsUnavailableType, ConflictingStartType, FleetChangesFailedType, DriftedType,
+		CallLimitedType}
 }
 
 // ErrorClass says what vpcflow does when a cloud call answers an error code.

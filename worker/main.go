@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/internal/redact"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
@@ -33,10 +34,20 @@ func main() {
 	flag.IntVar(&cfg.MaxConcurrentActivities, "max-activities", 0, "activities run at once (0: the SDK's default)")
 	flag.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight activities get to finish")
 	flag.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	quotas := flag.String("call-quotas", "", "the account's API quotas, calls per minute, over the defaults: Operation=N,...,*=N (docs/operations.md)")
+	flag.Float64Var(&cfg.Quota.Share, "quota-share", activities.DefaultQuotaShare, "the part of each API quota vpcflow's workers take together")
+	flag.IntVar(&cfg.Quota.Workers, "workers", 1, "how many workers share the quotas (each takes its part of the share)")
+	flag.Float64Var(&cfg.Quota.TaskQueueActivitiesPerSecond, "task-queue-activities-per-second", 10,
+		"activities started per second on the task queue by all its workers, enforced by the Temporal server (0: no limit)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "worker: unexpected arguments %q\n", flag.Args())
 		flag.Usage()
+		os.Exit(2)
+	}
+	var err error
+	if cfg.Quota.PerMinute, err = workerapp.ParseQuotas(*quotas); err != nil {
+		fmt.Fprintf(os.Stderr, "worker: -call-quotas: %v\n", err)
 		os.Exit(2)
 	}
 

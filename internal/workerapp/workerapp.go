@@ -59,6 +59,9 @@ type Config struct {
 	// requests this worker runs; nil exports them where OpenTelemetry's
 	// OTEL_* variables say (internal/telemetry), and nowhere without them.
 	Tracer trace.TracerProvider
+	// Quota says how the worker's cloud calls share the account's API
+	// quota with its other workers and the account's other tools.
+	Quota Quota
 	// MaxConcurrentActivities bounds the activities this worker runs at
 	// once; 0 means the SDK's default.
 	MaxConcurrentActivities int
@@ -102,6 +105,9 @@ func Run(ctx context.Context, cfg Config) error {
 		if acts, err = cloudActivities(cloudclients.ConfigFromEnv(getenv)); err != nil {
 			return err
 		}
+		if acts.Calls, err = cfg.Quota.callLimits(); err != nil {
+			return err
+		}
 	}
 
 	tel, err := telemetry.Setup(ctx, telemetry.Options{Service: "vpcflow-worker", Metrics: cfg.MetricsAddr != "", Tracer: cfg.Tracer})
@@ -126,6 +132,7 @@ func Run(ctx context.Context, cfg Config) error {
 	w, err := NewWorker(c, contract.TaskQueue, acts, worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrentActivities,
 		WorkerStopTimeout:                  cfg.StopTimeout,
+		TaskQueueActivitiesPerSecond:       cfg.Quota.TaskQueueActivitiesPerSecond,
 	})
 	if err != nil {
 		return err
