@@ -17,9 +17,11 @@ import (
 // keeps one worker's calls of each API in each region under its share of
 // that quota, and backs off when the cloud throttles all the same (another
 // tool spent the quota, or the share was set too high): the limit halves on
-// a throttle, honours the answer's Retry-After (capped, as a call's retry
-// is), and climbs back a tenth of its ceiling at a time once throttles have
-// stopped. Calls the server-side limit of the task queue cannot see (a
+// a throttle and climbs back a tenth of its ceiling at a time once
+// throttles have stopped. (The throttled call itself is retried after the
+// answer's Retry-After, capped: CloudError.) The other calls of the API are
+// not held for that Retry-After: a cloud that throttles some calls at
+// random, not for their rate, would stop them all. Calls the server-side limit of the task queue cannot see (a
 // wait's reads, inside one long activity) are held here; how the
 // account's quota is split between the two, and between workers, is in
 // docs/operations.md ("The account's API quota").
@@ -95,7 +97,6 @@ type apiLimit struct {
 	ceiling   float64   // calls per second the limit climbs back to
 	throttled time.Time // the last throttle
 	climbed   time.Time // the last climb
-	heldUntil time.Time // a throttle's Retry-After
 }
 
 // NewCallLimits limits each API to share of its quota, split between
@@ -171,20 +172,11 @@ func (c *CallLimits) take(ctx context.Context, operation, region string) error {
 	}
 	c.mu.Lock()
 	now := c.clock()
-	held := l.heldUntil.Sub(now)
-	var r *rate.Reservation
-	if held <= 0 {
-		r = l.limiter.ReserveN(now, 1)
-	}
+	r := l.limiter.ReserveN(now, 1)
 	c.mu.Unlock()
-	delay := held
-	if r != nil {
-		delay = r.DelayFrom(now)
-	}
+	delay := r.DelayFrom(now)
 	if delay > maxCallQueue {
-		if r != nil {
-			r.CancelAt(now)
-		}
+		r.CancelAt(now)
 		return callLimited(operation, region, delay)
 	}
 	if delay <= 0 {
@@ -194,22 +186,16 @@ func (c *CallLimits) take(ctx context.Context, operation, region string) error {
 	defer t.Stop()
 	select {
 	case <-t.C:
-		if held > 0 {
-			return c.take(ctx, operation, region) // the hold is over: take a place
-		}
 		return nil
 	case <-ctx.Done():
-		if r != nil {
-			r.Cancel()
-		}
+		r.Cancel()
 		return ctx.Err()
 	}
 }
 
 // throttled lowers operation's limit in region after the cloud throttled a
-// call, and holds its calls for the answer's retryAfter (capped at
-// throttledMaxDelay), if it gave one.
-func (c *CallLimits) throttled(operation, region string, retryAfter time.Duration) {
+// call.
+func (c *CallLimits) throttled(operation, region string) {
 	l := c.limitOf(operation, region)
 	if l == nil {
 		return
@@ -220,9 +206,6 @@ func (c *CallLimits) throttled(operation, region string, retryAfter time.Duratio
 	l.throttled = now
 	limit := max(float64(l.limiter.Limit())*throttleCut, l.ceiling*lowestShare)
 	l.limiter.SetLimitAt(now, rate.Limit(limit))
-	if retryAfter > 0 {
-		l.heldUntil = now.Add(min(retryAfter, throttledMaxDelay))
-	}
 }
 
 // answered lets operation's limit in region climb back towards its

@@ -72,10 +72,9 @@ func TestCallLimitsPaceAndHoldBack(t *testing.T) {
 	assert.Contains(t, appErr.Error(), "ConnectRouterInterface in cn-hangzhou")
 }
 
-// A throttle halves the limit (never below a sixteenth of the ceiling) and
-// holds the API for the answer's Retry-After, capped at a minute; answers
-// let it climb back a tenth of the ceiling every climbInterval once
-// climbAfter has passed without a throttle.
+// A throttle halves the limit (never below a sixteenth of the ceiling);
+// answers let it climb back a tenth of the ceiling every climbInterval
+// once climbAfter has passed without a throttle.
 func TestCallLimitsAdaptToThrottles(t *testing.T) {
 	limits, err := NewCallLimits(map[string]float64{"*": 600}, 1, 1)
 	require.NoError(t, err)
@@ -83,10 +82,10 @@ func TestCallLimitsAdaptToThrottles(t *testing.T) {
 	limits.now = func() time.Time { return now }
 	const op, region = "DescribeRouterInterfaces", "cn-hangzhou"
 
-	limits.throttled(op, region, 0)
+	limits.throttled(op, region)
 	assert.InDelta(t, 5, limits.Limit(op, region), 1e-9)
 	for range 10 {
-		limits.throttled(op, region, 0)
+		limits.throttled(op, region)
 	}
 	assert.InDelta(t, 10.0/16, limits.Limit(op, region), 1e-9, "a sixteenth of the ceiling at the least")
 
@@ -102,15 +101,6 @@ func TestCallLimitsAdaptToThrottles(t *testing.T) {
 		limits.answered(op, region)
 	}
 	assert.InDelta(t, 10, limits.Limit(op, region), 1e-9, "back to the ceiling, not past it")
-
-	limits.throttled(op, region, 600*time.Second) // x-acs-retry-after: 600000
-	err = limits.take(context.Background(), op, region)
-	var appErr *temporal.ApplicationError
-	require.True(t, errors.As(err, &appErr), "%v", err)
-	assert.Equal(t, contract.CallLimitedType, appErr.Type())
-	assert.Equal(t, throttledMaxDelay, appErr.NextRetryDelay(), "held for a minute, not ten")
-	now = now.Add(throttledMaxDelay)
-	require.NoError(t, limits.take(context.Background(), op, region), "free again after the hold")
 }
 
 // A cloud call throttled by the cloud lowers the worker's limit of that

@@ -11,7 +11,8 @@ import (
 
 // The waits of one worker share their reads: a wait asks for what it reads,
 // and the asks of the same listing that arrive within the worker's
-// ReadWindow of each other are answered by one read. Router interfaces of
+// ReadWindow of each other (up to busyReadWindow when the listing is asked
+// for often) are answered by one read. Router interfaces of
 // a region: one DescribeRouterInterfaces call per MaxInterfacesPerRead
 // interfaces (the IDs as the values of one RouterInterfaceId filter). A VPN
 // connection's routes: one listing of the route types asked for, kept for
@@ -25,36 +26,86 @@ import (
 // waits polling at the same moment meet.
 const DefaultReadWindow = 100 * time.Millisecond
 
+// busyReadWindow is how long a read waits for others when the waits ask
+// for the same listing so often that a longer wait fills it: a read of up
+// to MaxInterfacesPerRead interfaces when they are asked for at least that
+// many times a second (it is made as soon as it is full), any other read
+// when it is asked for busyAsksPerSecond times a second. Beside a wait's
+// pace it is little; at a thousand waits it makes the reads full.
+const (
+	busyReadWindow    = time.Second
+	busyAsksPerSecond = 10
+)
+
 // sharedReads gathers asks by key (what one read answers) into batches,
-// each read once its window is over.
+// each read once its window is over, or at once when it is full.
 type sharedReads[K comparable, Ask, Answer any] struct {
 	mu      sync.Mutex
 	pending map[K]*sharedRead[Ask, Answer] // the batch still taking asks, by key
+	rates   map[K]*askRate
 }
 
 // sharedRead is one read: the asks it answers, then its answer.
 type sharedRead[Ask, Answer any] struct {
 	asks   []Ask
+	full   chan struct{} // closed when the batch is full: read it now
 	done   chan struct{}
 	answer Answer // set before done is closed
 }
 
-// ask adds ask to key's batch, starting one if there is none (read runs
-// after window, with the first ask's context for its metrics and spans),
-// and waits for its answer.
-func (s *sharedReads[K, Ask, Answer]) ask(ctx context.Context, key K, ask Ask, window time.Duration,
+// askRate counts a key's asks in the current second and the one before.
+type askRate struct {
+	second      time.Time
+	now, before int
+}
+
+// add counts an ask at t and returns the asks of the last full second.
+func (r *askRate) add(t time.Time) int {
+	sec := t.Truncate(time.Second)
+	switch {
+	case sec.Equal(r.second):
+	case sec.Sub(r.second) == time.Second:
+		r.second, r.before, r.now = sec, r.now, 0
+	default:
+		r.second, r.before, r.now = sec, 0, 0
+	}
+	r.now++
+	return max(r.before, r.now)
+}
+
+// ask adds ask to key's batch, starting one if there is none, and waits
+// for its answer. A batch holds at most capacity asks (0: no bound) and is
+// read when full, or after window (busyReadWindow when the key is asked
+// for often enough to fill it), with the first ask's context for its
+// metrics and spans.
+func (s *sharedReads[K, Ask, Answer]) ask(ctx context.Context, key K, ask Ask, window time.Duration, capacity int,
 	read func(ctx context.Context, key K, asks []Ask) Answer) (Answer, error) {
 	s.mu.Lock()
 	if s.pending == nil {
 		s.pending = map[K]*sharedRead[Ask, Answer]{}
+		s.rates = map[K]*askRate{}
 	}
+	rate := s.rates[key]
+	if rate == nil {
+		rate = &askRate{}
+		s.rates[key] = rate
+	}
+	perSecond := rate.add(time.Now())
 	b := s.pending[key]
 	if b == nil {
-		b = &sharedRead[Ask, Answer]{done: make(chan struct{})}
+		b = &sharedRead[Ask, Answer]{full: make(chan struct{}), done: make(chan struct{})}
 		s.pending[key] = b
+		if (capacity > 0 && perSecond >= capacity) || (capacity == 0 && perSecond >= busyAsksPerSecond) {
+			window = max(window, busyReadWindow)
+		}
 		readCtx := context.WithoutCancel(ctx)
 		go func() {
-			time.Sleep(window)
+			t := time.NewTimer(window)
+			select {
+			case <-t.C:
+			case <-b.full:
+				t.Stop()
+			}
 			s.mu.Lock()
 			if s.pending[key] == b {
 				delete(s.pending, key)
@@ -66,6 +117,10 @@ func (s *sharedReads[K, Ask, Answer]) ask(ctx context.Context, key K, ask Ask, w
 		}()
 	}
 	b.asks = append(b.asks, ask)
+	if capacity > 0 && len(b.asks) == capacity {
+		delete(s.pending, key) // the next ask starts another
+		close(b.full)
+	}
 	s.mu.Unlock()
 	select {
 	case <-b.done:
@@ -92,7 +147,7 @@ func (a *CloudActivities) readRouterInterface(ctx context.Context, ref RouterInt
 	if a.ReadWindow <= 0 {
 		return a.describeRouterInterface(ctx, ref)
 	}
-	read, err := a.interfaces.ask(ctx, ref.RegionId, ref.RouterInterfaceId, a.ReadWindow, a.readInterfacesTogether)
+	read, err := a.interfaces.ask(ctx, ref.RegionId, ref.RouterInterfaceId, a.ReadWindow, MaxInterfacesPerRead, a.readInterfacesTogether)
 	if err != nil {
 		return RouterInterface{}, err
 	}
@@ -159,7 +214,7 @@ func (a *CloudActivities) readVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 		return a.vpnRoutes(ctx, in)
 	}
 	key := vpnListing{RegionId: in.RegionId, VpnConnectionId: in.VpnConnectionId, PageSize: in.PageSize}
-	read, err := a.vpnReads.ask(ctx, key, in.ExpectedRoutes, a.ReadWindow, a.readVpnRoutesTogether)
+	read, err := a.vpnReads.ask(ctx, key, in.ExpectedRoutes, a.ReadWindow, 0, a.readVpnRoutesTogether)
 	if err == nil {
 		err = read.err
 	}
@@ -199,7 +254,7 @@ func (a *CloudActivities) readPublishedTable(ctx context.Context, t publishedLis
 	if a.ReadWindow <= 0 {
 		return a.listPublishedTable(ctx, t)
 	}
-	read, err := a.publishedReads.ask(ctx, t, struct{}{}, a.ReadWindow,
+	read, err := a.publishedReads.ask(ctx, t, struct{}{}, a.ReadWindow, 0,
 		func(ctx context.Context, t publishedListing, _ []struct{}) publishedTable {
 			return a.listPublishedTable(ctx, t)
 		})
@@ -232,7 +287,7 @@ func (a *CloudActivities) readWaitedEndpoints(ctx context.Context, in EndpointsR
 	if a.ReadWindow <= 0 {
 		return a.readEndpointConnections(ctx, in)
 	}
-	read, err := a.endpointReads.ask(ctx, gateway{in.APIGScope, in.InstanceId}, in.EndpointIds, a.ReadWindow, a.readEndpointsTogether)
+	read, err := a.endpointReads.ask(ctx, gateway{in.APIGScope, in.InstanceId}, in.EndpointIds, a.ReadWindow, 0, a.readEndpointsTogether)
 	if err != nil {
 		return EndpointConnections{}, err
 	}

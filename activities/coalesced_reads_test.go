@@ -209,3 +209,27 @@ func TestWaitsOnOneGatewayShareTheirReads(t *testing.T) {
 		assert.NotNil(t, r.Id)
 	}
 }
+
+// Waits that ask for a region's interfaces often (here 50 a second, one
+// every 20 ms for 2 s) wait longer for each other: each read is made
+// when it holds MaxInterfacesPerRead interfaces, not every ReadWindow.
+func TestBusyWaitsFillTheirReads(t *testing.T) {
+	fake, asked := activeInterfaces()
+	acts := &CloudActivities{VPC: fake, ReadWindow: 100 * time.Millisecond}
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Go(func() {
+			_, err := acts.readRouterInterface(t.Context(), RouterInterfaceRef{RegionId: "cn-hangzhou", RouterInterfaceId: fmt.Sprintf("ri-busy%03d", i)})
+			assert.NoError(t, err)
+		})
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	// 100 ms windows alone would make about 20 reads of 5.
+	assert.LessOrEqual(t, len(*asked), 9, "reads of %v interfaces", func() (n []int) {
+		for _, ids := range *asked {
+			n = append(n, len(ids))
+		}
+		return n
+	}())
+}

@@ -49,7 +49,7 @@ func observed[Req, Resp any](ctx context.Context, limits *CallLimits, operation 
 	resp, err := call(req)
 	took := time.Since(started)
 	if cloud, ok := inspectCloudError(err); ok && cloud.classify().Class == contract.Throttled {
-		limits.throttled(operation, region, cloud.retryAfter)
+		limits.throttled(operation, region)
 	} else if err == nil {
 		limits.answered(operation, region)
 	}

@@ -111,3 +111,13 @@ func (m *waitMemory) window(kind string) (flipWindow, bool) {
 	}
 	return w, true
 }
+
+// LearnedWindow is where the waits of kind (an activity type, such as
+// WaitRouterInterfaceActive) the worker remembers saw their target,
+// measured from when each was scheduled; ok is false when it remembers
+// none. (A function: every exported method of CloudActivities is an
+// activity.)
+func LearnedWindow(a *CloudActivities, kind string) (from, to time.Duration, ok bool) {
+	w, ok := a.waits.window(kind)
+	return w.from, w.to, ok
+}

@@ -99,14 +99,24 @@ func TestQuickMode(t *testing.T) {
 	assert.Equal(t, rep.Cost.EventsMin, rep.Waits[0].Cost.EventsMin, "nor with the connect's length")
 
 	// Every schedule at every delay measured every workflow; the learning
-	// one in three rounds.
+	// one in three rounds and a fresh worker's, which recalls the pace
+	// from the histories and reads no more than the first round did.
 	want := map[string]int{}
 	for _, s := range lagSchedules() {
 		want[s.Name] = 1
 	}
-	want[lagSchedules()[0].Name] = 3
+	want[lagSchedules()[0].Name] = 4
 	got := map[string]int{}
+	firstRound := map[time.Duration]float64{}
 	for _, l := range rep.Lag {
+		if l.Round == "first (from nothing)" {
+			firstRound[l.Delay] = l.CallsAvg
+		}
+	}
+	for _, l := range rep.Lag {
+		if l.Round == "fresh worker (recalled)" {
+			assert.LessOrEqual(t, l.CallsAvg, firstRound[l.Delay]+0.5, "a fresh worker that recalled at %s", l.Delay)
+		}
 		got[l.Schedule]++
 		assert.Equal(t, cfg.LagN, l.N, "%s at %s", l.Schedule, l.Delay)
 		assert.Zero(t, l.Failed, "%s at %s", l.Schedule, l.Delay)

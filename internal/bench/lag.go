@@ -81,7 +81,7 @@ func runLag(ctx context.Context, st *stack, cfg lagConfig, progress func(string)
 		wg   sync.WaitGroup
 	)
 	for di, delay := range cfg.delays {
-		pairs := len(scheds) * rounds * cfg.n
+		pairs := len(scheds) * (rounds + 1) * cfg.n
 		// Only the interface pairs matter here: the shared layout is smaller.
 		s, err := startSim(benchFixture(pairs, withConnect(time.Duration(float64(delay)*(1+cfg.jitter))), true), nil)
 		if err != nil {
@@ -110,15 +110,36 @@ func runLag(ctx context.Context, st *stack, cfg lagConfig, progress func(string)
 			defer w.stop()
 			wg.Add(1)
 			// Only the learning schedule needs a first round to learn
-			// from; the others are the same every round.
+			// from, and a fresh worker that recalls what it learned; the
+			// others are the same every round.
 			myRounds := 1
 			if si == 0 {
-				myRounds = rounds
+				myRounds = rounds + 1
 			}
 			go func() {
 				defer wg.Done()
 				for round := range myRounds {
-					base := (si*rounds + round) * cfg.n
+					if round == rounds {
+						// A deploy: a fresh worker recalls the waits' pace
+						// from the histories, this one stops, and the fresh
+						// one runs the round.
+						fresh, err := simActivities(s, sc.Poll)
+						if err == nil {
+							_, err = activities.RecallRecentWaits(ctx, fresh, w.client, queue)
+						}
+						w.stop()
+						if err == nil {
+							w, err = st.startWorker(ctx, queue, fresh, tuning{})
+						}
+						if err != nil {
+							mu.Lock()
+							errs = append(errs, fmt.Errorf("fresh worker at %s: %w", delay, err))
+							mu.Unlock()
+							return
+						}
+						defer w.stop()
+					}
+					base := (si*(rounds+1) + round) * cfg.n
 					res := runStaggered(ctx, w, base, cfg.n, time.Duration(cfg.stagger*float64(delay)),
 						fmt.Sprintf("lag-%s-%d-%d", delay, si, round))
 					row, err := lagOf(ctx, w, s, res, cloudDelay)
@@ -130,8 +151,10 @@ func runLag(ctx context.Context, st *stack, cfg lagConfig, progress func(string)
 						row.Round = "first (from nothing)"
 					case round == 1:
 						row.Round = "second"
-					default:
+					case round == 2:
 						row.Round = "third (steady)"
+					default:
+						row.Round = "fresh worker (recalled)"
 					}
 					mu.Lock()
 					if err != nil {

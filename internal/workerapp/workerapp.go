@@ -142,6 +142,17 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer w.Stop()
 	logger.Info("worker polling", "taskQueue", contract.TaskQueue, "namespace", clientOpts.Namespace, "temporal", clientOpts.HostPort)
+	// What the workers before this one learned of the waits' pace is in
+	// the histories of recent changes: recalled while the worker polls.
+	go func() {
+		started := time.Now()
+		n, err := activities.RecallRecentWaits(ctx, acts, c, contract.TaskQueue)
+		if err != nil {
+			logger.Warn("waits' pace not recalled: this worker learns it from its own waits", "error", err)
+			return
+		}
+		logger.Info("waits' pace recalled from recent changes", "waits", n, "ms", time.Since(started).Milliseconds())
+	}()
 
 	ready := Ready{Frontend: clientOpts.HostPort}
 	if cfg.HealthAddr != "" {
