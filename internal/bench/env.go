@@ -33,12 +33,45 @@ import (
 // stack is the embedded Temporal server the whole run shares.
 type stack struct {
 	temporal *devserver.Server
-	dbDesc   string // "in memory" or the SQLite file
+	dbDesc   string // "in memory", the SQLite file or the PostgreSQL database
 	logger   *slog.Logger
+	dropDB   func() // after the server stops; nil: nothing to drop
+}
+
+// postgresURL is -postgres: the servers run on that PostgreSQL server
+// rather than SQLite (db and dir are then unused), each in a new database
+// named after the URL's, dropped when it stops, as each gets a new SQLite
+// file: a throughput batch starts on an empty database, and the servers a
+// run has at once (the shared one and a batch's) may not share one.
+var postgresURL string
+
+var postgresStacks atomic.Int64 // databases made so far
+
+// setPostgres sets postgresURL from -postgres and puts the URL without its
+// password in os.Args, which the report quotes as its command.
+func setPostgres(v string) error {
+	postgresURL = v
+	redacted := devserver.RedactPostgresURL(v)
+	for i, a := range os.Args {
+		os.Args[i] = strings.ReplaceAll(a, v, redacted)
+	}
+	return nil
+}
+
+// postgresRedacted is postgresURL without its password, for config.Postgres
+// (the report).
+func postgresRedacted() string {
+	if postgresURL == "" {
+		return ""
+	}
+	return devserver.RedactPostgresURL(postgresURL)
 }
 
 func startStack(ctx context.Context, db, dir string, dc map[string]any, logger *slog.Logger) (*stack, error) {
 	opts := devserver.Options{UIPort: -1, SearchAttributes: contract.SearchAttributeTypes(), Logger: logger, DynamicConfig: dc}
+	if postgresURL != "" {
+		return startPostgresStack(ctx, opts, logger)
+	}
 	desc := "in memory (SQLite shared-cache :memory:)"
 	if db == "file" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -54,7 +87,41 @@ func startStack(ctx context.Context, db, dir string, dc map[string]any, logger *
 	return &stack{temporal: srv, dbDesc: desc, logger: logger}, nil
 }
 
-func (s *stack) stop() { _ = s.temporal.Stop() }
+// startPostgresStack starts a server on a new database of postgresURL's
+// server, with the default number of history shards (4).
+func startPostgresStack(ctx context.Context, opts devserver.Options, logger *slog.Logger) (*stack, error) {
+	u, err := url.Parse(postgresURL)
+	if err != nil {
+		return nil, fmt.Errorf("-postgres: not a URL: %s", devserver.RedactPostgresURL(postgresURL))
+	}
+	base := strings.TrimPrefix(u.Path, "/")
+	if base == "" {
+		base = "vpcflow_bench"
+	}
+	u.Path = fmt.Sprintf("/%s_b%d_%d", base, os.Getpid(), postgresStacks.Add(1))
+	opts.PostgresURL = u.String()
+	drop := func() {
+		if err := devserver.DropPostgres(opts.PostgresURL); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
+	}
+	srv, err := devserver.Start(ctx, opts)
+	if err != nil {
+		if !strings.Contains(err.Error(), "invalid PostgreSQL URL") {
+			drop()
+		}
+		return nil, err
+	}
+	desc := fmt.Sprintf("%s (%d history shards), a new database per server", srv.Database(), srv.HistoryShards())
+	return &stack{temporal: srv, dbDesc: desc, logger: logger, dropDB: drop}, nil
+}
+
+func (s *stack) stop() {
+	_ = s.temporal.Stop()
+	if s.dropDB != nil {
+		s.dropDB()
+	}
+}
 
 // rpcCounter counts the gRPC calls a client makes, by method name; the
 // heartbeats that reach the server (billable) are RecordActivityTaskHeartbeat.
@@ -156,6 +223,7 @@ type benchWorker struct {
 	rpcs   *rpcCounter
 	acts   *activities.CloudActivities
 	w      worker.Worker
+	once   sync.Once // stop stops it once
 }
 
 // startWorker runs vpcflow's worker as internal/workerapp wires it (its
@@ -181,8 +249,10 @@ func (s *stack) startWorker(ctx context.Context, queue string, acts *activities.
 }
 
 func (b *benchWorker) stop() {
-	b.w.Stop()
-	b.client.Close()
+	b.once.Do(func() {
+		b.w.Stop()
+		b.client.Close()
+	})
 }
 
 // sim is one cloudsim instance served over HTTP on a free loopback port,

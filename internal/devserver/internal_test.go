@@ -28,11 +28,11 @@ func TestListenFailureIsAnError(t *testing.T) {
 	}
 	st.historyPort = heldPort
 
-	sqlConf, err := prepareDatabase(st)
-	require.NoError(t, err)
 	starting := new(atomic.Bool)
 	logger := serverLogger{sl: slog.New(slog.DiscardHandler), starting: starting}
-	opts, err := serverOptions(st, sqlConf, logger)
+	stores, err := prepareDatabase(st, logger)
+	require.NoError(t, err)
+	opts, err := serverOptions(st, stores, logger)
 	require.NoError(t, err)
 
 	srv, err := startTemporal(starting, opts)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -73,6 +74,22 @@ func (e fatalError) Error() string {
 type serverLogger struct {
 	sl       *slog.Logger
 	starting *atomic.Bool
+	// booting is true until Start returns (nil: never); meanwhile the
+	// transientStartupErrors are dropped.
+	booting *atomic.Bool
+}
+
+// transientStartupErrors are errors the server logs while it starts and
+// recovers from by itself, for example the queue readers of a history shard
+// polling before the shard is acquired ("shard status unknown", with more
+// than one shard). The server's own tests ignore them as "transient startup
+// error" (go.temporal.io/server/temporal/server_test.go).
+var transientStartupErrors = []string{
+	"Queue reader unable to retrieve tasks",
+	"error from matching when initializing",
+	"error fetching user data from parent",
+	"Failed to check Nexus endpoints ownership",
+	"long poll to refresh Nexus endpoints returned error",
 }
 
 var (
@@ -98,7 +115,7 @@ func (l serverLogger) With(tags ...tag.Tag) log.Logger {
 	for i, a := range attrs {
 		args[i] = a
 	}
-	return serverLogger{sl: l.sl.With(args...), starting: l.starting}
+	return serverLogger{sl: l.sl.With(args...), starting: l.starting, booting: l.booting}
 }
 
 // SLog lets server components that want an *slog.Logger use the filtered one.
@@ -106,6 +123,9 @@ func (l serverLogger) SLog() *slog.Logger { return l.sl }
 
 func (l serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
 	ctx := context.Background()
+	if level >= slog.LevelError && l.booting != nil && l.booting.Load() && slices.Contains(transientStartupErrors, msg) {
+		level = slog.LevelDebug
+	}
 	if !l.sl.Enabled(ctx, level) {
 		return
 	}

@@ -1,10 +1,11 @@
 // Package devserver runs a complete Temporal server inside the current
 // process, for development: the frontend, history, matching and worker
 // services on 127.0.0.1, persisted in an SQLite file so workflows survive a
-// restart, one namespace (default "default") with the project's custom search
-// attributes registered, and the Temporal Web UI served from the copy
-// embedded in github.com/temporalio/ui-server/v2. Nothing needs installing
-// but Go.
+// restart (or, with Options.PostgresURL, in PostgreSQL with several history
+// shards, as a real deployment runs), one namespace (default "default")
+// with the project's custom search attributes registered, and the Temporal
+// Web UI served from the copy embedded in github.com/temporalio/ui-server/v2.
+// Nothing needs installing but Go.
 //
 //	srv, err := devserver.Start(ctx, devserver.Options{
 //		DBFile:           ".vpcflow/dev.db",
@@ -59,6 +60,7 @@ import (
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/membership/static"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
@@ -125,6 +127,19 @@ type Options struct {
 	// DynamicConfig holds extra server dynamic config values, keyed like
 	// "frontend.namespaceRPS.visibility"; they override the dev defaults.
 	DynamicConfig map[string]any
+	// PostgresURL, postgres://user:password@host:port/dbname, runs the
+	// server on PostgreSQL (the server's postgres12 plugin) instead of
+	// SQLite: the default store in database dbname, visibility in
+	// dbname_visibility. Both are created if missing and given (or updated
+	// to) the server's schema, as temporal-sql-tool does; query parameters
+	// (sslmode=require, ...) go to the driver. DBFile must then be "".
+	// The password never appears in errors or logs.
+	PostgresURL string
+	// NumHistoryShards is the number of history shards. A database keeps
+	// the count it was created with: a different one makes Start fail. 0
+	// means the database's count, or for a new database 1 with SQLite and
+	// DefaultPostgresShards (4) with PostgreSQL.
+	NumHistoryShards int32
 }
 
 // Server is a running dev server. Stop it to release its ports.
@@ -132,6 +147,8 @@ type Server struct {
 	frontendHostPort string
 	uiURL            string
 	namespace        string
+	database         string
+	historyShards    int32
 
 	server    temporal.Server
 	ui        *uiserver.Server
@@ -153,6 +170,13 @@ func (s *Server) UIURL() string { return s.uiURL }
 
 // Namespace is the namespace the server was started with.
 func (s *Server) Namespace() string { return s.namespace }
+
+// Database describes the persistence, without any password: "PostgreSQL
+// host:port/dbname", "SQLite file <path>" or "SQLite in memory".
+func (s *Server) Database() string { return s.database }
+
+// HistoryShards is the number of history shards the server runs with.
+func (s *Server) HistoryShards() int32 { return s.historyShards }
 
 // Stop shuts the UI and the server down and releases their ports and the
 // database file, so Start may be called again on the same file. It is safe to
@@ -190,7 +214,9 @@ type settings struct {
 	uiPort       int // 0: pick a free one, unless headless
 	headless     bool
 	namespace    string
-	dbPath       string // absolute; "" in memory
+	dbPath       string          // absolute; "" in memory
+	pg           *postgresTarget // nil: SQLite
+	shards       int32           // NumHistoryShards; 0: the database's or the default
 	attrs        map[string]enums.IndexedValueType
 	logger       *slog.Logger
 	dynConfig    map[string]any
@@ -242,7 +268,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 
-	releaseDB, err := claimDB(st.dbPath)
+	releaseDB, err := claimDB(st.dbKey())
 	if err != nil {
 		return nil, err
 	}
@@ -253,18 +279,20 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}()
 
-	sqlConf, err := prepareDatabase(st)
+	logLevel := new(slog.LevelVar)
+	logLevel.Set(slog.LevelWarn)
+	sl := slog.New(levelFilter{min: logLevel, next: st.logger.Handler()})
+	starting, booting := new(atomic.Bool), new(atomic.Bool)
+	booting.Store(true)
+	defer booting.Store(false)
+	logger := serverLogger{sl: sl, starting: starting, booting: booting}
+
+	stores, err := prepareDatabase(st, logger)
 	if err != nil {
 		return nil, err
 	}
 
-	logLevel := new(slog.LevelVar)
-	logLevel.Set(slog.LevelWarn)
-	sl := slog.New(levelFilter{min: logLevel, next: st.logger.Handler()})
-	starting := new(atomic.Bool)
-	logger := serverLogger{sl: sl, starting: starting}
-
-	serverOpts, err := serverOptions(st, sqlConf, logger)
+	serverOpts, err := serverOptions(st, stores, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -275,6 +303,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s := &Server{
 		frontendHostPort: net.JoinHostPort(st.connectIP, strconv.Itoa(st.frontendPort)),
 		namespace:        st.namespace,
+		database:         stores.desc,
+		historyShards:    stores.shards,
 		server:           srv,
 		logLevel:         logLevel,
 		releaseDB:        releaseDB,
@@ -295,7 +325,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	started = true
 	// Say what the dev server is not, where it starts.
 	st.logger.Info("Temporal dev server: no authorization, Web UI cookie over plain HTTP; for this machine only",
-		"frontend", s.frontendHostPort, "ui", s.uiURL)
+		"frontend", s.frontendHostPort, "ui", s.uiURL, "database", s.database, "historyShards", s.historyShards)
 	return s, nil
 }
 
@@ -358,6 +388,19 @@ func resolve(opts Options) (settings, error) {
 		return st, fmt.Errorf("devserver: UI port and frontend port are both %d", st.uiPort)
 	}
 
+	if opts.NumHistoryShards < 0 {
+		return st, fmt.Errorf("devserver: NumHistoryShards %d is negative", opts.NumHistoryShards)
+	}
+	st.shards = opts.NumHistoryShards
+	if opts.PostgresURL != "" {
+		if opts.DBFile != "" {
+			return st, errors.New("devserver: set DBFile or PostgresURL, not both")
+		}
+		var err error
+		if st.pg, err = parsePostgresURL(opts.PostgresURL); err != nil {
+			return st, err
+		}
+	}
 	if opts.DBFile != "" {
 		var err error
 		if st.dbPath, err = checkDBPath(opts.DBFile); err != nil {
@@ -365,6 +408,14 @@ func resolve(opts Options) (settings, error) {
 		}
 	}
 	return st, nil
+}
+
+// dbKey names the database for claimDB; "" for an in-memory one.
+func (st settings) dbKey() string {
+	if st.pg != nil {
+		return "postgres://" + st.pg.String()
+	}
+	return st.dbPath
 }
 
 // checkDBPath makes path absolute, creates its directory and checks that
@@ -408,7 +459,8 @@ var (
 )
 
 // claimDB makes sure no other dev server in this process uses the database
-// file: two servers sharing one database would fight over its history shard.
+// (a file, or postgres://host:port/dbname): two servers sharing one
+// database would fight over its history shards.
 func claimDB(path string) (release func(), err error) {
 	if path == "" {
 		return func() {}, nil
@@ -416,7 +468,11 @@ func claimDB(path string) (release func(), err error) {
 	openDBsMu.Lock()
 	defer openDBsMu.Unlock()
 	if openDBs[path] {
-		return nil, fmt.Errorf("devserver: database file %s is already used by a running dev server in this process", path)
+		what := "database file " + path
+		if strings.HasPrefix(path, "postgres://") {
+			what = "PostgreSQL database " + strings.TrimPrefix(path, "postgres://")
+		}
+		return nil, fmt.Errorf("devserver: %s is already used by a running dev server in this process", what)
 	}
 	openDBs[path] = true
 	var once sync.Once
@@ -429,10 +485,38 @@ func claimDB(path string) (release func(), err error) {
 	}, nil
 }
 
-// prepareDatabase creates the schema in a new database file and the
+// prepareDatabase creates the schema in a new database (SQLite file or
+// PostgreSQL), settles the number of history shards and creates the
 // namespace (with the search attributes) if it is missing.
-func prepareDatabase(st settings) (*config.SQL, error) {
+func prepareDatabase(st settings, logger log.Logger) (storeConfig, error) {
+	var sc storeConfig
+	var err error
+	if st.pg != nil {
+		sc, err = preparePostgres(st, logger)
+	} else {
+		sc, err = prepareSQLite(st)
+	}
+	if err != nil {
+		return sc, err
+	}
+
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, st.namespace, false, st.attrs)
+	if err != nil {
+		return sc, fmt.Errorf("devserver: namespace %q: %w", st.namespace, err)
+	}
+	ns.Detail.Config.Retention = durationpb.New(NamespaceRetention)
+	// Despite its package, CreateNamespaces works on any SQL store.
+	if err := sqliteschema.CreateNamespaces(sc.main, ns); err != nil {
+		return sc, fmt.Errorf("devserver: creating namespace %q in %s: %w", st.namespace, sc.namespaceWhere, err)
+	}
+	return sc, nil
+}
+
+// prepareSQLite creates the schema in a new database file and checks the
+// history shard count of an existing one.
+func prepareSQLite(st settings) (storeConfig, error) {
 	conf := &config.SQL{PluginName: sqliteplugin.PluginName}
+	sc := storeConfig{name: "sqlite-default", main: conf, desc: "SQLite in memory", namespaceWhere: "in-memory database"}
 	if st.dbPath == "" {
 		// A shared-cache in-memory database is created with its schema when
 		// the server's SQLite plugin first connects to it.
@@ -450,34 +534,27 @@ func prepareDatabase(st settings) (*config.SQL, error) {
 			"journal_mode": "wal",
 			"synchronous":  "normal",
 		}
+		sc.desc = "SQLite file " + st.dbPath
+		sc.namespaceWhere = st.dbPath + " (is it a Temporal dev server database?)"
 		fi, err := os.Stat(st.dbPath)
 		if err != nil {
-			return nil, fmt.Errorf("devserver: database file %s: %w", st.dbPath, err)
+			return sc, fmt.Errorf("devserver: database file %s: %w", st.dbPath, err)
 		}
 		if fi.Size() == 0 {
 			if err := sqliteschema.SetupSchema(conf); err != nil {
-				return nil, fmt.Errorf("devserver: creating the Temporal schema in %s: %w", st.dbPath, err)
+				return sc, fmt.Errorf("devserver: creating the Temporal schema in %s: %w", st.dbPath, err)
 			}
+		} else {
+			sc.shards, err = checkShardCount(conf, st.shards, 1, "database file "+st.dbPath)
+			return sc, err
 		}
 	}
-
-	ns, err := sqliteschema.NewNamespaceConfig(clusterName, st.namespace, false, st.attrs)
-	if err != nil {
-		return nil, fmt.Errorf("devserver: namespace %q: %w", st.namespace, err)
-	}
-	ns.Detail.Config.Retention = durationpb.New(NamespaceRetention)
-	if err := sqliteschema.CreateNamespaces(conf, ns); err != nil {
-		where := "in-memory database"
-		if st.dbPath != "" {
-			where = st.dbPath + " (is it a Temporal dev server database?)"
-		}
-		return nil, fmt.Errorf("devserver: creating namespace %q in %s: %w", st.namespace, where, err)
-	}
-	return conf, nil
+	sc.shards = max(st.shards, 1)
+	return sc, nil
 }
 
 // serverOptions builds the Temporal server configuration.
-func serverOptions(st settings, sqlConf *config.SQL, logger serverLogger) ([]temporal.ServerOption, error) {
+func serverOptions(st settings, stores storeConfig, logger serverLogger) ([]temporal.ServerOption, error) {
 	hostPort := func(port int) string { return net.JoinHostPort(st.connectIP, strconv.Itoa(port)) }
 	service := func(port, httpPort int) config.Service {
 		var svc config.Service
@@ -487,14 +564,18 @@ func serverOptions(st settings, sqlConf *config.SQL, logger serverLogger) ([]tem
 		return svc
 	}
 
-	const store = "sqlite-default"
 	var conf config.Config
 	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
 	conf.Global.Membership.BroadcastAddress = st.connectIP
-	conf.Persistence.DefaultStore = store
-	conf.Persistence.VisibilityStore = store
-	conf.Persistence.NumHistoryShards = 1
-	conf.Persistence.DataStores = map[string]config.DataStore{store: {SQL: sqlConf}}
+	conf.Persistence.DefaultStore = stores.name
+	conf.Persistence.VisibilityStore = stores.name
+	conf.Persistence.NumHistoryShards = stores.shards
+	conf.Persistence.DataStores = map[string]config.DataStore{stores.name: {SQL: stores.main}}
+	if stores.visibility != nil {
+		const visibility = "visibility"
+		conf.Persistence.VisibilityStore = visibility
+		conf.Persistence.DataStores[visibility] = config.DataStore{SQL: stores.visibility}
+	}
 	conf.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
 		FailoverVersionIncrement: 10,

@@ -34,6 +34,11 @@ type Options struct {
 	Dir string
 	// InMemory keeps Temporal's state in memory (tests).
 	InMemory bool
+	// Postgres, postgres://user:password@host:port/dbname, keeps Temporal's
+	// state in PostgreSQL instead of SQLite (devserver.Options.PostgresURL:
+	// the databases are created if missing, with 4 history shards); Dir is
+	// then unused.
+	Postgres string
 	// FrontendPort and UIPort as in devserver.Options (0: free ports;
 	// UIPort < 0: no UI).
 	FrontendPort int
@@ -88,8 +93,13 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		UIPort:           opts.UIPort,
 		SearchAttributes: contract.SearchAttributeTypes(),
 		Logger:           logger,
+		PostgresURL:      opts.Postgres,
 	}
-	if !opts.InMemory {
+	if opts.Postgres != "" && opts.InMemory {
+		s.Stop()
+		return nil, errors.New("devstack: Postgres and InMemory are both set")
+	}
+	if !opts.InMemory && opts.Postgres == "" {
 		dir := opts.Dir
 		if dir == "" {
 			dir = ".vpcflow"

@@ -3,6 +3,7 @@ package startercli
 import (
 	"context"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,26 +26,43 @@ func (a *App) devCommand() *cobra.Command {
 		Use:         "dev",
 		Annotations: map[string]string{stopGraceAnnotation: serverStopGrace.String()},
 		Short:       "run an embedded Temporal server, Web UI, cloudsim and a worker until Ctrl-C",
-		Long: `Run an embedded Temporal server (its state in a SQLite file), its Web UI,
-cloudsim (the emulator of both clouds) and vpcflow's worker in this process,
-until Ctrl-C. Start changes from another terminal with the starter's other
-commands: they reach Temporal at localhost:7233 by default.`,
+		Long: `Run an embedded Temporal server (its state in a SQLite file, or with
+--postgres in PostgreSQL), its Web UI, cloudsim (the emulator of both clouds)
+and vpcflow's worker in this process, until Ctrl-C. Start changes from another
+terminal with the starter's other commands: they reach Temporal at
+localhost:7233 by default.
+
+With --postgres the server keeps its state in a PostgreSQL database, with 4
+history shards as a real deployment has several: the database and
+<database>_visibility are created if missing and given the server's schema.
+A database keeps the shard count it was created with.`,
 		Example: `  starter dev
-  starter dev --speed 10 --log-level debug --dir /tmp/vpcflow`,
+  starter dev --speed 10 --log-level debug --dir /tmp/vpcflow
+  starter dev --postgres postgres://temporal:temporal@localhost:5432/vpcflow`,
 		GroupID: "try",
 		Args:    noArguments,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			worker.Logger = slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: logLevel}))
+			if opts.Postgres == "" {
+				opts.Postgres = os.Getenv(devPostgresEnv)
+			}
 			return a.runDev(cmd.Context(), opts, worker)
 		},
 	}
 	devStackFlags(cmd.Flags(), &opts, 1)
+	// The variable is read when the command runs, not shown as the flag's
+	// default: --help would print its password.
+	cmd.Flags().StringVar(&opts.Postgres, "postgres", "", "keep the Temporal server's state in the PostgreSQL database `URL`, "+
+		"postgres://user:password@host:port/dbname (created if missing, with dbname_visibility; 4 history shards), instead of the SQLite file in --dir [$"+devPostgresEnv+"]")
 	cmd.Flags().StringVar(&worker.HealthAddr, "health", "127.0.0.1:8234", "address of the worker's GET /healthz endpoint (empty: none)")
 	cmd.Flags().StringVar(&worker.MetricsAddr, "metrics", "127.0.0.1:9464", "address of the worker's GET /metrics endpoint (empty: none)")
 	cmd.Flags().IntVar(&worker.MaxConcurrentActivities, "max-activities", 0, "activities the worker runs at once (0: the SDK's default)")
 	cmd.Flags().TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	return cmd
 }
+
+// devPostgresEnv is the default of starter dev's --postgres.
+const devPostgresEnv = "VPCFLOW_DEV_POSTGRES"
 
 // devStackFlags are the flags of the commands that start the dev stack;
 // speed is cloudsim's default speed-up.
@@ -72,6 +90,9 @@ func (a *App) runDev(ctx context.Context, opts devstack.Options, worker workerap
 	defer stopWorker()
 
 	say(a.Stdout, "vpcflow dev stack: Temporal %s   Web UI %s   cloudsim %s", ready.Frontend, uiOrNone(stack), stack.CloudsimURL)
+	if opts.Postgres != "" {
+		say(a.Stdout, "   Temporal database %s (%d history shards)", stack.Temporal.Database(), stack.Temporal.HistoryShards())
+	}
 	if ready.Health != "" {
 		say(a.Stdout, "   worker health %s", ready.Health)
 	}
