@@ -31,7 +31,8 @@ func main() {
 	var logLevel slog.Level
 	flag.StringVar(&cfg.HealthAddr, "health", "127.0.0.1:8234", "address of the GET /healthz endpoint (empty: none)")
 	flag.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "address of the GET /metrics endpoint, Prometheus text (empty: none)")
-	flag.IntVar(&cfg.MaxConcurrentActivities, "max-activities", 0, "activities run at once (0: the SDK's default)")
+	flag.IntVar(&cfg.MaxConcurrentActivities, "max-activities", 11000, "activities run at once: a wait holds one for as long as it waits (docs/operations.md, \"Sizing a worker\")")
+	flag.IntVar(&cfg.StickyCacheSize, "sticky-cache", 10000, "workflows kept in memory between their tasks")
 	flag.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight activities get to finish")
 	flag.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	quotas := flag.String("call-quotas", "", "the account's API quotas, calls per minute, over the defaults: Operation=N,...,*=N (docs/operations.md)")

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
@@ -107,19 +108,20 @@ func buildWorker(ctx context.Context, dir, pkg, name string) (string, error) {
 }
 
 type workerProcess struct {
-	cmd  *exec.Cmd
-	done chan error
-	logs *os.File
+	cmd     *exec.Cmd
+	done    chan error
+	logs    *os.File
+	stopped sync.Once
 }
 
 // startWorkerProcess runs the worker binary with only the environment it
 // needs: nothing of the bench's own environment leaks in but PATH and HOME.
-func startWorkerProcess(bin, frontend, namespace, simURL, logPath string) (*workerProcess, error) {
+func startWorkerProcess(bin, frontend, namespace, simURL, logPath string, args ...string) (*workerProcess, error) {
 	logs, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-health=", "-metrics=127.0.0.1:0", "-log-level=warn")
+	cmd := exec.Command(bin, append([]string{"-health=", "-metrics=127.0.0.1:0", "-log-level=warn"}, args...)...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"TEMPORAL_ADDRESS=" + frontend, "TEMPORAL_NAMESPACE=" + namespace,
@@ -140,15 +142,18 @@ func startWorkerProcess(bin, frontend, namespace, simURL, logPath string) (*work
 	return p, nil
 }
 
+// stop stops the process (once: later calls do nothing).
 func (p *workerProcess) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(40 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-	p.logs.Close()
+	p.stopped.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(40 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+		p.logs.Close()
+	})
 }
 
 func (p *workerProcess) tail() string {
@@ -181,13 +186,26 @@ type footprintRow struct {
 	Window      time.Duration `json:"window"`
 	Elapsed     time.Duration `json:"elapsed"`
 	DescribeRPS float64       `json:"describePerSecond"` // while waiting
+	// CallsPerWaitMinute and CallsPerWaitRound are the Describe calls while
+	// waiting, per wait, a minute and a round (a wait polls every
+	// waitRound at its slowest).
+	CallsPerWaitMinute float64 `json:"callsPerWaitMinute,omitempty"`
+	CallsPerWaitRound  float64 `json:"callsPerWaitRound,omitempty"`
+	Throttled          int     `json:"throttled,omitempty"` // calls answered Throttling.*
 }
+
+// waitRound is a wait's slowest pace (activities.DefaultPollSchedule.Max):
+// the round of "calls per wait per round".
+var waitRound = activities.DefaultPollSchedule.Max
 
 type footprintConfig struct {
 	immediate int           // workflows run through the worker with immediate transitions
 	waiting   []int         // numbers of workflows held waiting at once
 	window    time.Duration // how long the waiting is observed
 	workerBin string        // prebuilt worker; "" builds one
+	// quotaWaiting is how many waits the quota phase holds under a cloudsim
+	// quota of 20 calls a second per API; 0 skips it.
+	quotaWaiting int
 }
 
 // runFootprint measures ./worker's build (binary size, packages linked,
@@ -254,7 +272,15 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 		return nil, 0, err
 	}
 	defer s.stop()
-	proc, err := startWorkerProcess(bin, st.temporal.FrontendHostPort(), st.temporal.Namespace(), s.url, filepath.Join(dir, tag+".log"))
+	// Sized for the most waits at once: an activity slot each (the SDK's
+	// default is 1,000), and quotas that do not pace the bench's cloud
+	// (the quota phase runs with an account's).
+	most := 0
+	for _, n := range cfg.waiting {
+		most = max(most, n)
+	}
+	proc, err := startWorkerProcess(bin, st.temporal.FrontendHostPort(), st.temporal.Namespace(), s.url, filepath.Join(dir, tag+".log"),
+		fmt.Sprintf("-max-activities=%d", most+200), "-call-quotas=*=600000", "-task-queue-activities-per-second=100000")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -310,87 +336,157 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 	}
 
 	for _, n := range cfg.waiting {
-		jobs := take(n)
-		var stuck []string
-		for _, j := range jobs {
-			stuck = append(stuck, j.key)
-		}
-		if err := s.srv.SetFaults(cloudsim.Faults{Stuck: stuck}); err != nil {
-			return rows, workerCPU, err
-		}
-		before, _ := readProc(pid)
-		connects0 := s.srv.CallCount("ConnectRouterInterface")
-		start := time.Now()
-		var wg sync.WaitGroup
-		out := make([]outcome, n)
-		sem := make(chan struct{}, 50) // starts in flight; the workflows all run at once
-		for k, j := range jobs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				o := outcome{id: j.id, key: j.key, start: time.Now()}
-				run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: j.id, TaskQueue: contract.TaskQueue,
-					TypedSearchAttributes: j.attrs}, j.workflowType, j.input)
-				<-sem
-				if err == nil {
-					o.runID = run.GetRunID()
-					err = run.Get(ctx, nil)
-				}
-				o.end, o.err = time.Now(), err
-				out[k] = o
-			}()
-		}
-		// Every workflow is waiting once its connect is made.
-		for s.srv.CallCount("ConnectRouterInterface")-connects0 < n {
-			if err := sleep(ctx, 200*time.Millisecond); err != nil {
-				return rows, workerCPU, err
-			}
-			if time.Since(start) > 5*time.Minute {
-				return rows, workerCPU, fmt.Errorf("footprint: only %d of %d workflows reached the wait; worker log:\n%s",
-					s.srv.CallCount("ConnectRouterInterface")-connects0, n, proc.tail())
-			}
-		}
-		_ = sleep(ctx, 2*time.Second)
-		w0, _ := readProc(pid)
-		d0 := s.srv.CallCount("DescribeRouterInterfaces")
-		_ = sleep(ctx, cfg.window)
-		w1, err := readProc(pid)
+		row, err := measureWaiting(ctx, c, s, proc, take(n), cfg.window)
 		if err != nil {
 			return rows, workerCPU, err
 		}
-		d1 := s.srv.CallCount("DescribeRouterInterfaces")
-		waitRow := footprintRow{Binary: name, Phase: fmt.Sprintf("%d waiting at once", n), Workflows: n, RSS: w1.RSS, HWM: w1.HWM,
-			CPU: w1.CPU - w0.CPU, Window: cfg.window, CPUPerSec: (w1.CPU - w0.CPU).Seconds() / cfg.window.Seconds(),
-			DescribeRPS: float64(d1-d0) / cfg.window.Seconds()}
-		if err := s.srv.SetFaults(cloudsim.Faults{}); err != nil { // releases every held interface
-			return rows, workerCPU, err
+		row.Binary = name
+		rows = append(rows, row)
+		progress(fmt.Sprintf("footprint %s: %d waiting: RSS %d MiB, %.3f CPU s/s, %.3f calls per wait a round", name, n, row.RSS>>20,
+			row.CPUPerSec, row.CallsPerWaitRound))
+	}
+	if cfg.quotaWaiting > 0 {
+		if s, err := readProc(proc.cmd.Process.Pid); err == nil {
+			workerCPU = s.CPU
 		}
-		wg.Wait()
-		after, err := readProc(pid)
+		proc.stop() // the quota phase's worker is the only one on the queue
+		row, err := measureQuota(ctx, st, c, bin, cfg.quotaWaiting, cfg.window, filepath.Join(dir, tag+"-quota.log"))
 		if err != nil {
 			return rows, workerCPU, err
 		}
-		failed := 0
-		var firstErr error
-		for _, o := range out {
-			if o.err != nil {
-				failed++
-				if firstErr == nil {
-					firstErr = o.err
-				}
-			}
-		}
-		if failed > 0 {
-			return rows, workerCPU, fmt.Errorf("footprint: %d of %d waiting workflows failed, first: %v; worker log:\n%s", failed, n, firstErr, proc.tail())
-		}
-		waitRow.CPUPerWf = (after.CPU - before.CPU) / time.Duration(n)
-		waitRow.Elapsed = time.Since(start)
-		waitRow.HWM = after.HWM
-		rows = append(rows, waitRow)
-		progress(fmt.Sprintf("footprint %s: %d waiting: RSS %d MiB, %.3f CPU s/s", name, n, waitRow.RSS>>20, waitRow.CPUPerSec))
+		row.Binary = name
+		rows = append(rows, row)
+		progress(fmt.Sprintf("footprint %s: %d waiting under the quota: %d throttled, %.3f calls per wait a round", name, row.Workflows,
+			row.Throttled, row.CallsPerWaitRound))
 	}
 	return rows, workerCPU, nil
+}
+
+// measureWaiting starts the jobs' NetworkChanges with their interfaces
+// held Connecting, measures the worker process while they all wait for
+// Active (RSS, CPU, Describe calls over window), then releases them and
+// waits for them to complete.
+func measureWaiting(ctx context.Context, c client.Client, s *sim, proc *workerProcess, jobs []job, window time.Duration) (footprintRow, error) {
+	n := len(jobs)
+	pid := proc.cmd.Process.Pid
+	var stuck []string
+	for _, j := range jobs {
+		stuck = append(stuck, j.key)
+	}
+	if err := s.srv.SetFaults(cloudsim.Faults{Stuck: stuck}); err != nil {
+		return footprintRow{}, err
+	}
+	before, _ := readProc(pid)
+	connects0 := s.srv.CallCount("ConnectRouterInterface")
+	start := time.Now()
+	var wg sync.WaitGroup
+	out := make([]outcome, n)
+	sem := make(chan struct{}, 50) // starts in flight; the workflows all run at once
+	for k, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			o := outcome{id: j.id, key: j.key, start: time.Now()}
+			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: j.id, TaskQueue: contract.TaskQueue,
+				TypedSearchAttributes: j.attrs}, j.workflowType, j.input)
+			<-sem
+			if err == nil {
+				o.runID = run.GetRunID()
+				err = run.Get(ctx, nil)
+			}
+			o.end, o.err = time.Now(), err
+			out[k] = o
+		}()
+	}
+	// Every workflow is waiting once its connect is made.
+	for s.srv.CallCount("ConnectRouterInterface")-connects0 < n {
+		if err := sleep(ctx, 200*time.Millisecond); err != nil {
+			return footprintRow{}, err
+		}
+		if time.Since(start) > 20*time.Minute {
+			return footprintRow{}, fmt.Errorf("footprint: only %d of %d workflows reached the wait; worker log:\n%s",
+				s.srv.CallCount("ConnectRouterInterface")-connects0, n, proc.tail())
+		}
+	}
+	// The waits' first reads come fast (the backoff from 1 s): measure
+	// once they poll at their steady pace.
+	_ = sleep(ctx, max(2*time.Second, waitRound))
+	w0, _ := readProc(pid)
+	d0 := s.srv.CallCount("DescribeRouterInterfaces")
+	_ = sleep(ctx, window)
+	w1, err := readProc(pid)
+	if err != nil {
+		return footprintRow{}, err
+	}
+	d1 := s.srv.CallCount("DescribeRouterInterfaces")
+	rps := float64(d1-d0) / window.Seconds()
+	row := footprintRow{Phase: fmt.Sprintf("%d waiting at once", n), Workflows: n, RSS: w1.RSS, HWM: w1.HWM,
+		CPU: w1.CPU - w0.CPU, Window: window, CPUPerSec: (w1.CPU - w0.CPU).Seconds() / window.Seconds(),
+		DescribeRPS: rps, CallsPerWaitMinute: rps * 60 / float64(n), CallsPerWaitRound: rps * waitRound.Seconds() / float64(n)}
+	if err := s.srv.SetFaults(cloudsim.Faults{}); err != nil { // releases every held interface
+		return row, err
+	}
+	wg.Wait()
+	after, err := readProc(pid)
+	if err != nil {
+		return row, err
+	}
+	failed := 0
+	var firstErr error
+	for _, o := range out {
+		if o.err != nil {
+			failed++
+			if firstErr == nil {
+				firstErr = o.err
+			}
+		}
+	}
+	if failed > 0 {
+		return row, fmt.Errorf("footprint: %d of %d waiting workflows failed, first: %v; worker log:\n%s", failed, n, firstErr, proc.tail())
+	}
+	row.CPUPerWf = (after.CPU - before.CPU) / time.Duration(n)
+	row.Elapsed = time.Since(start)
+	row.HWM = after.HWM
+	for _, call := range s.srv.Calls("") {
+		if strings.HasPrefix(call.Code, "Throttling") {
+			row.Throttled++
+		}
+	}
+	return row, nil
+}
+
+// measureQuota runs n waiting changes, on a worker process of its own told
+// that the account's quota is 20 calls a second per API (its default share
+// and one worker), against a cloudsim that answers Throttling.User above
+// that: what vpcflow does to an account's quota.
+func measureQuota(ctx context.Context, st *stack, c client.Client, bin string, n int, window time.Duration, logPath string) (footprintRow, error) {
+	s, err := startSim(benchFixture(n, immediate(), false), nil)
+	if err != nil {
+		return footprintRow{}, err
+	}
+	defer s.stop()
+	if err := s.srv.SetQuotas(cloudsim.Quotas{PerSecond: map[string]float64{"*": 20}, PerAccount: true}); err != nil {
+		return footprintRow{}, err
+	}
+	proc, err := startWorkerProcess(bin, st.temporal.FrontendHostPort(), st.temporal.Namespace(), s.url, logPath,
+		fmt.Sprintf("-max-activities=%d", n+200), "-call-quotas=*=1200", "-task-queue-activities-per-second=50")
+	if err != nil {
+		return footprintRow{}, err
+	}
+	defer proc.stop()
+	if err := waitPollers(ctx, c, contract.TaskQueue); err != nil {
+		return footprintRow{}, fmt.Errorf("quota worker: %w; worker log:\n%s", err, proc.tail())
+	}
+	jobs := make([]job, n)
+	for k := range n {
+		in := networkChange(k, false)
+		jobs[k] = job{id: fmt.Sprintf("bench/quota/%d", k), key: in.RouterInterfaceId, workflowType: contract.NetworkChange.Type, input: in,
+			attrs: contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)}
+	}
+	row, err := measureWaiting(ctx, c, s, proc, jobs, window)
+	row.Phase = fmt.Sprintf("%d waiting, account quota 20 calls/s per API", n)
+	return row, err
 }
 
 // waitPollers waits until a worker polls queue.

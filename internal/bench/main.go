@@ -41,6 +41,7 @@ type config struct {
 	ChainOnly  bool          `json:"-"`                // a tuning variant that runs only the chain
 	Serial     int           `json:"serial"`           // one-at-a-time runs for the overhead
 	DB         string        `json:"db"`               // "file" or "memory"
+	Postgres   string        `json:"postgres,omitempty"`
 	Shared     bool          `json:"shared"`
 	Lag        bool          `json:"lag"`
 	LagDelays  []string      `json:"lagDelays"`
@@ -52,6 +53,7 @@ type config struct {
 	WaitSpeed  float64       `json:"waitClockSpeed"` // cloudsim clock speed for those waits; 1 = real time
 	Footprint  bool          `json:"footprint"`
 	Waiting    []int         `json:"footprintWaiting"`
+	QuotaWait  int           `json:"footprintQuotaWaiting,omitempty"` // waits held under a 20 calls/s quota (0: none)
 	FootWindow time.Duration `json:"footprintWindow"`
 	FootImm    int           `json:"footprintImmediate"`
 	WorkerBin  string        `json:"-"`
@@ -71,7 +73,7 @@ func fullConfig() config {
 	return config{Workflows: 500, Inflight: 100, Serial: 20, DB: "file",
 		Lag: true, LagDelays: []string{"5s", "30s"}, LagN: 40, LagJitter: 0.05,
 		WaitShort: 5 * time.Second, WaitLong: 60 * time.Second, WaitN: 10, WaitSpeed: 1,
-		Footprint: true, Waiting: []int{100, 1000}, FootWindow: 20 * time.Second, FootImm: 500, Fleet: 1000}
+		Footprint: true, Waiting: []int{10, 100, 1000, 10000}, QuotaWait: 1000, FootWindow: 30 * time.Second, FootImm: 500, Fleet: 1000}
 }
 
 // quickConfig is the CI mode: the same sections, small, in under a minute.
@@ -86,6 +88,7 @@ func main() {
 	workflowsN := flag.Int("workflows", 0, "NetworkChange workflows in the throughput run (default 500, quick 40)")
 	inflight := flag.Int("inflight", 0, "workflows in flight (default 100, quick 10)")
 	db := flag.String("db", "", `Temporal persistence: "file" (a temporary SQLite file, as the dev stack runs; default) or "memory" (quick's default)`)
+	flag.Func("postgres", "run the Temporal servers on the PostgreSQL server of `URL`, postgres://user:password@host:port/dbname, with 4 history shards: each in a new database <dbname>_b<pid>_<n>, dropped after; -db is then unused", setPostgres)
 	lag := flag.Bool("lag", true, "measure detection lag and history against wait length (about 70 s in a full run)")
 	footprint := flag.Bool("footprint", true, "measure the worker process's RSS and CPU (full run only unless set explicitly)")
 	workerBin := flag.String("worker-bin", "", "prebuilt worker binary for the footprint (default: go build ./worker)")
@@ -133,13 +136,14 @@ func main() {
 	if *db != "" {
 		cfg.DB = *db
 	}
+	cfg.Postgres = postgresRedacted()
 	if set["lag"] {
 		cfg.Lag = *lag
 	}
 	if set["footprint"] || !*quick {
 		cfg.Footprint = *footprint
 		if cfg.Footprint && len(cfg.Waiting) == 0 {
-			cfg.Waiting, cfg.FootWindow, cfg.FootImm = []int{10, 50}, 5*time.Second, 20
+			cfg.Waiting, cfg.FootWindow, cfg.FootImm, cfg.QuotaWait = []int{10, 50}, 5*time.Second, 20, 50
 		}
 	}
 	if *lagN > 0 {
@@ -267,7 +271,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 	if cfg.Footprint {
 		builds, rows, workerCPU, err := runFootprint(ctx, st, footprintConfig{immediate: cfg.FootImm, waiting: cfg.Waiting, window: cfg.FootWindow,
-			workerBin: cfg.WorkerBin}, dir, progress)
+			workerBin: cfg.WorkerBin, quotaWaiting: cfg.QuotaWait}, dir, progress)
 		rep.Builds, rep.Footprint, rep.WorkerProcessCPU = builds, rows, workerCPU
 		if err != nil {
 			return rep, err

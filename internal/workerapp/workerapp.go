@@ -63,8 +63,14 @@ type Config struct {
 	// quota with its other workers and the account's other tools.
 	Quota Quota
 	// MaxConcurrentActivities bounds the activities this worker runs at
-	// once; 0 means the SDK's default.
+	// once; 0 means the SDK's default (1,000). A wait holds a slot for as
+	// long as it waits: the worker binary's default is sized for 10,000
+	// (docs/operations.md, "Sizing a worker").
 	MaxConcurrentActivities int
+	// StickyCacheSize is how many workflows the worker keeps in memory
+	// between their tasks (worker.SetStickyWorkflowCacheSize, one cache per
+	// process); 0 keeps the SDK's default (10,000).
+	StickyCacheSize int
 	// StopTimeout is how long in-flight activities get to finish after
 	// SIGINT/SIGTERM; waits heartbeat, so another worker takes them over.
 	StopTimeout time.Duration
@@ -129,10 +135,17 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer c.Close()
 
+	if cfg.StickyCacheSize > 0 {
+		worker.SetStickyWorkflowCacheSize(cfg.StickyCacheSize)
+	}
 	w, err := NewWorker(c, contract.TaskQueue, acts, worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrentActivities,
 		WorkerStopTimeout:                  cfg.StopTimeout,
 		TaskQueueActivitiesPerSecond:       cfg.Quota.TaskQueueActivitiesPerSecond,
+		// The server tells the worker how many polls its queue needs: a
+		// burst of starts gets pollers, a quiet queue few.
+		WorkflowTaskPollerBehavior: worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{}),
+		ActivityTaskPollerBehavior: worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{}),
 	})
 	if err != nil {
 		return err
