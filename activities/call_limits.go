@@ -194,37 +194,40 @@ func (c *CallLimits) take(ctx context.Context, operation, region string) error {
 }
 
 // throttled lowers operation's limit in region after the cloud throttled a
-// call.
-func (c *CallLimits) throttled(operation, region string) {
+// call, and returns the new limit (changed is false without a limit).
+func (c *CallLimits) throttled(operation, region string) (limit float64, changed bool) {
 	l := c.limitOf(operation, region)
 	if l == nil {
-		return
+		return 0, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.clock()
 	l.throttled = now
-	limit := max(float64(l.limiter.Limit())*throttleCut, l.ceiling*lowestShare)
+	limit = max(float64(l.limiter.Limit())*throttleCut, l.ceiling*lowestShare)
 	l.limiter.SetLimitAt(now, rate.Limit(limit))
+	return limit, true
 }
 
 // answered lets operation's limit in region climb back towards its
 // ceiling after a call the cloud did not throttle, once throttles have
-// stopped for climbAfter.
-func (c *CallLimits) answered(operation, region string) {
+// stopped for climbAfter; changed says whether it climbed, to limit.
+func (c *CallLimits) answered(operation, region string) (limit float64, changed bool) {
 	l := c.limitOf(operation, region)
 	if l == nil {
-		return
+		return 0, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.clock()
-	limit := float64(l.limiter.Limit())
+	limit = float64(l.limiter.Limit())
 	if limit >= l.ceiling || now.Sub(l.throttled) < climbAfter || now.Sub(l.climbed) < climbInterval {
-		return
+		return limit, false
 	}
 	l.climbed = now
-	l.limiter.SetLimitAt(now, rate.Limit(min(l.ceiling, limit+l.ceiling/10)))
+	limit = min(l.ceiling, limit+l.ceiling/10)
+	l.limiter.SetLimitAt(now, rate.Limit(limit))
+	return limit, true
 }
 
 // Limit is operation's limit in region now, in calls per second; 0 when it

@@ -40,6 +40,9 @@ const tracerName = "github.com/vpcflow/vpcflow/activities"
 func observed[Req, Resp any](ctx context.Context, limits *CallLimits, operation string, call func(Req) (Resp, error), req Req) (Resp, error) {
 	region := regionOf(req)
 	if err := limits.take(ctx, operation, region); err != nil {
+		if activity.IsActivity(ctx) && ctx.Err() == nil {
+			activity.GetMetricsHandler(ctx).WithTags(map[string]string{telemetry.TagOperation: operation}).Counter(telemetry.MetricCloudCallsHeld).Inc(1)
+		}
 		var zero Resp
 		return zero, err
 	}
@@ -48,10 +51,15 @@ func observed[Req, Resp any](ctx context.Context, limits *CallLimits, operation 
 	started := time.Now()
 	resp, err := call(req)
 	took := time.Since(started)
+	limit, changed := 0.0, false
 	if cloud, ok := inspectCloudError(err); ok && cloud.classify().Class == contract.Throttled {
-		limits.throttled(operation, region)
+		limit, changed = limits.throttled(operation, region)
 	} else if err == nil {
-		limits.answered(operation, region)
+		limit, changed = limits.answered(operation, region)
+	}
+	if changed && activity.IsActivity(ctx) {
+		activity.GetMetricsHandler(ctx).WithTags(map[string]string{telemetry.TagOperation: operation, telemetry.TagRegion: region}).
+			Gauge(telemetry.MetricCloudCallLimit).Update(limit)
 	}
 
 	code, class, requestID := okLabel, "ok", responseRequestID(resp)

@@ -35,7 +35,7 @@ func main() {
 	flag.IntVar(&cfg.StickyCacheSize, "sticky-cache", 10000, "workflows kept in memory between their tasks")
 	flag.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight activities get to finish")
 	flag.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
-	quotas := flag.String("call-quotas", "", "the account's API quotas, calls per minute, over the defaults: Operation=N,...,*=N (docs/operations.md)")
+	quotas := flag.String("call-quotas", "", "the account's API quotas, calls per minute: Operation=N,... changes the defaults it names; with *=N it replaces them all (docs/operations.md)")
 	flag.Float64Var(&cfg.Quota.Share, "quota-share", activities.DefaultQuotaShare, "the part of each API quota vpcflow's workers take together")
 	flag.IntVar(&cfg.Quota.Workers, "workers", 1, "how many workers share the quotas (each takes its part of the share)")
 	flag.Float64Var(&cfg.Quota.TaskQueueActivitiesPerSecond, "task-queue-activities-per-second", 10,

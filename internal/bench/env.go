@@ -96,7 +96,7 @@ func startPostgresStack(ctx context.Context, opts devserver.Options, logger *slo
 	}
 	base := strings.TrimPrefix(u.Path, "/")
 	if base == "" {
-		base = "vpcflow_bench"
+		base = "bench"
 	}
 	u.Path = fmt.Sprintf("/%s_b%d_%d", base, os.Getpid(), postgresStacks.Add(1))
 	opts.PostgresURL = u.String()

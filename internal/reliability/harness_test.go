@@ -208,7 +208,11 @@ func childEnv(cfg workerConfig) []string {
 func startWorker(t *testing.T, name string, cfg workerConfig) *workerProc {
 	t.Helper()
 	w := &workerProc{name: name, out: newCapture(t.Name() + "/" + name), done: make(chan struct{})}
-	args := append([]string{"-health=", "-metrics=", "-stop-timeout=2s"}, cfg.args...)
+	// cloudsim here plays no quota unless a test sets one (quota_test.go,
+	// which tells the worker the account's): the worker is told so, and
+	// its per-API limits and the task queue's pace the tests no more than
+	// the cloud does. Later flags win.
+	args := append([]string{"-health=", "-metrics=", "-stop-timeout=2s", "-call-quotas=*=600000", "-task-queue-activities-per-second=1000"}, cfg.args...)
 	w.cmd = exec.Command(workerBin, args...)
 	w.cmd.Env = childEnv(cfg)
 	w.cmd.Stdout = w.out

@@ -13,6 +13,14 @@ const (
 	MetricCloudCalls = "vpcflow_cloud_calls"
 	// MetricCloudCallLatency is the time of one cloud call, by operation.
 	MetricCloudCallLatency = "vpcflow_cloud_call_latency"
+	// MetricCloudCallsHeld counts the calls the worker did not make because
+	// its limit for the API (its share of the account's quota) would have
+	// queued them too long, by operation (activities.CallLimits).
+	MetricCloudCallsHeld = "vpcflow_cloud_calls_held"
+	// MetricCloudCallLimit is the worker's limit of an API in a region, in
+	// calls a second, after the last throttle or climb, by operation and
+	// region.
+	MetricCloudCallLimit = "vpcflow_cloud_call_limit"
 	// MetricWaitReads counts the reads of the waits, by wait (activity).
 	MetricWaitReads = "vpcflow_wait_reads"
 	// MetricWaitDuration is how long a wait took from when the workflow
@@ -49,4 +57,5 @@ const (
 	TagActivity  = "activity"
 	TagStage     = "stage"
 	TagKind      = "kind"
+	TagRegion    = "region"
 )

@@ -2,6 +2,7 @@ package workerapp
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -55,10 +56,11 @@ func (q Quota) callLimits() (*activities.CallLimits, error) {
 }
 
 // ParseQuotas reads quotas written Operation=calls-per-minute, comma
-// separated ("DescribeRouterInterfaces=1200,*=300"), over
-// activities.DefaultCallQuotas: an operation not named keeps its default.
+// separated ("DescribeRouterInterfaces=1200,*=300"). With "*", the list is
+// the whole table: "*" is every API it does not name. Without, it changes
+// the APIs it names in activities.DefaultCallQuotas and keeps the rest.
 func ParseQuotas(s string) (map[string]float64, error) {
-	quotas := activities.DefaultQuotas()
+	given := map[string]float64{}
 	for item := range strings.SplitSeq(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
@@ -73,7 +75,12 @@ func ParseQuotas(s string) (map[string]float64, error) {
 		if err != nil || n <= 0 {
 			return nil, fmt.Errorf("call quota of %s: %q is not a number of calls per minute above 0", op, value)
 		}
-		quotas[op] = n
+		given[op] = n
 	}
+	if _, all := given["*"]; all {
+		return given, nil
+	}
+	quotas := activities.DefaultQuotas()
+	maps.Copy(quotas, given)
 	return quotas, nil
 }

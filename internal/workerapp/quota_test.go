@@ -7,12 +7,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestParseQuotasOverTheDefaults(t *testing.T) {
-	quotas, err := ParseQuotas("DescribeRouterInterfaces=1200, *=100")
+func TestParseQuotas(t *testing.T) {
+	quotas, err := ParseQuotas("DescribeRouterInterfaces=900")
 	require.NoError(t, err)
-	assert.Equal(t, 1200.0, quotas["DescribeRouterInterfaces"])
-	assert.Equal(t, 100.0, quotas["*"])
+	assert.Equal(t, 900.0, quotas["DescribeRouterInterfaces"])
 	assert.Equal(t, 1200.0, quotas["ListVpcPublishedRouteEntries"], "a default kept")
+
+	// With "*" the list is the whole table.
+	quotas, err = ParseQuotas("DescribeRouterInterfaces=1200, *=100")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"DescribeRouterInterfaces": 1200, "*": 100}, quotas)
 
 	for in, want := range map[string]string{
 		"DescribeRouterInterfaces":      "want Operation=calls-per-minute",
