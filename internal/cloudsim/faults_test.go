@@ -118,6 +118,13 @@ func TestFallInactiveAndStuckConnect(t *testing.T) {
 
 	e.clock.Advance(time.Hour)
 	assert.Equal(t, RouterInterfaceConnecting, describeRI(t, c, loadIni).Status)
+
+	// Faults set again that still hold it keep it held; left out, its
+	// overdue connect completes on the next request.
+	require.NoError(t, e.srv.SetFaults(Faults{Stuck: []string{loadIni}, FallInactive: []FallInactiveFault{{RouterInterfaceID: DefaultInitiatingInterfaceID}}}))
+	assert.Equal(t, RouterInterfaceConnecting, describeRI(t, c, loadIni).Status, "still stuck")
+	require.NoError(t, e.srv.SetFaults(Faults{}))
+	assert.Equal(t, RouterInterfaceActive, describeRI(t, c, loadIni).Status)
 }
 
 func TestFaultValidation(t *testing.T) {

@@ -154,6 +154,10 @@ func (s *Server) SetFaults(f Faults) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Settled under the faults being replaced: an ID stuck before and after
+	// stays held (its overdue transition completes only once it is left
+	// out), and a transition already due is not held by a fault set now.
+	s.world.settle(s.clock.Now())
 	s.faults.actions = map[string]ActionFaults{}
 	s.faults.scripted = nil
 	clear(s.world.stuck)
@@ -171,15 +175,15 @@ func (s *Server) AddFaults(f Faults) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Settle first so that a transition already due is not held back by a
+	// stuck fault set afterwards.
+	s.world.settle(s.clock.Now())
 	s.addFaultsLocked(f)
 	return nil
 }
 
 func (s *Server) addFaultsLocked(f Faults) {
-	// Settle first so that a transition already due is not held back by a
-	// stuck fault set afterwards.
 	now := s.clock.Now()
-	s.world.settle(now)
 	if s.faults.actions == nil {
 		s.faults.actions = map[string]ActionFaults{}
 	}

@@ -175,10 +175,11 @@ func TestAWaitResumesAfterItsWorkerDiesMidSharedRead(t *testing.T) {
 	waitFor(ctx, t, "a shared read in flight", func() (bool, string) {
 		return held.inFlight.Load() > 0, fmt.Sprintf("%d in flight", held.inFlight.Load())
 	})
+	inFlight := held.inFlight.Load()
 	first.kill()
 	killedBySignal(t, first)
 	killedAt := time.Now()
-	measured(t, "worker-1 (pid %d) SIGKILLed with %d shared reads in flight", first.pid(), held.inFlight.Load())
+	measured(t, "worker-1 (pid %d) SIGKILLed with %d shared reads of its waits in flight", first.pid(), inFlight)
 	held.hold.Store(false)
 	held.once.Do(func() { close(held.release) })
 
