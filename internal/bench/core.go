@@ -480,6 +480,15 @@ func runWaits(ctx context.Context, st *stack, cfg config, rep *report, progress 
 		}()
 	}
 	wg.Wait()
+	if cfg.LagAtScale > 0 && len(errs) == 0 {
+		// Alone: its thousand waits would slow the runs above, and theirs it.
+		rows, err := runLag(ctx, st, lagConfig{delays: []time.Duration{30 * time.Second}, n: cfg.LagAtScale, jitter: cfg.LagJitter,
+			stagger: 0.3, atScale: true}, progress)
+		rep.Lag = append(rep.Lag, rows...)
+		if err != nil {
+			fail(err)
+		}
+	}
 	sort.Slice(rep.Waits, func(i, j int) bool { return rep.Waits[i].Wait < rep.Waits[j].Wait })
 	if len(errs) > 0 {
 		return errs[0]

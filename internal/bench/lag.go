@@ -62,6 +62,9 @@ type lagConfig struct {
 	jitter float64
 	// stagger spreads each round's starts over this share of the delay.
 	stagger float64
+	// atScale runs the learning schedule alone, its n waits at once, on a
+	// worker with a slot for each.
+	atScale bool
 }
 
 // runLag runs every schedule at every delay, all at once: each (delay,
@@ -73,6 +76,12 @@ type lagConfig struct {
 // are reported.
 func runLag(ctx context.Context, st *stack, cfg lagConfig, progress func(string)) ([]lagRow, error) {
 	scheds := lagSchedules()
+	slots := tuning{}
+	if cfg.atScale {
+		scheds = scheds[:1]
+		scheds[0].Name = fmt.Sprintf("%s, %d at once", scheds[0].Name, cfg.n)
+		slots.ActivitySlots = cfg.n + 200
+	}
 	const rounds = 3
 	var (
 		mu   sync.Mutex
@@ -103,7 +112,7 @@ func runLag(ctx context.Context, st *stack, cfg lagConfig, progress func(string)
 				return nil, err
 			}
 			queue := fmt.Sprintf("bench-lag-%s-%d", delay, si)
-			w, err := st.startWorker(ctx, queue, acts, tuning{})
+			w, err := st.startWorker(ctx, queue, acts, slots)
 			if err != nil {
 				return nil, err
 			}
@@ -129,7 +138,7 @@ func runLag(ctx context.Context, st *stack, cfg lagConfig, progress func(string)
 						}
 						w.stop()
 						if err == nil {
-							w, err = st.startWorker(ctx, queue, fresh, tuning{})
+							w, err = st.startWorker(ctx, queue, fresh, slots)
 						}
 						if err != nil {
 							mu.Lock()

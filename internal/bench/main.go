@@ -46,6 +46,7 @@ type config struct {
 	Lag        bool          `json:"lag"`
 	LagDelays  []string      `json:"lagDelays"`
 	LagN       int           `json:"lagN"`
+	LagAtScale int           `json:"lagAtScale,omitempty"` // the learning schedule's lag at a 30 s flip, this many waits at once
 	LagJitter  float64       `json:"lagJitter"`
 	WaitShort  time.Duration `json:"waitShort"` // history events must not grow from
 	WaitLong   time.Duration `json:"waitLong"`  // a short wait to a long one
@@ -71,7 +72,7 @@ type config struct {
 
 func fullConfig() config {
 	return config{Workflows: 500, Inflight: 100, Serial: 20, DB: "file",
-		Lag: true, LagDelays: []string{"5s", "30s"}, LagN: 40, LagJitter: 0.05,
+		Lag: true, LagDelays: []string{"5s", "30s"}, LagN: 40, LagJitter: 0.05, LagAtScale: 1000,
 		WaitShort: 5 * time.Second, WaitLong: 60 * time.Second, WaitN: 10, WaitSpeed: 1,
 		Footprint: true, Waiting: []int{10, 100, 1000, 10000}, QuotaWait: 1000, FootWindow: 30 * time.Second, FootImm: 500, Fleet: 1000}
 }
@@ -95,6 +96,7 @@ func main() {
 	tune := flag.Bool("tune", false, "also compare worker options, local activities and upserts (a few minutes more)")
 	shared := flag.Bool("shared", false, "every change on the default fixture's one route table, ECR and VPN connection: its reads page through every route of the run")
 	lagN := flag.Int("lag-n", 0, "workflows per schedule, delay and round in the lag run (default 40, quick 4)")
+	lagScale := flag.Int("lag-scale", -1, "waits at once in the learning schedule's lag run at a 30 s flip (default 1000, quick none; 0: none)")
 	lagJitter := flag.Float64("lag-jitter", 0, "the flip comes delay*(1 +/- jitter) after the wait starts (default 0.05)")
 	out := flag.String("out", "", "write the report to this file: .json for JSON, anything else Markdown")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput run (server, worker, cloudsim and load in one process)")
@@ -145,6 +147,9 @@ func main() {
 		if cfg.Footprint && len(cfg.Waiting) == 0 {
 			cfg.Waiting, cfg.FootWindow, cfg.FootImm, cfg.QuotaWait = []int{10, 50}, 5*time.Second, 20, 50
 		}
+	}
+	if *lagScale >= 0 {
+		cfg.LagAtScale = *lagScale
 	}
 	if *lagN > 0 {
 		cfg.LagN = *lagN
