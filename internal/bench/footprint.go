@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,6 +110,7 @@ func buildWorker(ctx context.Context, dir, pkg, name string) (string, error) {
 }
 
 type workerProcess struct {
+	metrics string // its /metrics URL
 	cmd     *exec.Cmd
 	done    chan error
 	logs    *os.File
@@ -121,7 +124,14 @@ func startWorkerProcess(bin, frontend, namespace, simURL, logPath string, args .
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, append([]string{"-health=", "-metrics=127.0.0.1:0", "-log-level=warn"}, args...)...)
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for its metrics
+	if err != nil {
+		logs.Close()
+		return nil, err
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, append([]string{"-health=", "-metrics=" + metricsAddr, "-log-level=warn"}, args...)...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"TEMPORAL_ADDRESS=" + frontend, "TEMPORAL_NAMESPACE=" + namespace,
@@ -137,7 +147,7 @@ func startWorkerProcess(bin, frontend, namespace, simURL, logPath string, args .
 		logs.Close()
 		return nil, err
 	}
-	p := &workerProcess{cmd: cmd, done: make(chan error, 1), logs: logs}
+	p := &workerProcess{cmd: cmd, done: make(chan error, 1), logs: logs, metrics: "http://" + metricsAddr + "/metrics"}
 	go func() { p.done <- cmd.Wait() }()
 	return p, nil
 }
@@ -186,17 +196,42 @@ type footprintRow struct {
 	Window      time.Duration `json:"window"`
 	Elapsed     time.Duration `json:"elapsed"`
 	DescribeRPS float64       `json:"describePerSecond"` // while waiting
-	// CallsPerWaitMinute and CallsPerWaitRound are the Describe calls while
-	// waiting, per wait, a minute and a round (a wait polls every
-	// waitRound at its slowest).
+	// CallsPerWaitMinute are the Describe calls while waiting, per wait a
+	// minute; ReadsPerWaitMinute the waits' reads (vpcflow_wait_reads),
+	// and CallsPerRead the calls per read: what sharing saves.
 	CallsPerWaitMinute float64 `json:"callsPerWaitMinute,omitempty"`
-	CallsPerWaitRound  float64 `json:"callsPerWaitRound,omitempty"`
+	ReadsPerWaitMinute float64 `json:"readsPerWaitMinute,omitempty"`
+	CallsPerRead       float64 `json:"callsPerRead,omitempty"`
 	Throttled          int     `json:"throttled,omitempty"` // calls answered Throttling.*
 }
 
-// waitRound is a wait's slowest pace (activities.DefaultPollSchedule.Max):
-// the round of "calls per wait per round".
+// waitRound is a wait's slowest pace (activities.DefaultPollSchedule.Max).
 var waitRound = activities.DefaultPollSchedule.Max
+
+// waitReads is what the worker's /metrics says its waits for Active read.
+func waitReads(ctx context.Context, url string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var total float64
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "vpcflow_wait_reads_total{") && strings.Contains(line, `wait="WaitRouterInterfaceActive"`) {
+			if v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64); err == nil {
+				total += v
+			}
+		}
+	}
+	return total, sc.Err()
+}
 
 type footprintConfig struct {
 	immediate int           // workflows run through the worker with immediate transitions
@@ -342,8 +377,8 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 		}
 		row.Binary = name
 		rows = append(rows, row)
-		progress(fmt.Sprintf("footprint %s: %d waiting: RSS %d MiB, %.3f CPU s/s, %.3f calls per wait a round", name, n, row.RSS>>20,
-			row.CPUPerSec, row.CallsPerWaitRound))
+		progress(fmt.Sprintf("footprint %s: %d waiting: RSS %d MiB, %.3f CPU s/s, %.2f calls per wait a minute, %.3f per read", name, n, row.RSS>>20,
+			row.CPUPerSec, row.CallsPerWaitMinute, row.CallsPerRead))
 	}
 	if cfg.quotaWaiting > 0 {
 		if s, err := readProc(proc.cmd.Process.Pid); err == nil {
@@ -356,8 +391,8 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 		}
 		row.Binary = name
 		rows = append(rows, row)
-		progress(fmt.Sprintf("footprint %s: %d waiting under the quota: %d throttled, %.3f calls per wait a round", name, row.Workflows,
-			row.Throttled, row.CallsPerWaitRound))
+		progress(fmt.Sprintf("footprint %s: %d waiting under the quota: %d throttled, %.3f calls per read", name, row.Workflows,
+			row.Throttled, row.CallsPerRead))
 	}
 	return rows, workerCPU, nil
 }
@@ -414,16 +449,27 @@ func measureWaiting(ctx context.Context, c client.Client, s *sim, proc *workerPr
 	_ = sleep(ctx, max(2*time.Second, waitRound))
 	w0, _ := readProc(pid)
 	d0 := s.srv.CallCount("DescribeRouterInterfaces")
+	r0, err := waitReads(ctx, proc.metrics)
+	if err != nil {
+		return footprintRow{}, fmt.Errorf("footprint: the worker's metrics: %w", err)
+	}
 	_ = sleep(ctx, window)
 	w1, err := readProc(pid)
 	if err != nil {
 		return footprintRow{}, err
 	}
 	d1 := s.srv.CallCount("DescribeRouterInterfaces")
+	r1, err := waitReads(ctx, proc.metrics)
+	if err != nil {
+		return footprintRow{}, fmt.Errorf("footprint: the worker's metrics: %w", err)
+	}
 	rps := float64(d1-d0) / window.Seconds()
 	row := footprintRow{Phase: fmt.Sprintf("%d waiting at once", n), Workflows: n, RSS: w1.RSS, HWM: w1.HWM,
 		CPU: w1.CPU - w0.CPU, Window: window, CPUPerSec: (w1.CPU - w0.CPU).Seconds() / window.Seconds(),
-		DescribeRPS: rps, CallsPerWaitMinute: rps * 60 / float64(n), CallsPerWaitRound: rps * waitRound.Seconds() / float64(n)}
+		DescribeRPS: rps, CallsPerWaitMinute: rps * 60 / float64(n), ReadsPerWaitMinute: (r1 - r0) / window.Minutes() / float64(n)}
+	if r1 > r0 {
+		row.CallsPerRead = float64(d1-d0) / (r1 - r0)
+	}
 	if err := s.srv.SetFaults(cloudsim.Faults{}); err != nil { // releases every held interface
 		return row, err
 	}

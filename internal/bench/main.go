@@ -96,6 +96,7 @@ func main() {
 	tune := flag.Bool("tune", false, "also compare worker options, local activities and upserts (a few minutes more)")
 	shared := flag.Bool("shared", false, "every change on the default fixture's one route table, ECR and VPN connection: its reads page through every route of the run")
 	lagN := flag.Int("lag-n", 0, "workflows per schedule, delay and round in the lag run (default 40, quick 4)")
+	waiting := flag.String("waiting", "", "the footprint's numbers of changes waiting at once, comma separated (default 10,100,1000,10000)")
 	lagScale := flag.Int("lag-scale", -1, "waits at once in the learning schedule's lag run at a 30 s flip (default 1000, quick none; 0: none)")
 	lagJitter := flag.Float64("lag-jitter", 0, "the flip comes delay*(1 +/- jitter) after the wait starts (default 0.05)")
 	out := flag.String("out", "", "write the report to this file: .json for JSON, anything else Markdown")
@@ -146,6 +147,17 @@ func main() {
 		cfg.Footprint = *footprint
 		if cfg.Footprint && len(cfg.Waiting) == 0 {
 			cfg.Waiting, cfg.FootWindow, cfg.FootImm, cfg.QuotaWait = []int{10, 50}, 5*time.Second, 20, 50
+		}
+	}
+	if *waiting != "" {
+		cfg.Waiting = nil
+		for _, f := range strings.Split(*waiting, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				fmt.Fprintf(os.Stderr, "bench: -waiting: %q is not a number of changes\n", f)
+				os.Exit(2)
+			}
+			cfg.Waiting = append(cfg.Waiting, n)
 		}
 	}
 	if *lagScale >= 0 {

@@ -229,10 +229,10 @@ func (r *report) markdown() string {
 
 	if len(r.Footprint) > 0 {
 		p("### Worker footprint (`go build ./worker`, its own process, configured by the environment)\n\n")
-		p("| binary | phase | workflows | RSS | peak RSS (VmHWM) | CPU | CPU per workflow | CPU s per s while waiting | Describe/s | per wait a minute | per wait a round (%s) | throttled |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n", waitRound)
+		p("| binary | phase | workflows | RSS | peak RSS (VmHWM) | CPU | CPU per workflow | CPU s per s while waiting | Describe/s | calls per wait a minute | reads per wait a minute | calls per read | throttled |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, f := range r.Footprint {
-			p("| %s | %s | %d | %s | %s | %s | %s | %.3f | %.1f | %.3f | %.3f | %d |\n", f.Binary, f.Phase, f.Workflows, mib(f.RSS), mib(f.HWM), secs(f.CPU),
-				ms(f.CPUPerWf), f.CPUPerSec, f.DescribeRPS, f.CallsPerWaitMinute, f.CallsPerWaitRound, f.Throttled)
+			p("| %s | %s | %d | %s | %s | %s | %s | %.3f | %.1f | %.3f | %.2f | %.3f | %d |\n", f.Binary, f.Phase, f.Workflows, mib(f.RSS), mib(f.HWM), secs(f.CPU),
+				ms(f.CPUPerWf), f.CPUPerSec, f.DescribeRPS, f.CallsPerWaitMinute, f.ReadsPerWaitMinute, f.CallsPerRead, f.Throttled)
 		}
 		p("\n")
 	}

@@ -245,8 +245,9 @@ func DefaultFixture() *Fixture {
 	}
 }
 
-// MaxGeneratedPairs bounds GenerateFixture; route CIDRs run out past it.
-const MaxGeneratedPairs = 10000
+// MaxGeneratedPairs bounds GenerateFixture: past it the route CIDRs
+// (10.100.0.0/24 to 10.255.255.0/24) run out.
+const MaxGeneratedPairs = 156 * 256
 
 // GenerateFixture returns DefaultFixture plus n independent load-test
 // resources, for many parallel workflows that must not interfere:
