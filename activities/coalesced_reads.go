@@ -26,15 +26,19 @@ import (
 // waits polling at the same moment meet.
 const DefaultReadWindow = 100 * time.Millisecond
 
-// busyReadWindow is how long a read waits for others when the waits ask
-// for the same listing so often that a longer wait fills it: a read of up
-// to MaxInterfacesPerRead interfaces when they are asked for at least that
-// many times a second (it is made as soon as it is full), any other read
-// when it is asked for busyAsksPerSecond times a second. Beside a wait's
-// pace it is little; at a thousand waits it makes the reads full.
+// A read waits for others only when others ask: asked for fewer than
+// sharedAsksPerSecond times in the last second, it is made at once (one
+// change at a time pays no window). busyReadWindow is how long a read
+// waits when the waits ask for the same listing so often that it fills
+// soon: a read of up to MaxInterfacesPerRead interfaces asked for twice
+// that many times a second (made as soon as it is full, within half a
+// second), any other read asked for busyAsksPerSecond times a second.
+// Beside a wait's pace it is little; at a thousand waits it makes the
+// reads full.
 const (
-	busyReadWindow    = time.Second
-	busyAsksPerSecond = 10
+	sharedAsksPerSecond = 2
+	busyReadWindow      = time.Second
+	busyAsksPerSecond   = 20
 )
 
 // sharedReads gathers asks by key (what one read answers) into batches,
@@ -95,7 +99,10 @@ func (s *sharedReads[K, Ask, Answer]) ask(ctx context.Context, key K, ask Ask, w
 	if b == nil {
 		b = &sharedRead[Ask, Answer]{full: make(chan struct{}), done: make(chan struct{})}
 		s.pending[key] = b
-		if (capacity > 0 && perSecond >= capacity) || (capacity == 0 && perSecond >= busyAsksPerSecond) {
+		switch {
+		case perSecond < sharedAsksPerSecond:
+			window = 0 // nobody asks with it: no reason to wait
+		case (capacity > 0 && perSecond >= 2*capacity) || (capacity == 0 && perSecond >= busyAsksPerSecond):
 			window = max(window, busyReadWindow)
 		}
 		readCtx := context.WithoutCancel(ctx)

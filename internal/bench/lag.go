@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/vpcflow/vpcflow/activities"
 	"github.com/vpcflow/vpcflow/contract"
+	"github.com/vpcflow/vpcflow/internal/cloudsim"
 )
 
 // Detection lag: how long after a router interface turns Active the
@@ -251,7 +253,7 @@ func lagOf(ctx context.Context, w *benchWorker, s *sim, res loadResult, cloudDel
 		lags = append(lags, seen.Sub(connected.Add(cloudDelay)))
 		n := 0
 		for _, c := range calls {
-			if c.Params["Filter.1.Value.1"] == riID && !c.Time.Before(connected) {
+			if asksFor(c, riID) && !c.Time.Before(connected) {
 				n++
 			}
 		}
@@ -265,7 +267,7 @@ func lagOf(ctx context.Context, w *benchWorker, s *sim, res loadResult, cloudDel
 			}
 			var reads []string
 			for _, c := range calls {
-				if c.Params["Filter.1.Value.1"] == riID && !c.Time.Before(connected) {
+				if asksFor(c, riID) && !c.Time.Before(connected) {
 					reads = append(reads, fmt.Sprintf("%.1f", c.Time.Sub(sched).Seconds()))
 				}
 			}
@@ -286,4 +288,15 @@ func lagOf(ctx context.Context, w *benchWorker, s *sim, res loadResult, cloudDel
 // Factor up to Max.
 func staticSchedule(first, maxPause time.Duration, factor float64) activities.PollSchedule {
 	return activities.PollSchedule{First: first, Max: maxPause, Factor: factor, Static: true}
+}
+
+// asksFor tells whether a DescribeRouterInterfaces call asked for the
+// interface: a shared read asks for up to 20, each a value of its filter.
+func asksFor(c cloudsim.Call, id string) bool {
+	for k, v := range c.Params {
+		if v == id && strings.HasPrefix(k, "Filter.1.Value.") {
+			return true
+		}
+	}
+	return false
 }
