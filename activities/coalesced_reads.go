@@ -57,6 +57,10 @@ type sharedRead[Ask, Answer any] struct {
 	answer Answer // set before done is closed
 }
 
+// maxAskRates is how many keys' rates are kept before those not asked
+// for in the last minute are forgotten.
+const maxAskRates = 1024
+
 // askRate counts a key's asks in the current second and the one before.
 type askRate struct {
 	second      time.Time
@@ -89,12 +93,20 @@ func (s *sharedReads[K, Ask, Answer]) ask(ctx context.Context, key K, ask Ask, w
 		s.pending = map[K]*sharedRead[Ask, Answer]{}
 		s.rates = map[K]*askRate{}
 	}
+	now := time.Now()
 	rate := s.rates[key]
 	if rate == nil {
+		if len(s.rates) >= maxAskRates { // keys asked for long ago go: a worker runs for months
+			for k, r := range s.rates {
+				if now.Sub(r.second) > time.Minute {
+					delete(s.rates, k)
+				}
+			}
+		}
 		rate = &askRate{}
 		s.rates[key] = rate
 	}
-	perSecond := rate.add(time.Now())
+	perSecond := rate.add(now)
 	b := s.pending[key]
 	if b == nil {
 		b = &sharedRead[Ask, Answer]{full: make(chan struct{}), done: make(chan struct{})}
