@@ -23,6 +23,7 @@ import (
 	"github.com/vpcflow/vpcflow/contract"
 	"github.com/vpcflow/vpcflow/internal/cloudclients"
 	"github.com/vpcflow/vpcflow/internal/cloudsim"
+	"github.com/vpcflow/vpcflow/internal/telemetry"
 )
 
 // Footprint: the worker binary (`go build ./worker`) runs as its own process,
@@ -224,7 +225,8 @@ func waitReads(ctx context.Context, url string) (float64, error) {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "vpcflow_wait_reads_total{") && strings.Contains(line, `wait="WaitRouterInterfaceActive"`) {
+		// Prometheus names a counter with _total.
+		if strings.HasPrefix(line, telemetry.MetricWaitReads+"_total{") && strings.Contains(line, telemetry.TagWait+`="WaitRouterInterfaceActive"`) {
 			if v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64); err == nil {
 				total += v
 			}
