@@ -21,10 +21,11 @@ import (
 // throttles have stopped. (The throttled call itself is retried after the
 // answer's Retry-After, capped: CloudError.) The other calls of the API are
 // not held for that Retry-After: a cloud that throttles some calls at
-// random, not for their rate, would stop them all. Calls the server-side limit of the task queue cannot see (a
-// wait's reads, inside one long activity) are held here; how the
-// account's quota is split between the two, and between workers, is in
-// docs/operations.md ("The account's API quota").
+// random, not for their rate, would stop them all. Calls the server-side
+// limit of the task queue cannot see (a wait's reads, inside one long
+// activity) are held here; how the account's quota is split between the
+// two, and between workers, is in docs/operations.md ("The account's API
+// quota").
 
 // CallQuota is an API's documented quota: calls per minute, per region and
 // per account, and where the figure comes from.
@@ -44,7 +45,7 @@ const (
 
 // DefaultCallQuotas are the quotas vpcflow assumes for the APIs it calls.
 // The account's real figures are in Alibaba Cloud's Quota Center (and can
-// be raised there); set them with VPCFLOW_CALL_QUOTAS.
+// be raised there); the worker's -call-quotas sets them.
 var DefaultCallQuotas = []CallQuota{
 	{"ListVpcPublishedRouteEntries", 1200, quotaExpressConnect},
 	{"DeactivateRouterInterface", 300, quotaExpressConnect},

@@ -34,13 +34,22 @@ func quotaArgs(workers int) []string {
 		"-task-queue-activities-per-second=50"}
 }
 
+// loadInterfaces are the initiating interfaces of the first n pairs of a
+// generated fixture.
+func loadInterfaces(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i], _ = cloudsim.LoadRouterInterfaceIDs(i)
+	}
+	return ids
+}
+
 // startConnects starts a ConnectRouterInterface workflow on each of the
 // first n interface pairs of a generated fixture.
 func startConnects(ctx context.Context, t *testing.T, n int, prefix string) []client.WorkflowRun {
 	t.Helper()
 	runs := make([]client.WorkflowRun, n)
-	for i := range n {
-		ri, _ := cloudsim.LoadRouterInterfaceIDs(i)
+	for i, ri := range loadInterfaces(n) {
 		in := contract.ConnectRouterInterfaceInput{RegionId: cloudsim.DefaultRegionID, RouterInterfaceId: ri, WaitTimeout: contract.Duration(5 * time.Minute)}
 		runs[i] = startWorkflow(ctx, t, tc, stacktest.ID(t, prefix+ri), contract.ConnectRouterInterface.Type,
 			contract.StartSearchAttributes(in.RegionId, ri, ""), in)
@@ -66,12 +75,7 @@ func TestWaitsStayUnderTheAccountsQuota(t *testing.T) {
 			ctx := stacktest.Ctx(t, 6*time.Minute)
 			cloud := startCloud(t, cloudsim.GenerateFixture(n), 20)
 			require.NoError(t, cloud.SetQuotas(accountQuota))
-			var stuck []string
-			for i := range n {
-				ri, _ := cloudsim.LoadRouterInterfaceIDs(i)
-				stuck = append(stuck, ri)
-			}
-			require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: stuck}))
+			require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: loadInterfaces(n)}))
 			for i := range workers {
 				startWorker(t, fmt.Sprintf("worker-%d", i+1), workerConfig{cloud: cloud, args: quotaArgs(workers)})
 			}
@@ -157,12 +161,7 @@ func TestAWaitResumesAfterItsWorkerDiesMidSharedRead(t *testing.T) {
 	held := &heldReads{release: make(chan struct{})}
 	cloud := startCloudWith(t, cloudsim.GenerateFixture(n), 20, func(h http.Handler) http.Handler { held.next = h; return held })
 	t.Cleanup(func() { held.once.Do(func() { close(held.release) }) })
-	var stuck []string
-	for i := range n {
-		ri, _ := cloudsim.LoadRouterInterfaceIDs(i)
-		stuck = append(stuck, ri)
-	}
-	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: stuck}))
+	require.NoError(t, cloud.SetFaults(cloudsim.Faults{Stuck: loadInterfaces(n)}))
 	first := startWorker(t, "worker-1", workerConfig{cloud: cloud})
 	runs := startConnects(ctx, t, n, "midread/")
 	var ids []string

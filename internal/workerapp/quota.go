@@ -41,10 +41,10 @@ func (q Quota) callLimits() (*activities.CallLimits, error) {
 	if share == 0 {
 		share = activities.DefaultQuotaShare
 	}
-	workers := max(q.Workers, 1)
 	if q.Workers < 0 {
 		return nil, fmt.Errorf("quota: workers %d: want at least 1", q.Workers)
 	}
+	workers := max(q.Workers, 1)
 	if q.TaskQueueActivitiesPerSecond < 0 {
 		return nil, fmt.Errorf("quota: task queue activities per second %v: want 0 (none) or more", q.TaskQueueActivitiesPerSecond)
 	}
