@@ -348,6 +348,7 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 		jobs := make([]job, n)
 		for k := range n {
 			in := networkChange(next+k, false)
+			in.WaitTimeout = contract.Duration(waitOutlastingStarts(n))
 			jobs[k] = job{id: fmt.Sprintf("bench/%s/%d", tag, next+k), key: in.RouterInterfaceId,
 				workflowType: contract.NetworkChange.Type, input: in,
 				attrs: contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)}
@@ -399,6 +400,19 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 	return rows, workerCPU, nil
 }
 
+// startsWithin is how long n waits may take to start: the engine on these
+// 2 cores starts about 5 a second while the ones already waiting heartbeat.
+func startsWithin(n int) time.Duration {
+	return max(20*time.Minute, time.Duration(n)*300*time.Millisecond)
+}
+
+// waitOutlastingStarts is a wait's timeout long enough that the first wait
+// is still waiting when the last one starts (the default 10 minutes is not,
+// at 10,000).
+func waitOutlastingStarts(n int) time.Duration {
+	return min(contract.MaxWaitTimeout, startsWithin(n)+contract.DefaultWaitTimeout)
+}
+
 // measureWaiting starts the jobs' NetworkChanges with their interfaces
 // held Connecting, measures the worker process while they all wait for
 // Active (RSS, CPU, Describe calls over window), then releases them and
@@ -441,7 +455,7 @@ func measureWaiting(ctx context.Context, c client.Client, s *sim, proc *workerPr
 		if err := sleep(ctx, 200*time.Millisecond); err != nil {
 			return footprintRow{}, err
 		}
-		if time.Since(start) > 20*time.Minute {
+		if time.Since(start) > startsWithin(n) {
 			return footprintRow{}, fmt.Errorf("footprint: only %d of %d workflows reached the wait; worker log:\n%s",
 				s.srv.CallCount("ConnectRouterInterface")-connects0, n, proc.tail())
 		}
