@@ -81,6 +81,9 @@ type FleetCarried struct {
 	Decisions []DecisionRecord `json:"Decisions,omitempty"`
 	StartedAt time.Time        `json:"StartedAt"`
 	Runs      int              `json:"Runs"`
+	// Approval is the fleet's approval, as its first run took it: the
+	// changes a later run starts are covered by it too.
+	Approval *ApprovalProgress `json:"Approval,omitempty"`
 }
 
 // Fleet change states.

@@ -331,6 +331,11 @@ type Progress struct {
 	// Rollback is how the rollback a NetworkChange ran (OnCancel or
 	// OnFailure rollback) went: its workflow ID and outcome.
 	Rollback *RollbackOutcome `json:"Rollback,omitempty"`
+	// Approval is where the change's approval stands (a change the policy
+	// or its input asked approval for).
+	Approval *ApprovalProgress `json:"Approval,omitempty"`
+	// Notifications are the webhooks the change has sent and failed to.
+	Notifications *NotificationProgress `json:"Notifications,omitempty"`
 }
 
 // RollbackOutcome is a rollback run by a NetworkChange: the Rollback

@@ -40,6 +40,8 @@ func main() {
 	flag.IntVar(&cfg.Quota.Workers, "workers", 1, "how many workers share the quotas (each takes its part of the share)")
 	flag.Float64Var(&cfg.Quota.TaskQueueActivitiesPerSecond, "task-queue-activities-per-second", 10,
 		"activities started per second on the task queue by all its workers, enforced by the Temporal server (0: no limit)")
+	policy := flag.String("approval-policy", os.Getenv("VPCFLOW_APPROVAL_POLICY"),
+		"the approval policy file: who approves which changes, allowed signers, webhooks (docs/approvals.md; default $VPCFLOW_APPROVAL_POLICY; empty: none)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "worker: unexpected arguments %q\n", flag.Args())
@@ -49,6 +51,11 @@ func main() {
 	var err error
 	if cfg.Quota.PerMinute, err = workerapp.ParseQuotas(*quotas); err != nil {
 		fmt.Fprintf(os.Stderr, "worker: -call-quotas: %v\n", err)
+		os.Exit(2)
+	}
+
+	if cfg.Approvals, err = workerapp.LoadApprovals(*policy); err != nil {
+		fmt.Fprintf(os.Stderr, "worker: -approval-policy: %v\n", redact.Secrets(err.Error()))
 		os.Exit(2)
 	}
 

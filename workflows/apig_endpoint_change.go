@@ -28,10 +28,10 @@ func ApigEndpointChangeWorkflow(ctx workflow.Context, in contract.ApigEndpointCh
 	}
 	res, err := makeEndpointChange(ctx, run, in)
 	if err != nil {
-		return contract.ApigEndpointChangeResult{}, stopChange(ctx, run,
-			recovery{onCancel: in.OnCancel, onFailure: in.OnFailure, waitTimeout: in.WaitTimeout}, err)
+		err = stopChange(ctx, run, recovery{onCancel: in.OnCancel, onFailure: in.OnFailure, waitTimeout: in.WaitTimeout}, err)
 	}
-	return res, nil
+	run.notes.ended(ctx, run, err)
+	return res, err
 }
 
 // ApigEndpointChangePlanWorkflow plans the ApigEndpointChange of the same
@@ -87,13 +87,16 @@ func makeEndpointChange(ctx workflow.Context, run *changeRun, in contract.ApigEn
 	timeout := in.WaitTimeout.OrDefault()
 
 	var decisions []contract.DecisionRecord
-	if in.Approval != nil && in.Approval.Required {
+	need, err := approvalRequirement(ctx, run, []string{in.Region}, in.Approval)
+	if err != nil {
+		return contract.ApigEndpointChangeResult{}, err
+	}
+	if need.Required {
 		planChange := func() (contract.PlanResult, error) {
 			plan, _, err := planEndpointChange(ctx, run, in)
 			return plan, err
 		}
-		var err error
-		if decisions, err = awaitApproval(ctx, run, *in.Approval, planChange); err != nil {
+		if decisions, err = awaitApproval(ctx, run, need, planChange); err != nil {
 			return contract.ApigEndpointChangeResult{}, err
 		}
 	}

@@ -151,22 +151,23 @@ func (s *workflowSuite) TestTheValidatorRefusesWhatCannotBeADecision() {
 	s.Contains(noApprover.Error(), "names no approver")
 	s.notChanged()
 
-	var g approvalGate
+	one := contract.ApprovalRequirement{Required: true, Approvals: 1, Rejects: 1, AllowUnsigned: true}
+	g := approvalGate{req: one}
 	s.ErrorContains(g.validate(nil, contract.Decision{Approve: true, By: "a"}), "not waiting for a decision")
-	g.asked, g.decision = 1, &contract.DecisionRecord{Decision: contract.Decision{By: "a"}}
+	g.asked, g.taken = 1, []contract.DecisionRecord{{Decision: contract.Decision{Approve: true, By: "a"}}}
 	s.ErrorContains(g.validate(nil, contract.Decision{Approve: true, By: "b"}), `plan 1 is already decided by "a"`)
 
 	// Two decisions that both passed the validator: the first one counts,
 	// the second fails.
 	env := s.newEnv()
-	race := approvalGate{asked: 1}
+	race := approvalGate{asked: 1, req: one, seen: map[string]time.Time{}}
 	env.ExecuteWorkflow(func(ctx workflow.Context) (string, error) {
 		if _, err := race.decide(ctx, contract.Decision{Approve: true, By: "first"}); err != nil {
 			return "", err
 		}
 		_, err := race.decide(ctx, contract.Decision{Approve: false, By: "second"})
 		s.ErrorContains(err, `plan 1 is already decided by "first"`)
-		return race.decision.By, nil
+		return race.taken[0].By, nil
 	})
 	var by string
 	s.Require().NoError(env.GetWorkflowResult(&by))

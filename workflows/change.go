@@ -16,6 +16,7 @@ type changeRun struct {
 	shape historyShape
 	steps *stepRecorder
 	made  *changeRecorder
+	notes *notifications
 }
 
 // startChange begins every workflow: the progress query answers from the
@@ -42,6 +43,7 @@ func newChangeRun(ctx workflow.Context) (*changeRun, error) {
 		shape: shape,
 		steps: &stepRecorder{progress: progress, shape: shape, upsertStage: searchable},
 		made:  &changeRecorder{progress: progress},
+		notes: newNotifications(progress),
 	}
 	err := workflow.SetQueryHandler(ctx, contract.ProgressQuery, func() (contract.Progress, error) {
 		return progressSnapshot(*progress), nil
@@ -70,6 +72,16 @@ func progressSnapshot(p contract.Progress) contract.Progress {
 	if p.Rollback != nil {
 		r := *p.Rollback
 		p.Rollback = &r
+	}
+	if p.Approval != nil {
+		a := *p.Approval
+		a.Decisions = append([]contract.DecisionRecord(nil), a.Decisions...)
+		a.Waiting = append([]string(nil), a.Waiting...)
+		p.Approval = &a
+	}
+	if p.Notifications != nil {
+		n := *p.Notifications
+		p.Notifications = &n
 	}
 	return p
 }

@@ -42,7 +42,7 @@ func newCloud(t *testing.T) (*cloudsim.Server, *activities.CloudActivities) {
 func newEnv(t *testing.T, acts *activities.CloudActivities) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	require.NoError(t, workflows.Register(env, acts, &activities.ChangeRecords{}))
+	require.NoError(t, workflows.Register(env, acts, &activities.ChangeRecords{}, nil))
 	env.SetDataConverter(contract.StrictInputs(converter.GetDefaultDataConverter()))
 	return env
 }

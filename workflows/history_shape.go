@@ -43,9 +43,16 @@ const (
 	// so the fleet lets the next change connect from the same router
 	// while this one publishes and verifies.
 	fleetSignalVersion workflow.Version = 6
+	// approvalPolicyVersion: a change asks the worker's approval policy
+	// what it needs (a local activity's marker) whether or not its input
+	// asks for approval; decisions count towards a quorum and may be
+	// signed; a reminder and an escalation are timers; the change's events
+	// are notified (SendNotification activities) when the worker has
+	// webhooks.
+	approvalPolicyVersion workflow.Version = 7
 
 	// latestVersion is the shape new runs take.
-	latestVersion = fleetSignalVersion
+	latestVersion = approvalPolicyVersion
 )
 
 // historyShape is the version of historyChange a run has, decided once at
@@ -82,3 +89,7 @@ func (h historyShape) activates() bool { return workflow.Version(h) >= activatio
 // tellsItsFleet tells whether a change started by a fleet signals it once
 // its interface is Active.
 func (h historyShape) tellsItsFleet() bool { return workflow.Version(h) >= fleetSignalVersion }
+
+// asksThePolicy tells whether the run asks the worker's approval policy,
+// counts a quorum and notifies its events.
+func (h historyShape) asksThePolicy() bool { return workflow.Version(h) >= approvalPolicyVersion }

@@ -23,9 +23,10 @@ func NetworkChangeWorkflow(ctx workflow.Context, in contract.NetworkChangeInput)
 	}
 	res, err := makeNetworkChange(ctx, run, in)
 	if err != nil {
-		return contract.NetworkChangeResult{}, stopChange(ctx, run, recoveryOf(in), err)
+		err = stopChange(ctx, run, recoveryOf(in), err)
 	}
-	return res, nil
+	run.notes.ended(ctx, run, err)
+	return res, err
 }
 
 // makeNetworkChange makes the change, step by step.
@@ -34,9 +35,13 @@ func makeNetworkChange(ctx workflow.Context, run *changeRun, in contract.Network
 	var err error
 
 	var decisions []contract.DecisionRecord
-	if in.Approval != nil && in.Approval.Required {
+	need, err := approvalRequirement(ctx, run, []string{in.RegionId}, in.Approval)
+	if err != nil {
+		return contract.NetworkChangeResult{}, err
+	}
+	if need.Required {
 		planChange := func() (contract.PlanResult, error) { return planNetworkChange(ctx, run, in) }
-		if decisions, err = awaitApproval(ctx, run, *in.Approval, planChange); err != nil {
+		if decisions, err = awaitApproval(ctx, run, need, planChange); err != nil {
 			return contract.NetworkChangeResult{}, err
 		}
 	}

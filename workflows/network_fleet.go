@@ -56,9 +56,13 @@ func NetworkFleetWorkflow(ctx workflow.Context, in contract.NetworkFleetInput) (
 		if err := f.readKeys(ctx); err != nil {
 			return contract.NetworkFleetResult{}, f.end(ctx, err)
 		}
-		if in.Approval != nil && in.Approval.Required {
+		need, err := approvalRequirement(ctx, run, f.regions(), in.Approval)
+		if err != nil {
+			return contract.NetworkFleetResult{}, f.end(ctx, err)
+		}
+		if need.Required {
 			planFleet := func() (contract.PlanResult, error) { return f.plan(ctx) }
-			if f.decisions, err = awaitApproval(ctx, run, *in.Approval, planFleet); err != nil {
+			if f.decisions, err = awaitApproval(ctx, run, need, planFleet); err != nil {
 				return contract.NetworkFleetResult{}, f.end(ctx, err)
 			}
 		}
@@ -98,6 +102,7 @@ func newFleet(ctx workflow.Context, run *changeRun, in contract.NetworkFleetInpu
 	if c := in.Carried; c != nil {
 		copy(changes, c.Changes)
 		f.decisions, f.startedAt, f.runs = c.Decisions, c.StartedAt, c.Runs+1
+		run.steps.progress.Approval = c.Approval
 	} else {
 		for i, c := range f.inputs {
 			changes[i] = contract.FleetChange{Index: i, WorkflowId: contract.NetworkChange.ID(c), State: contract.FleetPending, Keys: routeTableKeys(c)}
@@ -138,6 +143,17 @@ func routeTableKeys(c contract.NetworkChangeInput) []string {
 		}
 	}
 	return keys
+}
+
+// regions are the regions of the fleet's changes, in their order.
+func (f *fleet) regions() []string {
+	var regions []string
+	for _, c := range f.inputs {
+		if !slices.Contains(regions, c.RegionId) {
+			regions = append(regions, c.RegionId)
+		}
+	}
+	return regions
 }
 
 // readKeys reads the changes' router interfaces, MaxInterfacesPerRead a
@@ -410,7 +426,8 @@ func withFleet(sa temporal.SearchAttributes, fleetID string) temporal.SearchAttr
 // carry is the input of the fleet's next run.
 func (f *fleet) carry() contract.NetworkFleetInput {
 	next := f.in
-	next.Carried = &contract.FleetCarried{Changes: f.sched.changes, Decisions: f.decisions, StartedAt: f.startedAt, Runs: f.runs}
+	next.Carried = &contract.FleetCarried{Changes: f.sched.changes, Decisions: f.decisions, StartedAt: f.startedAt, Runs: f.runs,
+		Approval: f.run.steps.progress.Approval}
 	return next
 }
 

@@ -57,13 +57,18 @@ func RegisterWorkflows(r worker.WorkflowRegistry) error {
 
 // Register registers every workflow and the activities that serve them: the
 // one place a worker wires vpcflow. records reads changes through the
-// worker's own Temporal client, for the Rollback.
-func Register(r worker.Registry, acts *activities.CloudActivities, records *activities.ChangeRecords) error {
+// worker's own Temporal client, for the Rollback; approvals holds the
+// worker's approval policy and notifier (nil: no policy, no webhooks).
+func Register(r worker.Registry, acts *activities.CloudActivities, records *activities.ChangeRecords, approvals *activities.Approvals) error {
 	if err := RegisterWorkflows(r); err != nil {
 		return err
 	}
+	if approvals == nil {
+		approvals = &activities.Approvals{}
+	}
 	r.RegisterActivity(acts)
 	r.RegisterActivity(records)
+	r.RegisterActivity(approvals)
 	return nil
 }
 

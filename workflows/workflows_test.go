@@ -34,7 +34,7 @@ func (s *workflowSuite) SetupTest() {
 	s.env = s.newEnv()
 	s.acts = &activities.CloudActivities{}
 	s.records = &activities.ChangeRecords{}
-	s.Require().NoError(Register(s.env, s.acts, s.records))
+	s.Require().NoError(Register(s.env, s.acts, s.records, nil))
 }
 
 // newEnv is a test environment that decodes inputs as a worker does
@@ -233,7 +233,7 @@ func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
 	// The real wait activity, against a router interface stuck Connecting.
 	stuck := stuckConnecting()
 	env := s.newEnv()
-	s.Require().NoError(Register(env, &activities.CloudActivities{VPC: stuck, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}}, s.records))
+	s.Require().NoError(Register(env, &activities.CloudActivities{VPC: stuck, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}}, s.records, nil))
 	in := s.connectInput()
 	in.WaitTimeout = contract.Duration(time.Second)
 
@@ -438,7 +438,7 @@ func (s *workflowSuite) TestProgressShowsTheStageWhileWaiting() {
 func (s *workflowSuite) TestARejectedEndpointEndsTheWorkflow() {
 	apig := rejectingAPIG()
 	env := s.newEnv()
-	s.Require().NoError(Register(env, &activities.CloudActivities{APIG: apig, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 1}}, s.records))
+	s.Require().NoError(Register(env, &activities.CloudActivities{APIG: apig, Poll: activities.PollSchedule{First: 10 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 1}}, s.records, nil))
 
 	env.ExecuteWorkflow(ApigEndpointConnectionsWorkflow, contract.ApigEndpointConnectionsInput{
 		InstanceId: "eddc4d25480b4cd6b512f270a1b8b341", WaitForAccepted: []string{"ep-ok", "ep-bad"}})
@@ -526,8 +526,8 @@ func (s *workflowSuite) TestTheShortReadsRunAsLocalActivities() {
 	s.serveNetworkChange()
 	s.env.ExecuteWorkflow(NetworkChangeWorkflow, s.networkChangeInput())
 	s.Require().NoError(s.env.GetWorkflowError())
-	s.Equal([]string{"DescribeVpnCrossAccountAuthorizations", "DescribeRouterInterface", "DryRunPublishVpcRouteEntries"}, local,
-		"the reads and the DryRun change nothing: local activities")
+	s.Equal([]string{"ApprovalRequirement", "DescribeVpnCrossAccountAuthorizations", "DescribeRouterInterface", "DryRunPublishVpcRouteEntries"}, local,
+		"asking the approval policy, the reads and the DryRun change nothing: local activities")
 	s.Equal([]string{"ConnectRouterInterface", "WaitRouterInterfaceActive", "PublishVpcRouteEntries", "WaitVpnRoutes"}, remote,
 		"the changes and the waits stay activities: each shows in the history, the waits heartbeat")
 }

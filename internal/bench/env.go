@@ -235,7 +235,7 @@ func (s *stack) startWorker(ctx context.Context, queue string, acts *activities.
 	if err != nil {
 		return nil, err
 	}
-	w, err := workerapp.NewWorker(c, queue, acts, t.options())
+	w, err := workerapp.NewWorker(c, queue, acts, nil, t.options())
 	if err != nil {
 		c.Close()
 		return nil, err

@@ -394,7 +394,7 @@ func TestHuaweiProjectsWaitsAndCodes(t *testing.T) {
 		acts, err := simclients.ActivitiesWithHuaweiKeys(stack.CloudsimURL, cloudsim.DefaultHuaweiAK, "fidelityWrongHuaweiSecretKey00000000001")
 		require.NoError(t, err)
 		queue := "fidelity-wrong-sk"
-		w, err := workerapp.NewWorker(tc, queue, acts, worker.Options{})
+		w, err := workerapp.NewWorker(tc, queue, acts, nil, worker.Options{})
 		require.NoError(t, err)
 		require.NoError(t, w.Start())
 		t.Cleanup(w.Stop)

@@ -55,7 +55,7 @@ func TestActivityLogLinesSayWhichChangeAndRequest(t *testing.T) {
 	acts, err := stack.Activities()
 	require.NoError(t, err)
 	const queue = "vpcflow-logs-test"
-	w, err := workerapp.NewWorker(c, queue, acts, worker.Options{})
+	w, err := workerapp.NewWorker(c, queue, acts, nil, worker.Options{})
 	require.NoError(t, err)
 	require.NoError(t, w.Start())
 	defer w.Stop()

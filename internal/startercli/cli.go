@@ -213,6 +213,7 @@ http://localhost:8233).`,
 	}
 	root.AddCommand(a.inspectCommand("status", "its status and progress", "starter status network-change/ri-bp1cloudsiminit0001", a.status),
 		a.inspectCommand("result", "wait for its result", "starter result network-change/ri-bp1cloudsiminit0001 -o json", a.result),
+		a.auditCommand(),
 		a.decideCommand(true), a.decideCommand(false), a.cancelCommand(),
 		a.devCommand(),
 		a.demoCommand())

@@ -99,7 +99,25 @@ func (a *App) status(ctx context.Context, c client.Client, id string) error {
 		if p.Stage == contract.StageAwaitingApproval {
 			sayln(a.Stdout)
 			a.printPlan(p.Plan)
-			say(a.Stdout, "Waiting for a decision: starter approve %s (or reject) --comment ...\n", id)
+			if ap := p.Approval; ap != nil {
+				say(a.Stdout, "Plan %d digest: %s\n", ap.Plan, ap.PlanDigest)
+				for _, d := range ap.Decisions {
+					verdict := "rejected"
+					if d.Approve {
+						verdict = "approved"
+					}
+					say(a.Stdout, "  %s by %s at %s\n", verdict, d.By, d.At.Format(time.RFC3339))
+				}
+				if len(ap.Waiting) > 0 {
+					say(a.Stdout, "Waiting for: %s\n", strings.Join(ap.Waiting, "; "))
+				}
+				say(a.Stdout, "Decide: starter approve %s --plan %s --comment ... (or reject)\n", id, ap.PlanDigest)
+			} else {
+				say(a.Stdout, "Waiting for a decision: starter approve %s (or reject) --comment ...\n", id)
+			}
+		}
+		if n := p.Notifications; n != nil && n.Failed > 0 {
+			say(a.Stdout, "notifications: %d sent, %d failed (last: %s)\n", n.Sent, n.Failed, n.LastError)
 		}
 	}
 	say(a.Stdout, "Web UI: %s\n", link)

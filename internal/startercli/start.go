@@ -83,6 +83,7 @@ running workflow.`, d.Type, d.Short),
 					return badUsage("starter %s: --%s: %v\nNothing was started.", d.Command, f.name, err)
 				}
 			}
+			nameRequester(in)
 			input, opts, err := w.Prepare(in)
 			if err != nil {
 				return problems(d.Command, err)
@@ -98,6 +99,24 @@ running workflow.`, d.Type, d.Short),
 	flags = bindInputFlags(cmd, w.NewInput())
 	ff.bind(cmd)
 	return cmd
+}
+
+// nameRequester names the user running the starter as who asks for a
+// change that asks for approval and names no one: with four eyes (the
+// approval policy's default) they may not approve it themselves.
+func nameRequester(in any) {
+	var a *contract.Approval
+	switch in := in.(type) {
+	case *contract.NetworkChangeInput:
+		a = in.Approval
+	case *contract.ApigEndpointChangeInput:
+		a = in.Approval
+	case *contract.NetworkFleetInput:
+		a = in.Approval
+	}
+	if a != nil && a.RequestedBy == "" {
+		a.RequestedBy = currentUser()
+	}
 }
 
 // noArguments refuses arguments: every value of a workflow command is a

@@ -43,6 +43,10 @@ const (
 	// MetricDrift counts what drift checks found moved, by kind
 	// (contract.DriftKinds: interface, routes, vpn-routes, authorization).
 	MetricDrift = "vpcflow_drift"
+	// MetricNotifications counts the notifications changes sent, by event
+	// (contract.Event*) and outcome (sent, failed): a failed one never
+	// fails its change, it shows here and in the change's progress.
+	MetricNotifications = "vpcflow_notifications"
 )
 
 // The tags of the metrics.
@@ -58,4 +62,5 @@ const (
 	TagStage     = "stage"
 	TagKind      = "kind"
 	TagRegion    = "region"
+	TagEvent     = "event"
 )

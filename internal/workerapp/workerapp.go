@@ -71,6 +71,11 @@ type Config struct {
 	// between their tasks (worker.SetStickyWorkflowCacheSize, one cache per
 	// process); 0 keeps the SDK's default (10,000).
 	StickyCacheSize int
+	// Approvals is the approval policy and the notifier of the worker's
+	// changes (LoadApprovals reads them from the policy file); nil: no
+	// policy (a change asks approval when its input does, decisions
+	// unsigned) and no webhooks.
+	Approvals *activities.Approvals
 	// StopTimeout is how long in-flight activities get to finish after
 	// SIGINT/SIGTERM; waits heartbeat, so another worker takes them over.
 	StopTimeout time.Duration
@@ -138,7 +143,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.StickyCacheSize > 0 {
 		worker.SetStickyWorkflowCacheSize(cfg.StickyCacheSize)
 	}
-	w, err := NewWorker(c, contract.TaskQueue, acts, worker.Options{
+	w, err := NewWorker(c, contract.TaskQueue, acts, cfg.Approvals, worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrentActivities,
 		WorkerStopTimeout:                  cfg.StopTimeout,
 		TaskQueueActivitiesPerSecond:       cfg.Quota.TaskQueueActivitiesPerSecond,
@@ -218,10 +223,18 @@ func ClientOptions(opts client.Options, logger *slog.Logger) client.Options {
 //
 // Every workflow's outcome and every activity retry is recorded
 // (telemetry.Outcomes) through c's metrics handler.
-func NewWorker(c client.Client, taskQueue string, acts *activities.CloudActivities, opts worker.Options) (worker.Worker, error) {
+//
+// approvals holds the approval policy and the notifier; nil: no policy (a
+// change asks approval when its input does) and no webhooks. Its Temporal
+// client and task queue are c and taskQueue.
+func NewWorker(c client.Client, taskQueue string, acts *activities.CloudActivities, approvals *activities.Approvals, opts worker.Options) (worker.Worker, error) {
 	opts.Interceptors = append(append([]interceptor.WorkerInterceptor(nil), opts.Interceptors...), telemetry.Outcomes(activities.MetricLabel))
 	w := worker.New(c, taskQueue, opts)
-	if err := workflows.Register(w, acts, &activities.ChangeRecords{Temporal: c}); err != nil {
+	if approvals == nil {
+		approvals = &activities.Approvals{}
+	}
+	approvals.Temporal, approvals.TaskQueue = c, taskQueue
+	if err := workflows.Register(w, acts, &activities.ChangeRecords{Temporal: c}, approvals); err != nil {
 		return nil, err
 	}
 	return w, nil
