@@ -45,3 +45,9 @@ func (a *Approvals) SendNotification(ctx context.Context, ev contract.ApprovalEv
 	}
 	return temporal.NewApplicationError(msg, NotificationFailedType)
 }
+
+// Notifies tells whether the worker sends notifications at all: a workflow
+// that asks no approval (a drift check) asks this before it sends one.
+func (a *Approvals) Notifies(ctx context.Context) (bool, error) {
+	return a.Notifier.Enabled(), nil
+}

@@ -46,6 +46,7 @@ func DriftCheckWorkflow(ctx workflow.Context, in contract.DriftCheckInput) (cont
 	}
 	countDrift(ctx, res.Drifted)
 	run.steps.setStage(ctx, contract.StageDrifted)
+	notifyDrift(ctx, run, res)
 	if !in.Repair {
 		return contract.DriftResult{}, temporal.NewNonRetryableApplicationError(driftMessage(res), contract.DriftedType, nil, res)
 	}
@@ -58,6 +59,22 @@ func DriftCheckWorkflow(ctx workflow.Context, in contract.DriftCheckInput) (cont
 	}
 	res.Steps = run.steps.completed(ctx)
 	return res, nil
+}
+
+// notifyDrift tells the worker's webhooks what moved, when it has any,
+// and waits a little for them to take it.
+func notifyDrift(ctx workflow.Context, run *changeRun, res contract.DriftResult) {
+	if !run.shape.asksThePolicy() {
+		return
+	}
+	var approvals *activities.Approvals
+	var notifies bool
+	if err := workflow.ExecuteLocalActivity(withLocalCall(ctx, "notifications"), approvals.Notifies).Get(ctx, &notifies); err != nil || !notifies {
+		return
+	}
+	run.notes.enabled = true
+	run.notes.send(ctx, run, contract.ApprovalEvent{Event: contract.EventDrifted, Summary: driftMessage(res)})
+	run.notes.drain(ctx)
 }
 
 // driftMessage says what moved, the first few of it.

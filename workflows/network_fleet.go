@@ -450,7 +450,8 @@ func (f *fleet) progress() contract.FleetProgress {
 // end ends the fleet: err as it is when the fleet stopped before running
 // its changes (or was cancelled), else FleetChangesFailed when a change
 // failed or never started.
-func (f *fleet) end(ctx workflow.Context, err error) error {
+func (f *fleet) end(ctx workflow.Context, err error) (ended error) {
+	defer func() { f.run.notes.ended(ctx, f.run, ended) }()
 	if err != nil {
 		f.sched.skipRest()
 		f.showDetails(ctx)
