@@ -15,7 +15,7 @@ import (
 
 // decideCommand approves or rejects the plan of a change waiting for
 // approval, with the DecideUpdate a service or the Web UI sends. The
-// decision is signed with the approver's SSH key (--key, else the first key
+// decision is signed with the approver's SSH key (--key-file, else the first key
 // of ssh-agent) over the change, its run and the digest of the plan shown;
 // --print prints it as JSON instead of sending it.
 func (a *App) decideCommand(approve bool) *cobra.Command {
@@ -25,7 +25,7 @@ func (a *App) decideCommand(approve bool) *cobra.Command {
 	if approve {
 		name, short = "approve", "approve the plan of a change waiting for approval: it goes on"
 	}
-	cmd := a.inspectCommand(name, short, "starter "+name+" network-change/ri-bp1cloudsiminit0001 --comment CHG-42 --key ~/.ssh/id_ed25519",
+	cmd := a.inspectCommand(name, short, "starter "+name+" network-change/ri-bp1cloudsiminit0001 --comment CHG-42 --key-file ~/.ssh/id_ed25519",
 		func(ctx context.Context, c client.Client, id string) error {
 			return a.decide(ctx, c, name, id, o)
 		})
@@ -33,7 +33,7 @@ func (a *App) decideCommand(approve bool) *cobra.Command {
 	flags := cmd.Flags()
 	flags.StringVar(&o.d.Comment, "comment", "", "why (kept in the history and the result)")
 	flags.StringVar(&o.d.By, "by", currentUser(), "who decides: with a signature, the principal the allowed signers list for the key")
-	flags.StringVar(&o.key, "key", "", "sign with this SSH private key (or a .pub file whose private key is in ssh-agent); default: the first key of ssh-agent")
+	flags.StringVar(&o.key, "key-file", "", "sign with this SSH private key (or a .pub file whose private key is in ssh-agent); default: the first key of ssh-agent")
 	flags.BoolVar(&o.unsigned, "unsigned", false, "send the decision unsigned (only where the approval policy allows it)")
 	flags.BoolVar(&o.print, "print", false, "print the signed decision as JSON instead of sending it: paste it into the Web UI's Send an Update (name \"decide\") or send it from a service")
 	flags.StringVar(&o.plan, "plan", "", "decide only if the plan shown still has this digest (the one you reviewed: starter status)")
@@ -45,7 +45,7 @@ func (a *App) decideCommand(approve bool) *cobra.Command {
 			return badUsage("starter %s: %s. Nothing was sent.", name, problem)
 		}
 		if o.unsigned && (o.key != "" || o.print) {
-			return badUsage("starter %s: --unsigned does not go with --key or --print. Nothing was sent.", name)
+			return badUsage("starter %s: --unsigned does not go with --key-file or --print. Nothing was sent.", name)
 		}
 		return run(cmd, args)
 	}
@@ -95,13 +95,13 @@ func (a *App) decide(ctx context.Context, c client.Client, name, id string, o de
 
 // signedDecision fills the decision with the change's run and the digest
 // of the plan it shows, and signs it, unless --unsigned or no key is at
-// hand (no --key, no ssh-agent): then it is sent unsigned, saying so, and
+// hand (no --key-file, no ssh-agent): then it is sent unsigned, saying so, and
 // the change takes it only where its policy allows unsigned decisions.
 func (a *App) signedDecision(ctx context.Context, c client.Client, name, id string, o decideOptions) (contract.Decision, error) {
 	d := o.d
 	if o.unsigned || (o.key == "" && os.Getenv("SSH_AUTH_SOCK") == "" && !o.print) {
 		if !o.unsigned {
-			sayln(a.Stderr, "starter "+name+": no --key and no ssh-agent: the decision is sent unsigned (a policy that wants signatures refuses it)")
+			sayln(a.Stderr, "starter "+name+": no --key-file and no ssh-agent: the decision is sent unsigned (a policy that wants signatures refuses it)")
 		}
 		if o.plan != "" {
 			if err := a.checkPlan(ctx, c, name, id, o.plan); err != nil {
