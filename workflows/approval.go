@@ -85,6 +85,7 @@ func awaitApproval(ctx workflow.Context, run *changeRun, req contract.ApprovalRe
 		}
 		gate.open(round, contract.PlanDigest(plan.Plan))
 		state.Plan, state.PlanDigest, state.Decisions, state.Waiting = round, gate.digest, nil, gate.waiting()
+		state.Reminded, state.Escalated = false, false // a new plan: its own reminder and escalation
 		run.steps.showPlan(ctx, plan.Plan)
 		run.notes.send(ctx, run, contract.ApprovalEvent{Event: contract.EventAwaitingApproval, PlanDigest: gate.digest,
 			RequestedBy: req.RequestedBy, Waiting: state.Waiting,
@@ -136,7 +137,7 @@ type approvalGate struct {
 
 // open starts asking about a plan.
 func (g *approvalGate) open(round int, digest string) {
-	g.asked, g.digest, g.taken, g.pending = round, digest, nil, nil
+	g.asked, g.digest, g.taken, g.pending, g.escalated = round, digest, nil, nil, false
 }
 
 // await waits for the plan's decisions until the requirement's approvals
