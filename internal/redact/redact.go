@@ -27,7 +27,9 @@
 package redact
 
 import (
+	"fmt"
 	"regexp"
+	"strings"
 	"unicode"
 )
 
@@ -63,6 +65,7 @@ func Secrets(s string) string {
 	if s == "" {
 		return s
 	}
+	s, public := setAsidePublicSSH(s)
 	s = signedString.ReplaceAllString(s, "${1}"+Redacted)
 	s = urlQuery.ReplaceAllString(s, "${1}?"+Redacted)
 	// Bearer tokens first: "Authorization: Bearer x" would otherwise lose
@@ -82,7 +85,35 @@ func Secrets(s string) string {
 		}
 		return m
 	})
-	return s
+	return public.Replace(s)
+}
+
+var (
+	// sshSignature is an armored SSH signature (ssh-keygen -Y sign), its
+	// line breaks as they are or escaped in JSON; its body starts with the
+	// base64 of its magic "SSHSIG", so nothing else passes for one.
+	sshSignature = regexp.MustCompile(`-----BEGIN SSH SIGNATURE-----(?:\\n|\\r|\s)*U1NIU0lH[A-Za-z0-9+/=\s\\nr]*?-----END SSH SIGNATURE-----`)
+	// sshFingerprint is a key's SHA256 fingerprint as ssh-keygen prints it.
+	sshFingerprint = regexp.MustCompile(`\bSHA256:[A-Za-z0-9+/]{43}`)
+	// sshPublicKey is a public key in authorized_keys form.
+	sshPublicKey = regexp.MustCompile(`\b(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) AAAA[A-Za-z0-9+/]+={0,3}`)
+)
+
+// setAsidePublicSSH replaces the SSH signatures, key fingerprints and
+// public keys in s with markers the rules leave alone, and returns the
+// replacer that puts them back. They are public by design (a signed
+// approval is proven by them, and an audit prints them) but shaped like
+// secrets. A private key has none of these shapes and is redacted as ever.
+func setAsidePublicSSH(s string) (string, *strings.Replacer) {
+	var pairs []string
+	for _, re := range []*regexp.Regexp{sshSignature, sshFingerprint, sshPublicKey} {
+		s = re.ReplaceAllStringFunc(s, func(m string) string {
+			marker := fmt.Sprintf("{ssh-public-%d}", len(pairs)/2)
+			pairs = append(pairs, marker, m)
+			return marker
+		})
+	}
+	return s, strings.NewReplacer(pairs...)
 }
 
 // mixes tells whether a token has letters and digits, and with lower set

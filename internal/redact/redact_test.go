@@ -146,3 +146,28 @@ func FuzzSecrets(f *testing.F) {
 		require.NoError(t, json.Unmarshal([]byte(Secrets(string(doc))), &back), "%s", Secrets(string(doc)))
 	})
 }
+
+// SSH signatures, key fingerprints and public keys are public: a signed
+// approval is proven by them and `starter audit` prints them, so they pass
+// whole, in text and in JSON, while a secret beside them is still removed.
+func TestPublicSSHMaterialPasses(t *testing.T) {
+	sig := "-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAg2mTe7Xj1Yw9Qm0KXc0b5t3vE\nZ3QwYpF1gk8bW9xYc3NAAAATdnBjZmxvdy1kZWNpc2lvbkB2MQ==\n-----END SSH SIGNATURE-----\n"
+	fp := "SHA256:VirVG16wMLQX6zjk+rrtAWx2eRCjDN3S6s112/6M+8k"
+	pub := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3Zq8Rr2mTe7Xj1Yw9Qm0KXc0b5t3vEZ3QwYpF1gk8"
+	secret := "Zx9Kq2Lm8Np4Rs6Tu1Vw3Yb5Cd7Ef0Gh"
+	b, err := json.Marshal(map[string]string{"Signature": sig, "KeyFingerprint": fp, "Key": pub, "AccessKeySecret": secret})
+	require.NoError(t, err)
+	for _, text := range []string{string(b), sig + " " + fp + " " + pub + " secret=" + secret} {
+		out := Secrets(text)
+		assert.NotContains(t, out, secret)
+		for _, public := range []string{fp, pub, "U1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAg2mTe7Xj1Yw9Qm0KXc0b5t3vE"} {
+			assert.Contains(t, out, public)
+		}
+		assert.Equal(t, out, Secrets(out), "applying it twice changes nothing more")
+	}
+	var back map[string]string
+	require.NoError(t, json.Unmarshal([]byte(Secrets(string(b))), &back), "JSON stays JSON")
+	assert.Equal(t, sig, back["Signature"])
+	// Not a signature: a key-shaped body without SSHSIG's magic is redacted.
+	assert.NotContains(t, Secrets("-----BEGIN SSH SIGNATURE-----\n"+secret+"\n-----END SSH SIGNATURE-----"), secret)
+}
