@@ -238,10 +238,10 @@ func (a *App) printAudit(r AuditReport) {
 		}
 		switch {
 		case d.Record != nil:
-			say(a.Stdout, "  %s  %-24s plan %d %s  %s  key %s  signature: %s\n", verdict, d.Record.By, d.Record.Plan, d.Record.PlanShown,
+			say(a.Stdout, "  %s  %-24s plan %d %s  %s  key %s  signature verifies: %s\n", verdict, d.Record.By, d.Record.Plan, d.Record.PlanShown,
 				d.Record.At.Format(time.RFC3339), orNone(d.Record.KeyFingerprint), d.Verifies)
 		default:
-			say(a.Stdout, "  %s  %-24s refused: %s  signature: %s\n", verdict, d.Sent.By, d.Refused, d.Verifies)
+			say(a.Stdout, "  %s  %-24s refused: %s  signature verifies: %s\n", verdict, d.Sent.By, d.Refused, d.Verifies)
 		}
 		if d.Sent.Comment != "" {
 			say(a.Stdout, "           comment: %q\n", d.Sent.Comment)
