@@ -101,7 +101,7 @@ func awaitApproval(ctx workflow.Context, run *changeRun, req contract.ApprovalRe
 		}
 		state.Approved = true
 		run.notes.send(ctx, run, contract.ApprovalEvent{Event: contract.EventApproved, PlanDigest: gate.digest,
-			By: principals(round), Summary: fmt.Sprintf("%s: plan %d approved by %s", info.WorkflowExecution.ID, state.Plan, principals(round))})
+			By: names(round), Summary: fmt.Sprintf("%s: plan %d approved by %s", info.WorkflowExecution.ID, state.Plan, principals(round))})
 		if err := run.steps.check(ctx, contract.StageAwaitingApproval, nil); err != nil {
 			return decisions, err
 		}
@@ -193,7 +193,7 @@ func (g *approvalGate) await(ctx workflow.Context, run *changeRun, state *contra
 		state.Waiting = g.waiting()
 		last := g.taken[len(g.taken)-1]
 		if rejects := g.rejects(); len(rejects) >= max(1, g.req.Rejects) {
-			run.notes.send(ctx, run, contract.ApprovalEvent{Event: contract.EventRejected, PlanDigest: g.digest, By: principals(rejects),
+			run.notes.send(ctx, run, contract.ApprovalEvent{Event: contract.EventRejected, PlanDigest: g.digest, By: names(rejects),
 				Summary: fmt.Sprintf("%s rejected by %s (%q)", id, principals(rejects), last.Comment)})
 			return g.taken, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("rejected by %s (%q): nothing was changed", principals(rejects), last.Comment),
@@ -398,6 +398,16 @@ func principals(ds []contract.DecisionRecord) string {
 		names = append(names, fmt.Sprintf("%q", d.By))
 	}
 	return strings.Join(names, ", ")
+}
+
+// names lists who took the decisions, for an event's By: a receiver reads
+// the names as they are (principals quotes them for a line of text).
+func names(ds []contract.DecisionRecord) string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, strings.TrimSpace(d.By))
+	}
+	return strings.Join(out, ", ")
 }
 
 // planWouldFail is the error of a plan with a step that would fail: no one

@@ -109,7 +109,7 @@ func withNotification(ctx workflow.Context, event string) workflow.Context {
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: notificationBudget,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, NonRetryableErrorTypes: []string{activities.NotificationFailedType}},
+			MaximumInterval: time.Minute},
 		Summary: "notify " + event,
 	})
 }
