@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/vpcflow/vpcflow/activities"
+	"github.com/vpcflow/vpcflow/internal/buildinfo"
 	"github.com/vpcflow/vpcflow/internal/redact"
 	"github.com/vpcflow/vpcflow/internal/workerapp"
 )
@@ -29,7 +30,7 @@ import (
 func main() {
 	var cfg workerapp.Config
 	var logLevel slog.Level
-	flag.StringVar(&cfg.HealthAddr, "health", "127.0.0.1:8234", "address of the GET /healthz endpoint (empty: none)")
+	flag.StringVar(&cfg.HealthAddr, "health", "127.0.0.1:8234", "address of the health endpoints: GET /livez (the worker runs), GET /readyz and /healthz (it runs and Temporal answers) (empty: none)")
 	flag.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "address of the GET /metrics endpoint, Prometheus text (empty: none)")
 	flag.IntVar(&cfg.MaxConcurrentActivities, "max-activities", 11000, "activities run at once: a wait holds one for as long as it waits (docs/operations.md, \"Sizing a worker\")")
 	flag.IntVar(&cfg.StickyCacheSize, "sticky-cache", 10000, "workflows kept in memory between their tasks")
@@ -42,6 +43,12 @@ func main() {
 		"activities started per second on the task queue by all its workers, enforced by the Temporal server (0: no limit)")
 	policy := flag.String("approval-policy", os.Getenv("VPCFLOW_APPROVAL_POLICY"),
 		"the approval policy file: who approves which changes, allowed signers, webhooks (docs/approvals.md; default $VPCFLOW_APPROVAL_POLICY; empty: none)")
+	// The Temporal Worker Controller runs each build with these two
+	// variables set (deploy/kubernetes/worker-deployment-versioned.yaml).
+	flag.StringVar(&cfg.Versioning.DeploymentName, "deployment-name", os.Getenv("TEMPORAL_DEPLOYMENT_NAME"),
+		"the Temporal Worker Deployment this worker is a version of, e.g. vpcflow (default $TEMPORAL_DEPLOYMENT_NAME; empty: unversioned; docs/operations.md, \"Rolling out new workflow code\")")
+	flag.StringVar(&cfg.Versioning.BuildID, "build-id", defaultBuildID(),
+		"this build's ID in the deployment: $TEMPORAL_WORKER_BUILD_ID, else the binary's (its -ldflags stamp, else its git commit)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "worker: unexpected arguments %q\n", flag.Args())
@@ -51,6 +58,11 @@ func main() {
 	var err error
 	if cfg.Quota.PerMinute, err = workerapp.ParseQuotas(*quotas); err != nil {
 		fmt.Fprintf(os.Stderr, "worker: -call-quotas: %v\n", err)
+		os.Exit(2)
+	}
+
+	if _, err := cfg.Versioning.DeploymentOptions(); err != nil {
+		fmt.Fprintf(os.Stderr, "worker: -deployment-name, -build-id: %v\n", err)
 		os.Exit(2)
 	}
 
@@ -68,4 +80,13 @@ func main() {
 		cfg.Logger.Error("worker failed", "error", err)
 		os.Exit(1)
 	}
+}
+
+// defaultBuildID is the build ID the Temporal Worker Controller gives this
+// pod, else the one stamped into the binary (internal/buildinfo).
+func defaultBuildID() string {
+	if id := os.Getenv("TEMPORAL_WORKER_BUILD_ID"); id != "" {
+		return id
+	}
+	return buildinfo.BuildID()
 }

@@ -50,7 +50,7 @@ func RegisterWorkflows(r worker.WorkflowRegistry) error {
 		return err
 	}
 	for _, reg := range registrations {
-		r.RegisterWorkflowWithOptions(reg.fn, workflow.RegisterOptions{Name: reg.described.Describe().Type})
+		r.RegisterWorkflowWithOptions(reg.fn, workflow.RegisterOptions{Name: reg.described.Describe().Type, VersioningBehavior: versioningBehaviors[reg.described.Describe().Type]})
 	}
 	return nil
 }

@@ -217,6 +217,7 @@ http://localhost:8233).`,
 		a.decideCommand(true), a.decideCommand(false), a.cancelCommand(),
 		a.devCommand(),
 		a.demoCommand())
+	root.AddCommand(a.replayCheckCommand())
 	return root
 }
 

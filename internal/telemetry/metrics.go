@@ -40,6 +40,10 @@ const (
 	// MetricOpenChangesOld is the number of those started more than
 	// OldChange ago.
 	MetricOpenChangesOld = "vpcflow_open_changes_started_over_1h"
+	// MetricOpenChangesCountFailures counts the counts of open changes
+	// that failed (the visibility store refused or did not answer): the
+	// two gauges above then keep their last count.
+	MetricOpenChangesCountFailures = "vpcflow_open_changes_count_failures"
 	// MetricDrift counts what drift checks found moved, by kind
 	// (contract.DriftKinds: interface, routes, vpn-routes, authorization).
 	MetricDrift = "vpcflow_drift"

@@ -1,7 +1,7 @@
 // Package workerapp is the one wiring of a vpcflow worker: it connects to
 // Temporal, builds the cloud clients, registers the workflows and
-// activities on the task queue, serves a health endpoint, and stops
-// gracefully. The production worker (worker/main.go) only turns flags into
+// activities on the task queue, serves its health endpoints (liveness and
+// readiness), and stops gracefully. The production worker (worker/main.go) only turns flags into
 // a Config; the dev stack (internal/devstack, `starter dev` and `starter
 // demo`), the tests and the bench run the same wiring with their own
 // Temporal and clouds. It links no Temporal server, Web UI or cloudsim.
@@ -16,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -47,7 +49,9 @@ type Config struct {
 	// (internal/cloudclients, read through Getenv).
 	Activities *activities.CloudActivities
 
-	// HealthAddr serves GET /healthz; "" serves none.
+	// HealthAddr serves GET /livez (the worker runs), GET /readyz (it runs
+	// and Temporal answers) and GET /healthz (readiness, kept for the
+	// probes written before /readyz); "" serves none.
 	HealthAddr string
 	// MetricsAddr serves GET /metrics (Prometheus text: the SDK's metrics
 	// and vpcflow's, docs/operations.md); "" serves none.
@@ -71,6 +75,9 @@ type Config struct {
 	// between their tasks (worker.SetStickyWorkflowCacheSize, one cache per
 	// process); 0 keeps the SDK's default (10,000).
 	StickyCacheSize int
+	// Versioning makes the worker a version of a Temporal Worker
+	// Deployment (versioning.go); the zero value runs it unversioned.
+	Versioning Versioning
 	// Approvals is the approval policy and the notifier of the worker's
 	// changes (LoadApprovals reads them from the policy file); nil: no
 	// policy (a change asks approval when its input does, decisions
@@ -84,21 +91,44 @@ type Config struct {
 	Getenv func(string) string
 	// Ready, when set, is called once the worker polls.
 	Ready func(Ready)
+
+	// hooks let a test see inside Run; nil outside tests.
+	hooks *runHooks
+}
+
+// runHooks are the points where a test sees inside Run. The SDK reports a
+// refused poll (NamespaceNotFound, InvalidArgument) as fatal only after two
+// minutes of refusals, so a test stops the worker as the SDK does, through
+// the OnFatalError it takes from the worker's options.
+type runHooks struct {
+	// workerOptions is given the options the SDK worker is made with.
+	workerOptions func(worker.Options)
+	// workerFailed is called once the worker has failed, before Run stops
+	// it and its endpoints: the health endpoints still answer.
+	workerFailed func()
 }
 
 // Ready tells where a running worker's neighbours are.
 type Ready struct {
 	Frontend string // the Temporal frontend, host:port
-	Health   string // the health endpoint URL; "" without one
+	Health   string // the readiness endpoint URL (/readyz); "" without one
+	Live     string // the liveness endpoint URL (/livez); "" without one
 	Metrics  string // the metrics endpoint URL; "" without one
 }
 
-// Run runs the worker until ctx is cancelled.
+// Run runs the worker until ctx is cancelled, or until the SDK worker stops
+// on a fatal error (the namespace gone, the worker refused): then it
+// returns that error, so that the process exits and is restarted, and
+// /livez says why until the worker has stopped.
 func Run(ctx context.Context, cfg Config) error {
 	logger := redactedLogger(cfg.Logger)
 	getenv := cfg.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
+	}
+	deployment, err := cfg.Versioning.DeploymentOptions()
+	if err != nil {
+		return err
 	}
 
 	var clientOpts client.Options
@@ -143,15 +173,26 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.StickyCacheSize > 0 {
 		worker.SetStickyWorkflowCacheSize(cfg.StickyCacheSize)
 	}
-	w, err := NewWorker(c, contract.TaskQueue, acts, cfg.Approvals, worker.Options{
+	status := newWorkerStatus(c, logger)
+	workerOpts := worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrentActivities,
 		WorkerStopTimeout:                  cfg.StopTimeout,
 		TaskQueueActivitiesPerSecond:       cfg.Quota.TaskQueueActivitiesPerSecond,
+		DeploymentOptions:                  deployment,
 		// The server tells the worker how many polls its queue needs: a
 		// burst of starts gets pollers, a quiet queue few.
 		WorkflowTaskPollerBehavior: worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{}),
 		ActivityTaskPollerBehavior: worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{}),
-	})
+		// A poll the server refuses for good (the namespace gone, the
+		// client refused) stops the SDK worker, which then polls no more
+		// while the process would run on: /livez turns 503 and Run
+		// returns the error.
+		OnFatalError: status.workerFailed,
+	}
+	if cfg.hooks != nil && cfg.hooks.workerOptions != nil {
+		cfg.hooks.workerOptions(workerOpts)
+	}
+	w, err := NewWorker(c, contract.TaskQueue, acts, cfg.Approvals, workerOpts)
 	if err != nil {
 		return err
 	}
@@ -159,7 +200,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	defer w.Stop()
-	logger.Info("worker polling", "taskQueue", contract.TaskQueue, "namespace", clientOpts.Namespace, "temporal", clientOpts.HostPort)
+	logger.Info("worker polling", "taskQueue", contract.TaskQueue, "namespace", clientOpts.Namespace, "temporal", clientOpts.HostPort, "version", cfg.Versioning)
 	// What the workers before this one learned of the waits' pace is in
 	// the histories of recent changes: recalled while the worker polls.
 	go func() {
@@ -174,12 +215,12 @@ func Run(ctx context.Context, cfg Config) error {
 
 	ready := Ready{Frontend: clientOpts.HostPort}
 	if cfg.HealthAddr != "" {
-		url, stopHealth, err := serveHealth(cfg.HealthAddr, c, logger)
+		base, stopHealth, err := serveHealth(cfg.HealthAddr, status, logger)
 		if err != nil {
 			return err
 		}
 		defer stopHealth()
-		ready.Health = url
+		ready.Health, ready.Live = base+"/readyz", base+"/livez"
 	}
 	if cfg.MetricsAddr != "" {
 		url, stopMetrics, err := tel.Serve(cfg.MetricsAddr, logger)
@@ -199,9 +240,21 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Ready != nil {
 		cfg.Ready(ready)
 	}
-	<-ctx.Done()
-	logger.Info("stopping worker", "stopTimeout", cfg.StopTimeout)
-	return nil
+	select {
+	case <-ctx.Done():
+		logger.Info("stopping worker", "stopTimeout", cfg.StopTimeout)
+		return nil
+	case <-status.failed:
+		err := status.fatalError()
+		logger.Error("the Temporal worker stopped on a fatal error: exiting", "error", err)
+		if cfg.hooks != nil && cfg.hooks.workerFailed != nil {
+			cfg.hooks.workerFailed()
+		}
+		// Stopped here, while /livez still answers why; the SDK stops it
+		// too, and both wait for the same cleanup.
+		w.Stop()
+		return fmt.Errorf("temporal worker stopped (namespace %q, task queue %s): %w", clientOpts.Namespace, contract.TaskQueue, err)
+	}
 }
 
 // ClientOptions completes opts as the client of every vpcflow worker needs
@@ -275,31 +328,122 @@ func cloudActivities(cfg cloudclients.Config) (*activities.CloudActivities, erro
 	return acts, nil
 }
 
-// serveHealth answers GET /healthz with 200 while Temporal answers its
-// health check, 503 otherwise.
-func serveHealth(addr string, c client.Client, logger *slog.Logger) (url string, stop func(), err error) {
+// workerStatus is what the health endpoints report: whether the SDK worker
+// runs (it has not stopped on a fatal error) and whether Temporal answers.
+type workerStatus struct {
+	temporal client.Client
+	logger   *slog.Logger
+	// failed is closed when the SDK worker stops on a fatal error.
+	failed chan struct{}
+
+	mu    sync.Mutex
+	fatal error // the first fatal error; nil while the worker runs
+}
+
+func newWorkerStatus(temporal client.Client, logger *slog.Logger) *workerStatus {
+	return &workerStatus{temporal: temporal, logger: logger, failed: make(chan struct{})}
+}
+
+// workerFailed is the SDK worker's OnFatalError: the SDK calls it once, on
+// a goroutine of its own, then stops the worker.
+func (s *workerStatus) workerFailed(err error) {
+	if err == nil {
+		err = errors.New("the SDK reported a fatal error without one")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fatal != nil {
+		return
+	}
+	s.fatal = err
+	close(s.failed)
+}
+
+func (s *workerStatus) fatalError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fatal
+}
+
+// maxErrorInBody bounds the fatal error quoted by /livez: the probe's
+// reader (kubelet, a person with curl) needs its start.
+const maxErrorInBody = 512
+
+// live reports the liveness check: the worker runs, or the fatal error
+// that stopped it (redacted, cut to maxErrorInBody bytes).
+func (s *workerStatus) live(body map[string]string) bool {
+	err := s.fatalError()
+	if err == nil {
+		body["worker"] = "running"
+		return true
+	}
+	text := redact.Secrets(err.Error())
+	if len(text) > maxErrorInBody {
+		text = strings.ToValidUTF8(text[:maxErrorInBody], "") + "..."
+	}
+	body["worker"], body["error"] = "stopped", text
+	return false
+}
+
+// ready reports the readiness checks: live, and Temporal answers its
+// health check.
+func (s *workerStatus) ready(ctx context.Context, body map[string]string) bool {
+	live := s.live(body)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		// Whoever can reach the endpoint learns that Temporal is
+		// unreachable, not why: the error names addresses and may quote
+		// what the connection carried. The log has it.
+		body["temporal"] = "unreachable"
+		s.logger.Warn("health check: Temporal unreachable", "error", err)
+		return false
+	}
+	body["temporal"] = "reachable"
+	return live
+}
+
+// serveHealth serves the worker's health on addr and returns its base URL:
+//
+//   - GET /livez: 200 while the SDK worker runs, whether Temporal answers
+//     or not (an orchestrator restarts a worker that fails it: restarting
+//     every worker because Temporal is down helps nothing); 503 once it
+//     has stopped on a fatal error, quoting the error redacted;
+//   - GET /readyz: 200 while the worker runs and Temporal answers its
+//     health check, 503 otherwise;
+//   - GET /healthz: /readyz, under the name probes used before.
+//
+// Each answers a JSON object of flat strings: "status" (ok or
+// unavailable), "taskQueue", and each check by name with its state
+// ("worker": running or stopped, with "error"; "temporal": reachable or
+// unreachable).
+func serveHealth(addr string, status *workerStatus, logger *slog.Logger) (baseURL string, stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("health endpoint %s: %w", addr, err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		status := map[string]string{"status": "ok", "taskQueue": contract.TaskQueue}
+	answer := func(w http.ResponseWriter, ok bool, body map[string]string) {
+		body["taskQueue"], body["status"] = contract.TaskQueue, "ok"
 		code := http.StatusOK
-		if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-			// Whoever can reach the endpoint learns that Temporal is
-			// unreachable, not why: the error names addresses and may
-			// quote what the connection carried. The log has it.
-			status["status"], status["temporal"] = "unavailable", "unreachable"
-			code = http.StatusServiceUnavailable
-			logger.Warn("health check: Temporal unreachable", "error", err)
+		if !ok {
+			body["status"], code = "unavailable", http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(status)
+		_ = json.NewEncoder(w).Encode(body)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
+		body := map[string]string{}
+		answer(w, status.live(body), body)
 	})
+	readiness := func(w http.ResponseWriter, r *http.Request) {
+		body := map[string]string{}
+		answer(w, status.ready(r.Context(), body), body)
+	}
+	mux.HandleFunc("GET /readyz", readiness)
+	mux.HandleFunc("GET /healthz", readiness)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() {
@@ -307,7 +451,7 @@ func serveHealth(addr string, c client.Client, logger *slog.Logger) (url string,
 			logger.Error("health endpoint stopped", "error", err)
 		}
 	}()
-	url = "http://" + ln.Addr().String() + "/healthz"
-	logger.Info("health endpoint", "url", url)
-	return url, func() { _ = srv.Close() }, nil
+	baseURL = "http://" + ln.Addr().String()
+	logger.Info("health endpoints", "livez", baseURL+"/livez", "readyz", baseURL+"/readyz")
+	return baseURL, func() { _ = srv.Close() }, nil
 }
