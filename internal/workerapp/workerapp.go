@@ -1,10 +1,11 @@
 // Package workerapp is the one wiring of a vpcflow worker: it connects to
 // Temporal, builds the cloud clients, registers the workflows and
 // activities on the task queue, serves its health endpoints (liveness and
-// readiness), and stops gracefully. The production worker (worker/main.go) only turns flags into
-// a Config; the dev stack (internal/devstack, `starter dev` and `starter
-// demo`), the tests and the bench run the same wiring with their own
-// Temporal and clouds. It links no Temporal server, Web UI or cloudsim.
+// readiness), and stops gracefully. The production worker (worker/main.go)
+// only turns flags into a Config; the dev stack (internal/devstack,
+// `starter dev` and `starter demo`), the tests and the bench run the same
+// wiring with their own Temporal and clouds. It links no Temporal server,
+// Web UI or cloudsim.
 package workerapp
 
 import (
