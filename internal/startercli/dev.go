@@ -54,7 +54,7 @@ A database keeps the shard count it was created with.`,
 	// default: --help would print its password.
 	cmd.Flags().StringVar(&opts.Postgres, "postgres", "", "keep the Temporal server's state in the PostgreSQL database `URL`, "+
 		"postgres://user:password@host:port/dbname (created if missing, with dbname_visibility; 4 history shards), instead of the SQLite file in --dir [$"+devPostgresEnv+"]")
-	cmd.Flags().StringVar(&worker.HealthAddr, "health", "127.0.0.1:8234", "address of the worker's GET /healthz endpoint (empty: none)")
+	cmd.Flags().StringVar(&worker.HealthAddr, "health", "127.0.0.1:8234", "address of the worker's health endpoints, GET /livez and /readyz (empty: none)")
 	cmd.Flags().StringVar(&worker.MetricsAddr, "metrics", "127.0.0.1:9464", "address of the worker's GET /metrics endpoint (empty: none)")
 	cmd.Flags().IntVar(&worker.MaxConcurrentActivities, "max-activities", 0, "activities the worker runs at once (0: the SDK's default)")
 	cmd.Flags().TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
