@@ -59,7 +59,8 @@ func TestAChangeWaitsForApprovalAndGoesOnWhenApproved(t *testing.T) {
 	out.Reset()
 	code := starterApp(&out, &errOut).Run(ctx, []string{"approve", run.GetID(), "--by", "alice", "--comment", "CHG-42"})
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
-	assert.Contains(t, out.String(), "Approved plan 1 of "+run.GetID()+", by alice")
+	assert.Contains(t, out.String(), "Approved plan 1 (sha256:")
+	assert.Contains(t, out.String(), ") of "+run.GetID()+", by alice (unsigned)", "the dev stack's worker has no policy: unsigned decisions, said so")
 
 	var res contract.NetworkChangeResult
 	require.NoError(t, run.Get(stacktest.Ctx(t, 2*time.Minute), &res))
