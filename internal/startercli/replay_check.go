@@ -474,6 +474,9 @@ func replaySafely(sdkReplayer worker.WorkflowReplayer, rec recordedHistory) (err
 // worker of the task queue may take its next task.
 func pinnedToItsBuild(rec recordedHistory) bool {
 	if override := rec.versioning.GetVersioningOverride(); override != nil {
+		// Pinned is the override's present form; servers before 1.28
+		// wrote the deprecated behaviour field instead.
+		//lint:ignore SA1019 older servers' field, read for them only
 		return override.GetPinned() != nil || override.GetBehavior() == enumspb.VERSIONING_BEHAVIOR_PINNED
 	}
 	if b := rec.versioning.GetBehavior(); b != enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED {

@@ -225,7 +225,7 @@ func (s servedMetrics) check(expr parser.Expr) []string {
 				return nil
 			}
 			for _, m := range n.LabelMatchers {
-				if m.Name != labels.MetricName && !hasLabel(name, m.Name) {
+				if m.Name != model.MetricNameLabel && !hasLabel(name, m.Name) {
 					problems = append(problems, fmt.Sprintf("%s has no label %q", name, m.Name))
 				}
 			}
@@ -262,7 +262,7 @@ func metricName(vs *parser.VectorSelector) string {
 		return vs.Name
 	}
 	for _, m := range vs.LabelMatchers {
-		if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+		if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
 			return m.Value
 		}
 	}
