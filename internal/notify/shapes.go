@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -301,7 +302,6 @@ const (
 
 // answer judges a target's answer: nil when it took the message.
 func answer(kind Kind, status int, body []byte) *failure {
-	ok := status >= 200 && status < 300
 	switch kind {
 	case KindDingTalk:
 		var a struct {
@@ -309,25 +309,8 @@ func answer(kind Kind, status int, body []byte) *failure {
 			ErrMsg  string `json:"errmsg"`
 		}
 		parsed := json.Unmarshal(body, &a) == nil && a.ErrCode != nil
-		switch {
-		case parsed && *a.ErrCode != 0:
-			f := byStatus(status, nil)
-			if f == nil {
-				f = &failure{}
-			}
-			f.code = *a.ErrCode
-			f.retryable = f.retryable || f.code == dingTalkTooFast || f.code == dingTalkBusy
-			f.reason = fmt.Sprintf("DingTalk errcode %d: %s", f.code, a.ErrMsg)
-			if !ok {
-				f.reason = fmt.Sprintf("answered HTTP %d, %s", status, f.reason)
-			}
-			return f
-		case !ok:
-			return byStatus(status, body)
-		case !parsed:
-			return &failure{reason: fmt.Sprintf("answered HTTP %d without DingTalk's result (errcode): is the URL a DingTalk robot's?", status)}
-		}
-		return nil
+		return robotAnswer{vendor: "DingTalk", field: "errcode", what: "a DingTalk robot's", parsed: parsed, code: a.ErrCode, msg: a.ErrMsg,
+			retryable: []int{dingTalkTooFast, dingTalkBusy}}.judge(status, body)
 	case KindLark:
 		var a struct {
 			Code          *int   `json:"code"`
@@ -339,29 +322,46 @@ func answer(kind Kind, status int, body []byte) *failure {
 		if a.Code == nil && a.StatusCode != nil {
 			a.Code, a.Msg = a.StatusCode, a.StatusMessage
 		}
-		switch {
-		case parsed && *a.Code != 0:
-			f := byStatus(status, nil)
-			if f == nil {
-				f = &failure{}
-			}
-			f.code = *a.Code
-			f.retryable = f.retryable || f.code == larkTooFast
-			f.reason = fmt.Sprintf("Lark code %d: %s", f.code, a.Msg)
-			if !ok {
-				f.reason = fmt.Sprintf("answered HTTP %d, %s", status, f.reason)
-			}
-			return f
-		case !ok:
-			return byStatus(status, body)
-		case !parsed:
-			return &failure{reason: fmt.Sprintf("answered HTTP %d without Lark's result (code): is the URL a Lark bot's?", status)}
-		}
-		return nil
+		return robotAnswer{vendor: "Lark", field: "code", what: "a Lark bot's", parsed: parsed, code: a.Code, msg: a.Msg,
+			retryable: []int{larkTooFast}}.judge(status, body)
 	}
 	// generic, Slack: the status says it (Slack answers 200 "ok", or an
 	// error code such as 404 no_service, 400 invalid_payload).
 	return byStatus(status, body)
+}
+
+// robotAnswer is a chat robot's result in its answer's body (DingTalk's
+// errcode, Lark's code): 0 when it took the message, whatever the HTTP
+// status says.
+type robotAnswer struct {
+	vendor, field, what string
+	parsed              bool // the body holds the result
+	code                *int
+	msg                 string
+	retryable           []int // codes another try may pass: too many messages, busy
+}
+
+func (r robotAnswer) judge(status int, body []byte) *failure {
+	ok := status >= 200 && status < 300
+	switch {
+	case r.parsed && *r.code != 0:
+		f := byStatus(status, nil)
+		if f == nil {
+			f = &failure{}
+		}
+		f.code = *r.code
+		f.retryable = f.retryable || slices.Contains(r.retryable, f.code)
+		f.reason = fmt.Sprintf("%s %s %d: %s", r.vendor, r.field, f.code, r.msg)
+		if !ok {
+			f.reason = fmt.Sprintf("answered HTTP %d, %s", status, f.reason)
+		}
+		return f
+	case !ok:
+		return byStatus(status, body)
+	case !r.parsed:
+		return &failure{reason: fmt.Sprintf("answered HTTP %d without %s's result (%s): is the URL %s?", status, r.vendor, r.field, r.what)}
+	}
+	return nil
 }
 
 // byStatus judges an HTTP status: nil for 2xx; 408, 429 and 5xx may pass
