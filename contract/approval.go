@@ -123,8 +123,8 @@ func (d Decision) Problem() string {
 	if len(d.By) > 256 || len(d.Comment) > 4096 {
 		return fmt.Sprintf("By is at most 256 bytes and Comment at most 4096 (got %d and %d)", len(d.By), len(d.Comment))
 	}
-	if strings.ContainsAny(d.By, "\n\r") {
-		return "By is one line"
+	if d.Signed() && strings.ContainsAny(d.By, "\n\r") {
+		return "a signed decision's By is one line (the signed text has one line for it)"
 	}
 	if len(d.Signature) > 16<<10 {
 		return fmt.Sprintf("Signature is at most 16 KiB (got %d bytes)", len(d.Signature))

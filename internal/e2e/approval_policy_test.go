@@ -56,7 +56,7 @@ type policyWorker struct {
 // (signed only) for every NetworkChange, loads it as the worker does
 // (workerapp.LoadApprovals), and starts a worker with it on a task queue of
 // the test's own; it stops when the test ends.
-func startPolicyWorker(t *testing.T, count int) *policyWorker {
+func startPolicyWorker(t *testing.T, count int, workflowTypes ...string) *policyWorker {
 	t.Helper()
 	dir := t.TempDir()
 	pw := &policyWorker{queue: "approvals-e2e/" + t.Name(), people: map[string]approver{}}
@@ -81,11 +81,11 @@ func startPolicyWorker(t *testing.T, count int) *policyWorker {
 allowedSigners: allowed_signers
 allowUnsigned: false
 rules:
-  - workflows: [NetworkChange]
+  - workflows: [%s]
     require: true
     approvals:
       - {group: netops, count: %d}
-`, count)
+`, cmp.Or(strings.Join(workflowTypes, ", "), contract.NetworkChange.Type), count)
 	policyFile := filepath.Join(dir, "policy.yaml")
 	require.NoError(t, os.WriteFile(policyFile, []byte(policy), 0o600))
 	approvals, err := workerapp.LoadApprovals(policyFile)
@@ -367,4 +367,47 @@ func TestAPolicyThatRequiresApprovalCannotBeBypassed(t *testing.T) {
 	assert.Equal(t, contract.StageAwaitingApproval, p.Stage)
 	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"))
 	assert.Empty(t, callsOf("PublishVpcRouteEntries", realPublish))
+}
+
+// A fleet the policy asks approval for asks once, for the fleet's plan; its
+// changes, which the policy asks approval for too, ask no one: each checks
+// that its parent is a fleet of its task queue whose approval was given,
+// and records it as covering the change (starter audit shows it).
+func TestAFleetsApprovalCoversItsChanges(t *testing.T) {
+	resetCloud(t)
+	pw := startPolicyWorker(t, 1, contract.NetworkFleet.Type, contract.NetworkChange.Type)
+	in := fleetOf("covered-by-its-approval", 0, 1, 2)
+	opts := contract.NetworkFleet.StartOptions(in)
+	opts.TaskQueue = pw.queue
+	ctx := stacktest.Ctx(t, 3*time.Minute)
+	run, err := tc.ExecuteWorkflow(ctx, opts, contract.NetworkFleet.Type, in)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tc.TerminateWorkflow(context.Background(), run.GetID(), "", "test over") })
+	require.NoError(t, stacktest.WaitStage(ctx, tc, contract.StageAwaitingApproval, run.GetID()))
+	p, err := stacktest.Progress(ctx, tc, run.GetID())
+	require.NoError(t, err)
+	require.NotNil(t, p.Approval, "the fleet shows its approval")
+	assert.Zero(t, stack.Cloudsim.CallCount("ConnectRouterInterface"), "nothing changed while the fleet waits")
+
+	d := pw.sign(t, "alice", contract.Decision{Approve: true, Comment: "fleet CHG-1", WorkflowId: run.GetID(), RunId: run.GetRunID(),
+		PlanDigest: p.Approval.PlanDigest})
+	handle, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), RunID: run.GetRunID(),
+		UpdateName: contract.DecideUpdate, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	require.NoError(t, err)
+	require.NoError(t, handle.Get(ctx, nil))
+
+	var res contract.NetworkFleetResult
+	require.NoError(t, run.Get(ctx, &res), "the fleet's changes asked no one: they were covered")
+	require.Len(t, res.Changes, 3)
+	require.Len(t, res.Decisions, 1)
+	assert.True(t, res.Decisions[0].Verified)
+	for _, c := range res.Changes {
+		assert.Equal(t, contract.FleetCompleted, c.State, c.WorkflowId)
+		out := starter(ctx, t, "audit", c.WorkflowId, "--json")
+		var report startercli.AuditReport
+		require.NoError(t, json.Unmarshal([]byte(out), &report), out)
+		require.NotNil(t, report.Requirement, c.WorkflowId)
+		assert.Equal(t, run.GetID(), report.Requirement.CoveredBy, "%s is covered by its fleet's approval", c.WorkflowId)
+		assert.Empty(t, report.Decisions)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -135,6 +137,7 @@ func (s skipping) RegisterWorkflowWithOptions(w any, options workflow.RegisterOp
 
 func TestReplayCheckCatchesANonDeterministicChange(t *testing.T) {
 	file := "../../workflows/testdata/replay/network_change_happy.json"
+	connect := firstEventOf(t, readHistoryFile(file).history, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, "ConnectRouterInterface")
 	changed := replacing(contract.NetworkChange.Type, networkChangeConnectingFirst)
 	code, report, errOut := replayCheckWith(t, changed, "--file", file)
 	assert.Equal(t, exitFailed, code)
@@ -148,7 +151,7 @@ func TestReplayCheckCatchesANonDeterministicChange(t *testing.T) {
 		// The recorded change connected the router interface first (its
 		// first activity, after local activities): the changed code does
 		// not schedule that activity there.
-		Mismatch: &MismatchedEvent{EventId: 9, EventType: "ActivityTaskScheduled", Recorded: "ConnectRouterInterface"},
+		Mismatch: &MismatchedEvent{EventId: connect.GetEventId(), EventType: "ActivityTaskScheduled", Recorded: "ConnectRouterInterface"},
 	}, h)
 	assert.NotEmpty(t, h.RunId)
 	assert.Contains(t, h.Error, "[TMPRL1100]")
@@ -161,16 +164,18 @@ func TestReplayCheckCatchesANonDeterministicChange(t *testing.T) {
 	cmd.SetArgs([]string{"--file", file, "--file", "../../workflows/testdata/replay/rollback.json"})
 	require.Error(t, cmd.ExecuteContext(context.Background()))
 	assert.Equal(t, `FAIL  NetworkChange network-change/ri-bp1cloudsiminit0001 run `+h.RunId+` (`+file+`)
-      nondeterministic: first mismatch at event 9 ActivityTaskScheduled (ConnectRouterInterface)
+      nondeterministic: first mismatch at event `+fmt.Sprint(connect.GetEventId())+` ActivityTaskScheduled (ConnectRouterInterface)
 `, strings.SplitAfterN(out.String(), "\n", 3)[0]+strings.SplitAfterN(out.String(), "\n", 3)[1])
 	assert.Contains(t, out.String(), "\nok    Rollback ")
 	assert.Contains(t, out.String(), "\nreplayed 2 histories of 2 types: 1 failed\n")
 
 	// Another build's code without a timer the history started, with the
 	// SDK's other error.
-	code, report, _ = replayCheckWith(t, changed, "--file", "../../workflows/testdata/replay/network_change_approved.json")
+	approved := "../../workflows/testdata/replay/network_change_approved.json"
+	timer := firstEventOf(t, readHistoryFile(approved).history, enumspb.EVENT_TYPE_TIMER_STARTED, "")
+	code, report, _ = replayCheckWith(t, changed, "--file", approved)
 	assert.Equal(t, exitFailed, code)
-	assert.Equal(t, &MismatchedEvent{EventId: 10, EventType: "TimerStarted", Recorded: "timer 24h0m0s", Replayed: "no matching command"},
+	assert.Equal(t, &MismatchedEvent{EventId: timer.GetEventId(), EventType: "TimerStarted", Recorded: "timer 24h0m0s", Replayed: "no matching command"},
 		report.Histories[0].Mismatch)
 }
 
@@ -209,12 +214,14 @@ func TestReplayCheckDoesNotCountRunsPinnedToTheirBuild(t *testing.T) {
 // them.
 func TestReplayCheckNamesTheEventOfAnSDKMismatch(t *testing.T) {
 	history := readHistoryFile("../../workflows/testdata/replay/network_change_happy.json").history
-	reason := "[TMPRL1100] nondeterministic workflow: history event is ActivityTaskScheduled: (ActivityId:9, " +
+	connect := firstEventOf(t, history, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, "ConnectRouterInterface")
+	id := connect.GetActivityTaskScheduledEventAttributes().GetActivityId()
+	reason := "[TMPRL1100] nondeterministic workflow: history event is ActivityTaskScheduled: (ActivityId:" + id + ", " +
 		"ActivityType:(Name:ConnectRouterInterface), TaskQueue:(Name:vpcflow, Kind:Normal), Input:(Payloads:[len=1])), " +
-		"replay command is ScheduleActivityTask: (ActivityId:9, ActivityType:(Name:ActivateRouterInterface), TaskQueue:(Name:vpcflow))"
-	assert.Equal(t, &MismatchedEvent{EventId: 9, EventType: "ActivityTaskScheduled", Recorded: "ConnectRouterInterface",
+		"replay command is ScheduleActivityTask: (ActivityId:" + id + ", ActivityType:(Name:ActivateRouterInterface), TaskQueue:(Name:vpcflow))"
+	assert.Equal(t, &MismatchedEvent{EventId: connect.GetEventId(), EventType: "ActivityTaskScheduled", Recorded: "ConnectRouterInterface",
 		Replayed: "ScheduleActivityTask ActivateRouterInterface"}, firstMismatch(reason, history))
-	assert.Equal(t, "first mismatch at event 9 ActivityTaskScheduled (ConnectRouterInterface): this build's code makes ScheduleActivityTask ActivateRouterInterface",
+	assert.Equal(t, fmt.Sprintf("first mismatch at event %d ActivityTaskScheduled (ConnectRouterInterface): this build's code makes ScheduleActivityTask ActivateRouterInterface", connect.GetEventId()),
 		firstMismatch(reason, history).String())
 
 	missing := "[TMPRL1100] nondeterministic workflow: missing replay command for TimerStarted: (TimerId:9, StartToFireTimeout:(Seconds:60))"
@@ -227,12 +234,13 @@ func TestReplayCheckNamesTheEventOfAnSDKMismatch(t *testing.T) {
 
 	// Events it has no case for, the SDK prints whole, with their ID.
 	fleet := readHistoryFile("../../workflows/testdata/replay/network_fleet_approved.json").history
+	initiated := firstEventOf(t, fleet, enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, "")
 	child := "[TMPRL1100] nondeterministic workflow: missing replay command for StartChildWorkflowExecutionInitiated: " +
-		"(EventId:8, EventType:StartChildWorkflowExecutionInitiated, TaskId:1048601, Attributes:(StartChildWorkflowExecutionInitiatedEventAttributes:" +
+		"(EventId:" + fmt.Sprint(initiated.GetEventId()) + ", EventType:StartChildWorkflowExecutionInitiated, TaskId:1048601, Attributes:(StartChildWorkflowExecutionInitiatedEventAttributes:" +
 		"(Namespace:default, WorkflowId:plan-network-change/ri-1, WorkflowType:(Name:NetworkChangePlan))))"
-	started := fleet.GetEvents()[7].GetStartChildWorkflowExecutionInitiatedEventAttributes()
+	started := initiated.GetStartChildWorkflowExecutionInitiatedEventAttributes()
 	require.NotNil(t, started)
-	assert.Equal(t, &MismatchedEvent{EventId: 8, EventType: "StartChildWorkflowExecutionInitiated",
+	assert.Equal(t, &MismatchedEvent{EventId: initiated.GetEventId(), EventType: "StartChildWorkflowExecutionInitiated",
 		Recorded: started.GetWorkflowType().GetName() + " " + started.GetWorkflowId(), Replayed: "no command for it"},
 		firstMismatch(child, fleet))
 
@@ -347,4 +355,21 @@ func TestReplayCheckReplaysTheClustersRecentHistories(t *testing.T) {
 	assert.Contains(t, out, "FAIL  NotVpcflow not-vpcflow run ")
 	assert.Contains(t, out, `unregistered-type: this build registers no workflow "NotVpcflow"`)
 	assert.Contains(t, errOut, "replayed 1 histories of 1 types: 1 failed")
+}
+
+// firstEventOf is the history's first event of the type (for an activity's
+// scheduling, of that activity type): the tests name events by what they
+// are, so a history recorded again with events before them still serves.
+func firstEventOf(t *testing.T, h *historypb.History, eventType enumspb.EventType, activityType string) *historypb.HistoryEvent {
+	t.Helper()
+	for _, e := range h.GetEvents() {
+		if e.GetEventType() != eventType {
+			continue
+		}
+		if activityType == "" || e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == activityType {
+			return e
+		}
+	}
+	t.Fatalf("no %s %s event in the history", eventType, activityType)
+	return nil
 }
