@@ -14,7 +14,6 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -414,15 +413,8 @@ func runWorker(t *testing.T) aWorker {
 // series.
 func scrape(t *testing.T, url string) servedMetrics {
 	t.Helper()
-	resp, err := http.Get(url)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	textParser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := textParser.TextToMetricFamilies(resp.Body)
-	require.NoError(t, err)
 	served := servedMetrics{}
-	for name, f := range families {
+	for name, f := range stacktest.Metrics(t, url) {
 		served[name] = labelNames(f)
 	}
 	return served
