@@ -91,8 +91,9 @@ func awaitApproval(ctx workflow.Context, run *changeRun, req contract.ApprovalRe
 			RequestedBy: req.RequestedBy, Waiting: state.Waiting,
 			Summary: fmt.Sprintf("%s waits for approval of plan %d (%s): %s", info.WorkflowExecution.ID, round, gate.digest, strings.Join(state.Waiting, "; "))})
 
-		round, err := gate.await(ctx, run, state)
-		decisions = append(decisions, round...)
+		var taken []contract.DecisionRecord
+		taken, err = gate.await(ctx, run, state)
+		decisions = append(decisions, taken...)
 		if temporal.IsCanceledError(err) {
 			return decisions, err
 		}
@@ -101,7 +102,7 @@ func awaitApproval(ctx workflow.Context, run *changeRun, req contract.ApprovalRe
 		}
 		state.Approved = true
 		run.notes.send(ctx, run, contract.ApprovalEvent{Event: contract.EventApproved, PlanDigest: gate.digest,
-			By: names(round), Summary: fmt.Sprintf("%s: plan %d approved by %s", info.WorkflowExecution.ID, state.Plan, principals(round))})
+			By: names(taken), Summary: fmt.Sprintf("%s: plan %d approved by %s", info.WorkflowExecution.ID, state.Plan, principals(taken))})
 		if err := run.steps.check(ctx, contract.StageAwaitingApproval, nil); err != nil {
 			return decisions, err
 		}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"golang.org/x/crypto/ssh"
@@ -257,4 +258,25 @@ rules:
 		keys[e.IdempotencyKey] = true
 		s.Equal("default-test-workflow-id", e.WorkflowId)
 	}
+}
+
+// Approved, the change plans again; a read of that plan whose retries are
+// spent stops it with that failure, nothing changed: it is not shown as an
+// empty plan to approve.
+func (s *workflowSuite) TestAPlanThatCannotBeReadAgainStopsTheChange() {
+	s.env.OnActivity(s.acts.DescribeVpnCrossAccountAuthorizations, mock.Anything, mock.Anything).
+		Return(activities.CrossAccountAuthorizations{Authorizations: []contract.CrossAccountAuthorization{
+			{BindInstance: cenID, BindUid: 1210123456123456, BindProduct: "CEN"}}}, nil)
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Idle"), nil).Once()
+	s.env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).
+		Return(activities.RouterInterface{}, temporal.NewApplicationError("the endpoint is down", "ServiceUnavailable"))
+	s.env.OnActivity(s.acts.DryRunPublishVpcRouteEntries, mock.Anything, mock.Anything).
+		Return(activities.PublishRouteEntriesResult{RequestId: "RID-DRY"}, nil)
+	s.decideAt(time.Minute, contract.Decision{Approve: true, By: "alice"})
+
+	s.env.ExecuteWorkflow(NetworkChangeWorkflow, s.approvalInput(0))
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(s.env.GetWorkflowError(), &appErr)
+	s.Equal("ServiceUnavailable", appErr.Type())
+	s.notChanged()
 }
