@@ -35,7 +35,7 @@ type Approvals struct {
 // (the requester must be named and is not) fails it at once: nothing is
 // changed.
 func (a *Approvals) ApprovalRequirement(ctx context.Context, ask contract.ApprovalAsk) (contract.ApprovalRequirement, error) {
-	req, err := a.strictest(ask)
+	req, err := a.Policy.Requirement(ask)
 	if err != nil {
 		return contract.ApprovalRequirement{}, temporal.NewNonRetryableApplicationError(
 			"the approval policy refuses the change: "+err.Error()+"; nothing was changed", contract.InvalidInputType, nil)
@@ -51,31 +51,6 @@ func (a *Approvals) ApprovalRequirement(ctx context.Context, ask contract.Approv
 	}
 	req.Notify = a.Notifier.Enabled()
 	return req, nil
-}
-
-// strictest is the policy's requirement for the ask; for a fleet in more
-// than one region, the first region's that requires approval, asking for
-// the most approvals any of them asks.
-func (a *Approvals) strictest(ask contract.ApprovalAsk) (contract.ApprovalRequirement, error) {
-	if len(ask.Regions) == 0 {
-		return a.Policy.Requirement(ask)
-	}
-	var chosen contract.ApprovalRequirement
-	most := 0
-	for _, region := range ask.Regions {
-		one := ask
-		one.RegionId, one.Regions = region, nil
-		req, err := a.Policy.Requirement(one)
-		if err != nil {
-			return req, fmt.Errorf("region %s: %w", region, err)
-		}
-		most = max(most, req.Approvals)
-		if req.Required && !chosen.Required {
-			chosen = req
-		}
-	}
-	chosen.Approvals = max(chosen.Approvals, most)
-	return chosen, nil
 }
 
 // approvedFleet tells whether the workflow that started a change is a

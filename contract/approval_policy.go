@@ -16,8 +16,8 @@ const MaxApprovals = 20
 type ApprovalAsk struct {
 	Workflow string `json:"Workflow"`
 	RegionId string `json:"RegionId,omitempty"`
-	// Regions, for a fleet whose changes are in more than one region: the
-	// policy asks what each needs and the change takes the strictest.
+	// Regions, for a fleet whose changes are in more than one region: a
+	// rule that requires approval in any of them applies to the fleet.
 	Regions     []string  `json:"Regions,omitempty"`
 	Approval    *Approval `json:"Approval,omitempty"`
 	RequestedBy string    `json:"RequestedBy,omitempty"`
@@ -68,10 +68,7 @@ type ApprovalRequirement struct {
 
 // TimeoutOrDefault is Timeout, or DefaultApprovalTimeout when it is zero.
 func (r ApprovalRequirement) TimeoutOrDefault() time.Duration {
-	if r.Timeout == 0 {
-		return DefaultApprovalTimeout
-	}
-	return time.Duration(r.Timeout)
+	return Approval{Timeout: r.Timeout}.TimeoutOrDefault()
 }
 
 // ApprovalNeed is Count approvals by members of Group.
