@@ -17,10 +17,14 @@ const (
 	// cloud that stays broken.
 	callRetryBudget = 10 * time.Minute
 	// waitHeartbeat is how long a wait may go without a heartbeat before
-	// Temporal retries it on another worker. Waits heartbeat from the read
-	// before their first pause that ends past a third of it, then after
-	// every read, at most 10 s apart, plus one call's 15 s of SDK timeouts.
+	// Temporal retries it on another worker, for waits of up to 10 minutes
+	// (longer ones: waitHeartbeatFor). Waits heartbeat from the read before
+	// their first pause that ends past a third of it, then after every
+	// read, at most 10 s apart, plus one call's 15 s of SDK timeouts.
 	waitHeartbeat = 30 * time.Second
+	// MaxWaitHeartbeat is the longest heartbeat timeout of a wait, that of
+	// waits of an hour or more.
+	MaxWaitHeartbeat = 3 * time.Minute
 	// waitSlack lets a wait's last read, and its retries, finish past the
 	// deadline the activity checks itself.
 	waitSlack = 2 * time.Minute
@@ -82,8 +86,27 @@ func withWait(ctx workflow.Context, timeout time.Duration, summary string) workf
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    timeout + waitSlack,
 		ScheduleToCloseTimeout: timeout + waitSlack,
-		HeartbeatTimeout:       waitHeartbeat,
+		HeartbeatTimeout:       waitHeartbeatFor(timeout),
 		RetryPolicy:            retryPolicy,
 		Summary:                summary,
 	})
+}
+
+// waitHeartbeatFor is the heartbeat timeout of a wait that may take timeout:
+// a twentieth of it, from 30 s (a wait of 10 minutes or less) to 3 minutes
+// (an hour or more). The SDK sends a wait's heartbeats 80 % of that apart,
+// and each one the server takes is a write of the workflow's state and a
+// billable Temporal Cloud action: 10,000 waits of 30 s heartbeat about 400
+// times a second, which one small server cannot write (docs/benchmarks.md);
+// with 3 minutes, 70. The price is the hand-over when a worker dies without
+// stopping (a stopping worker hands its waits over at once): a wait of an
+// hour resumes on another worker up to 3 minutes later, a twentieth of its
+// budget, where a wait of 10 minutes resumes within 30 s. A cancelled
+// change's wait learns of it at its next heartbeat; the change does not
+// wait for it.
+//
+// The heartbeat timeout is not part of what a replay compares: a running
+// wait keeps the timeout it was scheduled with.
+func waitHeartbeatFor(timeout time.Duration) time.Duration {
+	return min(max(waitHeartbeat, timeout/20), MaxWaitHeartbeat)
 }

@@ -229,6 +229,33 @@ func (s *workflowSuite) TestThrottlingIsRetriedThenSucceeds() {
 	s.env.AssertActivityNumberOfCalls(s.T(), "ConnectRouterInterface", 3)
 }
 
+func (s *workflowSuite) TestALongWaitHeartbeatsLessOften() {
+	// Each heartbeat the server takes is a write: a wait's heartbeat timeout
+	// grows with its budget, a twentieth of it, from 30 s to 3 minutes.
+	for _, c := range []struct{ timeout, heartbeat time.Duration }{
+		{0, 30 * time.Second}, // the default 10 minutes
+		{5 * time.Minute, 30 * time.Second},
+		{20 * time.Minute, time.Minute},
+		{time.Hour, 3 * time.Minute},
+		{24 * time.Hour, 3 * time.Minute},
+	} {
+		env := s.newEnv()
+		s.Require().NoError(Register(env, s.acts, s.records, nil))
+		env.OnActivity(s.acts.DescribeRouterInterface, mock.Anything, mock.Anything).Return(initiator("Connecting"), nil).Once()
+		var got time.Duration
+		env.OnActivity(s.acts.WaitRouterInterfaceActive, mock.Anything, mock.Anything).Return(
+			func(ctx context.Context, _ activities.WaitRouterInterfaceActiveInput) (activities.RouterInterface, error) {
+				got = activity.GetInfo(ctx).HeartbeatTimeout
+				return active(), nil
+			}).Once()
+		in := s.connectInput()
+		in.WaitTimeout = contract.Duration(c.timeout)
+		env.ExecuteWorkflow(ConnectRouterInterfaceWorkflow, in)
+		s.Require().NoError(env.GetWorkflowError())
+		s.Equal(c.heartbeat, got, "a wait of %s", c.timeout)
+	}
+}
+
 func (s *workflowSuite) TestTheWaitEndsAtItsDeadline() {
 	// The real wait activity, against a router interface stuck Connecting.
 	stuck := stuckConnecting()

@@ -283,6 +283,13 @@ func ClientOptions(opts client.Options, logger *slog.Logger) client.Options {
 // client and task queue are c and taskQueue.
 func NewWorker(c client.Client, taskQueue string, acts *activities.CloudActivities, approvals *activities.Approvals, opts worker.Options) (worker.Worker, error) {
 	opts.Interceptors = append(append([]interceptor.WorkerInterceptor(nil), opts.Interceptors...), telemetry.Outcomes(activities.MetricLabel))
+	if opts.MaxHeartbeatThrottleInterval == 0 {
+		// The SDK sends an activity's heartbeats 80 % of its heartbeat
+		// timeout apart, but no more than a minute apart unless told: a
+		// long wait's 3-minute timeout (workflows.MaxWaitHeartbeat) would
+		// still heartbeat every minute.
+		opts.MaxHeartbeatThrottleInterval = workflows.MaxWaitHeartbeat * 4 / 5
+	}
 	w := worker.New(c, taskQueue, opts)
 	if approvals == nil {
 		approvals = &activities.Approvals{}
