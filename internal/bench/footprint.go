@@ -374,7 +374,7 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 	}
 
 	for _, n := range cfg.waiting {
-		row, err := measureWaiting(ctx, c, s, proc, take(n), cfg.window)
+		row, err := measureWaiting(ctx, c, s, proc, take(n), cfg.window, progress)
 		if err != nil {
 			return rows, workerCPU, err
 		}
@@ -388,7 +388,7 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 			workerCPU = s.CPU
 		}
 		proc.stop() // the quota phase's worker is the only one on the queue
-		row, err := measureQuota(ctx, st, c, bin, cfg.quotaWaiting, cfg.window, filepath.Join(dir, tag+"-quota.log"))
+		row, err := measureQuota(ctx, st, c, bin, cfg.quotaWaiting, cfg.window, filepath.Join(dir, tag+"-quota.log"), progress)
 		if err != nil {
 			return rows, workerCPU, err
 		}
@@ -417,7 +417,7 @@ func waitOutlastingStarts(n int) time.Duration {
 // held Connecting, measures the worker process while they all wait for
 // Active (RSS, CPU, Describe calls over window), then releases them and
 // waits for them to complete.
-func measureWaiting(ctx context.Context, c client.Client, s *sim, proc *workerProcess, jobs []job, window time.Duration) (footprintRow, error) {
+func measureWaiting(ctx context.Context, c client.Client, s *sim, proc *workerProcess, jobs []job, window time.Duration, progress func(string)) (footprintRow, error) {
 	n := len(jobs)
 	pid := proc.cmd.Process.Pid
 	var stuck []string
@@ -451,9 +451,17 @@ func measureWaiting(ctx context.Context, c client.Client, s *sim, proc *workerPr
 		}()
 	}
 	// Every workflow is waiting once its connect is made.
+	told := time.Now()
 	for s.srv.CallCount("ConnectRouterInterface")-connects0 < n {
 		if err := sleep(ctx, 200*time.Millisecond); err != nil {
 			return footprintRow{}, err
+		}
+		if time.Since(told) > time.Minute { // a run of 10,000 starts for half an hour
+			told = time.Now()
+			if st, err := readProc(pid); err == nil {
+				progress(fmt.Sprintf("footprint: %d of %d waiting after %s; worker RSS %d MiB", s.srv.CallCount("ConnectRouterInterface")-connects0,
+					n, time.Since(start).Round(time.Second), st.RSS>>20))
+			}
 		}
 		if time.Since(start) > startsWithin(n) {
 			return footprintRow{}, fmt.Errorf("footprint: only %d of %d workflows reached the wait; worker log:\n%s",
@@ -486,6 +494,8 @@ func measureWaiting(ctx context.Context, c client.Client, s *sim, proc *workerPr
 	if r1 > r0 {
 		row.CallsPerRead = float64(d1-d0) / (r1 - r0)
 	}
+	progress(fmt.Sprintf("footprint: %d waiting, all started in %s: RSS %d MiB, %.3f CPU s/s, %.2f calls per wait a minute, %.3f per read; releasing them",
+		n, time.Since(start).Round(time.Second), row.RSS>>20, row.CPUPerSec, row.CallsPerWaitMinute, row.CallsPerRead))
 	if err := s.srv.SetFaults(cloudsim.Faults{}); err != nil { // releases every held interface
 		return row, err
 	}
@@ -522,7 +532,7 @@ func measureWaiting(ctx context.Context, c client.Client, s *sim, proc *workerPr
 // that the account's quota is 20 calls a second per API (its default share
 // and one worker), against a cloudsim that answers Throttling.User above
 // that: what vpcflow does to an account's quota.
-func measureQuota(ctx context.Context, st *stack, c client.Client, bin string, n int, window time.Duration, logPath string) (footprintRow, error) {
+func measureQuota(ctx context.Context, st *stack, c client.Client, bin string, n int, window time.Duration, logPath string, progress func(string)) (footprintRow, error) {
 	s, err := startSim(benchFixture(n, immediate(), false), nil)
 	if err != nil {
 		return footprintRow{}, err
@@ -546,7 +556,7 @@ func measureQuota(ctx context.Context, st *stack, c client.Client, bin string, n
 		jobs[k] = job{id: fmt.Sprintf("bench/quota/%d", k), key: in.RouterInterfaceId, workflowType: contract.NetworkChange.Type, input: in,
 			attrs: contract.StartSearchAttributes(in.RegionId, in.RouterInterfaceId, in.VpnConnectionId)}
 	}
-	row, err := measureWaiting(ctx, c, s, proc, jobs, window)
+	row, err := measureWaiting(ctx, c, s, proc, jobs, window, progress)
 	row.Phase = fmt.Sprintf("%d waiting, account quota 20 calls/s per API", n)
 	return row, err
 }

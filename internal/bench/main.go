@@ -96,6 +96,7 @@ func main() {
 	tune := flag.Bool("tune", false, "also compare worker options, local activities and upserts (a few minutes more)")
 	shared := flag.Bool("shared", false, "every change on the default fixture's one route table, ECR and VPN connection: its reads page through every route of the run")
 	lagN := flag.Int("lag-n", 0, "workflows per schedule, delay and round in the lag run (default 40, quick 4)")
+	quotaWaiting := flag.Int("quota-waiting", -1, "changes waiting at once under a cloudsim quota of 20 calls/s per API in the footprint (default 1000, quick 50; 0: none)")
 	waiting := flag.String("waiting", "", "the footprint's numbers of changes waiting at once, comma separated (default 10,100,1000,10000)")
 	lagScale := flag.Int("lag-scale", -1, "waits at once in the learning schedule's lag run at a 30 s flip (default 1000, quick none; 0: none)")
 	lagJitter := flag.Float64("lag-jitter", 0, "the flip comes delay*(1 +/- jitter) after the wait starts (default 0.05)")
@@ -159,6 +160,9 @@ func main() {
 			}
 			cfg.Waiting = append(cfg.Waiting, n)
 		}
+	}
+	if *quotaWaiting >= 0 {
+		cfg.QuotaWait = *quotaWaiting
 	}
 	if *lagScale >= 0 {
 		cfg.LagAtScale = *lagScale
