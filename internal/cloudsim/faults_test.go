@@ -118,6 +118,8 @@ func TestFallInactiveAndStuckConnect(t *testing.T) {
 
 	e.clock.Advance(time.Hour)
 	assert.Equal(t, RouterInterfaceConnecting, describeRI(t, c, loadIni).Status)
+	assert.Empty(t, e.srv.world.unsettledInterfaces, "held interfaces are set aside: a request does not look at them")
+	assert.Len(t, e.srv.world.heldInterfaces, 2)
 
 	// Faults set again that still hold it keep it held; left out, its
 	// overdue connect completes on the next request.

@@ -161,6 +161,7 @@ func (s *Server) SetFaults(f Faults) error {
 	s.faults.actions = map[string]ActionFaults{}
 	s.faults.scripted = nil
 	clear(s.world.stuck)
+	s.world.releaseHeld()
 	clear(s.world.fallInactive)
 	s.addFaultsLocked(f)
 	return nil

@@ -204,8 +204,12 @@ type world struct {
 	// The resources with a transition still to come: settle, which runs on
 	// every request, looks only at them rather than at every resource of
 	// a fixture of thousands.
-	unsettledInterfaces  map[*routerInterface]bool
-	unsettledRoutes      map[*routeEntry]bool
+	unsettledInterfaces map[*routerInterface]bool
+	unsettledRoutes     map[*routeEntry]bool
+	// heldInterfaces are those whose due transition a stuck fault holds:
+	// settle leaves them alone until the stuck faults are replaced
+	// (releaseHeld), so 10,000 held interfaces cost a request nothing.
+	heldInterfaces       map[*routerInterface]bool
 	unsettledConnections map[*endpointConnection]bool
 }
 
@@ -237,6 +241,7 @@ func newWorld(f *Fixture, start time.Time) *world {
 		stuck:        map[string]bool{},
 
 		unsettledInterfaces:  map[*routerInterface]bool{},
+		heldInterfaces:       map[*routerInterface]bool{},
 		unsettledRoutes:      map[*routeEntry]bool{},
 		unsettledConnections: map[*endpointConnection]bool{},
 	}
@@ -382,6 +387,11 @@ func defaultString(v, def string) string {
 // which resources are settled does not matter.
 func (w *world) settle(now time.Time) {
 	for ri := range w.unsettledInterfaces {
+		if p := ri.pending; p != nil && !p.at.After(now) && w.holds(ri) {
+			delete(w.unsettledInterfaces, ri)
+			w.heldInterfaces[ri] = true
+			continue
+		}
 		w.settleRouterInterface(ri, now)
 		if ri.pending == nil {
 			delete(w.unsettledInterfaces, ri)
@@ -418,8 +428,23 @@ func (w *world) settle(now time.Time) {
 	}
 }
 
+// holds tells whether a stuck fault holds ri's transitions (its own, or
+// its opposite's: the connection is one).
+func (w *world) holds(ri *routerInterface) bool {
+	return w.stuck[ri.ID] || w.stuck[ri.OppositeInterfaceID]
+}
+
+// releaseHeld gives the held interfaces back to settle, after the stuck
+// faults changed.
+func (w *world) releaseHeld() {
+	for ri := range w.heldInterfaces {
+		w.unsettledInterfaces[ri] = true
+	}
+	clear(w.heldInterfaces)
+}
+
 func (w *world) settleRouterInterface(ri *routerInterface, now time.Time) {
-	if p := ri.pending; p != nil && !p.at.After(now) && !w.stuck[ri.ID] && !w.stuck[ri.OppositeInterfaceID] {
+	if p := ri.pending; p != nil && !p.at.After(now) && !w.holds(ri) {
 		ri.Status = p.to
 		ri.pending = nil
 		if ri.Status == RouterInterfaceActive {
