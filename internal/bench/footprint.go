@@ -243,6 +243,8 @@ type footprintConfig struct {
 	// quotaWaiting is how many waits the quota phase holds under a cloudsim
 	// quota of 20 calls a second per API; 0 skips it.
 	quotaWaiting int
+	// stickyCache is the footprint worker's -sticky-cache (0: its default).
+	stickyCache int
 }
 
 // runFootprint measures ./worker's build (binary size, packages linked,
@@ -316,8 +318,11 @@ func measureWorker(ctx context.Context, st *stack, cfg footprintConfig, name, bi
 	for _, n := range cfg.waiting {
 		most = max(most, n)
 	}
-	proc, err := startWorkerProcess(bin, st.temporal.FrontendHostPort(), st.temporal.Namespace(), s.url, filepath.Join(dir, tag+".log"),
-		fmt.Sprintf("-max-activities=%d", most+200), "-call-quotas=*=600000", "-task-queue-activities-per-second=100000")
+	args := []string{fmt.Sprintf("-max-activities=%d", most+200), "-call-quotas=*=600000", "-task-queue-activities-per-second=100000"}
+	if cfg.stickyCache > 0 {
+		args = append(args, fmt.Sprintf("-sticky-cache=%d", cfg.stickyCache))
+	}
+	proc, err := startWorkerProcess(bin, st.temporal.FrontendHostPort(), st.temporal.Namespace(), s.url, filepath.Join(dir, tag+".log"), args...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -58,12 +58,14 @@ type config struct {
 	FootWindow time.Duration `json:"footprintWindow"`
 	FootImm    int           `json:"footprintImmediate"`
 	WorkerBin  string        `json:"-"`
-	Tune       bool          `json:"tune"`
-	Fleet      int           `json:"fleet,omitempty"` // changes of the fleet section (0: none)
-	CPUProfile string        `json:"-"`
-	MemProfile string        `json:"-"`
-	Dir        string        `json:"-"` // scratch directory; "" makes a temporary one
-	WaitIdle   time.Duration `json:"-"` // wait up to this long for the rest of the machine to be idle
+	// StickyCache is the footprint worker's -sticky-cache (0: the worker's default).
+	StickyCache int           `json:"footprintStickyCache,omitempty"`
+	Tune        bool          `json:"tune"`
+	Fleet       int           `json:"fleet,omitempty"` // changes of the fleet section (0: none)
+	CPUProfile  string        `json:"-"`
+	MemProfile  string        `json:"-"`
+	Dir         string        `json:"-"` // scratch directory; "" makes a temporary one
+	WaitIdle    time.Duration `json:"-"` // wait up to this long for the rest of the machine to be idle
 	// ServerConfig overrides the embedded server's dynamic config
 	// (devserver.Options.DynamicConfig), e.g. to see what a dev default costs.
 	ServerConfig map[string]any `json:"serverConfig,omitempty"`
@@ -92,6 +94,7 @@ func main() {
 	flag.Func("postgres", "run the Temporal servers on the PostgreSQL server of `URL`, postgres://user:password@host:port/dbname, with 4 history shards: each in a new database <dbname>_b<pid>_<n>, dropped after; -db is then unused", setPostgres)
 	lag := flag.Bool("lag", true, "measure detection lag and history against wait length (about 70 s in a full run)")
 	footprint := flag.Bool("footprint", true, "measure the worker process's RSS and CPU (full run only unless set explicitly)")
+	stickyCache := flag.Int("sticky-cache", 0, "the footprint worker's -sticky-cache (default: the worker's)")
 	workerBin := flag.String("worker-bin", "", "prebuilt worker binary for the footprint (default: go build ./worker)")
 	tune := flag.Bool("tune", false, "also compare worker options, local activities and upserts (a few minutes more)")
 	shared := flag.Bool("shared", false, "every change on the default fixture's one route table, ECR and VPN connection: its reads page through every route of the run")
@@ -173,7 +176,7 @@ func main() {
 	if *lagJitter > 0 {
 		cfg.LagJitter = *lagJitter
 	}
-	cfg.WorkerBin, cfg.Tune, cfg.Shared = *workerBin, *tune, *shared
+	cfg.WorkerBin, cfg.Tune, cfg.Shared, cfg.StickyCache = *workerBin, *tune, *shared, *stickyCache
 	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
 	cfg.Log = os.Stderr
 	cfg.WaitIdle = *waitIdle
@@ -292,7 +295,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 	if cfg.Footprint {
 		builds, rows, workerCPU, err := runFootprint(ctx, st, footprintConfig{immediate: cfg.FootImm, waiting: cfg.Waiting, window: cfg.FootWindow,
-			workerBin: cfg.WorkerBin, quotaWaiting: cfg.QuotaWait}, dir, progress)
+			workerBin: cfg.WorkerBin, quotaWaiting: cfg.QuotaWait, stickyCache: cfg.StickyCache}, dir, progress)
 		rep.Builds, rep.Footprint, rep.WorkerProcessCPU = builds, rows, workerCPU
 		if err != nil {
 			return rep, err
