@@ -172,13 +172,12 @@ func TestPauseAfterMissLandsOnTheWindowThenBacksOffWhenLate(t *testing.T) {
 // at flipAt, learning into m: reads take no time.
 func waitWithMemory(s PollSchedule, m *waitMemory, flipAt time.Duration) (reads int, lag time.Duration) {
 	var p PollProgress
-	window, known := m.window("kind")
-	at := s.firstRead(window, known)
-	deferred := at > 0
-	for {
+	var window flipWindow
+	var known bool
+	for at := time.Duration(0); ; {
 		reads++
 		if at >= flipAt {
-			if reads > 1 || deferred {
+			if reads > 1 {
 				m.record("kind", s.learned(p.Missed, at, window, known))
 			}
 			return reads, at - flipAt
@@ -221,8 +220,8 @@ func TestWaitsFollowACloudThatChangesPace(t *testing.T) {
 	}
 }
 
-// flipAfter answers Connecting until d after each wait starts (start), then
-// Active, and notes how many reads the wait made and how late it saw
+// flipAfter answers Connecting until d after the first read of each wait,
+// then Active, and notes how many reads the wait made and how late it saw
 // Active.
 type flipAfter struct {
 	d     time.Duration
@@ -234,14 +233,14 @@ type flipAfter struct {
 
 func (f *flipAfter) start() {
 	f.mu.Lock()
-	f.first, f.reads, f.lag = time.Now(), 0, 0
+	f.first, f.reads, f.lag = time.Time{}, 0, 0
 	f.mu.Unlock()
 }
 
 func (f *flipAfter) describe(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.first.IsZero() { // a test that does not call start: from the first read
+	if f.first.IsZero() {
 		f.first = time.Now()
 	}
 	f.reads++
@@ -339,45 +338,4 @@ func TestAWideWindowStaysDenseForHalfItsWidthPastTheLatestSighting(t *testing.T)
 			assert.LessOrEqual(t, reads[i]-reads[i-1], 1500*time.Millisecond, "after %s: %v", reads[i-1], reads)
 		}
 	}
-}
-
-// A wait of a kind that recently took 30 s reads first where the window's
-// sparse reads land, not at once (the workflow's own read or write just
-// showed the target not there): at most 6 reads per wait in the steady
-// state, each flip seen within 1.5 First. A kind that ends within Max is
-// read at once.
-func TestASlowKindsWaitDoesNotReadAtOnce(t *testing.T) {
-	s := DefaultPollSchedule
-	assert.Zero(t, s.firstRead(flipWindow{}, false), "nothing known: at once")
-	assert.Zero(t, s.firstRead(flipWindow{from: 5 * time.Second, to: 6 * time.Second}, true), "a fast kind: at once")
-	first := s.firstRead(flipWindow{from: 27500 * time.Millisecond, to: 31500 * time.Millisecond}, true)
-	assert.Equal(t, 27500*time.Millisecond/3, first, "the first of three sparse reads landing on 27.5 s")
-
-	var m waitMemory
-	jitter := func(i int) time.Duration { return time.Duration(i%7-3) * 400 * time.Millisecond } // -1.2 .. +1.2 s
-	for i := range 4 * rememberedWaits {
-		reads, lag := waitWithMemory(s, &m, 30*time.Second+jitter(i))
-		if i >= rememberedWaits {
-			assert.LessOrEqual(t, reads, 6, "wait %d", i)
-			assert.LessOrEqual(t, lag, s.First*3/2, "wait %d", i)
-		}
-	}
-}
-
-// A deferred first read that already sees the target teaches the worker
-// that the cloud got faster: the next wait reads at once.
-func TestADeferredFirstReadThatSeesTheTargetReachesTheWindowBack(t *testing.T) {
-	s := DefaultPollSchedule
-	var m waitMemory
-	for range rememberedWaits {
-		waitWithMemory(s, &m, 30*time.Second)
-	}
-	reads, lag := waitWithMemory(s, &m, 0) // the target is there from the start
-	assert.Equal(t, 1, reads)
-	assert.LessOrEqual(t, lag, s.Max)
-	w, _ := m.window("kind")
-	assert.Less(t, w.from, s.Max, "the window reaches back: %+v", w)
-	reads, lag = waitWithMemory(s, &m, 0)
-	assert.Equal(t, 1, reads)
-	assert.Zero(t, lag, "read at once")
 }

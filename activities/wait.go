@@ -87,23 +87,6 @@ func (s PollSchedule) pauseAfterMiss(elapsed time.Duration, p *PollProgress, w f
 	}
 }
 
-// firstRead is how long after its start a wait that has nothing to resume
-// from makes its first read. At once, unless every remembered wait of its
-// kind saw its target Max or more after it started: the workflow's own read
-// or write just before the wait showed the target not reached, so a read at
-// once would miss. The first read is then the first of the sparse reads
-// that land on the window (pauseAfterMiss from 0). A target already there
-// is seen up to Max late; one that comes sooner than the window (a cloud
-// that got faster) is remembered as coming between the wait's start and
-// the read that saw it, and the window reaches back.
-func (s PollSchedule) firstRead(w flipWindow, known bool) time.Duration {
-	if !known || w.from < s.Max {
-		return 0
-	}
-	var p PollProgress
-	return s.pauseAfterMiss(0, &p, w, known)
-}
-
 // ReadAfterWriteGrace is how long after vpcflow's own write (a connect, a
 // publish) a read that contradicts the write is taken as lagging behind
 // it rather than as the answer: control planes are eventually consistent,
@@ -214,10 +197,8 @@ func (s PollSchedule) learned(missed, seen time.Duration, w flipWindow, known bo
 
 // poll runs check until it is done, fails, or the deadline passes, paced by
 // a.Poll and what the worker learned from earlier waits of the same kind
-// (the activity type): its first read at once or, when recent waits of the
-// kind all took Max or more, a sparse pause later (firstRead). The whole
-// wait is one activity, so the workflow history does not grow with the
-// wait's length.
+// (the activity type). The whole wait is one activity, so the workflow
+// history does not grow with the wait's length.
 //
 // A wait heartbeats its progress once it has run for a third of its
 // heartbeat timeout, and after every read from then on (the SDK sends at most
@@ -251,25 +232,10 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 	quiet := info.HeartbeatTimeout / 3
 	var window flipWindow
 	var known bool
-	// deferred: the first read came after a pause (firstRead), so the wait
-	// missed its target at its start, as far as anyone read.
-	var deferred bool
-	var first time.Duration
-	if p.Polls == 0 {
-		window, known = memory.window(kind)
-		first = max(0, min(s.firstRead(window, known), time.Until(deadline)))
-		deferred = first > 0
-	}
-	timer := time.NewTimer(first)
+	timer := time.NewTimer(0)
 	defer timer.Stop()
+	<-timer.C
 	stopping := activity.GetWorkerStopChannel(ctx)
-	select {
-	case <-ctx.Done():
-		return p, ctx.Err()
-	case <-stopping:
-		return p, workerStopping(what, p)
-	case <-timer.C:
-	}
 	for {
 		readAt := time.Since(scheduled)
 		p.Polls++
@@ -291,7 +257,7 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 			p.RetriedReads++
 			activity.RecordHeartbeat(ctx, p)
 		case done:
-			if memory != nil && (p.Missed > 0 || deferred) { // the target was missed before this read
+			if memory != nil && p.Missed > 0 { // a read missed before this one
 				memory.record(kind, s.learned(p.Missed, readAt, window, known))
 			}
 			return p, nil
