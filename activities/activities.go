@@ -130,6 +130,10 @@ type CallTrace struct {
 	Attempt      int32    `json:"Attempt"`
 	CloudState   string   `json:"CloudState,omitempty"`
 	RetriedReads int32    `json:"RetriedReads,omitempty"`
+	// WriteLead is, for a wait, how long before it was scheduled the write
+	// it followed was answered (PollProgress.WriteLead): a worker recalling
+	// recent waits from histories times them from the write, as the wait did.
+	WriteLead time.Duration `json:"WriteLead,omitempty"`
 }
 
 // LastRequestId is the RequestId of the last call, the one whose answer the

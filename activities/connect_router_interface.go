@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"go.temporal.io/sdk/activity"
@@ -18,6 +19,10 @@ import (
 type ConnectRouterInterfaceResult struct {
 	RequestId         string `json:"RequestId"`
 	AlreadyConnecting bool   `json:"AlreadyConnecting"`
+	// AnsweredAt is when the cloud answered the connect, by the clock of
+	// the worker that made it: the interface's way to Active starts there,
+	// however long the workflow takes to schedule its wait.
+	AnsweredAt time.Time `json:"AnsweredAt,omitzero"`
 	CallTrace
 }
 
@@ -44,8 +49,9 @@ func (a *CloudActivities) ConnectRouterInterface(ctx context.Context, in RouterI
 	resp, err := observed(ctx, a.Calls, "ConnectRouterInterface", a.VPC.ConnectRouterInterface, req)
 	if err == nil {
 		return ConnectRouterInterfaceResult{
-			RequestId: resp.RequestId,
-			CallTrace: CallTrace{RequestIds: []string{resp.RequestId}, Attempt: info.Attempt, CloudState: RouterInterfaceConnecting},
+			RequestId:  resp.RequestId,
+			AnsweredAt: time.Now(),
+			CallTrace:  CallTrace{RequestIds: []string{resp.RequestId}, Attempt: info.Attempt, CloudState: RouterInterfaceConnecting},
 		}, nil
 	}
 	code := errorCode(err)

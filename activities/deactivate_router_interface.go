@@ -85,7 +85,7 @@ type WaitRouterInterfaceInactiveInput struct {
 // state cannot lead to Inactive: the wait ends at once.
 func (a *CloudActivities) WaitRouterInterfaceInactive(ctx context.Context, in WaitRouterInterfaceInactiveInput) (RouterInterface, error) {
 	what := "router interface " + in.RouterInterfaceId + " to become Inactive"
-	return a.waitRouterInterface(ctx, in.RouterInterfaceRef, in.Deadline, what, func(ri RouterInterface, p PollProgress) (bool, error) {
+	return a.waitRouterInterface(ctx, in.RouterInterfaceRef, in.Deadline, in.DeactivatedAt, what, func(ri RouterInterface, p PollProgress) (bool, error) {
 		switch {
 		case ri.Status == RouterInterfaceInactive:
 			return true, nil

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/vpcflow/vpcflow/contract"
@@ -210,7 +209,11 @@ var routerInterfaceWaitStates = map[string]struct {
 // at the deadline otherwise.
 func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in WaitRouterInterfaceActiveInput) (RouterInterface, error) {
 	what := "router interface " + in.RouterInterfaceId + " to become Active"
-	return a.waitRouterInterface(ctx, in.RouterInterfaceRef, in.Deadline, what, func(ri RouterInterface, p PollProgress) (bool, error) {
+	wroteAt := in.ConnectedAt
+	if in.ActivatedAt.After(wroteAt) {
+		wroteAt = in.ActivatedAt
+	}
+	return a.waitRouterInterface(ctx, in.RouterInterfaceRef, in.Deadline, wroteAt, what, func(ri RouterInterface, p PollProgress) (bool, error) {
 		if ri.Status == RouterInterfaceActive {
 			return true, nil
 		}
@@ -230,10 +233,10 @@ func (a *CloudActivities) WaitRouterInterfaceActive(ctx context.Context, in Wait
 // waitRouterInterface polls DescribeRouterInterfaces until reached says
 // the interface, as read, is where the wait wants it (or says it cannot get
 // there), and returns it as last read, with the wait's trace.
-func (a *CloudActivities) waitRouterInterface(ctx context.Context, ref RouterInterfaceRef, deadline time.Time, what string,
+func (a *CloudActivities) waitRouterInterface(ctx context.Context, ref RouterInterfaceRef, deadline, wroteAt time.Time, what string,
 	reached func(RouterInterface, PollProgress) (bool, error)) (RouterInterface, error) {
 	var last RouterInterface
-	p, err := a.poll(ctx, deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+	p, err := a.poll(ctx, deadline, wroteAt, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		ri, err := a.readRouterInterface(ctx, ref)
 		if err != nil {
 			return false, err
@@ -245,8 +248,6 @@ func (a *CloudActivities) waitRouterInterface(ctx context.Context, ref RouterInt
 	if err != nil {
 		return RouterInterface{}, err
 	}
-	last.RequestIds = p.RequestIds
-	last.Attempt = activity.GetInfo(ctx).Attempt
-	last.RetriedReads = p.RetriedReads
+	last.CallTrace = p.trace(ctx)
 	return last, nil
 }

@@ -72,7 +72,11 @@ func (a *CloudActivities) WaitVpnRoutes(ctx context.Context, in WaitVpnRoutesInp
 	var seen []contract.VpnRoute
 	var published []contract.RoutePublishStatus
 	confirmed := in.Publication == nil // in this attempt: a retry confirms once more
-	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+	var publishedAt time.Time
+	if in.Publication != nil {
+		publishedAt = in.Publication.PublishedAt
+	}
+	p, err := a.poll(ctx, in.Deadline, publishedAt, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		if !confirmed {
 			routes, done, err := a.checkPublished(ctx, *in.Publication, what, p)
 			if err != nil || !done {

@@ -148,7 +148,7 @@ func (a *CloudActivities) WaitEndpointsRejected(ctx context.Context, in WaitEndp
 func (a *CloudActivities) waitEndpoints(ctx context.Context, in WaitEndpointsInput, target, opposite string) (EndpointConnections, error) {
 	what := fmt.Sprintf("endpoint connections %s of gateway %s to be %s", strings.Join(in.EndpointIds, ", "), in.InstanceId, target)
 	reached := make(map[string]contract.EndpointConnection, len(in.EndpointIds))
-	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+	p, err := a.poll(ctx, in.Deadline, in.ActedAt, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		var waiting, pending []string
 		for _, id := range in.EndpointIds {
 			if _, done := reached[id]; !done {

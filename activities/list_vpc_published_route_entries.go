@@ -137,7 +137,7 @@ type WaitRoutesPublishedResult struct {
 func (a *CloudActivities) WaitRoutesPublished(ctx context.Context, in WaitRoutesPublishedInput) (WaitRoutesPublishedResult, error) {
 	what := fmt.Sprintf("%d routes to be Published to %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
 	var last []contract.RoutePublishStatus
-	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+	p, err := a.poll(ctx, in.Deadline, in.PublishedAt, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		routes, done, err := a.checkPublished(ctx, in.Publication, what, p)
 		last = routes
 		return done, err

@@ -171,13 +171,20 @@ func TestPauseAfterMissLandsOnTheWindowThenBacksOffWhenLate(t *testing.T) {
 // waitWithMemory plays one wait as poll does, against a target that appears
 // at flipAt, learning into m: reads take no time.
 func waitWithMemory(s PollSchedule, m *waitMemory, flipAt time.Duration) (reads int, lag time.Duration) {
+	return waitStartingAt(s, m, 0, flipAt)
+}
+
+// waitStartingAt is waitWithMemory for a wait that starts at start after
+// its origin (the write it follows): its times are the origin's.
+func waitStartingAt(s PollSchedule, m *waitMemory, start, flipAt time.Duration) (reads int, lag time.Duration) {
 	var p PollProgress
-	var window flipWindow
-	var known bool
-	for at := time.Duration(0); ; {
+	window, known := m.window("kind")
+	at := start + s.firstRead(start, window, known)
+	deferred := at > 0
+	for {
 		reads++
 		if at >= flipAt {
-			if reads > 1 {
+			if reads > 1 || deferred {
 				m.record("kind", s.learned(p.Missed, at, window, known))
 			}
 			return reads, at - flipAt
@@ -220,8 +227,8 @@ func TestWaitsFollowACloudThatChangesPace(t *testing.T) {
 	}
 }
 
-// flipAfter answers Connecting until d after the first read of each wait,
-// then Active, and notes how many reads the wait made and how late it saw
+// flipAfter answers Connecting until d after each wait starts (start), then
+// Active, and notes how many reads the wait made and how late it saw
 // Active.
 type flipAfter struct {
 	d     time.Duration
@@ -233,14 +240,14 @@ type flipAfter struct {
 
 func (f *flipAfter) start() {
 	f.mu.Lock()
-	f.first, f.reads, f.lag = time.Time{}, 0, 0
+	f.first, f.reads, f.lag = time.Now(), 0, 0
 	f.mu.Unlock()
 }
 
 func (f *flipAfter) describe(*vpc.DescribeRouterInterfacesRequest) (*vpc.DescribeRouterInterfacesResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.first.IsZero() {
+	if f.first.IsZero() { // a test that does not call start: from the first read
 		f.first = time.Now()
 	}
 	f.reads++
@@ -338,4 +345,72 @@ func TestAWideWindowStaysDenseForHalfItsWidthPastTheLatestSighting(t *testing.T)
 			assert.LessOrEqual(t, reads[i]-reads[i-1], 1500*time.Millisecond, "after %s: %v", reads[i-1], reads)
 		}
 	}
+}
+
+// A wait of a kind that recently took 30 s reads first where the window's
+// sparse reads land, not at once (the workflow's own read or write just
+// showed the target not there): at most 6 reads per wait in the steady
+// state, each flip seen within 1.5 First. A kind that ends within Max is
+// read at once.
+func TestASlowKindsWaitDoesNotReadAtOnce(t *testing.T) {
+	s := DefaultPollSchedule
+	slow := flipWindow{from: 27500 * time.Millisecond, to: 31500 * time.Millisecond}
+	assert.Zero(t, s.firstRead(0, flipWindow{}, false), "nothing known: at once")
+	assert.Zero(t, s.firstRead(0, flipWindow{from: 5 * time.Second, to: 6 * time.Second}, true), "a fast kind: at once")
+	assert.Equal(t, 27500*time.Millisecond/3, s.firstRead(0, slow, true), "the first of three sparse reads landing on 27.5 s")
+	assert.Equal(t, 7500*time.Millisecond, s.firstRead(20*time.Second, slow, true), "20 s after its write: one read, on the window")
+	assert.Zero(t, s.firstRead(27*time.Second, slow, true), "at the window: at once")
+
+	var m waitMemory
+	jitter := func(i int) time.Duration { return time.Duration(i%7-3) * 400 * time.Millisecond } // -1.2 .. +1.2 s
+	for i := range 4 * rememberedWaits {
+		reads, lag := waitWithMemory(s, &m, 30*time.Second+jitter(i))
+		if i >= rememberedWaits {
+			assert.LessOrEqual(t, reads, 6, "wait %d", i)
+			assert.LessOrEqual(t, lag, s.First*3/2, "wait %d", i)
+		}
+	}
+}
+
+// A deferred first read that already sees the target teaches the worker
+// that the cloud got faster: the next wait reads at once.
+func TestADeferredFirstReadThatSeesTheTargetReachesTheWindowBack(t *testing.T) {
+	s := DefaultPollSchedule
+	var m waitMemory
+	for range rememberedWaits {
+		waitWithMemory(s, &m, 30*time.Second)
+	}
+	reads, lag := waitWithMemory(s, &m, 0) // the target is there from the start
+	assert.Equal(t, 1, reads)
+	assert.LessOrEqual(t, lag, s.Max)
+	w, _ := m.window("kind")
+	assert.Less(t, w.from, s.Max, "the window reaches back: %+v", w)
+	reads, lag = waitWithMemory(s, &m, 0)
+	assert.Equal(t, 1, reads)
+	assert.Zero(t, lag, "read at once")
+}
+
+// Waits that start late after their write (a loaded worker or server gets
+// to them up to 10 s after the connect) are timed from the write, where the
+// cloud's transition starts: they read first where the window is, and a
+// late one that sees the target on its first read does not pull the window
+// back to its own start. Timed from their scheduling, the same waits' flips
+// spread over 20 s and 27.5 s, far wider than the cloud's 2.4.
+func TestWaitsThatStartLateAfterTheirWriteAreTimedFromTheWrite(t *testing.T) {
+	s := DefaultPollSchedule
+	var m waitMemory
+	jitter := func(i int) time.Duration { return time.Duration(i%7-3) * 400 * time.Millisecond } // -1.2 .. +1.2 s
+	start := func(i int) time.Duration { return time.Duration(i*37%11) * time.Second }      // 0 .. 10 s after the write
+	var reads int
+	for i := range 4 * rememberedWaits {
+		r, lag := waitStartingAt(s, &m, start(i), 30*time.Second+jitter(i))
+		if i >= rememberedWaits {
+			reads += r
+			assert.LessOrEqual(t, r, 6, "wait %d", i)
+			assert.LessOrEqual(t, lag, s.First*3/2, "wait %d", i)
+		}
+	}
+	w, _ := m.window("kind")
+	assert.GreaterOrEqual(t, w.from, 26*time.Second, "the window stays where the cloud flips: %+v", w)
+	t.Logf("%.1f reads per wait, window %+v", float64(reads)/float64(3*rememberedWaits), w)
 }

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 )
 
 // A worker learns when each kind of wait ends from the waits it runs
@@ -17,7 +18,8 @@ import (
 // seen up to Max late. What the workers before it learned is in the
 // histories of recently completed changes: each wait activity's
 // ActivityTaskScheduled and ActivityTaskCompleted events say when it was
-// scheduled and when it saw its target. RecallRecentWaits reads those, so
+// scheduled and when it saw its target, and its result how long before it
+// was scheduled its write was made (CallTrace.WriteLead). RecallRecentWaits reads those, so
 // the first wait after a deploy paces itself as the hundredth did. Every
 // worker of the task queue reads the same histories: they share what is
 // learned without a store of their own.
@@ -116,8 +118,16 @@ func waitsOf(ctx context.Context, c client.Client, workflowID, runID string, fir
 		case ev.GetActivityTaskCompletedEventAttributes() != nil:
 			done := ev.GetActivityTaskCompletedEventAttributes()
 			w, ok := waits[done.GetScheduledEventId()]
-			seen := ev.GetEventTime().AsTime().Sub(w.at)
-			if !ok || attempts[done.GetStartedEventId()] != 1 || seen < first {
+			if !ok {
+				continue
+			}
+			// Timed from the write the wait followed, as the wait was
+			// (CallTrace.WriteLead); a result that does not decode is
+			// timed from the scheduling.
+			var trace CallTrace
+			_ = converter.GetDefaultDataConverter().FromPayloads(done.GetResult(), &trace)
+			seen := ev.GetEventTime().AsTime().Sub(w.at) + max(0, trace.WriteLead)
+			if attempts[done.GetStartedEventId()] != 1 || seen < first {
 				continue
 			}
 			out[w.kind] = append([]flip{{missed: seen - first, seen: seen}}, out[w.kind]...)

@@ -50,8 +50,8 @@ func (s PollSchedule) after(pause time.Duration) time.Duration {
 }
 
 // pauseAfterMiss is how long to wait before the next read when the read
-// that just ended, elapsed after the wait was scheduled, did not see the
-// target. w is where recent waits of the kind saw theirs (known says whether
+// that just ended, elapsed after the wait's origin (its write or its
+// scheduling: PollProgress.WriteLead), did not see the target. w is where recent waits of the kind saw theirs (known says whether
 // there are any); p.Pause carries the backoff from one read to the next.
 //
 //   - Nothing known: the backoff (First, then xFactor up to Max).
@@ -87,6 +87,25 @@ func (s PollSchedule) pauseAfterMiss(elapsed time.Duration, p *PollProgress, w f
 	}
 }
 
+// firstRead is how long a wait that has nothing to resume from, elapsed
+// after its origin (its write, or its scheduling) when it starts, waits
+// before its first read. At once, unless every remembered wait of its kind
+// saw its target Max or more after its origin and this one has not reached
+// that window yet: the workflow's own read or write just before the wait
+// showed the target not reached, so a read at once would miss. The first
+// read is then the first of the sparse reads that land on the window
+// (pauseAfterMiss). A target already there is seen up to Max late; one
+// that comes sooner than the window (a cloud that got faster) is
+// remembered as coming between the origin and the read that saw it, and
+// the window reaches back.
+func (s PollSchedule) firstRead(elapsed time.Duration, w flipWindow, known bool) time.Duration {
+	if !known || w.from < s.Max || elapsed+s.First/2 >= w.from {
+		return 0
+	}
+	var p PollProgress
+	return s.pauseAfterMiss(elapsed, &p, w, known)
+}
+
 // ReadAfterWriteGrace is how long after vpcflow's own write (a connect, a
 // publish) a read that contradicts the write is taken as lagging behind
 // it rather than as the answer: control planes are eventually consistent,
@@ -115,10 +134,16 @@ type PollProgress struct {
 	LastRequestId      string        `json:"LastRequestId"`
 	ConsecutiveMatches int           `json:"ConsecutiveMatches,omitempty"`
 	RequestIds         []string      `json:"RequestIds,omitempty"`
-	// Missed is when, after the wait was scheduled, the last read that did
-	// not see the target was made: with the read that sees it, it tells the
-	// worker when this kind of wait ends.
+	// Missed is when, after the wait's origin (see WriteLead), the last
+	// read that did not see the target was made: with the read that sees
+	// it, it tells the worker when this kind of wait ends.
 	Missed time.Duration `json:"Missed,omitempty"`
+	// WriteLead is how long before the wait was scheduled the write it
+	// follows (this change's connect, say) was answered. A wait times its
+	// reads from that write when it has one, from its scheduling otherwise:
+	// the cloud's transition starts at the write, however late a loaded
+	// worker or server gets to the wait.
+	WriteLead time.Duration `json:"WriteLead,omitempty"`
 	// FailedReads counts the reads that failed since the last one that
 	// answered, and LastError is the last one's error.
 	FailedReads int32  `json:"FailedReads,omitempty"`
@@ -130,7 +155,7 @@ type PollProgress struct {
 
 // trace is what a wait's result reports of its reads, in the attempt of ctx.
 func (p PollProgress) trace(ctx context.Context) CallTrace {
-	return CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads}
+	return CallTrace{RequestIds: p.RequestIds, Attempt: activity.GetInfo(ctx).Attempt, CloudState: p.LastState, RetriedReads: p.RetriedReads, WriteLead: p.WriteLead}
 }
 
 // maxFailedReadsPerAttempt is how many reads in a row a wait retries itself
@@ -197,8 +222,12 @@ func (s PollSchedule) learned(missed, seen time.Duration, w flipWindow, known bo
 
 // poll runs check until it is done, fails, or the deadline passes, paced by
 // a.Poll and what the worker learned from earlier waits of the same kind
-// (the activity type). The whole wait is one activity, so the workflow
-// history does not grow with the wait's length.
+// (the activity type), all timed from wroteAt, the write of this change the
+// wait follows (zero: none; the wait's scheduling instead): its first read
+// at once or, when recent waits of the kind all took Max or more, a sparse
+// pause later (firstRead). The whole
+// wait is one activity, so the workflow history does not grow with the
+// wait's length.
 //
 // A wait heartbeats its progress once it has run for a third of its
 // heartbeat timeout, and after every read from then on (the SDK sends at most
@@ -208,7 +237,7 @@ func (s PollSchedule) learned(missed, seen time.Duration, w flipWindow, known bo
 // heartbeat timeout all the same. The rule keeps heartbeats less than the
 // timeout apart: the one before the first pause that would end past a third
 // of the timeout is sent, and pauses never exceed Max.
-func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what string, check pollCheck) (_ PollProgress, waitErr error) {
+func (a *CloudActivities) poll(ctx context.Context, deadline, wroteAt time.Time, what string, check pollCheck) (_ PollProgress, waitErr error) {
 	s := a.Poll.orDefault()
 	info := activity.GetInfo(ctx)
 	var p PollProgress
@@ -217,11 +246,21 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 		_ = activity.GetHeartbeatDetails(ctx, &p)
 	}
 	start := time.Now()
-	// Times are measured from when the workflow scheduled the wait (the same
-	// for every attempt), or from this attempt's start if that is unknown.
+	// When the workflow scheduled the wait (the same for every attempt), or
+	// this attempt's start if that is unknown.
 	scheduled := info.ScheduledTime
 	if scheduled.IsZero() || scheduled.After(start) {
 		scheduled = start
+	}
+	// Reads are timed from the write the wait follows, when this change
+	// made one (wroteAt), and from the scheduling otherwise. The write's
+	// time is the clock of the worker that made it: skew between workers
+	// shifts a window by as much, and a write "after" the scheduling is
+	// taken as skew.
+	origin := scheduled
+	if !wroteAt.IsZero() && wroteAt.Before(scheduled) {
+		origin = wroteAt
+		p.WriteLead = scheduled.Sub(wroteAt)
 	}
 	kind := info.ActivityType.Name
 	defer func() { observeWait(ctx, kind, scheduled, waitErr) }()
@@ -232,12 +271,27 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 	quiet := info.HeartbeatTimeout / 3
 	var window flipWindow
 	var known bool
-	timer := time.NewTimer(0)
+	// deferred: the first read came after a pause (firstRead), so the wait
+	// missed its target at its start, as far as anyone read.
+	var deferred bool
+	var first time.Duration
+	if p.Polls == 0 {
+		window, known = memory.window(kind)
+		first = max(0, min(s.firstRead(time.Since(origin), window, known), time.Until(deadline)))
+		deferred = first > 0
+	}
+	timer := time.NewTimer(first)
 	defer timer.Stop()
-	<-timer.C
 	stopping := activity.GetWorkerStopChannel(ctx)
+	select {
+	case <-ctx.Done():
+		return p, ctx.Err()
+	case <-stopping:
+		return p, workerStopping(what, p)
+	case <-timer.C:
+	}
 	for {
-		readAt := time.Since(scheduled)
+		readAt := time.Since(origin)
 		p.Polls++
 		observeRead(ctx, kind)
 		done, err := check(withCallAttempt(ctx, p.FailedReads+1), &p)
@@ -257,7 +311,7 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 			p.RetriedReads++
 			activity.RecordHeartbeat(ctx, p)
 		case done:
-			if memory != nil && p.Missed > 0 { // a read missed before this one
+			if memory != nil && (p.Missed > 0 || deferred) { // the target was missed before this read
 				memory.record(kind, s.learned(p.Missed, readAt, window, known))
 			}
 			return p, nil
@@ -265,7 +319,7 @@ func (a *CloudActivities) poll(ctx context.Context, deadline time.Time, what str
 			p.FailedReads, p.LastError = 0, ""
 			p.Missed = readAt
 			window, known = memory.window(kind)
-			pause = s.pauseAfterMiss(time.Since(scheduled), &p, window, known)
+			pause = s.pauseAfterMiss(time.Since(origin), &p, window, known)
 			if quiet <= 0 || time.Since(start)+pause >= quiet {
 				activity.RecordHeartbeat(ctx, p)
 			}

@@ -85,7 +85,7 @@ type WaitRoutesWithdrawnInput struct {
 func (a *CloudActivities) WaitRoutesWithdrawn(ctx context.Context, in WaitRoutesWithdrawnInput) (WaitRoutesPublishedResult, error) {
 	what := fmt.Sprintf("%d routes to be withdrawn from %s %s", len(in.RouteEntries), in.TargetType, in.TargetInstanceId)
 	var last []contract.RoutePublishStatus
-	p, err := a.poll(ctx, in.Deadline, what, func(ctx context.Context, p *PollProgress) (bool, error) {
+	p, err := a.poll(ctx, in.Deadline, in.WithdrawnAt, what, func(ctx context.Context, p *PollProgress) (bool, error) {
 		routes, done, err := a.checkRouteStatus(ctx, in.RouteSet, PublishStatusNonPublished, what, p,
 			func(e contract.RouteEntry, s string) string {
 				if s == PublishStatusPublishing || s == PublishStatusPublished && !withinGrace(in.WithdrawnAt) {

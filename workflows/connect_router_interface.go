@@ -83,6 +83,9 @@ func connectRouterInterface(ctx workflow.Context, run *changeRun, ref activities
 			run.made.changed(conn.RequestId)
 			run.made.connected(ref.RegionId, ref.RouterInterfaceId, conn.RequestId)
 			connectedAt = workflow.Now(ctx)
+			if !conn.AnsweredAt.IsZero() { // zero in histories of the connects before it was kept
+				connectedAt = conn.AnsweredAt
+			}
 		}
 	}
 
