@@ -33,7 +33,7 @@ func main() {
 	flag.StringVar(&cfg.HealthAddr, "health", "127.0.0.1:8234", "address of the health endpoints: GET /livez (the worker runs), GET /readyz and /healthz (it runs and Temporal answers) (empty: none)")
 	flag.StringVar(&cfg.MetricsAddr, "metrics", "127.0.0.1:9464", "address of the GET /metrics endpoint, Prometheus text (empty: none)")
 	flag.IntVar(&cfg.MaxConcurrentActivities, "max-activities", 11000, "activities run at once: a wait holds one for as long as it waits (docs/operations.md, \"Sizing a worker\")")
-	flag.IntVar(&cfg.StickyCacheSize, "sticky-cache", 10000, "workflows kept in memory between their tasks")
+	flag.IntVar(&cfg.StickyCacheSize, "sticky-cache", workerapp.DefaultStickyCacheSize, "workflows kept in memory between their tasks: the running ones; a waiting change evicted from it replays its history when its wait ends (docs/operations.md, \"Sizing a worker\")")
 	flag.DurationVar(&cfg.StopTimeout, "stop-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long in-flight activities get to finish")
 	flag.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	quotas := flag.String("call-quotas", "", "the account's API quotas, calls per minute: Operation=N,... changes the defaults it names; with *=N it replaces them all (docs/operations.md)")
