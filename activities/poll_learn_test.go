@@ -400,7 +400,7 @@ func TestWaitsThatStartLateAfterTheirWriteAreTimedFromTheWrite(t *testing.T) {
 	s := DefaultPollSchedule
 	var m waitMemory
 	jitter := func(i int) time.Duration { return time.Duration(i%7-3) * 400 * time.Millisecond } // -1.2 .. +1.2 s
-	start := func(i int) time.Duration { return time.Duration(i*37%11) * time.Second }      // 0 .. 10 s after the write
+	start := func(i int) time.Duration { return time.Duration(i*37%11) * time.Second }           // 0 .. 10 s after the write
 	var reads int
 	for i := range 4 * rememberedWaits {
 		r, lag := waitStartingAt(s, &m, start(i), 30*time.Second+jitter(i))
