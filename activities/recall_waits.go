@@ -19,10 +19,10 @@ import (
 // histories of recently completed changes: each wait activity's
 // ActivityTaskScheduled and ActivityTaskCompleted events say when it was
 // scheduled and when it saw its target, and its result how long before it
-// was scheduled its write was made (CallTrace.WriteLead). RecallRecentWaits reads those, so
-// the first wait after a deploy paces itself as the hundredth did. Every
-// worker of the task queue reads the same histories: they share what is
-// learned without a store of their own.
+// was scheduled its write was made (CallTrace.WriteLead). RecallRecentWaits
+// reads those, so the first wait after a deploy paces itself as the
+// hundredth did. Every worker of the task queue reads the same histories:
+// they share what is learned without a store of their own.
 
 // Bounds of a recall: how far back it looks, and how many histories it
 // reads at most (enough for rememberedWaits waits of each kind).
