@@ -51,8 +51,9 @@ func (s PollSchedule) after(pause time.Duration) time.Duration {
 
 // pauseAfterMiss is how long to wait before the next read when the read
 // that just ended, elapsed after the wait's origin (its write or its
-// scheduling: PollProgress.WriteLead), did not see the target. w is where recent waits of the kind saw theirs (known says whether
-// there are any); p.Pause carries the backoff from one read to the next.
+// scheduling: PollProgress.WriteLead), did not see the target. w is where
+// recent waits of the kind saw theirs (known says whether there are any);
+// p.Pause carries the backoff from one read to the next.
 //
 //   - Nothing known: the backoff (First, then xFactor up to Max).
 //   - Before the window: evenly spaced pauses of at most Max that land on
@@ -225,9 +226,8 @@ func (s PollSchedule) learned(missed, seen time.Duration, w flipWindow, known bo
 // (the activity type), all timed from wroteAt, the write of this change the
 // wait follows (zero: none; the wait's scheduling instead): its first read
 // at once or, when recent waits of the kind all took Max or more, a sparse
-// pause later (firstRead). The whole
-// wait is one activity, so the workflow history does not grow with the
-// wait's length.
+// pause later (firstRead). The whole wait is one activity, so the workflow
+// history does not grow with the wait's length.
 //
 // A wait heartbeats its progress once it has run for a third of its
 // heartbeat timeout, and after every read from then on (the SDK sends at most
